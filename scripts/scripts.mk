@@ -1,0 +1,2 @@
+# scripts/scripts.mk: rules for the capture side (the kernel-facts helper).
+# Appends its binaries to BINS.

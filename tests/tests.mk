@@ -1,0 +1,1 @@
+# tests/tests.mk: rules for test binaries, benchmarks and fuzzing.
