@@ -56,6 +56,7 @@ UNINSTALL_TARGETS :=
 include postproc/postproc.mk
 include scripts/scripts.mk
 include tests/tests.mk
+-include tests/bench/bench.mk
 
 .PHONY: all deps deps-build check check-quick demo bench fuzz install uninstall clean
 
@@ -89,6 +90,10 @@ install: all $(INSTALL_TARGETS)
 uninstall: $(UNINSTALL_TARGETS)
 	$(Q)rm -f $(DESTDIR)$(DOCDIR)/README.md
 	$(Q)-rmdir $(DESTDIR)$(DOCDIR) 2>/dev/null || true
+
+# Benchmarks report ratios against references measured in the same run;
+# they are never timed assertions and are not part of make check.
+bench: all bench-parse bench-overhead
 
 $(BUILD):
 	$(Q)mkdir -p $@
