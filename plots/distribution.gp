@@ -1,0 +1,117 @@
+# distribution.gp	how often each rate occurs: CDF of per-second send/receive rates.
+#
+# What it draws: two panels, send (left) and receive (right); each is the
+# cumulative distribution of the per-second rates, that is for a rate x the
+# fraction of seconds whose rate was at most x, on a log rate axis (rates of a
+# database span several decades).  Dashed vertical lines mark p50, p95 and p99
+# with their values, so "95 % of seconds stayed under 3 MiB/s" reads directly
+# off the chart.
+#
+# USAGE: gnuplot distribution.gp        (reads distribution.dat beside it)
+#        gnuplot -e 'term="svg"' distribution.gp
+#
+# Data file (distribution.dat): two data blocks separated by two blank lines,
+# block 0 send and block 1 receive; each row is
+#   column 1   a rate in bytes per second, ascending
+#   column 2   fraction of seconds at or below that rate, 0..1
+# dbnetio-report --plot DIR writes a copy with the settings block filled in.
+
+# ---------------------------------------------------------------- settings
+if (!exists("datafile"))   datafile = "distribution.dat"
+if (!exists("outfile"))    outfile = ""      # "" = distribution.<term>
+if (!exists("term"))       term = "png"      # png (pngcairo) or svg
+if (!exists("width"))      width = 1200
+if (!exists("height"))     height = 480
+if (!exists("title"))      title = "dbnetio: distribution of per-second rates"
+if (!exists("subject"))    subject = "all traced processes summed"
+if (!exists("logx"))       logx = 1          # 0: linear rate axis (narrow range)
+if (!exists("xscale"))     xscale = 1        # linear axis: bytes per unit
+if (!exists("xunit"))      xunit = "B/s"
+if (!exists("send_p50"))   send_p50 = 0      # bytes/s, 0 = not marked
+if (!exists("send_p95"))   send_p95 = 0
+if (!exists("send_p99"))   send_p99 = 0
+if (!exists("recv_p50"))   recv_p50 = 0
+if (!exists("recv_p95"))   recv_p95 = 0
+if (!exists("recv_p99"))   recv_p99 = 0
+
+# ------------------------------------------------------------- utilities
+# Paths in this file are relative to its own directory: move there first.
+if (exists("ARG0") && strlen(ARG0) > 0) {
+	_i = strlen(ARG0)
+	while (_i > 0 && ARG0[_i:_i] ne "/") { _i = _i - 1 }
+	if (_i > 0) { cd ARG0[1:_i] }
+}
+if (strlen(outfile) == 0) { outfile = "distribution." . term }
+
+human(v) = v >= 1073741824 ? sprintf("%.3g GiB/s", v / 1073741824.0) : \
+           v >= 1048576 ? sprintf("%.3g MiB/s", v / 1048576.0) : \
+           v >= 1024 ? sprintf("%.3g KiB/s", v / 1024.0) : sprintf("%.3g B/s", v)
+# On a log axis rates are floored at 1 B/s: a silent second sits at the left
+# edge instead of vanishing (log 0 is undefined).  A linear axis is scaled to
+# its unit.
+xval(v) = logx ? (v < 1 ? 1 : v) : v / xscale
+
+# -------------------------------------------------------------- terminal
+if (term eq "svg") {
+	set terminal svg size width, height dynamic enhanced font "sans,11" background "white"
+} else {
+	set terminal pngcairo size width, height enhanced font "sans,10" background "white"
+}
+set output outfile
+
+if (logx) {
+	set logscale x 10
+	set format x ""
+	set xtics ()
+	array _unit[5] = ["B/s", "KiB/s", "MiB/s", "GiB/s", "TiB/s"]
+	do for [p = 0:4] {
+		do for [m in "1 2 5 10 20 50 100 200 500"] {
+			set xtics add (sprintf("%s %s", m, _unit[p + 1]) (m + 0) * 1024.0 ** p)
+		}
+	}
+	set mxtics 10
+	set xlabel "bytes in one second (log scale)"
+} else {
+	set format x "%g"
+	set xlabel sprintf("bytes in one second (%s)", xunit) noenhanced
+}
+set autoscale xfix
+set offsets graph 0.03, graph 0.03, 0, 0
+set yrange [0:102]
+set ytics 0, 10, 100
+set format y "%.0f %%"
+set grid xtics ytics lc rgb "#dddddd" lt 1
+set border 3
+set tics nomirror
+set key bottom right noenhanced
+set ylabel "seconds at or below (%)"
+
+array _name[2] = ["sent by the server (send)", "received by the server (recv)"]
+array _colour[2] = ["#0072b2", "#d55e00"]
+array _p[6] = [send_p50, send_p95, send_p99, recv_p50, recv_p95, recv_p99]
+array _pname[3] = ["p50", "p95", "p99"]
+array _pfrac[3] = [0.50, 0.95, 0.99]
+
+set multiplot layout 1, 2 title sprintf("%s\n%s", title, subject) noenhanced font ",13"
+do for [d = 0:1] {
+	# The percentile values go in the panel title, where close values cannot
+	# overprint each other; the chart marks where they sit on the curve.
+	_t = _name[d + 1] . "\n"
+	unset arrow
+	unset label
+	do for [q = 1:3] {
+		v = _p[3 * d + q]
+		if (v > 0) {
+			_t = _t . sprintf("%s%s %s", q > 1 ? "   " : "", _pname[q], human(v))
+			set arrow from first xval(v), graph 0 to first xval(v), first 100 * _pfrac[q] \
+			    nohead dt 2 lw 1.2 lc rgb "#555555"
+			set label _pname[q] at first xval(v), first 100 * _pfrac[q] \
+			    right offset -0.4, 0.5 font ",9" tc rgb "#333333" \
+			    point pt 7 ps 0.8 lc rgb "#333333" front
+		}
+	}
+	set title _t noenhanced
+	plot datafile index d using (xval($1)):(100 * $2) \
+	     with steps lw 2 lc rgb _colour[d + 1] notitle
+}
+unset multiplot

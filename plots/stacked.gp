@@ -1,0 +1,80 @@
+# stacked.gp	who makes up the traffic: send and receive rates stacked by series.
+#
+# What it draws: two panels sharing a wall-clock x axis; in each, the series
+# (the top talkers, then "rest", the other processes summed) are stacked on a
+# linear axis, so the upper edge is the server's total bytes per second and
+# each band's height is one series' share.  Seconds with no data are blank
+# lines in the .dat file and break the bands.
+#
+# USAGE: gnuplot stacked.gp             (reads timeseries.dat beside it)
+#        gnuplot -e 'term="svg"' stacked.gp
+#
+# It reads the same timeseries.dat as timeseries.gp (column 1 epoch seconds,
+# column 2k/2k+1 series k sent/received bytes per second).  dbnetio-report
+# --plot DIR writes a copy with the settings block filled in.
+
+# ---------------------------------------------------------------- settings
+if (!exists("datafile"))       datafile = "timeseries.dat"
+if (!exists("outfile"))        outfile = ""      # "" = stacked.<term>
+if (!exists("term"))           term = "png"      # png (pngcairo) or svg
+if (!exists("width"))          width = 1200
+if (!exists("height"))         height = 760
+if (!exists("title"))          title = "dbnetio: TCP bytes per second by process (stacked)"
+if (!exists("nseries"))        nseries = 1
+if (!exists("series_title"))   array series_title[1] = ["series 1"]
+if (!exists("tzoffset"))       tzoffset = 0
+if (!exists("tzlabel"))        tzlabel = "UTC"   # x axis label: time (<tzlabel>)
+if (!exists("yscale"))         yscale = 1        # bytes per unit on the y axis
+if (!exists("yunit"))          yunit = "B/s"
+
+# ------------------------------------------------------------- utilities
+# Paths in this file are relative to its own directory: move there first.
+if (exists("ARG0") && strlen(ARG0) > 0) {
+	_i = strlen(ARG0)
+	while (_i > 0 && ARG0[_i:_i] ne "/") { _i = _i - 1 }
+	if (_i > 0) { cd ARG0[1:_i] }
+}
+if (strlen(outfile) == 0) { outfile = "stacked." . term }
+
+array palette[8] = ["#0072b2", "#e69f00", "#009e73", "#cc79a7", \
+                    "#56b4e9", "#d55e00", "#f0e442", "#000000"]
+colour(k) = palette[(k - 1) % 8 + 1]
+
+# Upper edge of band k in direction d (0 send, 1 recv): series 1..k summed.
+upto(k, d) = (sum [j=1:k] column(2*j + d)) / yscale
+
+# -------------------------------------------------------------- terminal
+if (term eq "svg") {
+	set terminal svg size width, height dynamic enhanced font "sans,11" background "white"
+} else {
+	set terminal pngcairo size width, height enhanced font "sans,10" background "white"
+}
+set output outfile
+
+set xdata time
+set timefmt "%s"
+set format x "%H:%M:%S"
+set autoscale xfix
+set grid xtics ytics lc rgb "#dddddd" lt 1 front
+set border 3
+set tics nomirror
+set lmargin 13
+set key outside right top vertical Left reverse noenhanced samplen 2 spacing 1.2
+set style fill solid 0.85 noborder
+set yrange [0:*]
+set format y "%g"
+set ylabel sprintf("bytes/s (%s)", yunit) noenhanced
+
+set multiplot layout 2, 1 title title noenhanced font ",13"
+
+array _dir[2] = ["sent by the server (send)", "received by the server (recv)"]
+do for [d = 0:1] {
+	set title _dir[d + 1]
+	if (d == 1) { set xlabel sprintf("time (%s)", tzlabel) } else { unset xlabel }
+	# Bands are drawn top-down so that each lower band covers the one above
+	# it from the x axis up to its own edge.
+	plot for [k = nseries:1:-1] datafile \
+	     using ($1 + tzoffset):(upto(k, d)) with filledcurves x1 \
+	     lc rgb colour(k) title series_title[k]
+}
+unset multiplot

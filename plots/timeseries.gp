@@ -1,0 +1,154 @@
+# timeseries.gp	send and receive rate per second, one line per series.
+#
+# What it draws: two panels sharing a wall-clock x axis, bytes/s the server
+# sent (top) and received (bottom), one line per series (the top talkers and
+# "rest" summed).  A dashed line marks each direction's threshold and the
+# seconds in which any plotted series was over it are shaded.  Seconds with no
+# data are blank lines in the .dat file, so the lines break there instead of
+# drawing across the gap.
+#
+# USAGE: gnuplot timeseries.gp          (reads timeseries.dat beside it)
+#        gnuplot -e 'term="svg"' timeseries.gp
+#
+# dbnetio-report --plot DIR writes a copy of this file into DIR with the
+# settings block below filled in; every setting has a default so that this
+# template also runs by hand on a timeseries.dat of your own.
+#
+# Data file (timeseries.dat): one row per dump, "#" lines are comments,
+#   column 1        time, Unix epoch seconds (UTC)
+#   column 2k       series k, bytes sent per second
+#   column 2k+1     series k, bytes received per second
+# and a blank line where seconds are missing.
+
+# ---------------------------------------------------------------- settings
+if (!exists("datafile"))       datafile = "timeseries.dat"
+if (!exists("outfile"))        outfile = ""      # "" = timeseries.<term>
+if (!exists("term"))           term = "png"      # png (pngcairo) or svg
+if (!exists("width"))          width = 1200
+if (!exists("height"))         height = 760
+if (!exists("title"))          title = "dbnetio: TCP bytes per second"
+if (!exists("nseries"))        nseries = 1
+if (!exists("series_title"))   array series_title[1] = ["series 1"]
+if (!exists("interval"))       interval = 1      # seconds between rows
+if (!exists("tzoffset"))       tzoffset = 0      # seconds added to show local time
+if (!exists("tzlabel"))        tzlabel = "UTC"   # x axis label: time (<tzlabel>)
+if (!exists("logscale"))       logscale = -1     # y axis: -1 chosen from the data, 0 linear, 1 log
+if (!exists("send_threshold")) send_threshold = 0   # bytes/s, 0 = none
+if (!exists("recv_threshold")) recv_threshold = 0
+
+# ------------------------------------------------------------- utilities
+# Paths in this file are relative to its own directory, wherever gnuplot was
+# started from: move there first.
+if (exists("ARG0") && strlen(ARG0) > 0) {
+	_i = strlen(ARG0)
+	while (_i > 0 && ARG0[_i:_i] ne "/") { _i = _i - 1 }
+	if (_i > 0) { cd ARG0[1:_i] }
+}
+if (strlen(outfile) == 0) { outfile = "timeseries." . term }
+
+# Eight colours that stay distinct in print and for common colour blindness.
+array palette[8] = ["#0072b2", "#e69f00", "#009e73", "#cc79a7", \
+                    "#56b4e9", "#d55e00", "#f0e442", "#000000"]
+colour(k) = palette[(k - 1) % 8 + 1]
+
+human(v) = v >= 1073741824 ? sprintf("%.4g GiB/s", v / 1073741824.0) : \
+           v >= 1048576 ? sprintf("%.4g MiB/s", v / 1048576.0) : \
+           v >= 1024 ? sprintf("%.4g KiB/s", v / 1024.0) : sprintf("%g B/s", v)
+# 1 when series column c of direction d (0 send, 1 recv) is over threshold.
+thr(d) = d == 0 ? send_threshold : recv_threshold
+over(d) = (sum [k=1:nseries] (column(2*k + d) > thr(d) ? 1 : 0)) > 0 ? 1 : 0
+
+# ------------------------------------------------------------ y axes
+# Each panel chooses its own axis from the data.  A log axis when one series
+# would otherwise be a flat line on the floor (its peak under 1/50 of the
+# panel's) or a spike flattens the rest (the peak over 50 times the busiest
+# series' median); otherwise a linear axis in the binary unit of the peak, so
+# tics read "25 MiB/s" rather than "2.5e+07".  stats must run before the x
+# axis becomes a time axis.
+array _units[5] = ["B/s", "KiB/s", "MiB/s", "GiB/s", "TiB/s"]
+array _log[2]
+array _scale[2]
+array _yunit[2]
+do for [d = 0:1] {
+	_hi = 0; _med = 0; _lowpeak = 0
+	do for [k = 1:nseries] {
+		stats datafile using (column(2*k + d)) nooutput
+		if (STATS_max > _hi) { _hi = STATS_max; _med = STATS_median }
+		if (STATS_max > 0 && (_lowpeak == 0 || STATS_max < _lowpeak)) { _lowpeak = STATS_max }
+	}
+	_top = _hi > thr(d) ? _hi : thr(d)
+	_log[d + 1] = logscale >= 0 ? logscale : \
+	              (_hi > 50 * _lowpeak || _hi > 50 * (_med > 1 ? _med : 1)) ? 1 : 0
+	_u = _top < 1024 ? 0 : floor(log(_top) / log(1024))
+	_u = _u > 4 ? 4 : _u
+	_scale[d + 1] = 1024.0 ** _u
+	_yunit[d + 1] = _units[_u + 1]
+}
+
+# The value column c contributes in panel d: scaled to the unit on a linear
+# axis, floored at 1 B/s on a log axis (log 0 is undefined, and a silent
+# second should sit on the bottom of the chart, not vanish).
+yval(c, d) = _log[d + 1] ? (column(c) < 1 ? 1 : column(c)) : column(c) / _scale[d + 1]
+yof(v, d) = _log[d + 1] ? v : v / _scale[d + 1]
+
+# -------------------------------------------------------------- terminal
+if (term eq "svg") {
+	set terminal svg size width, height dynamic enhanced font "sans,11" background "white"
+} else {
+	set terminal pngcairo size width, height enhanced font "sans,10" background "white"
+}
+set output outfile
+
+set xdata time
+set timefmt "%s"
+set format x "%H:%M:%S"
+set grid xtics ytics lc rgb "#dddddd" lt 1
+set border 3
+set autoscale xfix
+set lmargin 13      # the same for both panels, so their time axes line up
+set tics nomirror
+set key outside right top vertical Left reverse noenhanced samplen 2 spacing 1.2
+set style fill transparent solid 0.18 noborder
+set boxwidth interval absolute
+set y2range [0:1]
+unset y2tics
+
+set multiplot layout 2, 1 title title noenhanced font ",13"
+
+array _dir[2] = ["sent by the server (send)", "received by the server (recv)"]
+do for [d = 0:1] {
+	set title _dir[d + 1]
+	if (_log[d + 1]) {
+		# Tics at 1, 10 and 100 of each binary unit read as "10 KiB/s".
+		set logscale y 10
+		set yrange [*:*]
+		set format y ""
+		set ytics ()
+		do for [p = 0:4] {
+			do for [m in "1 10 100"] {
+				set ytics add (sprintf("%s %s", m, _units[p + 1]) (m + 0) * 1024.0 ** p)
+			}
+		}
+		set mytics 10
+		set ylabel "bytes/s (log scale)"
+	} else {
+		unset logscale y
+		set ytics autofreq
+		set format y "%g"
+		set yrange [0:*]
+		set ylabel sprintf("bytes/s (%s)", _yunit[d + 1])
+	}
+	t = thr(d)
+	if (d == 1) { set xlabel sprintf("time (%s)", tzlabel) } else { unset xlabel }
+	# The threshold is a function plot rather than an arrow so that autoscaling
+	# keeps it in view when the data stays below it.  "for [_s = 1:(t > 0)]"
+	# runs the clause once when there is a threshold, never otherwise.
+	plot \
+	  for [_s = 1:(t > 0)] datafile using ($1 + tzoffset):(over(d)) axes x1y2 \
+	      with boxes lc rgb "#c00000" title "seconds over threshold", \
+	  for [_s = 1:(t > 0)] yof(t, d) with lines dt 2 lw 1.5 lc rgb "#c00000" \
+	      title sprintf("threshold %s", human(t)), \
+	  for [k = 1:nseries] datafile using ($1 + tzoffset):(yval(2*k + d, d)) \
+	      with lines lw 1.5 lc rgb colour(k) title series_title[k]
+}
+unset multiplot
