@@ -1,0 +1,91 @@
+# tests/db/capture.sh: start and stop a dbnetio capture around a workload,
+# and read a capture's totals independently of dbnetio-report.  Sourced by
+# tests/db/*-check, scripts/demo and tests/bench/overhead.
+#
+#   cap_start OUT [LAUNCHER ARGS...]  run scripts/dbnetio ARGS -o OUT in its
+#                     own process group; return once the header line is out,
+#                     i.e. every probe is attached (bpftrace runs BEGIN last)
+#   cap_stop          Ctrl-C the capture and wait: it prints its final dump
+#   cap_totals FILE [COMM]   print "SEND RECV NPIDS" from the last dump of a
+#                     text capture (the totals, since counters are cumulative),
+#                     over entries whose process name is COMM (default: all)
+#
+# Honours $BPFTRACE (passed on to the launcher).  Needs root.
+# shellcheck shell=bash
+
+CAP_PID= CAP_OUT=
+: "${DBNETIO_ROOT:=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}"
+
+# cap_start OUT ARGS...: start the capture; fail (with its stderr) if it has
+# not printed its header within 180 s (a bpftrace compile takes ~20 s in the
+# emulated guests).
+cap_start() {
+	CAP_OUT=$1
+	shift
+	: >"$CAP_OUT"
+	# setsid: the capture gets its own process group, so one signal reaches
+	# the launcher and its bpftrace whatever the launcher's shape.
+	setsid "${DBNETIO_LAUNCHER:-$DBNETIO_ROOT/scripts/dbnetio}" "$@" -o "$CAP_OUT" \
+		</dev/null 2>"$CAP_OUT.err" &
+	CAP_PID=$!
+	local deadline=$((SECONDS + 180))
+	while [ $SECONDS -lt $deadline ]; do
+		if grep -q '^# dbnetio-capture ' "$CAP_OUT" 2>/dev/null; then
+			return 0
+		fi
+		if ! kill -0 "$CAP_PID" 2>/dev/null; then
+			wait "$CAP_PID" 2>/dev/null
+			echo "capture: exited before attaching:" >&2
+			tail -n 20 "$CAP_OUT.err" >&2
+			CAP_PID=
+			return 1
+		fi
+		sleep 0.2
+	done
+	echo "capture: no header after 180 s" >&2
+	cap_stop
+	return 1
+}
+
+# cap_stop: SIGINT the capture's process group (bpftrace then runs END, which
+# prints the final dump) and wait up to 60 s before SIGKILL.
+cap_stop() {
+	[ -n "$CAP_PID" ] || return 0
+	kill -INT -- "-$CAP_PID" 2>/dev/null
+	local i
+	for i in $(seq 300); do
+		kill -0 "$CAP_PID" 2>/dev/null || break
+		sleep 0.2
+	done
+	kill -KILL -- "-$CAP_PID" 2>/dev/null
+	wait "$CAP_PID" 2>/dev/null
+	CAP_PID=
+}
+
+# cap_totals FILE [COMM]: an independent reading of the capture format (README
+# "The capture format"): a line of digits starts a dump; "@send[PID, NAME]: N"
+# and "@recv[...]" lines are cumulative, so the last dump holds the totals.
+# Prints "SEND RECV NPIDS" (NPIDS: distinct pids in the last dump).
+cap_totals() {
+	awk -v comm="${2:-}" '
+	/^[0-9]+$/ { delete s; delete r; delete p; next }
+	/^@(send|recv)\[/ {
+		line = $0
+		sub(/^@/, "", line)
+		map = substr(line, 1, 4)
+		key = line; sub(/^[a-z]+\[/, "", key); sub(/\]: [0-9]+$/, "", key)
+		val = line; sub(/^.*\]: /, "", val)
+		pid = key; sub(/,.*/, "", pid)
+		name = key; sub(/^[0-9]+, /, "", name)
+		if (comm != "" && name != comm) next
+		if (map == "send") s[key] = val; else r[key] = val
+		p[pid] = 1
+	}
+	END {
+		ts = 0; tr = 0; n = 0
+		for (k in s) ts += s[k]
+		for (k in r) tr += r[k]
+		for (k in p) n++
+		printf "%d %d %d\n", ts, tr, n
+	}' "$1"
+}

@@ -1,0 +1,146 @@
+# tests/db/mariadb.sh: a throwaway MariaDB server for the demo, the accuracy
+# check and the overhead benchmark.  Source it, then:
+#
+#   mdb_up            start a server: data, socket and logs in a fresh temp dir
+#                     under ${TMPDIR:-/tmp}, TCP on 127.0.0.1 at a free port
+#   mdb_prepare N R   sysbench tables (N tables of R rows) for user sbtest
+#   mdb_sysbench TEST SECONDS [ARGS...]   drive it over TCP (127.0.0.1)
+#   mdb_sql SQL       run SQL as root over the UNIX socket (never traced: not TCP)
+#   mdb_down          stop the server and remove its directory; idempotent,
+#                     so callers put it in their EXIT trap
+#
+# After mdb_up: MDB_DIR, MDB_SOCK, MDB_PORT, MDB_PID (the mariadbd pid).
+#
+# Why these choices:
+# - --no-defaults: nothing from /etc/mysql may leak in (a bind-address, a
+#   port, a socket path under a read-only /run in the QEMU guests).
+# - --user=root: works as root on the host and inside a chroot guest where the
+#   mysql user may not own anything; MariaDB allows it when asked explicitly.
+# - a real sysbench user with a password (no --skip-grant-tables), so the
+#   TCP traffic includes the normal authentication handshake.
+# - small redo log and buffer pool: the data dir is ~26 MB, which matters on
+#   the guests' tmpfs.
+# shellcheck shell=bash
+
+MDB_DIR= MDB_SOCK= MDB_PORT= MDB_PID=
+MDB_USER=sbtest MDB_PASS=sbtest-pw
+
+# mdb_free_port: print a TCP port on 127.0.0.1 that nobody listens on now.
+# The kernel picks it (bind to port 0); a tiny race with other programs is
+# possible, so mdb_up retries with a new port if the server fails to bind.
+mdb_free_port() {
+	python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()'
+}
+
+# mdb_sql SQL...: run SQL as root over the UNIX socket, tab-separated, no headers.
+mdb_sql() {
+	mariadb --no-defaults -S "$MDB_SOCK" -u root -N -B -e "$*"
+}
+
+# mdb_wait_ready SECONDS: wait until the server answers on its socket.
+mdb_wait_ready() {
+	local deadline=$((SECONDS + $1))
+	while [ $SECONDS -lt $deadline ]; do
+		kill -0 "$MDB_PID" 2>/dev/null || return 1
+		if [ -S "$MDB_SOCK" ] && mdb_sql 'SELECT 1' >/dev/null 2>&1; then
+			return 0
+		fi
+		sleep 0.2
+	done
+	return 1
+}
+
+# mdb_up: create, start and provision the server.  Returns non-zero (and
+# prints the server's error log to stderr) on failure; the caller's EXIT trap
+# must still call mdb_down, which removes whatever was created.
+mdb_up() {
+	local try
+	MDB_DIR=$(mktemp -d "${TMPDIR:-/tmp}/dbnetio-mariadb.XXXXXX") || return 1
+	MDB_SOCK=$MDB_DIR/mysqld.sock
+	if ! mariadb-install-db --no-defaults --datadir="$MDB_DIR/data" --user=root \
+		--auth-root-authentication-method=normal --skip-test-db \
+		--innodb-log-file-size=8M --innodb-buffer-pool-size=32M \
+		>"$MDB_DIR/install.log" 2>&1; then
+		echo "mariadb: mariadb-install-db failed:" >&2
+		tail -n 20 "$MDB_DIR/install.log" >&2
+		return 1
+	fi
+	for try in 1 2 3; do
+		MDB_PORT=$(mdb_free_port) || return 1
+		mariadbd --no-defaults --user=root --datadir="$MDB_DIR/data" \
+			--socket="$MDB_SOCK" --port="$MDB_PORT" --bind-address=127.0.0.1 \
+			--pid-file="$MDB_DIR/mariadbd.pid" --log-error="$MDB_DIR/error.log" \
+			--skip-name-resolve --skip-log-bin --max-connections=200 \
+			--innodb-log-file-size=8M --innodb-buffer-pool-size=64M \
+			--innodb-flush-log-at-trx-commit=0 \
+			</dev/null >/dev/null 2>&1 &
+		MDB_PID=$!
+		if mdb_wait_ready 60; then
+			break
+		fi
+		echo "mariadb: server did not start on port $MDB_PORT (try $try):" >&2
+		tail -n 5 "$MDB_DIR/error.log" >&2
+		mdb_stop
+		[ "$try" -eq 3 ] && return 1
+	done
+	# The sysbench user connects over TCP from 127.0.0.1 only.
+	mdb_sql "CREATE DATABASE sbtest;
+		CREATE USER '$MDB_USER'@'127.0.0.1' IDENTIFIED BY '$MDB_PASS';
+		GRANT ALL ON sbtest.* TO '$MDB_USER'@'127.0.0.1';" || return 1
+}
+
+# mdb_sysbench_args: the connection options every sysbench run uses (TCP).
+mdb_sysbench_args() {
+	printf '%s\n' --db-driver=mysql --mysql-host=127.0.0.1 --mysql-port="$MDB_PORT" \
+		--mysql-user="$MDB_USER" --mysql-password="$MDB_PASS" --mysql-db=sbtest
+}
+
+# mdb_prepare TABLES ROWS: create the sysbench tables.  Run it before any
+# capture starts: its traffic is not part of what a test measures.
+mdb_prepare() {
+	local -a conn
+	mapfile -t conn < <(mdb_sysbench_args)
+	sysbench oltp_read_write "${conn[@]}" --tables="$1" --table-size="$2" \
+		prepare >"$MDB_DIR/prepare.log" 2>&1 || {
+		echo "mariadb: sysbench prepare failed:" >&2
+		tail -n 20 "$MDB_DIR/prepare.log" >&2
+		return 1
+	}
+}
+
+# mdb_sysbench TEST SECONDS [ARGS...]: run a sysbench test over TCP; its
+# output goes to stdout.  ARGS are passed through (--threads, --tables, ...).
+mdb_sysbench() {
+	local test=$1 secs=$2
+	local -a conn
+	shift 2
+	mapfile -t conn < <(mdb_sysbench_args)
+	sysbench "$test" "${conn[@]}" --time="$secs" --report-interval=0 "$@" run
+}
+
+# mdb_stop: stop the server (clean shutdown, then SIGKILL after 30 s) and
+# wait for it.  Only the pid this library started is ever signalled.
+mdb_stop() {
+	[ -n "$MDB_PID" ] || return 0
+	if kill -0 "$MDB_PID" 2>/dev/null; then
+		kill -TERM "$MDB_PID" 2>/dev/null
+		local i
+		for i in $(seq 150); do
+			kill -0 "$MDB_PID" 2>/dev/null || break
+			sleep 0.2
+		done
+		kill -KILL "$MDB_PID" 2>/dev/null
+	fi
+	wait "$MDB_PID" 2>/dev/null
+	MDB_PID=
+}
+
+# mdb_down: stop the server and remove its directory.  Safe to call twice
+# and before mdb_up.
+mdb_down() {
+	mdb_stop
+	if [ -n "$MDB_DIR" ] && [ -d "$MDB_DIR" ]; then
+		rm -rf "$MDB_DIR"
+	fi
+	MDB_DIR=
+}

@@ -1,0 +1,23 @@
+#!/usr/bin/env bash
+# Tier 50: a real MariaDB under sysbench, captured on this machine's kernel
+# with the tracepoint variant; the capture's totals must match the server's
+# own Bytes_sent/Bytes_received (tests/db/mariadb-check, which the QEMU guest
+# tier also runs with -P kprobe).  Then: nothing is left behind.
+. "$(dirname "$0")/../lib.sh"
+
+need_root "mariadb tracepoint" || exit 0
+if [ ! -x "$DBNETIO_ROOT/scripts/dbnetio" ] && [ -z "${DBNETIO_LAUNCHER:-}" ]; then
+	skip "mariadb tracepoint" "scripts/dbnetio (the capture launcher) is not there yet"
+	exit 0
+fi
+
+# A private TMPDIR shows whether the check removed everything it created.
+tmpdir=$(mktemp -d)
+trap 'rm -rf "$tmpdir"' EXIT
+TMPDIR=$tmpdir "$DBNETIO_ROOT/tests/db/mariadb-check" -P tracepoint -t 10 | tee "$tmpdir.out"
+rc=${PIPESTATUS[0]}
+if [ "$rc" -ne 0 ] && ! grep -q '^FAIL ' "$tmpdir.out"; then
+	fail "mariadb-check" "exited $rc without reporting a failure"
+fi
+rm -f "$tmpdir.out"
+check "mariadb-check leaves nothing in TMPDIR" "" "$(ls -A "$tmpdir")"
