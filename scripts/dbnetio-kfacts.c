@@ -1,0 +1,120 @@
+/*
+ * dbnetio-kfacts: print the kernel facts the kprobe program needs, read from
+ * the kernel's own BTF with libbpf rather than guessed from a version number.
+ *
+ * The kprobe program (dbnetio.bt) depends on two facts that changed across
+ * kernel versions:
+ *   - whether tcp_sendpage() exists (sendfile/splice into a TCP socket went
+ *     through it until 6.5, which removed it);
+ *   - which argument of tcp_recvmsg() is `flags` (5.19 dropped the `nonblock`
+ *     argument before it, moving flags from the 5th to the 4th position).
+ * Distributions backport such changes, so the kernel's BTF (the types of the
+ * running kernel, /sys/kernel/btf/vmlinux) is the reliable source.
+ *
+ * USAGE: dbnetio-kfacts [-b BTF_FILE]
+ * Output, one key=value a line (stdout carries data only):
+ *   tcp_sendpage=1                  1 when BTF has a function tcp_sendpage, else 0
+ *   tcp_recvmsg_flags=3             0-based index of tcp_recvmsg's `flags` parameter
+ *   tcp_cleanup_rbuf_copied=1       0-based index of tcp_cleanup_rbuf's `copied`
+ * Exit status 0 on success, 1 with a message on stderr when BTF cannot be
+ * read or a required function or parameter is missing.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+#include <bpf/btf.h>
+
+/* ----------------------------- BTF lookups -------------------------------- */
+
+/* func_proto: the FUNC_PROTO type of function NAME, or NULL when BTF has no
+ * function of that name (inlined or absent).  Cost: one name lookup. */
+static const struct btf_type *func_proto(const struct btf *btf, const char *name)
+{
+	int id = btf__find_by_name_kind(btf, name, BTF_KIND_FUNC);
+	const struct btf_type *t;
+
+	if (id < 0)
+		return NULL;
+	t = btf__type_by_id(btf, id);
+	if (!t)
+		return NULL;
+	t = btf__type_by_id(btf, t->type);
+	if (!t || !btf_is_func_proto(t))
+		return NULL;
+	return t;
+}
+
+/* param_index: the 0-based position of parameter PARAM in function FUNC, or
+ * -1 with a message in ERR when either is missing. */
+static int param_index(const struct btf *btf, const char *func, const char *param,
+		       char *err, size_t errlen)
+{
+	const struct btf_type *proto = func_proto(btf, func);
+	const struct btf_param *p;
+	int i, n;
+
+	if (!proto) {
+		snprintf(err, errlen, "BTF has no function %s", func);
+		return -1;
+	}
+	p = btf_params(proto);
+	n = btf_vlen(proto);
+	for (i = 0; i < n; i++) {
+		const char *pname = btf__name_by_offset(btf, p[i].name_off);
+		if (pname && !strcmp(pname, param))
+			return i;
+	}
+	snprintf(err, errlen, "BTF function %s has no parameter named %s", func, param);
+	return -1;
+}
+
+/* ------------------------------- main ------------------------------------- */
+
+int main(int argc, char **argv)
+{
+	const char *path = NULL;
+	struct btf *btf;
+	char err[256];
+	int flags, copied, opt, rc = 1;
+
+	while ((opt = getopt(argc, argv, "b:h")) != -1) {
+		switch (opt) {
+		case 'b':
+			path = optarg;
+			break;
+		case 'h':
+			printf("usage: dbnetio-kfacts [-b BTF_FILE]\n");
+			return 0;
+		default:
+			fprintf(stderr, "usage: dbnetio-kfacts [-b BTF_FILE]\n");
+			return 1;
+		}
+	}
+	if (optind != argc) {
+		fprintf(stderr, "usage: dbnetio-kfacts [-b BTF_FILE]\n");
+		return 1;
+	}
+
+	btf = path ? btf__parse(path, NULL) : btf__load_vmlinux_btf();
+	if (!btf) {
+		fprintf(stderr, "dbnetio-kfacts: cannot read kernel BTF %s: %s\n",
+			path ? path : "(vmlinux)", strerror(errno));
+		return 1;
+	}
+	flags = param_index(btf, "tcp_recvmsg", "flags", err, sizeof(err));
+	if (flags < 0)
+		goto cleanup;
+	copied = param_index(btf, "tcp_cleanup_rbuf", "copied", err, sizeof(err));
+	if (copied < 0)
+		goto cleanup;
+	printf("tcp_sendpage=%d\n", func_proto(btf, "tcp_sendpage") ? 1 : 0);
+	printf("tcp_recvmsg_flags=%d\n", flags);
+	printf("tcp_cleanup_rbuf_copied=%d\n", copied);
+	rc = 0;
+cleanup:
+	if (rc)
+		fprintf(stderr, "dbnetio-kfacts: %s\n", err);
+	btf__free(btf);
+	return rc;
+}
