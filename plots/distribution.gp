@@ -24,9 +24,7 @@ if (!exists("width"))      width = 1200
 if (!exists("height"))     height = 480
 if (!exists("title"))      title = "dbnetio: distribution of per-second rates"
 if (!exists("subject"))    subject = "all traced processes summed"
-if (!exists("logx"))       logx = 1          # 0: linear rate axis (narrow range)
-if (!exists("xscale"))     xscale = 1        # linear axis: bytes per unit
-if (!exists("xunit"))      xunit = "B/s"
+if (!exists("logx"))       logx = -1         # rate axis: -1 chosen from the data, 0 linear, 1 log
 if (!exists("send_p50"))   send_p50 = 0      # bytes/s, 0 = not marked
 if (!exists("send_p95"))   send_p95 = 0
 if (!exists("send_p99"))   send_p99 = 0
@@ -46,12 +44,32 @@ if (strlen(outfile) == 0) { outfile = "distribution." . term }
 human(v) = v >= 1073741824 ? sprintf("%.3g GiB/s", v / 1073741824.0) : \
            v >= 1048576 ? sprintf("%.3g MiB/s", v / 1048576.0) : \
            v >= 1024 ? sprintf("%.3g KiB/s", v / 1024.0) : sprintf("%.3g B/s", v)
+# Each panel chooses its rate axis from its data: log when the rates span more
+# than a factor of 20 (a database's quiet and busy seconds are decades
+# apart), else linear in the binary unit of the largest rate.
+array _units[5] = ["B/s", "KiB/s", "MiB/s", "GiB/s", "TiB/s"]
+array _log[2]
+array _scale[2]
+array _xunit[2]
+do for [d = 0:1] {
+	stats datafile index d using 1 nooutput
+	_hi = STATS_max
+	stats datafile index d using ($1 > 0 ? $1 : NaN) nooutput
+	_lo = STATS_records > 0 ? STATS_min : 1
+	_log[d + 1] = logx >= 0 ? logx : (_hi > 20 * (_lo > 1 ? _lo : 1) ? 1 : 0)
+	_u = _hi < 1024 ? 0 : floor(log(_hi) / log(1024))
+	_u = _u > 4 ? 4 : _u
+	_scale[d + 1] = 1024.0 ** _u
+	_xunit[d + 1] = _units[_u + 1]
+}
+
 # On a log axis rates are floored at 1 B/s: a silent second sits at the left
 # edge instead of vanishing (log 0 is undefined).  A linear axis is scaled to
 # its unit.
-xval(v) = logx ? (v < 1 ? 1 : v) : v / xscale
+xval(v, d) = _log[d + 1] ? (v < 1 ? 1 : v) : v / _scale[d + 1]
 
 # -------------------------------------------------------------- terminal
+set encoding utf8
 if (term eq "svg") {
 	set terminal svg size width, height dynamic enhanced font "sans,11" background "white"
 } else {
@@ -59,22 +77,6 @@ if (term eq "svg") {
 }
 set output outfile
 
-if (logx) {
-	set logscale x 10
-	set format x ""
-	set xtics ()
-	array _unit[5] = ["B/s", "KiB/s", "MiB/s", "GiB/s", "TiB/s"]
-	do for [p = 0:4] {
-		do for [m in "1 2 5 10 20 50 100 200 500"] {
-			set xtics add (sprintf("%s %s", m, _unit[p + 1]) (m + 0) * 1024.0 ** p)
-		}
-	}
-	set mxtics 10
-	set xlabel "bytes in one second (log scale)"
-} else {
-	set format x "%g"
-	set xlabel sprintf("bytes in one second (%s)", xunit) noenhanced
-}
 set autoscale xfix
 set offsets graph 0.03, graph 0.03, 0, 0
 set yrange [0:102]
@@ -103,15 +105,33 @@ do for [d = 0:1] {
 		v = _p[3 * d + q]
 		if (v > 0) {
 			_t = _t . sprintf("%s%s %s", q > 1 ? "   " : "", _pname[q], human(v))
-			set arrow from first xval(v), graph 0 to first xval(v), first 100 * _pfrac[q] \
+			set arrow from first xval(v, d), graph 0 to first xval(v, d), first 100 * _pfrac[q] \
 			    nohead dt 2 lw 1.2 lc rgb "#555555"
-			set label _pname[q] at first xval(v), first 100 * _pfrac[q] \
+			set label _pname[q] at first xval(v, d), first 100 * _pfrac[q] \
 			    right offset -0.4, 0.5 font ",9" tc rgb "#333333" \
 			    point pt 7 ps 0.8 lc rgb "#333333" front
 		}
 	}
 	set title _t noenhanced
-	plot datafile index d using (xval($1)):(100 * $2) \
+	if (_log[d + 1]) {
+		set logscale x 10
+		set format x ""
+		set xtics ()
+		do for [p = 0:4] {
+			do for [m in "1 2 5 10 20 50 100 200 500"] {
+				set xtics add (sprintf("%s %s", m, _units[p + 1]) (m + 0) * 1024.0 ** p)
+			}
+		}
+		set mxtics 10
+		set xlabel "bytes in one second (log scale)"
+	} else {
+		unset logscale x
+		set xtics autofreq
+		set mxtics default
+		set format x "%g"
+		set xlabel sprintf("bytes in one second (%s)", _xunit[d + 1])
+	}
+	plot datafile index d using (xval($1, d)):(100 * $2) \
 	     with steps lw 2 lc rgb _colour[d + 1] notitle
 }
 unset multiplot

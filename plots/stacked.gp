@@ -24,8 +24,7 @@ if (!exists("nseries"))        nseries = 1
 if (!exists("series_title"))   array series_title[1] = ["series 1"]
 if (!exists("tzoffset"))       tzoffset = 0
 if (!exists("tzlabel"))        tzlabel = "UTC"   # x axis label: time (<tzlabel>)
-if (!exists("yscale"))         yscale = 1        # bytes per unit on the y axis
-if (!exists("yunit"))          yunit = "B/s"
+if (!exists("xformat"))        xformat = "%H:%M:%S"   # time tic labels (strftime)
 
 # ------------------------------------------------------------- utilities
 # Paths in this file are relative to its own directory: move there first.
@@ -40,10 +39,26 @@ array palette[8] = ["#0072b2", "#e69f00", "#009e73", "#cc79a7", \
                     "#56b4e9", "#d55e00", "#f0e442", "#000000"]
 colour(k) = palette[(k - 1) % 8 + 1]
 
-# Upper edge of band k in direction d (0 send, 1 recv): series 1..k summed.
-upto(k, d) = (sum [j=1:k] column(2*j + d)) / yscale
+# Upper edge of band k in direction d (0 send, 1 recv): series 1..k summed,
+# in bytes per second.
+upto(k, d) = sum [j=1:k] column(2*j + d)
+
+# Each panel is linear in the binary unit of its highest total, so tics read
+# "25 MiB/s" rather than "2.5e+07".  stats must run before the x axis becomes
+# a time axis.
+array _units[5] = ["B/s", "KiB/s", "MiB/s", "GiB/s", "TiB/s"]
+array _scale[2]
+array _yunit[2]
+do for [d = 0:1] {
+	stats datafile using (upto(nseries, d)) nooutput
+	_u = STATS_max < 1024 ? 0 : floor(log(STATS_max) / log(1024))
+	_u = _u > 4 ? 4 : _u
+	_scale[d + 1] = 1024.0 ** _u
+	_yunit[d + 1] = _units[_u + 1]
+}
 
 # -------------------------------------------------------------- terminal
+set encoding utf8
 if (term eq "svg") {
 	set terminal svg size width, height dynamic enhanced font "sans,11" background "white"
 } else {
@@ -53,7 +68,7 @@ set output outfile
 
 set xdata time
 set timefmt "%s"
-set format x "%H:%M:%S"
+set format x xformat
 set autoscale xfix
 set grid xtics ytics lc rgb "#dddddd" lt 1 front
 set border 3
@@ -63,18 +78,18 @@ set key outside right top vertical Left reverse noenhanced samplen 2 spacing 1.2
 set style fill solid 0.85 noborder
 set yrange [0:*]
 set format y "%g"
-set ylabel sprintf("bytes/s (%s)", yunit) noenhanced
 
 set multiplot layout 2, 1 title title noenhanced font ",13"
 
 array _dir[2] = ["sent by the server (send)", "received by the server (recv)"]
 do for [d = 0:1] {
 	set title _dir[d + 1]
+	set ylabel sprintf("bytes/s (%s)", _yunit[d + 1])
 	if (d == 1) { set xlabel sprintf("time (%s)", tzlabel) } else { unset xlabel }
 	# Bands are drawn top-down so that each lower band covers the one above
 	# it from the x axis up to its own edge.
 	plot for [k = nseries:1:-1] datafile \
-	     using ($1 + tzoffset):(upto(k, d)) with filledcurves x1 \
+	     using ($1 + tzoffset):(upto(k, d) / _scale[d + 1]) with filledcurves x1 \
 	     lc rgb colour(k) title series_title[k]
 }
 unset multiplot

@@ -18,6 +18,7 @@
 #   column 1        time, Unix epoch seconds (UTC)
 #   column 2k       series k, bytes sent per second
 #   column 2k+1     series k, bytes received per second
+#   (optional)      two 0/1 columns: over the send, the recv threshold
 # and a blank line where seconds are missing.
 
 # ---------------------------------------------------------------- settings
@@ -32,9 +33,12 @@ if (!exists("series_title"))   array series_title[1] = ["series 1"]
 if (!exists("interval"))       interval = 1      # seconds between rows
 if (!exists("tzoffset"))       tzoffset = 0      # seconds added to show local time
 if (!exists("tzlabel"))        tzlabel = "UTC"   # x axis label: time (<tzlabel>)
+if (!exists("xformat"))        xformat = "%H:%M:%S"   # time tic labels (strftime)
 if (!exists("logscale"))       logscale = -1     # y axis: -1 chosen from the data, 0 linear, 1 log
 if (!exists("send_threshold")) send_threshold = 0   # bytes/s, 0 = none
 if (!exists("recv_threshold")) recv_threshold = 0
+if (!exists("overcols"))       overcols = 0      # >0: columns overcols, overcols+1
+                                                 # flag the seconds over the thresholds
 
 # ------------------------------------------------------------- utilities
 # Paths in this file are relative to its own directory, wherever gnuplot was
@@ -54,9 +58,13 @@ colour(k) = palette[(k - 1) % 8 + 1]
 human(v) = v >= 1073741824 ? sprintf("%.4g GiB/s", v / 1073741824.0) : \
            v >= 1048576 ? sprintf("%.4g MiB/s", v / 1048576.0) : \
            v >= 1024 ? sprintf("%.4g KiB/s", v / 1024.0) : sprintf("%g B/s", v)
-# 1 when series column c of direction d (0 send, 1 recv) is over threshold.
+# 1 when direction d (0 send, 1 recv) is over its threshold in this row.
+# dbnetio-report writes flag columns, measured per process (a threshold
+# watches each process separately, and "rest" is a sum); without them the
+# drawn columns are compared instead.
 thr(d) = d == 0 ? send_threshold : recv_threshold
-over(d) = (sum [k=1:nseries] (column(2*k + d) > thr(d) ? 1 : 0)) > 0 ? 1 : 0
+over(d) = overcols > 0 ? column(overcols + d) : \
+          (sum [k=1:nseries] (column(2*k + d) > thr(d) ? 1 : 0)) > 0 ? 1 : 0
 
 # ------------------------------------------------------------ y axes
 # Each panel chooses its own axis from the data.  A log axis when one series
@@ -92,6 +100,7 @@ yval(c, d) = _log[d + 1] ? (column(c) < 1 ? 1 : column(c)) : column(c) / _scale[
 yof(v, d) = _log[d + 1] ? v : v / _scale[d + 1]
 
 # -------------------------------------------------------------- terminal
+set encoding utf8
 if (term eq "svg") {
 	set terminal svg size width, height dynamic enhanced font "sans,11" background "white"
 } else {
@@ -101,7 +110,7 @@ set output outfile
 
 set xdata time
 set timefmt "%s"
-set format x "%H:%M:%S"
+set format x xformat
 set grid xtics ytics lc rgb "#dddddd" lt 1
 set border 3
 set autoscale xfix

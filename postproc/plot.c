@@ -1,0 +1,1016 @@
+/* plot.c: gnuplot charts of a capture, written as data + script, rendered by
+ * running gnuplot as a child process.
+ *
+ * The charts are produced in two halves.  While the capture streams in, every
+ * rate sample of a send/recv series is appended to an unnamed temporary file
+ * (series index and rate, grouped by dump), and the per-dump totals feed a
+ * bounded struct stats.  At the end, once the processes can be ranked by
+ * bytes, the temporary file is replayed into timeseries.dat with one column
+ * pair per drawn process, and the templates of plots/ (compiled into the
+ * binary, see plot_templates.c) are written behind a settings block.  Nothing
+ * from the capture is pasted into gnuplot code except as single-quoted
+ * strings (quotes doubled, control bytes and broken UTF-8 replaced) and
+ * numbers, and gnuplot is exec'd directly: no shell is involved.
+ */
+#include "plot.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/types.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "stats.h"
+#include "threshold.h"
+
+/* plot_templates.c, generated from the plots/ templates by postproc/postproc.mk. */
+struct plot_template {
+	const char *name;
+	const char *text;
+};
+extern const struct plot_template plot_templates[];
+
+/* ------------------------------------------------------------ utilities */
+
+/* The text of template `name` (without ".gp"), or NULL. */
+static const char *template_text(const char *name)
+{
+	for (const struct plot_template *t = plot_templates; t->name; t++)
+		if (strcmp(t->name, name) == 0)
+			return t->text;
+	return NULL;
+}
+
+/* Length of the valid UTF-8 sequence at s (at most n bytes), 0 if invalid. */
+static size_t utf8_len(const unsigned char *s, size_t n)
+{
+	size_t len;
+	unsigned cp;
+
+	if (s[0] < 0x80)
+		return 1;
+	if ((s[0] & 0xe0) == 0xc0) { len = 2; cp = s[0] & 0x1f; }
+	else if ((s[0] & 0xf0) == 0xe0) { len = 3; cp = s[0] & 0x0f; }
+	else if ((s[0] & 0xf8) == 0xf0) { len = 4; cp = s[0] & 0x07; }
+	else return 0;
+	if (len > n)
+		return 0;
+	for (size_t i = 1; i < len; i++) {
+		if ((s[i] & 0xc0) != 0x80)
+			return 0;
+		cp = cp << 6 | (s[i] & 0x3f);
+	}
+	/* overlong forms, surrogates and beyond U+10FFFF are not text */
+	if ((len == 2 && cp < 0x80) || (len == 3 && cp < 0x800) ||
+	    (len == 4 && (cp < 0x10000 || cp > 0x10ffff)) ||
+	    (cp >= 0xd800 && cp <= 0xdfff))
+		return 0;
+	return len;
+}
+
+/* Write s as a gnuplot single-quoted string.  Inside single quotes gnuplot
+ * interprets nothing but '' (one quote); control bytes and invalid UTF-8 are
+ * replaced by '?' because they would end the line or break the SVG's XML. */
+static void gp_quote(FILE *f, const char *s)
+{
+	const unsigned char *u = (const unsigned char *)s;
+	size_t n = strlen(s);
+
+	fputc('\'', f);
+	for (size_t i = 0; i < n;) {
+		size_t len = utf8_len(u + i, n - i);
+		if (len == 0 || u[i] < 0x20 || u[i] == 0x7f) {
+			fputc('?', f);
+			i++;
+			continue;
+		}
+		if (u[i] == '\'')
+			fputc('\'', f);
+		fwrite(u + i, 1, len, f);
+		i += len;
+	}
+	fputc('\'', f);
+}
+
+/* A file-name-safe copy of s: [A-Za-z0-9._-], others become '_'. */
+static void safe_name(char *out, size_t outlen, const char *s)
+{
+	size_t j = 0;
+
+	for (; *s && j + 1 < outlen; s++) {
+		char c = *s;
+		out[j++] = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+			   (c >= '0' && c <= '9') || c == '.' || c == '-' ? c : '_';
+	}
+	out[j] = '\0';
+}
+
+/* mkdir -p for one directory level below an existing parent (and the
+ * directory itself).  0, or -1 with err. */
+static int make_dir(const char *dir, char *err, size_t errlen)
+{
+	char buf[PATH_MAX];
+	size_t n = strlen(dir);
+
+	if (n == 0 || n >= sizeof buf) {
+		snprintf(err, errlen, "plot directory '%s': bad path", dir);
+		return -1;
+	}
+	memcpy(buf, dir, n + 1);
+	for (char *p = buf + 1; ; p++) {
+		if (*p == '/' || *p == '\0') {
+			char c = *p;
+			*p = '\0';
+			if (mkdir(buf, 0777) < 0 && errno != EEXIST) {
+				snprintf(err, errlen, "mkdir(%s): %s", buf, strerror(errno));
+				return -1;
+			}
+			*p = c;
+			if (c == '\0')
+				break;
+		}
+	}
+	struct stat st;
+	if (stat(dir, &st) < 0 || !S_ISDIR(st.st_mode)) {
+		snprintf(err, errlen, "plot directory '%s': not a directory", dir);
+		return -1;
+	}
+	return 0;
+}
+
+/* "2026-11-24 22:08:15" of ts in UTC or local time. */
+static void fmt_time(char *out, size_t outlen, int64_t ts, bool local)
+{
+	time_t t = (time_t)ts;
+	struct tm tm;
+
+	if (local)
+		localtime_r(&t, &tm);
+	else
+		gmtime_r(&t, &tm);
+	strftime(out, outlen, "%Y-%m-%d %H:%M:%S", &tm);
+}
+
+/* --------------------------------------------------------- engine state */
+
+/* One sample in the temporary file.  A dump is a record with index
+ * DUMP_MARK whose rate field holds the timestamp, then its samples. */
+struct rec {
+	uint32_t index;          /* series index, or DUMP_MARK */
+	uint32_t pad;
+	double value;            /* rate in bytes/s, or the dump's timestamp */
+};
+#define DUMP_MARK UINT32_MAX
+
+struct plot_source {
+	bool begun;
+	const struct capture_meta *meta;
+	FILE *tmp;               /* struct rec stream, see above */
+	uint64_t dumps;          /* dumps with at least one rate sample */
+	int64_t first_ts, last_ts;
+	double sum[2];           /* this dump's totals: send, recv */
+	bool any;                /* this dump had a rate sample */
+	struct stats total[2];   /* per-dump totals over all processes */
+};
+
+struct plot {
+	struct plot_opts o;
+	char *dir;
+	char *prefix;
+	struct plot_source *src;
+	size_t nsrc;
+	/* every series seen, by series->index (the summary lists --top only) */
+	const struct series **series;
+	size_t nseries;
+	struct plot_chart *charts;
+	size_t ncharts;
+};
+
+/* The source slot for index i, grown on demand.  NULL on ENOMEM. */
+static struct plot_source *source_at(struct plot *p, unsigned i)
+{
+	if (i >= p->nsrc) {
+		struct plot_source *n = realloc(p->src, (i + 1) * sizeof *n);
+		if (!n)
+			return NULL;
+		memset(n + p->nsrc, 0, (i + 1 - p->nsrc) * sizeof *n);
+		for (size_t k = p->nsrc; k <= i; k++) {
+			stats_init(&n[k].total[0]);
+			stats_init(&n[k].total[1]);
+		}
+		p->src = n;
+		p->nsrc = i + 1;
+	}
+	return &p->src[i];
+}
+
+struct plot *plot_new(const struct plot_opts *o, char *err, size_t errlen)
+{
+	struct plot *p = calloc(1, sizeof *p);
+
+	if (!p) {
+		snprintf(err, errlen, "out of memory");
+		return NULL;
+	}
+	p->o = *o;
+	if (p->o.top == 0)
+		p->o.top = PLOT_TOP_DEFAULT;
+	p->dir = strdup(o->dir ? o->dir : ".");
+	p->prefix = strdup(o->prefix ? o->prefix : "");
+	if (!p->dir || !p->prefix) {
+		snprintf(err, errlen, "out of memory");
+		plot_free(p);
+		return NULL;
+	}
+	return p;
+}
+
+void plot_free(struct plot *p)
+{
+	if (!p)
+		return;
+	for (size_t i = 0; i < p->nsrc; i++) {
+		if (p->src[i].tmp)
+			fclose(p->src[i].tmp);
+		stats_free(&p->src[i].total[0]);
+		stats_free(&p->src[i].total[1]);
+	}
+	for (size_t i = 0; i < p->ncharts; i++) {
+		free(p->charts[i].title);
+		free(p->charts[i].gp);
+		free(p->charts[i].image);
+	}
+	free(p->charts);
+	free(p->src);
+	free(p->series);
+	free(p->dir);
+	free(p->prefix);
+	free(p);
+}
+
+const struct plot_chart *plot_charts(const struct plot *p, size_t *n)
+{
+	*n = p->ncharts;
+	return p->charts;
+}
+
+/* ------------------------------------------------------------ streaming */
+
+/* Make the source's temporary file if it has none yet.  0 or -1 with err. */
+static int source_open(struct plot_source *ps, char *err, size_t errlen)
+{
+	if (ps->begun)
+		return 0;
+	ps->tmp = tmpfile();
+	if (!ps->tmp) {
+		snprintf(err, errlen, "plot: tmpfile(): %s", strerror(errno));
+		return -1;
+	}
+	ps->begun = true;
+	return 0;
+}
+
+int plot_begin(struct plot *p, const struct capture_meta *meta, char *err, size_t errlen)
+{
+	struct plot_source *ps = source_at(p, meta->index);
+
+	if (!ps) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	ps->meta = meta;
+	return source_open(ps, err, errlen);
+}
+
+/* Append one record to a source's temporary file. */
+static int put_rec(struct plot_source *ps, uint32_t index, double value,
+		   char *err, size_t errlen)
+{
+	struct rec r = { .index = index, .pad = 0, .value = value };
+
+	if (fwrite(&r, sizeof r, 1, ps->tmp) != 1) {
+		snprintf(err, errlen, "plot: writing the temporary file: %s", strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+int plot_sample(struct plot *p, const struct series *s, const struct sample *smp,
+		char *err, size_t errlen)
+{
+	/* Only per-second rates of dbnetio's send/recv maps are charted; the
+	 * partial last interval counts in totals, not in rates. */
+	if (!smp->is_rate || !s->direction)
+		return 0;
+	struct plot_source *ps = source_at(p, s->source);
+	if (!ps) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	if (source_open(ps, err, errlen) < 0)
+		return -1;
+	if (s->index >= p->nseries) {
+		size_t n = p->nseries ? p->nseries : 64;
+		while (n <= s->index)
+			n *= 2;
+		const struct series **ns = realloc(p->series, n * sizeof *ns);
+		if (!ns) {
+			snprintf(err, errlen, "out of memory");
+			return -1;
+		}
+		memset(ns + p->nseries, 0, (n - p->nseries) * sizeof *ns);
+		p->series = ns;
+		p->nseries = n;
+	}
+	p->series[s->index] = s;
+	if (!ps->any) {
+		if (put_rec(ps, DUMP_MARK, (double)smp->ts, err, errlen) < 0)
+			return -1;
+		ps->any = true;
+		ps->sum[0] = ps->sum[1] = 0;
+	}
+	ps->sum[strcmp(s->direction, "send") == 0 ? 0 : 1] += smp->rate;
+	return put_rec(ps, s->index, smp->rate, err, errlen);
+}
+
+int plot_dump(struct plot *p, const struct capture_meta *meta, int64_t ts,
+	      char *err, size_t errlen)
+{
+	struct plot_source *ps = source_at(p, meta->index);
+
+	if (!ps) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	ps->meta = meta;
+	if (!ps->any)
+		return 0;
+	ps->any = false;
+	double secs = meta->interval ? meta->interval : 1;
+	if (ps->dumps == 0)
+		ps->first_ts = ts;
+	ps->last_ts = ts;
+	ps->dumps++;
+	for (int d = 0; d < 2; d++)
+		if (stats_add(&ps->total[d], ps->sum[d], secs, ts) < 0) {
+			snprintf(err, errlen, "out of memory");
+			return -1;
+		}
+	return 0;
+}
+
+/* ------------------------------------------------------------ rendering */
+
+/* A process: the send and recv series of one pid and name in a source. */
+struct group {
+	long long pid;
+	const char *comm;
+	uint64_t bytes;          /* sent + received */
+	unsigned column;         /* 1-based column pair in timeseries.dat */
+};
+
+static int group_cmp_key(const void *a, const void *b)
+{
+	const struct group *x = a, *y = b;
+	if (x->pid != y->pid)
+		return x->pid < y->pid ? -1 : 1;
+	return strcmp(x->comm, y->comm);
+}
+
+static int group_cmp_bytes(const void *a, const void *b)
+{
+	const struct group *x = a, *y = b;
+	if (x->bytes != y->bytes)
+		return x->bytes > y->bytes ? -1 : 1;
+	return group_cmp_key(a, b);
+}
+
+/* The lowest limit among the thresholds watching direction d (0 send,
+ * 1 recv): the line drawn and the one shading is measured against. */
+static const struct threshold *chart_threshold(const struct summary *sum, int d)
+{
+	const struct threshold *best = NULL;
+
+	for (size_t i = 0; i < sum->nthresholds; i++) {
+		const struct threshold *t = &sum->thresholds[i];
+		if (!threshold_applies(t, d == 0 ? "@send" : "@recv", d == 0 ? "send" : "recv"))
+			continue;
+		if (!best || t->limit < best->limit)
+			best = t;
+	}
+	return best;
+}
+
+static bool over(const struct threshold *t, double v)
+{
+	return t && (t->inclusive ? v >= t->limit : v > t->limit);
+}
+
+/* Record a chart; paths are dir/name.  0 or -1 (ENOMEM). */
+static int add_chart(struct plot *p, unsigned source, const char *kind,
+		     const char *title, const char *gp, const char *image)
+{
+	struct plot_chart *n = realloc(p->charts, (p->ncharts + 1) * sizeof *n);
+	if (!n)
+		return -1;
+	p->charts = n;
+	struct plot_chart *c = &n[p->ncharts];
+	c->source = source;
+	c->kind = kind;
+	c->title = strdup(title);
+	c->gp = strdup(gp);
+	c->image = image ? strdup(image) : NULL;
+	if (!c->title || !c->gp || (image && !c->image)) {
+		free(c->title);
+		free(c->gp);
+		free(c->image);
+		return -1;
+	}
+	p->ncharts++;
+	return 0;
+}
+
+/* Everything a source's settings blocks share. */
+struct chart_ctx {
+	struct plot *p;
+	const struct summary *sum;
+	struct plot_source *ps;
+	unsigned source;
+	char stem[160];          /* file-name prefix */
+	char title[512];         /* "db1: 2026-11-24 22:08:15 to 22:10:15 UTC" */
+	struct group *groups;
+	size_t ngroups, ntop, ncols;
+	const struct threshold *thr[2];
+};
+
+/* The settings block common to every chart of a source. */
+static void write_settings(FILE *f, const struct chart_ctx *c, const char *name,
+			   const char *datafile, const char *title)
+{
+	const struct capture_meta *m = c->ps->meta;
+	char out[256];
+
+	fprintf(f, "# %s%s.gp: written by dbnetio-report from plots/%s.gp", c->stem, name, name);
+	if (m && m->file && *m->file)
+		fprintf(f, " for the capture %s", m->file);
+	fprintf(f, ".\n#\n"
+		"# Re-render from anywhere with `gnuplot %s%s.gp` (paths are relative to\n"
+		"# this file); add -e 'term=\"svg\"' for SVG.  Restyle by editing the\n"
+		"# settings below or the template after them.\n\n",
+		c->stem, name);
+	snprintf(out, sizeof out, "%s%s.%s", c->stem, name,
+		 c->p->o.format == PLOT_SVG ? "svg" : "png");
+	fputs("datafile = ", f); gp_quote(f, datafile); fputc('\n', f);
+	fputs("outfile = ", f); gp_quote(f, out); fputc('\n', f);
+	fprintf(f, "term = '%s'\n", c->p->o.format == PLOT_SVG ? "svg" : "png");
+	fputs("title = ", f); gp_quote(f, title); fputc('\n', f);
+}
+
+/* Write the time-axis settings (offset for local time, label, tic format). */
+static void write_time_settings(FILE *f, const struct chart_ctx *c)
+{
+	const struct capture_meta *m = c->ps->meta;
+	bool local = c->p->o.local_time;
+	long off = 0;
+	char label[128], day[32];
+	time_t t = (time_t)c->ps->first_ts;
+	struct tm tm;
+
+	if (local) {
+		localtime_r(&t, &tm);
+		off = tm.tm_gmtoff;
+	} else {
+		gmtime_r(&t, &tm);
+	}
+	strftime(day, sizeof day, "%Y-%m-%d", &tm);
+	bool clock = m && m->clock_of_day;
+	bool days = c->ps->last_ts - c->ps->first_ts >= 86400;
+	if (clock)
+		snprintf(label, sizeof label, "time of day");
+	else if (local)
+		snprintf(label, sizeof label, "local time, UTC%+03ld:%02ld, %s%s",
+			 off / 3600, labs(off) % 3600 / 60, days ? "from " : "", day);
+	else
+		snprintf(label, sizeof label, "UTC, %s%s", days ? "from " : "", day);
+	/* gnuplot's time axis is UTC; local time is shown by adding the
+	 * offset at the capture's start (a DST change inside it is not
+	 * followed). */
+	fprintf(f, "tzoffset = %ld\n", clock ? 0L : off);
+	fputs("tzlabel = ", f); gp_quote(f, label); fputc('\n', f);
+	fprintf(f, "xformat = '%s'\n", days ? "%m-%d %H:%M" : "%H:%M:%S");
+	fprintf(f, "interval = %u\n", m && m->interval ? m->interval : 1);
+}
+
+/* Write a template after its settings; 0 or -1 with err. */
+static int write_template(FILE *f, const char *name, char *err, size_t errlen)
+{
+	const char *t = template_text(name);
+
+	if (!t) {
+		snprintf(err, errlen, "plot: no template '%s' compiled in", name);
+		return -1;
+	}
+	fputs("\n# ---------------------------------------------------------------- template\n", f);
+	fputs(t, f);
+	return 0;
+}
+
+/* Open dir/stem+name for writing; NULL with err. */
+static FILE *open_out(const struct chart_ctx *c, const char *name, char *path,
+		      size_t pathlen, char *err, size_t errlen)
+{
+	if ((size_t)snprintf(path, pathlen, "%s/%s%s", c->p->dir, c->stem, name) >= pathlen) {
+		snprintf(err, errlen, "plot: path too long in %s", c->p->dir);
+		return NULL;
+	}
+	FILE *f = fopen(path, "w");
+	if (!f)
+		snprintf(err, errlen, "fopen(%s): %s", path, strerror(errno));
+	return f;
+}
+
+/* Close f, turning a write error into -1 with err. */
+static int close_out(FILE *f, const char *path, char *err, size_t errlen)
+{
+	int bad = ferror(f);
+	if (fclose(f) != 0 || bad) {
+		snprintf(err, errlen, "write(%s): %s", path, strerror(errno ? errno : EIO));
+		return -1;
+	}
+	return 0;
+}
+
+/* Rank this source's processes and assign columns: the top ones their own,
+ * the rest one shared column.  0 or -1 with err. */
+static int make_groups(struct chart_ctx *c, char *err, size_t errlen)
+{
+	struct plot *p = c->p;
+	size_t n = 0;
+
+	for (size_t i = 0; i < p->nseries; i++)
+		if (p->series[i] && p->series[i]->source == c->source)
+			n++;
+	c->groups = calloc(n ? n : 1, sizeof *c->groups);
+	if (!c->groups) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	for (size_t i = 0; i < p->nseries; i++) {
+		const struct series *s = p->series[i];
+		if (!s || s->source != c->source)
+			continue;
+		c->groups[c->ngroups++] = (struct group){ .pid = s->pid, .comm = s->comm,
+							  .bytes = s->total_bytes };
+	}
+	/* merge the send and recv series of one process */
+	qsort(c->groups, c->ngroups, sizeof *c->groups, group_cmp_key);
+	size_t m = 0;
+	for (size_t i = 0; i < c->ngroups; i++) {
+		if (m > 0 && group_cmp_key(&c->groups[m - 1], &c->groups[i]) == 0)
+			c->groups[m - 1].bytes += c->groups[i].bytes;
+		else
+			c->groups[m++] = c->groups[i];
+	}
+	c->ngroups = m;
+	qsort(c->groups, c->ngroups, sizeof *c->groups, group_cmp_bytes);
+	/* A "rest" of a single process would hide its name for nothing. */
+	c->ntop = c->ngroups <= p->o.top + 1 ? c->ngroups : p->o.top;
+	c->ncols = c->ntop + (c->ngroups > c->ntop ? 1 : 0);
+	for (size_t i = 0; i < c->ngroups; i++)
+		c->groups[i].column = i < c->ntop ? (unsigned)i + 1 : (unsigned)c->ntop + 1;
+	return 0;
+}
+
+/* The column pair of series s, by binary search on a key-sorted copy. */
+static unsigned column_of(const struct group *bykey, size_t n, const struct series *s)
+{
+	struct group key = { .pid = s->pid, .comm = s->comm };
+	const struct group *g = bsearch(&key, bykey, n, sizeof *bykey, group_cmp_key);
+	return g ? g->column : 0;
+}
+
+/* Replay the temporary file into timeseries.dat.  0 or -1 with err. */
+static int write_timeseries_dat(struct chart_ctx *c, char *err, size_t errlen)
+{
+	struct plot *p = c->p;
+	char path[PATH_MAX];
+	int rc = -1;
+	double *row = NULL;
+	bool *flag = NULL;
+	unsigned *col = NULL;
+	struct group *bykey = NULL;
+	FILE *f = open_out(c, "timeseries.dat", path, sizeof path, err, errlen);
+
+	if (!f)
+		return -1;
+	row = calloc(2 * c->ncols + 2, sizeof *row);
+	flag = calloc(2, sizeof *flag);
+	col = calloc(p->nseries ? p->nseries : 1, sizeof *col);
+	bykey = malloc((c->ngroups ? c->ngroups : 1) * sizeof *bykey);
+	if (!row || !flag || !col || !bykey) {
+		snprintf(err, errlen, "out of memory");
+		goto cleanup;
+	}
+	memcpy(bykey, c->groups, c->ngroups * sizeof *bykey);
+	qsort(bykey, c->ngroups, sizeof *bykey, group_cmp_key);
+	for (size_t i = 0; i < p->nseries; i++)
+		if (p->series[i] && p->series[i]->source == c->source)
+			col[i] = column_of(bykey, c->ngroups, p->series[i]);
+
+	fprintf(f, "# %stimeseries.dat: written by dbnetio-report; bytes per second per dump.\n"
+		"# column 1: time, Unix epoch seconds (UTC); a blank line marks missing seconds\n",
+		c->stem);
+	for (size_t k = 0; k < c->ncols; k++) {
+		if (k < c->ntop)
+			fprintf(f, "# columns %zu, %zu: sent, received by %s [%lld]\n",
+				2 * k + 2, 2 * k + 3, c->groups[k].comm, c->groups[k].pid);
+		else
+			fprintf(f, "# columns %zu, %zu: sent, received by the other %zu processes summed\n",
+				2 * k + 2, 2 * k + 3, c->ngroups - c->ntop);
+	}
+	fprintf(f, "# columns %zu, %zu: 1 when some process was over the send, recv threshold\n",
+		2 * c->ncols + 2, 2 * c->ncols + 3);
+
+	unsigned interval = c->ps->meta && c->ps->meta->interval ? c->ps->meta->interval : 1;
+	int64_t ts = 0, prev = 0;
+	bool have = false, first = true;
+	struct rec r;
+	rewind(c->ps->tmp);
+	for (;;) {
+		size_t got = fread(&r, sizeof r, 1, c->ps->tmp);
+		if (got != 1 || r.index == DUMP_MARK) {
+			if (have) {
+				/* a later dump than one interval: seconds are missing */
+				if (!first && ts - prev > (int64_t)interval)
+					fputc('\n', f);
+				fprintf(f, "%lld", (long long)ts);
+				for (size_t k = 0; k < 2 * c->ncols; k++)
+					fprintf(f, " %.15g", row[k]);
+				fprintf(f, " %d %d\n", flag[0], flag[1]);
+				prev = ts;
+				first = false;
+			}
+			if (got != 1)
+				break;
+			ts = (int64_t)r.value;
+			have = true;
+			memset(row, 0, 2 * c->ncols * sizeof *row);
+			flag[0] = flag[1] = false;
+			continue;
+		}
+		if (r.index >= p->nseries || !p->series[r.index] || !col[r.index])
+			continue;
+		const struct series *s = p->series[r.index];
+		int d = strcmp(s->direction, "send") == 0 ? 0 : 1;
+		row[2 * (col[r.index] - 1) + d] += r.value;
+		if (over(c->thr[d], r.value))
+			flag[d] = true;
+	}
+	if (ferror(c->ps->tmp)) {
+		snprintf(err, errlen, "plot: reading the temporary file: %s", strerror(errno));
+		goto cleanup;
+	}
+	rc = 0;
+cleanup:
+	if (close_out(f, path, err, errlen) < 0)
+		rc = -1;
+	free(row);
+	free(flag);
+	free(col);
+	free(bykey);
+	return rc;
+}
+
+/* Series titles and thresholds of the time-series charts. */
+static void write_series_settings(FILE *f, const struct chart_ctx *c)
+{
+	fprintf(f, "nseries = %zu\n", c->ncols);
+	fprintf(f, "array series_title[%zu] = [", c->ncols);
+	for (size_t k = 0; k < c->ncols; k++) {
+		char t[256];
+		if (k < c->ntop)
+			snprintf(t, sizeof t, "%s [%lld]", c->groups[k].comm, c->groups[k].pid);
+		else
+			snprintf(t, sizeof t, "rest (%zu processes)", c->ngroups - c->ntop);
+		if (k)
+			fputs(", ", f);
+		gp_quote(f, t);
+	}
+	fputs("]\n", f);
+	fprintf(f, "overcols = %zu     # column of the send over-threshold flag\n",
+		2 * c->ncols + 2);
+	for (int d = 0; d < 2; d++) {
+		fprintf(f, "%s_threshold = %.17g", d ? "recv" : "send",
+			c->thr[d] ? c->thr[d]->limit : 0.0);
+		if (c->thr[d]) {
+			fputs("     # ", f);
+			/* the spec came from the command line: keep it printable */
+			for (const char *s = c->thr[d]->spec; *s; s++)
+				fputc((unsigned char)*s >= 0x20 && *s != 0x7f ? *s : '?', f);
+		}
+		fputc('\n', f);
+	}
+}
+
+/* Write one chart's .gp: settings, extra, template.  0 or -1 with err. */
+static int write_chart_gp(struct chart_ctx *c, const char *name, const char *datafile,
+			  const char *title, int kind, char *path, size_t pathlen,
+			  char *err, size_t errlen)
+{
+	char file[64];
+	snprintf(file, sizeof file, "%s.gp", name);
+	FILE *f = open_out(c, file, path, pathlen, err, errlen);
+	if (!f)
+		return -1;
+	char dat[256];
+	snprintf(dat, sizeof dat, "%s%s", c->stem, datafile);
+	write_settings(f, c, name, dat, title);
+	if (kind == 0) {
+		write_time_settings(f, c);
+		write_series_settings(f, c);
+	} else {
+		char subject[256];
+		if (c->ngroups == 1)
+			snprintf(subject, sizeof subject, "%s [%lld], per-second rates",
+				 c->groups[0].comm, c->groups[0].pid);
+		else
+			snprintf(subject, sizeof subject,
+				 "all %zu traced processes summed, per-second rates", c->ngroups);
+		fputs("subject = ", f); gp_quote(f, subject); fputc('\n', f);
+		static const double q[3] = { 0.50, 0.95, 0.99 };
+		for (int d = 0; d < 2; d++)
+			for (int i = 0; i < 3; i++)
+				fprintf(f, "%s_p%d = %.17g\n", d ? "recv" : "send",
+					(int)lround(q[i] * 100),
+					stats_quantile(&c->ps->total[d], q[i]));
+	}
+	if (write_template(f, name, err, errlen) < 0) {
+		fclose(f);
+		return -1;
+	}
+	return close_out(f, path, err, errlen);
+}
+
+/* Callback of stats_for_each_bucket: one CDF row. */
+struct cdf_ctx {
+	FILE *f;
+	uint64_t n;
+	bool first;
+};
+
+static int cdf_row(double lo, double hi, uint64_t count, uint64_t cum, void *arg)
+{
+	struct cdf_ctx *x = arg;
+	(void)count;
+	if (x->first) {
+		fprintf(x->f, "%.15g 0\n", lo);
+		x->first = false;
+	}
+	fprintf(x->f, "%.15g %.9g\n", hi, (double)cum / (double)x->n);
+	return 0;
+}
+
+static int write_distribution_dat(struct chart_ctx *c, char *err, size_t errlen)
+{
+	char path[PATH_MAX];
+	FILE *f = open_out(c, "distribution.dat", path, sizeof path, err, errlen);
+
+	if (!f)
+		return -1;
+	fprintf(f, "# %sdistribution.dat: written by dbnetio-report.\n"
+		"# CDF of the bytes per second of all traced processes summed, one value per dump.\n"
+		"# column 1: rate (bytes/s), column 2: fraction of dumps at or below it%s\n",
+		c->stem, stats_is_exact(&c->ps->total[0]) ? "" :
+		" (long capture: histogram buckets within 1%)");
+	for (int d = 0; d < 2; d++) {
+		fprintf(f, "# block %d: %s\n", d, d ? "received" : "sent");
+		struct cdf_ctx x = { .f = f, .n = c->ps->total[d].n, .first = true };
+		if (x.n)
+			stats_for_each_bucket(&c->ps->total[d], cdf_row, &x);
+		fputs("\n\n", f);
+	}
+	return close_out(f, path, err, errlen);
+}
+
+bool plot_have_gnuplot(char *path, size_t pathlen)
+{
+	const char *env = getenv("PATH");
+	char buf[PATH_MAX];
+
+	if (!env || !*env)
+		env = "/usr/bin:/bin";
+	while (*env) {
+		const char *e = strchr(env, ':');
+		size_t n = e ? (size_t)(e - env) : strlen(env);
+		if (n == 0)
+			snprintf(buf, sizeof buf, "./gnuplot");
+		else
+			snprintf(buf, sizeof buf, "%.*s/gnuplot", (int)n, env);
+		if (access(buf, X_OK) == 0) {
+			if (path)
+				snprintf(path, pathlen, "%s", buf);
+			return true;
+		}
+		env += n + (e ? 1 : 0);
+	}
+	return false;
+}
+
+/* Run `gnuplot FILE` in dir, its stdout sent to our stderr (stdout carries
+ * data only).  0, or -1 with err. */
+static int run_gnuplot(const char *gnuplot, const char *dir, const char *file,
+		       char *err, size_t errlen)
+{
+	fflush(NULL);
+	pid_t pid = fork();
+	if (pid < 0) {
+		snprintf(err, errlen, "fork: %s", strerror(errno));
+		return -1;
+	}
+	if (pid == 0) {
+		if (chdir(dir) < 0)
+			_exit(126);
+		dup2(STDERR_FILENO, STDOUT_FILENO);
+		execl(gnuplot, "gnuplot", file, (char *)NULL);
+		_exit(127);
+	}
+	int status;
+	while (waitpid(pid, &status, 0) < 0) {
+		if (errno != EINTR) {
+			snprintf(err, errlen, "waitpid: %s", strerror(errno));
+			return -1;
+		}
+	}
+	if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
+		return 0;
+	if (WIFEXITED(status))
+		snprintf(err, errlen, "gnuplot %s/%s exited with status %d",
+			 dir, file, WEXITSTATUS(status));
+	else
+		snprintf(err, errlen, "gnuplot %s/%s killed by signal %d",
+			 dir, file, WTERMSIG(status));
+	return -1;
+}
+
+/* Charts of one source.  0 or -1 with err. */
+static int render_source(struct plot *p, const struct summary *sum, unsigned source,
+			 const char *gnuplot, char *err, size_t errlen)
+{
+	struct chart_ctx c = { .p = p, .sum = sum, .ps = &p->src[source], .source = source };
+	int rc = -1;
+	const struct capture_meta *m = c.ps->meta;
+	char label[128] = "", from[32], to[32], path[PATH_MAX];
+
+	if (m && m->label && *m->label)
+		snprintf(label, sizeof label, "%s", m->label);
+	if (p->o.multi_source) {
+		char safe[96];
+		safe_name(safe, sizeof safe, *label ? label : "capture");
+		snprintf(c.stem, sizeof c.stem, "%s%u-%s-", p->prefix, source + 1, safe);
+	} else {
+		snprintf(c.stem, sizeof c.stem, "%s", p->prefix);
+	}
+	fmt_time(from, sizeof from, c.ps->first_ts, p->o.local_time);
+	fmt_time(to, sizeof to, c.ps->last_ts, p->o.local_time);
+	if (m && m->clock_of_day)
+		snprintf(c.title, sizeof c.title, "%s%s%s to %s", label, *label ? ": " : "",
+			 from + 11, to + 11);
+	else
+		snprintf(c.title, sizeof c.title, "%s%s%s to %s %s", label, *label ? ": " : "",
+			 from, strncmp(from, to, 10) == 0 ? to + 11 : to,
+			 p->o.local_time ? "local time" : "UTC");
+	c.thr[0] = chart_threshold(sum, 0);
+	c.thr[1] = chart_threshold(sum, 1);
+	if (make_groups(&c, err, errlen) < 0)
+		goto cleanup;
+	if (write_timeseries_dat(&c, err, errlen) < 0 ||
+	    write_distribution_dat(&c, err, errlen) < 0)
+		goto cleanup;
+
+	static const char *kinds[] = { "timeseries", "stacked", "distribution" };
+	for (int k = 0; k < 3; k++) {
+		char title[640];
+		if (k == 1 && c.ngroups < 2)
+			continue;
+		if (k == 0)
+			snprintf(title, sizeof title, "TCP bytes per second, %s", c.title);
+		else if (k == 1)
+			snprintf(title, sizeof title, "TCP bytes per second by process, %s", c.title);
+		else
+			snprintf(title, sizeof title, "Distribution of per-second rates, %s", c.title);
+		if (write_chart_gp(&c, kinds[k], k == 2 ? "distribution.dat" : "timeseries.dat",
+				   title, k == 2, path, sizeof path, err, errlen) < 0)
+			goto cleanup;
+		char image[PATH_MAX], file[200];
+		snprintf(file, sizeof file, "%s%s.gp", c.stem, kinds[k]);
+		snprintf(image, sizeof image, "%s/%s%s.%s", p->dir, c.stem, kinds[k],
+			 p->o.format == PLOT_SVG ? "svg" : "png");
+		bool ok = false;
+		if (gnuplot) {
+			if (run_gnuplot(gnuplot, p->dir, file, err, errlen) < 0)
+				goto cleanup;
+			ok = true;
+		}
+		if (add_chart(p, source, kinds[k], title, path, ok ? image : NULL) < 0) {
+			snprintf(err, errlen, "out of memory");
+			goto cleanup;
+		}
+	}
+	rc = 0;
+cleanup:
+	free(c.groups);
+	return rc;
+}
+
+int plot_render(struct plot *p, const struct summary *sum, bool *rendered,
+		char *err, size_t errlen)
+{
+	char gnuplot[PATH_MAX];
+	bool have = plot_have_gnuplot(gnuplot, sizeof gnuplot);
+
+	*rendered = have;
+	if (make_dir(p->dir, err, errlen) < 0)
+		return -1;
+	for (unsigned i = 0; i < p->nsrc; i++) {
+		if (!p->src[i].begun || p->src[i].dumps == 0)
+			continue;
+		if (render_source(p, sum, i, have ? gnuplot : NULL, err, errlen) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+/* --------------------------------------------------------------- writer */
+
+static int w_begin(void *ctx, const struct capture_meta *meta, char *err, size_t errlen)
+{
+	return plot_begin(ctx, meta, err, errlen);
+}
+
+static int w_sample(void *ctx, const struct series *s, const struct sample *smp,
+		    char *err, size_t errlen)
+{
+	return plot_sample(ctx, s, smp, err, errlen);
+}
+
+static int w_dump(void *ctx, const struct capture_meta *meta, int64_t ts,
+		  char *err, size_t errlen)
+{
+	return plot_dump(ctx, meta, ts, err, errlen);
+}
+
+static int w_finish(void *ctx, const struct summary *sum, char *err, size_t errlen)
+{
+	struct plot *p = ctx;
+	bool rendered;
+	size_t n;
+
+	if (plot_render(p, sum, &rendered, err, errlen) < 0)
+		return -1;
+	const struct plot_chart *c = plot_charts(p, &n);
+	if (n == 0) {
+		fprintf(stderr, "dbnetio-report: --plot %s: no rate samples, no charts written\n",
+			p->dir);
+		return 0;
+	}
+	if (!rendered) {
+		fprintf(stderr, "dbnetio-report: gnuplot not found in PATH: wrote the data and "
+			"scripts to %s/ but no images.\n"
+			"dbnetio-report: render them with gnuplot (Debian: apt install gnuplot-nox):\n",
+			p->dir);
+		for (size_t i = 0; i < n; i++)
+			fprintf(stderr, "  gnuplot %s\n", c[i].gp);
+	}
+	(void)c;
+	return 0;
+}
+
+static void w_free(void *ctx)
+{
+	plot_free(ctx);
+}
+
+static const struct writer_ops plot_ops = {
+	.name = "plot",
+	.begin = w_begin,
+	.sample = w_sample,
+	.dump = w_dump,
+	.finish = w_finish,
+	.free = w_free,
+};
+
+int writer_plot_new(struct writer *w, const struct plot_opts *o, char *err, size_t errlen)
+{
+	struct plot *p = plot_new(o, err, errlen);
+	if (!p)
+		return -1;
+	w->ops = &plot_ops;
+	w->ctx = p;
+	return 0;
+}

@@ -1,0 +1,81 @@
+/* plot.h: gnuplot charts of a capture (`--plot DIR`), and the chart engine
+ * the report writer reuses.
+ *
+ * Per source it writes into a directory:
+ *   timeseries.dat   one row per dump: epoch, then sent and received bytes/s
+ *                    of each drawn series (the top processes by bytes, then
+ *                    "rest" summed), then two 0/1 columns "some process was
+ *                    over the send/recv threshold"; a blank line where
+ *                    seconds are missing (gnuplot breaks its lines there);
+ *   distribution.dat the CDF of the per-dump totals (all processes summed),
+ *                    send block then receive block;
+ *   timeseries.gp, stacked.gp (when there are several processes),
+ *   distribution.gp  the templates of plots/ behind a settings block, so
+ *                    `gnuplot DIR/x.gp` re-renders from these files alone;
+ * and, when gnuplot is in PATH, the rendered .png or .svg of each.  With
+ * several sources each file name starts with "<n>-<label>-".
+ *
+ * Memory is bounded however long the capture: samples stream to an unnamed
+ * temporary file (a few bytes per sample) that finish replays once the top
+ * processes are known; the distribution uses the bounded struct stats.
+ */
+#ifndef DBNETIO_PLOT_H
+#define DBNETIO_PLOT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "series.h"
+#include "summary.h"
+#include "writer.h"
+
+enum plot_format { PLOT_PNG, PLOT_SVG };
+
+/* Processes drawn as their own line; the others are summed as "rest". */
+#define PLOT_TOP_DEFAULT 5
+
+struct plot_opts {
+	const char *dir;          /* output directory, created when missing */
+	enum plot_format format;
+	bool local_time;          /* x axis in local time instead of UTC */
+	unsigned top;             /* 0 = PLOT_TOP_DEFAULT */
+	bool multi_source;        /* prefix file names with the source */
+	const char *prefix;       /* extra file-name prefix, NULL for none */
+};
+
+/* One chart written by plot_render(). */
+struct plot_chart {
+	unsigned source;          /* index of its struct capture_meta */
+	const char *kind;         /* "timeseries", "stacked", "distribution" */
+	char *title;              /* one line, for captions */
+	char *gp;                 /* path of the written .gp */
+	char *image;              /* path of the rendered image; NULL when not rendered */
+};
+
+struct plot;
+
+/* Make an engine.  Returns NULL with a message in err. */
+struct plot *plot_new(const struct plot_opts *o, char *err, size_t errlen);
+void plot_free(struct plot *p);
+/* The streaming half, fed from the writer hooks (see writer.h). */
+int plot_begin(struct plot *p, const struct capture_meta *meta, char *err, size_t errlen);
+int plot_sample(struct plot *p, const struct series *s, const struct sample *smp,
+		char *err, size_t errlen);
+int plot_dump(struct plot *p, const struct capture_meta *meta, int64_t ts,
+	      char *err, size_t errlen);
+/* Write the .dat and .gp files of every source and render them when gnuplot
+ * is available (*rendered says whether it was).  The charts stay readable
+ * through plot_charts() until plot_free().  0, or -1 with err. */
+int plot_render(struct plot *p, const struct summary *sum, bool *rendered,
+		char *err, size_t errlen);
+const struct plot_chart *plot_charts(const struct plot *p, size_t *n);
+
+/* Is gnuplot in PATH?  Fills path (when non-NULL) with where. */
+bool plot_have_gnuplot(char *path, size_t pathlen);
+
+/* The `--plot DIR` writer: the engine above, and a message on stderr saying
+ * where the charts are (or how to render them without gnuplot). */
+int writer_plot_new(struct writer *w, const struct plot_opts *o, char *err, size_t errlen);
+
+#endif
