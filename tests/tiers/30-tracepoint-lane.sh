@@ -16,3 +16,58 @@ if [ ! -d /sys/kernel/tracing/events/sock/sock_send_length ]; then
 	exit 0
 fi
 "$DBNETIO_ROOT/tests/lanes/run-patterns" -P tracepoint
+
+# The stream itself, in JSON: a process that starts AFTER the capture is still
+# matched by name, -d ends the capture by itself, and the events are exactly
+# header, time+maps per interval, final marker, time+maps, nothing else.
+tcpwork=$BUILD/tcpwork
+[ -x "$tcpwork" ] || { skip "json stream" "$tcpwork is missing (run make)"; exit 0; }
+tmp=$(mktemp -d "${TMPDIR:-/tmp}/tier30.XXXXXX")
+trap 'kill $early 2>/dev/null; wait 2>/dev/null; rm -rf "$tmp"' EXIT
+mkfifo "$tmp/go"
+"$tcpwork" -g "$tmp/go" unix > "$tmp/early.out" &
+early=$!
+sleep 0.2
+"$DBNETIO_ROOT/scripts/dbnetio" -P tracepoint -c tcpwork -f json -i 1 -d 3 -o "$tmp/cap.json" 2>"$tmp/err" &
+cap=$!
+for _ in $(seq 300); do grep -q 'dbnetio-capture' "$tmp/cap.json" 2>/dev/null && break; sleep 0.1; done
+late=$(echo go | "$tcpwork" send-recv)
+echo go > "$tmp/go"
+wait $early
+t0=$SECONDS
+wait $cap
+rc=$?
+check "capture with -d 3 exits by itself with status 0" 0 "$rc"
+[ $((SECONDS - t0)) -le 5 ] && pass "capture with -d 3 stopped in time" ||
+	fail "capture with -d 3 stopped in time" "took $((SECONDS - t0)) s after the workloads"
+read -r _ lpid lsent lrecv <<<"$late"
+python3 - "$tmp/cap.json" "$lpid" "$lsent" "$lrecv" <<'PY' | sed 's/^/    /; s/^    \(PASS\|FAIL\|SKIP\)/\1/'
+import json, sys
+path, pid, sent, recv = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4])
+def check(name, exp, got):
+    print(("PASS %s (%s)" % (name, got)) if exp == got else ("FAIL %s: expected %s, measured %s" % (name, exp, got)))
+events, bad = [], 0
+for line in open(path):
+    if not line.strip():
+        continue
+    try:
+        events.append(json.loads(line))
+    except ValueError:
+        bad += 1
+check("json stream: every line is a JSON object", 0, bad)
+ev = [e for e in events if e.get("type") != "attached_probes"]
+kinds = [e["type"] for e in ev]
+check("json stream: first event is the header printf", True,
+      bool(ev) and ev[0]["type"] == "printf" and ev[0]["data"].startswith("# dbnetio-capture 1 probe=tracepoint filter=comm:tcpwork interval=1 counters=cumulative "))
+check("json stream: one time event per interval plus the final one", 4, kinds.count("time"))
+finals = [i for i, e in enumerate(ev) if e["type"] == "printf" and e["data"] == "# dbnetio-final\n"]
+check("json stream: one final marker", 1, len(finals))
+tail = ev[finals[0] + 1:] if finals else []
+check("json stream: after the marker only a time and the two maps", ["time", "map", "map"], [e["type"] for e in tail])
+names = sorted({k for e in ev if e["type"] == "map" for k in e["data"]})
+check("json stream: only @send and @recv maps", ["@recv", "@send"], names)
+final = {k: v for e in tail if e["type"] == "map" for k, v in e["data"].items()}
+key = "%s,tcpwork" % pid
+check("json stream: process started after the capture, send", sent, final.get("@send", {}).get(key, 0))
+check("json stream: process started after the capture, recv", recv, final.get("@recv", {}).get(key, 0))
+PY
