@@ -1,2 +1,49 @@
 # postproc/postproc.mk: rules for dbnetio-report (the stream's consumer).
 # Appends its binaries to BINS.
+#
+# POSTPROC_SRCS: every stage and writer; a new writer adds its .c here.
+# The library objects (all but the main) are reused by tests/unit and the
+# fuzzer through $(BUILD)/libdbnetio-report.a.
+
+JSONC_CFLAGS := $(shell $(PKG_CONFIG) --cflags json-c 2>/dev/null)
+JSONC_LIBS   := $(shell $(PKG_CONFIG) --libs json-c 2>/dev/null || echo -ljson-c)
+
+POSTPROC_LIB_SRCS := postproc/input.c postproc/parse.c postproc/series.c \
+	postproc/stats.c postproc/threshold.c postproc/units.c postproc/engine.c \
+	postproc/write_util.c postproc/write_table.c postproc/write_csv.c \
+	postproc/write_json.c postproc/write_prom.c postproc/write_live.c
+POSTPROC_SRCS := postproc/dbnetio-report.c $(POSTPROC_LIB_SRCS)
+
+POSTPROC_LIB_OBJS := $(POSTPROC_LIB_SRCS:postproc/%.c=$(BUILD)/postproc/%.o)
+POSTPROC_LIB := $(BUILD)/libdbnetio-report.a
+POSTPROC_LDLIBS := $(JSONC_LIBS) -lm
+
+BINS += $(BUILD)/dbnetio-report
+
+$(BUILD)/postproc/%.o: postproc/%.c | $(BUILD)/postproc
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(ALL_CFLAGS) $(JSONC_CFLAGS) -c $< -o $@
+
+$(BUILD)/postproc:
+	$(Q)mkdir -p $@
+
+$(POSTPROC_LIB): $(POSTPROC_LIB_OBJS)
+	$(call msg,AR,$@)
+	$(Q)rm -f $@ && $(AR) rcs $@ $^
+
+$(BUILD)/dbnetio-report: $(BUILD)/postproc/dbnetio-report.o $(POSTPROC_LIB)
+	$(call msg,LD,$@)
+	$(Q)$(CC) $(ALL_LDFLAGS) $^ -o $@ $(POSTPROC_LDLIBS)
+
+.PHONY: install-postproc uninstall-postproc
+INSTALL_TARGETS += install-postproc
+UNINSTALL_TARGETS += uninstall-postproc
+
+install-postproc: $(BUILD)/dbnetio-report
+	$(call msg,INSTALL,$(DESTDIR)$(BINDIR)/dbnetio-report)
+	$(Q)$(INSTALL) -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1
+	$(Q)$(INSTALL) -m 755 $(BUILD)/dbnetio-report $(DESTDIR)$(BINDIR)/dbnetio-report
+	$(Q)$(INSTALL) -m 644 man/dbnetio-report.1 $(DESTDIR)$(MANDIR)/man1/dbnetio-report.1
+
+uninstall-postproc:
+	$(Q)rm -f $(DESTDIR)$(BINDIR)/dbnetio-report $(DESTDIR)$(MANDIR)/man1/dbnetio-report.1

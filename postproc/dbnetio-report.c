@@ -1,0 +1,335 @@
+/* dbnetio-report: turn a dbnetio (or any per-interval bpftrace) capture
+ * stream into per-series statistics, threshold alerts and machine-readable
+ * output.  It never needs root: it reads pipes and saved files alike.
+ *
+ * This file is only the command line: options (argp), the output file
+ * (written atomically), the writers, and the exit status (0 no threshold
+ * crossed, 2 crossed, 1 error).  The work is in engine.c and the stages.
+ */
+#include <argp.h>
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "engine.h"
+#include "threshold.h"
+#include "writer.h"
+
+#define MAX_INPUTS 4096
+
+/* ===== options ===== */
+
+struct report_opts {
+	const char *format;           /* table, csv, json, prom */
+	const char *output;           /* -o FILE, NULL = stdout */
+	const char *thresholds[SERIES_MAX_THRESHOLDS];
+	size_t nthresholds;
+	const char *inputs[MAX_INPUTS];
+	size_t ninputs;
+	struct engine_opts eng;
+	/* Add new options' fields here (e.g. const char *plot_dir;). */
+};
+
+const char *argp_program_version = "dbnetio-report 1";
+const char *argp_program_bug_address = "the dbnetio issue tracker";
+
+static const char doc[] =
+"Summarise a dbnetio capture: per-process TCP bytes per second, statistics,\n"
+"threshold alerts, CSV/JSON/Prometheus output.\n"
+"\n"
+"USAGE: dbnetio-report [OPTION...] [FILE...]   (no FILE or '-' reads stdin)\n"
+"\n"
+"Input: bpftrace text or -f json output (0.17 and newer), the dbnetio header\n"
+"'# dbnetio-capture 1 ...', and the original BCC program's lines.  Several\n"
+"files are merged into one report, each labelled by its host= or file name.\n"
+"\n"
+"EXAMPLES:\n"
+"  dbnetio-report capture.txt                summary table\n"
+"  dbnetio-report -f json capture.txt        the summary as JSON\n"
+"  dbnetio-report -f csv -o rates.csv cap.txt  one row per series per second\n"
+"  dbnetio-report -t 'send>50MiB/s for 5s' cap.txt; echo $?   2 if crossed\n"
+"  dbnetio-report -f prom -o /var/lib/node_exporter/dbnetio.prom cap.txt\n"
+"  scripts/dbnetio -c mariadbd | dbnetio-report --live -t 'recv>1MiB/s'\n"
+"  dbnetio-report db1.txt db2.txt --top 10 --sort peak\n"
+"\n"
+"Exit status: 0 no threshold crossed, 2 a threshold was crossed, 1 error.";
+
+enum {
+	OPT_LENIENT = 0x100,
+	OPT_LIVE,
+	OPT_TOP,
+	OPT_SORT,
+	OPT_COUNTERS,
+	OPT_INTERVAL,
+	OPT_MAX_WARNINGS,
+};
+
+static const struct argp_option options[] = {
+	{ "format", 'f', "FMT", 0, "table (default), csv, json or prom", 0 },
+	{ "output", 'o', "FILE", 0, "write there (atomically, by rename) instead of stdout", 0 },
+	{ "threshold", 't', "SPEC", 0,
+	  "alert when a rate is above: send>50MiB/s, recv>=1MB/s for 5s, any>..., @map>... "
+	  "(units B KiB MiB GiB KB MB GB, per second; repeatable)", 0 },
+	{ "lenient", OPT_LENIENT, NULL, 0, "skip and count bad lines instead of failing", 0 },
+	{ "live", OPT_LIVE, NULL, 0,
+	  "print one line per interval as dumps arrive, alerts as they fire; Ctrl-C prints the summary", 0 },
+	{ "top", OPT_TOP, "N", 0, "only the N first series in the --sort order", 0 },
+	{ "sort", OPT_SORT, "KEY", 0, "total (default), peak or name", 0 },
+	{ "counters", OPT_COUNTERS, "KIND", 0,
+	  "cumulative or interval (maps cleared each dump); default: the header's, else cumulative", 0 },
+	{ "interval", OPT_INTERVAL, "SECONDS", 0, "dump interval when the header does not say (default 1)", 0 },
+	{ "max-warnings", OPT_MAX_WARNINGS, "N", 0, "bad-line warnings printed under --lenient (default 10)", 0 },
+	/* Add new options here: one entry, one field in struct report_opts,
+	 * one case in parse_opt(). */
+	{ 0 },
+};
+
+/* strtoull with errno and range checks; 0 or -1. */
+static int parse_ulong(const char *s, unsigned long long min, unsigned long long max,
+		       unsigned long long *out)
+{
+	char *end;
+	errno = 0;
+	if (!s || *s == '-' || *s == '\0')
+		return -1;
+	unsigned long long v = strtoull(s, &end, 10);
+	if (errno || *end || v < min || v > max)
+		return -1;
+	*out = v;
+	return 0;
+}
+
+static error_t parse_opt(int key, char *arg, struct argp_state *state)
+{
+	struct report_opts *o = state->input;
+	unsigned long long v;
+
+	switch (key) {
+	case 'f':
+		if (strcmp(arg, "table") && strcmp(arg, "csv") && strcmp(arg, "json") && strcmp(arg, "prom"))
+			argp_error(state, "unknown format '%s' (expected table, csv, json or prom)", arg);
+		o->format = arg;
+		break;
+	case 'o':
+		o->output = arg;
+		break;
+	case 't':
+		if (o->nthresholds == SERIES_MAX_THRESHOLDS)
+			argp_error(state, "at most %d thresholds", SERIES_MAX_THRESHOLDS);
+		o->thresholds[o->nthresholds++] = arg;
+		break;
+	case OPT_LENIENT:
+		o->eng.lenient = true;
+		break;
+	case OPT_LIVE:
+		o->eng.live = true;
+		break;
+	case OPT_TOP:
+		if (parse_ulong(arg, 1, 1000000, &v) < 0)
+			argp_error(state, "--top: expected a count in 1..1000000, got '%s'", arg);
+		o->eng.top = (size_t)v;
+		break;
+	case OPT_SORT:
+		if (!strcmp(arg, "total"))
+			o->eng.sort = SORT_TOTAL;
+		else if (!strcmp(arg, "peak"))
+			o->eng.sort = SORT_PEAK;
+		else if (!strcmp(arg, "name"))
+			o->eng.sort = SORT_NAME;
+		else
+			argp_error(state, "--sort: expected total, peak or name, got '%s'", arg);
+		break;
+	case OPT_COUNTERS:
+		if (!strcmp(arg, "cumulative"))
+			o->eng.counters = 0;
+		else if (!strcmp(arg, "interval"))
+			o->eng.counters = 1;
+		else
+			argp_error(state, "--counters: expected cumulative or interval, got '%s'", arg);
+		break;
+	case OPT_INTERVAL:
+		if (parse_ulong(arg, 1, 86400, &v) < 0)
+			argp_error(state, "--interval: expected seconds in 1..86400, got '%s'", arg);
+		o->eng.interval = (unsigned)v;
+		break;
+	case OPT_MAX_WARNINGS:
+		if (parse_ulong(arg, 0, 1000000, &v) < 0)
+			argp_error(state, "--max-warnings: expected a count, got '%s'", arg);
+		o->eng.max_warnings = (int)v;
+		break;
+	case ARGP_KEY_ARG:
+		if (o->ninputs == MAX_INPUTS)
+			argp_error(state, "at most %d input files", MAX_INPUTS);
+		o->inputs[o->ninputs++] = arg;
+		break;
+	default:
+		return ARGP_ERR_UNKNOWN;
+	}
+	return 0;
+}
+
+static const struct argp argp = { options, parse_opt, "[FILE...]", doc, NULL, NULL, NULL };
+
+/* ===== signals ===== */
+
+static volatile sig_atomic_t interrupted;
+
+static void on_sigint(int sig)
+{
+	(void)sig;
+	if (interrupted < 100)
+		interrupted++;
+}
+
+/* ===== writers ===== */
+
+/* Build the writers the options ask for.  writers: add yours here. */
+static int open_writers(struct engine *e, const struct report_opts *o,
+			const struct writer_common *c, char *err, size_t errlen)
+{
+	struct writer w;
+	int r;
+
+	if (o->eng.live) {
+		if (writer_live_new(&w, c, err, errlen) < 0 || engine_add_writer(e, w, err, errlen) < 0)
+			return -1;
+	}
+	if (!strcmp(o->format, "csv"))
+		r = writer_csv_new(&w, c, err, errlen);
+	else if (!strcmp(o->format, "json"))
+		r = writer_json_new(&w, c, err, errlen);
+	else if (!strcmp(o->format, "prom"))
+		r = writer_prom_new(&w, c, err, errlen);
+	else
+		r = writer_table_new(&w, c, err, errlen);
+	if (r < 0 || engine_add_writer(e, w, err, errlen) < 0)
+		return -1;
+	/* e.g.: if (o->plot_dir && (writer_plot_new(&w, c, o->plot_dir, err, errlen) < 0 ||
+	 *       engine_add_writer(e, w, err, errlen) < 0)) return -1; */
+	return 0;
+}
+
+/* ===== main ===== */
+
+int main(int argc, char **argv)
+{
+	struct report_opts o = { .format = "table" };
+	struct engine e;
+	bool engine_ok = false;
+	struct threshold *th = NULL;
+	struct writer_common wc = { 0 };
+	char err[1024] = "";
+	char *tmp_path = NULL;
+	FILE *out = stdout;
+	int ret = 1;
+	struct sigaction sa;
+
+	o.eng.counters = -1;
+	o.eng.max_warnings = 10;
+	o.eng.interrupted = &interrupted;
+	argp_err_exit_status = 1;
+	if (argp_parse(&argp, argc, argv, 0, NULL, &o) != 0)
+		return 1;
+	if (o.ninputs == 0)
+		o.inputs[o.ninputs++] = "-";
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_sigint;     /* no SA_RESTART: reads return EINTR */
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+
+	th = calloc(o.nthresholds ? o.nthresholds : 1, sizeof(*th));
+	if (!th) {
+		snprintf(err, sizeof(err), "out of memory");
+		goto cleanup;
+	}
+	for (size_t i = 0; i < o.nthresholds; i++)
+		if (threshold_parse(o.thresholds[i], &th[i], err, sizeof(err)) < 0) {
+			for (size_t j = 0; j < i; j++)
+				threshold_free(&th[j]);
+			free(th);
+			th = NULL;
+			goto cleanup;
+		}
+	if (engine_init(&e, &o.eng, th, o.nthresholds, err, sizeof(err)) < 0) {
+		engine_free(&e);
+		goto cleanup;
+	}
+	engine_ok = true;   /* the engine owns th now */
+
+	if (o.output && strcmp(o.output, "-") != 0) {
+		/* write next to the target, rename over it at the end */
+		size_t l = strlen(o.output) + 16;
+		tmp_path = malloc(l);
+		if (!tmp_path) {
+			snprintf(err, sizeof(err), "out of memory");
+			goto cleanup;
+		}
+		snprintf(tmp_path, l, "%s.tmp.XXXXXX", o.output);
+		int fd = mkstemp(tmp_path);
+		if (fd < 0) {
+			snprintf(err, sizeof(err), "mkstemp(%s): %s", tmp_path, strerror(errno));
+			free(tmp_path);
+			tmp_path = NULL;
+			goto cleanup;
+		}
+		(void)fchmod(fd, 0644);
+		out = fdopen(fd, "w");
+		if (!out) {
+			snprintf(err, sizeof(err), "fdopen(%s): %s", tmp_path, strerror(errno));
+			close(fd);
+			out = stdout;
+			goto cleanup;
+		}
+	}
+	wc.out = out;
+	wc.out_path = o.output;
+	wc.multi_source = o.ninputs > 1;
+	if (open_writers(&e, &o, &wc, err, sizeof(err)) < 0)
+		goto cleanup;
+
+	for (size_t i = 0; i < o.ninputs; i++) {
+		if (engine_run(&e, o.inputs[i], err, sizeof(err)) < 0)
+			goto cleanup;
+		if (e.interrupted)
+			break;
+	}
+	if (engine_finish(&e, err, sizeof(err)) < 0)
+		goto cleanup;
+	if (fflush(out) != 0 || ferror(out)) {
+		snprintf(err, sizeof(err), "write error on output: %s", strerror(errno));
+		goto cleanup;
+	}
+	if (tmp_path) {
+		if (fsync(fileno(out)) != 0 || fclose(out) != 0) {
+			out = stdout;
+			snprintf(err, sizeof(err), "write(%s): %s", tmp_path, strerror(errno));
+			goto cleanup;
+		}
+		out = stdout;
+		if (rename(tmp_path, o.output) != 0) {
+			snprintf(err, sizeof(err), "rename(%s, %s): %s", tmp_path, o.output, strerror(errno));
+			goto cleanup;
+		}
+		free(tmp_path);
+		tmp_path = NULL;
+	}
+	ret = e.crossed ? 2 : 0;
+cleanup:
+	if (ret == 1)
+		fprintf(stderr, "dbnetio-report: %s\n", err);
+	if (out != stdout)
+		fclose(out);
+	if (tmp_path) {
+		unlink(tmp_path);
+		free(tmp_path);
+	}
+	if (engine_ok)
+		engine_free(&e);
+	return ret;
+}

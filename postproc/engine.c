@@ -1,0 +1,455 @@
+/* engine.c: the run of one dbnetio-report invocation (see engine.h).
+ *
+ * Writers are called from here only, so the stages below know nothing about
+ * output; a writer's failure (disk full) stops the run with its message.
+ */
+#include "engine.h"
+
+#include <errno.h>
+#include <libgen.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "input.h"
+
+/* ===== utility ===== */
+
+static char *xstrdup(const char *s)
+{
+	return strdup(s ? s : "");
+}
+
+static void meta_free(struct capture_meta *m)
+{
+	if (!m)
+		return;
+	free(m->file);
+	free(m->label);
+	free(m->host);
+	free(m->kernel);
+	free(m->probe);
+	free(m->filter);
+	free(m->variant);
+	free(m);
+}
+
+/* Label a source: its host= when given, else its file's basename; a label
+ * already taken by an earlier source gets the file name added. */
+static int meta_label(struct engine *e, struct capture_meta *m)
+{
+	char *copy = xstrdup(m->file), *base;
+	char buf[512];
+
+	if (!copy)
+		return -1;
+	base = strcmp(m->file, "-") == 0 ? "stdin" : basename(copy);
+	snprintf(buf, sizeof(buf), "%s", m->host[0] ? m->host : base);
+	for (size_t i = 0; i < e->nsources; i++) {
+		if (e->sources[i] != m && e->sources[i]->label && strcmp(e->sources[i]->label, buf) == 0) {
+			if (m->host[0] && strcmp(base, m->host) != 0)
+				snprintf(buf, sizeof(buf), "%s (%s)", m->host, base);
+			else
+				snprintf(buf, sizeof(buf), "%s #%u", base, m->index + 1);
+			break;
+		}
+	}
+	free(copy);
+	free(m->label);
+	m->label = strdup(buf);
+	return m->label ? 0 : -1;
+}
+
+static int writers_begin(struct engine *e, struct capture_meta *m)
+{
+	if (e->begun[m->index])
+		return 0;
+	e->begun[m->index] = true;
+	if (meta_label(e, m) < 0) {
+		snprintf(e->werr, sizeof(e->werr), "out of memory");
+		return -1;
+	}
+	for (size_t i = 0; i < e->nwriters; i++)
+		if (e->writers[i].ops->begin &&
+		    e->writers[i].ops->begin(e->writers[i].ctx, m, e->werr, sizeof(e->werr)) < 0)
+			return -1;
+	return 0;
+}
+
+static int writers_alert(struct engine *e, struct series *s, unsigned ti, const struct alert *a,
+			 enum alert_event ev)
+{
+	for (size_t i = 0; i < e->nwriters; i++)
+		if (e->writers[i].ops->alert &&
+		    e->writers[i].ops->alert(e->writers[i].ctx, s, &e->th[ti], a, ev, e->werr,
+					     sizeof(e->werr)) < 0)
+			return -1;
+	return 0;
+}
+
+/* ===== stage callbacks ===== */
+
+/* Every sample: statistics, thresholds, then the streaming writers. */
+static int on_sample(void *arg, struct series *s, const struct sample *smp)
+{
+	struct engine *e = arg;
+
+	if (writers_begin(e, e->sources[s->source]) < 0)
+		return -1;
+	if (smp->is_rate) {
+		if (stats_add(&s->stats, smp->rate, smp->seconds, smp->ts) < 0) {
+			snprintf(e->werr, sizeof(e->werr), "out of memory");
+			return -1;
+		}
+		for (uint32_t m = s->th_mask; m; m &= m - 1) {
+			unsigned ti = (unsigned)__builtin_ctz(m);
+			struct alert ended, fired;
+			int ev = threshold_feed(&s->th[ti], &e->th[ti], ti, smp->rate, smp->seconds,
+						smp->ts, &ended, &fired);
+			if (ev < 0) {
+				snprintf(e->werr, sizeof(e->werr), "out of memory");
+				return -1;
+			}
+			if ((ev & THRESHOLD_ENDED) && writers_alert(e, s, ti, &ended, ALERT_ENDED) < 0)
+				return -1;
+			if (ev & THRESHOLD_FIRED) {
+				e->crossed = true;
+				if (writers_alert(e, s, ti, &fired, ALERT_FIRED) < 0)
+					return -1;
+			}
+		}
+	}
+	for (size_t i = 0; i < e->nwriters; i++)
+		if (e->writers[i].ops->sample &&
+		    e->writers[i].ops->sample(e->writers[i].ctx, s, smp, e->werr, sizeof(e->werr)) < 0)
+			return -1;
+	return 0;
+}
+
+static int on_dump(void *arg, struct capture_meta *m, int64_t ts, bool partial)
+{
+	struct engine *e = arg;
+
+	(void)partial;
+	if (writers_begin(e, m) < 0)
+		return -1;
+	for (size_t i = 0; i < e->nwriters; i++)
+		if (e->writers[i].ops->dump &&
+		    e->writers[i].ops->dump(e->writers[i].ctx, m, ts, e->werr, sizeof(e->werr)) < 0)
+			return -1;
+	return 0;
+}
+
+/* ===== API ===== */
+
+int engine_init(struct engine *e, const struct engine_opts *o, struct threshold *th, size_t nth,
+		char *err, size_t errlen)
+{
+	memset(e, 0, sizeof(*e));
+	e->opts = *o;
+	if (!e->opts.live_idle_ms)
+		e->opts.live_idle_ms = 300;
+	e->th = th;
+	e->nth = nth;
+	if (nth > SERIES_MAX_THRESHOLDS) {
+		snprintf(err, errlen, "at most %d thresholds", SERIES_MAX_THRESHOLDS);
+		return -1;
+	}
+	if (parse_init(&e->parser) < 0 ||
+	    series_table_init(&e->table, th, nth, on_sample, on_dump, e) < 0) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	return 0;
+}
+
+int engine_add_writer(struct engine *e, struct writer w, char *err, size_t errlen)
+{
+	struct writer *n = realloc(e->writers, (e->nwriters + 1) * sizeof(*n));
+	if (!n) {
+		snprintf(err, errlen, "out of memory");
+		if (w.ops->free)
+			w.ops->free(w.ctx);
+		return -1;
+	}
+	e->writers = n;
+	e->writers[e->nwriters++] = w;
+	return 0;
+}
+
+static struct capture_meta *meta_new(struct engine *e, const char *path)
+{
+	struct capture_meta *m = calloc(1, sizeof(*m));
+	struct capture_meta **ns;
+	bool *nb;
+
+	if (!m)
+		return NULL;
+	m->index = (unsigned)e->nsources;
+	m->file = xstrdup(path);
+	m->host = xstrdup("");
+	m->kernel = xstrdup("");
+	m->probe = xstrdup("");
+	m->filter = xstrdup("");
+	m->variant = xstrdup("");
+	m->interval = e->opts.interval ? e->opts.interval : 1;
+	ns = realloc(e->sources, (e->nsources + 1) * sizeof(*ns));
+	if (ns)
+		e->sources = ns;
+	nb = realloc(e->begun, (e->nsources + 1) * sizeof(*nb));
+	if (nb)
+		e->begun = nb;
+	if (!m->file || !m->host || !m->kernel || !m->probe || !m->filter || !m->variant || !ns || !nb) {
+		meta_free(m);
+		return NULL;
+	}
+	e->sources[e->nsources] = m;
+	e->begun[e->nsources] = false;
+	e->nsources++;
+	return m;
+}
+
+/* A bad line: an error, or under --lenient a counted, warned skip. */
+static int bad_line(struct engine *e, struct capture_meta *m, uint64_t lineno, const char *msg,
+		    char *err, size_t errlen)
+{
+	if (!e->opts.lenient) {
+		snprintf(err, errlen, "%s:%llu: %s", m->file, (unsigned long long)lineno, msg);
+		return -1;
+	}
+	m->counts.bad_lines++;
+	if (e->warnings_printed < e->opts.max_warnings) {
+		fprintf(stderr, "dbnetio-report: warning: %s:%llu: %s (skipped)\n", m->file,
+			(unsigned long long)lineno, msg);
+		e->warnings_printed++;
+	}
+	return 0;
+}
+
+int engine_run(struct engine *e, const char *path, char *err, size_t errlen)
+{
+	struct input in;
+	struct series_source src;
+	struct capture_meta *m;
+	char perr[384];
+	const char *line;
+	size_t len;
+	int ret = -1;
+	bool in_open = false;
+	int64_t quiet_deadline_ms = -1;   /* after Ctrl-C in live mode */
+
+	m = meta_new(e, path);
+	if (!m) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	series_source_init(&src, m);
+	if (e->opts.counters >= 0) {
+		src.counters_forced = true;
+		src.interval_counters = e->opts.counters == 1;
+		m->interval_counters = src.interval_counters;
+	}
+	if (input_open(&in, path, err, errlen) < 0)
+		goto cleanup;
+	in_open = true;
+
+	for (;;) {
+		int timeout = e->opts.live ? e->opts.live_idle_ms : -1;
+		if (quiet_deadline_ms >= 0)
+			timeout = 200;
+		enum input_status st = input_next(&in, &line, &len, timeout, perr, sizeof(perr));
+
+		if (st == INPUT_LINE) {
+			m->counts.lines++;
+			if (parse_line(&e->parser, line, len, perr, sizeof(perr)) < 0) {
+				if (bad_line(e, m, in.lineno, perr, err, errlen) < 0)
+					goto cleanup;
+				continue;
+			}
+			for (size_t i = 0; i < e->parser.n; i++) {
+				const struct record *r = &e->parser.rec[i];
+				switch (r->kind) {
+				case REC_MAP:
+					if (r->flags & REC_F_LEGACY)
+						m->legacy_bcc = true;
+					if (r->flags & REC_F_JSON)
+						m->json = true;
+					if (series_value(&e->table, &src, r->key, r->keylen, r->value, perr,
+							 sizeof(perr)) < 0) {
+						if (!strcmp(perr, "writer failed"))
+							goto writer_failed;
+						if (bad_line(e, m, in.lineno, perr, err, errlen) < 0)
+							goto cleanup;
+					}
+					break;
+				case REC_TIME:
+					if (series_time(&e->table, &src, r->ts, r->flags & REC_F_CLOCK, perr,
+							sizeof(perr)) < 0)
+						goto writer_failed;
+					break;
+				case REC_HEADER:
+					if (parse_header(r->key, r->keylen, m, perr, sizeof(perr)) < 0) {
+						if (bad_line(e, m, in.lineno, perr, err, errlen) < 0)
+							goto cleanup;
+						break;
+					}
+					if (!src.counters_forced)
+						src.interval_counters = m->interval_counters;
+					else
+						m->interval_counters = src.interval_counters;
+					if (e->opts.interval && !memmem(r->key, r->keylen, "interval=", 9))
+						m->interval = e->opts.interval;
+					break;
+				case REC_FINAL:
+					if (series_close_dump(&e->table, &src, perr, sizeof(perr)) < 0)
+						goto writer_failed;
+					series_final_marker(&src);
+					break;
+				case REC_LOST:
+					m->counts.lost_events += r->value;
+					m->counts.lost_notices++;
+					break;
+				case REC_WARNING:
+					m->counts.warnings++;
+					break;
+				case REC_UNSUPPORTED:
+					m->counts.unsupported++;
+					break;
+				case REC_BANNER:
+				case REC_BLANK:
+				case REC_COMMENT:
+					break;
+				}
+			}
+		} else if (st == INPUT_EOF) {
+			break;
+		} else if (st == INPUT_LONG) {
+			m->counts.lines++;
+			m->counts.long_lines++;
+			snprintf(perr, sizeof(perr), "line longer than %zu bytes (expected a capture line)",
+				 in.max_line);
+			if (bad_line(e, m, in.lineno, perr, err, errlen) < 0)
+				goto cleanup;
+		} else if (st == INPUT_TRUNCATED) {
+			m->counts.lines++;
+			m->counts.truncated++;
+			fprintf(stderr, "dbnetio-report: warning: %s:%llu: last line has no newline "
+				"(capture cut short?), ignored\n", m->file, (unsigned long long)in.lineno);
+		} else if (st == INPUT_TIMEOUT) {
+			/* live: the input went quiet, so the dump is complete */
+			if (series_close_dump(&e->table, &src, perr, sizeof(perr)) < 0)
+				goto writer_failed;
+			if (quiet_deadline_ms >= 0 && (quiet_deadline_ms -= 200) < 0)
+				break;
+		} else if (st == INPUT_INTERRUPTED) {
+			if (e->opts.interrupted && *e->opts.interrupted) {
+				e->interrupted = true;
+				if (!e->opts.live || *e->opts.interrupted > 1)
+					break;
+				/* let bpftrace, which got the same Ctrl-C, print its last dump */
+				if (quiet_deadline_ms < 0)
+					quiet_deadline_ms = 1000;
+			}
+		} else {
+			snprintf(err, errlen, "%s", perr);
+			goto cleanup;
+		}
+	}
+	if (series_close_dump(&e->table, &src, perr, sizeof(perr)) < 0)
+		goto writer_failed;
+	if (writers_begin(e, m) < 0)
+		goto writer_failed;
+	ret = 0;
+	goto cleanup;
+writer_failed:
+	snprintf(err, errlen, "%s", e->werr[0] ? e->werr : perr);
+cleanup:
+	if (in_open)
+		input_close(&in);
+	return ret;
+}
+
+static enum engine_sort sort_key;
+
+static int cmp_series(const void *a, const void *b)
+{
+	const struct series *x = *(struct series *const *)a, *y = *(struct series *const *)b;
+	if (sort_key == SORT_PEAK) {
+		if (x->stats.max != y->stats.max)
+			return x->stats.max < y->stats.max ? 1 : -1;
+	} else if (sort_key == SORT_TOTAL) {
+		if (x->total_bytes != y->total_bytes)
+			return x->total_bytes < y->total_bytes ? 1 : -1;
+	}
+	if (x->source != y->source)
+		return x->source < y->source ? -1 : 1;
+	int c = strcmp(x->raw, y->raw);
+	if (c)
+		return c;
+	return x->index < y->index ? -1 : x->index > y->index;
+}
+
+int engine_finish(struct engine *e, char *err, size_t errlen)
+{
+	struct summary *sum = &e->summary;
+
+	for (size_t i = 0; i < e->table.n; i++) {
+		struct series *s = e->table.all[i];
+		for (uint32_t m = s->th_mask; m; m &= m - 1) {
+			unsigned ti = (unsigned)__builtin_ctz(m);
+			struct alert a;
+			int ev = threshold_finish(&s->th[ti], &a);
+			if (ev < 0) {
+				snprintf(err, errlen, "out of memory");
+				return -1;
+			}
+			if (ev && writers_alert(e, s, ti, &a, ALERT_ENDED) < 0) {
+				snprintf(err, errlen, "%s", e->werr);
+				return -1;
+			}
+		}
+	}
+	e->order = malloc((e->table.n ? e->table.n : 1) * sizeof(*e->order));
+	if (!e->order) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	memcpy(e->order, e->table.all, e->table.n * sizeof(*e->order));
+	sort_key = e->opts.sort;
+	qsort(e->order, e->table.n, sizeof(*e->order), cmp_series);
+	sum->sources = e->sources;
+	sum->nsources = e->nsources;
+	sum->series = e->order;
+	sum->nseries_all = e->table.n;
+	sum->nseries = e->opts.top && e->opts.top < e->table.n ? e->opts.top : e->table.n;
+	sum->thresholds = e->th;
+	sum->nthresholds = e->nth;
+	sum->crossed = e->crossed;
+	sum->interrupted = e->interrupted;
+	for (size_t i = 0; i < e->nwriters; i++)
+		if (e->writers[i].ops->finish &&
+		    e->writers[i].ops->finish(e->writers[i].ctx, sum, e->werr, sizeof(e->werr)) < 0) {
+			snprintf(err, errlen, "%s", e->werr);
+			return -1;
+		}
+	return 0;
+}
+
+void engine_free(struct engine *e)
+{
+	for (size_t i = 0; i < e->nwriters; i++)
+		if (e->writers[i].ops->free)
+			e->writers[i].ops->free(e->writers[i].ctx);
+	free(e->writers);
+	series_table_free(&e->table);
+	parse_free(&e->parser);
+	for (size_t i = 0; i < e->nth; i++)
+		threshold_free(&e->th[i]);
+	free(e->th);
+	for (size_t i = 0; i < e->nsources; i++)
+		meta_free(e->sources[i]);
+	free(e->sources);
+	free(e->begun);
+	free(e->order);
+	memset(e, 0, sizeof(*e));
+}

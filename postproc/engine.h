@@ -1,0 +1,66 @@
+/* engine.h: wires the stages together for a run of dbnetio-report.
+ *
+ * input -> parse -> series -> stats + thresholds -> writers, one source after
+ * the other; the engine owns every stage's state and the writers, and builds
+ * the end-of-run summary.  Only dbnetio-report.c and the tests use it.
+ */
+#ifndef DBNETIO_ENGINE_H
+#define DBNETIO_ENGINE_H
+
+#include <signal.h>
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "parse.h"
+#include "series.h"
+#include "summary.h"
+#include "threshold.h"
+#include "writer.h"
+
+enum engine_sort { SORT_TOTAL, SORT_PEAK, SORT_NAME };
+
+struct engine_opts {
+	bool lenient;             /* skip and count bad lines instead of failing */
+	bool live;                /* close a dump when the input goes quiet */
+	int live_idle_ms;         /* how quiet (default 300 ms) */
+	int counters;             /* -1 from header, 0 cumulative, 1 interval */
+	unsigned interval;        /* default interval when no header says (0 = 1) */
+	enum engine_sort sort;
+	size_t top;               /* 0 = all */
+	int max_warnings;         /* bad-line warnings printed under --lenient */
+	volatile sig_atomic_t *interrupted; /* set by SIGINT */
+};
+
+struct engine {
+	struct engine_opts opts;
+	struct parser parser;
+	struct series_table table;
+	struct threshold *th;
+	size_t nth;
+	struct capture_meta **sources;
+	size_t nsources;
+	struct writer *writers;
+	size_t nwriters;
+	bool *begun;              /* per source: writers' begin() called */
+	bool crossed;
+	bool interrupted;
+	int warnings_printed;
+	struct summary summary;
+	struct series **order;
+	char werr[256];           /* a writer's error */
+};
+
+/* Takes ownership of th[] (freed by engine_free). */
+int engine_init(struct engine *e, const struct engine_opts *o, struct threshold *th, size_t nth,
+		char *err, size_t errlen);
+/* Takes ownership of the writer. */
+int engine_add_writer(struct engine *e, struct writer w, char *err, size_t errlen);
+/* Read one source to its end (or to Ctrl-C in live mode).  0, or -1 with err
+ * naming file:line and what was expected. */
+int engine_run(struct engine *e, const char *path, char *err, size_t errlen);
+/* Close open alerts, sort, build the summary and call every writer's
+ * finish().  0 or -1 with err. */
+int engine_finish(struct engine *e, char *err, size_t errlen);
+void engine_free(struct engine *e);
+
+#endif

@@ -1,0 +1,52 @@
+/* input.h: a buffered line reader over a file descriptor.
+ *
+ * Lines are returned as (pointer, length) into one large buffer filled by
+ * read(2): no stdio, no copy, memchr for line ends; this is the hot path's
+ * first half.  A line longer than the maximum is reported once (INPUT_LONG)
+ * and its bytes are skipped up to the next newline, so a binary blob or a
+ * runaway line costs no memory.  A last line without a newline is reported as
+ * INPUT_TRUNCATED: the caller must not trust it (a capture cut mid-write).
+ */
+#ifndef DBNETIO_INPUT_H
+#define DBNETIO_INPUT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define INPUT_BUF_SIZE (1u << 20)
+#define INPUT_MAX_LINE (64u << 10)
+
+enum input_status {
+	INPUT_LINE = 0,       /* *line, *len hold a line (newline excluded) */
+	INPUT_EOF = 1,
+	INPUT_LONG = 2,       /* a line longer than max_line was skipped */
+	INPUT_TRUNCATED = 3,  /* *line, *len: an unterminated last line */
+	INPUT_TIMEOUT = 4,    /* timeout_ms passed with no complete line */
+	INPUT_INTERRUPTED = 5,/* a signal arrived while waiting */
+	INPUT_ERROR = -1,     /* read error; message in err */
+};
+
+struct input {
+	int fd;
+	bool own_fd;
+	const char *name;
+	char *buf;
+	size_t cap, start, end;
+	size_t max_line;
+	bool eof;
+	bool skipping;        /* inside a too-long line */
+	uint64_t lineno;      /* of the line last returned */
+};
+
+/* Open path ("-" = stdin).  Returns 0 or -1 with err. */
+int input_open(struct input *in, const char *path, char *err, size_t errlen);
+/* Wrap an open fd (not closed by input_close). */
+int input_open_fd(struct input *in, int fd, const char *name, char *err, size_t errlen);
+void input_close(struct input *in);
+/* Next line.  timeout_ms < 0 blocks; otherwise poll(2) waits at most that
+ * long for more bytes (live mode). */
+enum input_status input_next(struct input *in, const char **line, size_t *len,
+			     int timeout_ms, char *err, size_t errlen);
+
+#endif

@@ -1,0 +1,834 @@
+/* parse.c: line classification and field extraction for every input shape
+ * dbnetio-report accepts (see parse.h).
+ *
+ * The text map entry is the hot path (8 million lines in the benchmark), so
+ * it is hand-parsed: the value is read backwards from the end of the line
+ * (keys may contain ':' or ']', values never do), the key is checked only
+ * structurally.  JSON goes through json-c: it is not in the hot path, and a
+ * well-kept parser beats a hand-written one for robustness.
+ */
+#include "parse.h"
+
+#include <errno.h>
+#include <json-c/json.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "summary.h"
+
+/* ===== utility ===== */
+
+static int is_digit(char c) { return (unsigned char)(c - '0') < 10; }
+
+void parse_excerpt(const char *s, size_t len, char *out, size_t outlen)
+{
+	size_t o = 0, i;
+
+	if (outlen == 0)
+		return;
+	for (i = 0; i < len && o + 5 < outlen; i++) {
+		unsigned char c = (unsigned char)s[i];
+		if (o >= 48) {
+			o += (size_t)snprintf(out + o, outlen - o, "...");
+			break;
+		}
+		if (c >= 0x20 && c < 0x7f && c != '\\')
+			out[o++] = (char)c;
+		else
+			o += (size_t)snprintf(out + o, outlen - o, "\\x%02x", c);
+	}
+	out[o < outlen ? o : outlen - 1] = '\0';
+}
+
+int parse_u64(const char *s, size_t len, uint64_t *out, char *err, size_t errlen)
+{
+	uint64_t v = 0;
+	size_t i;
+
+	if (len == 0) {
+		snprintf(err, errlen, "expected a number, got nothing");
+		return -1;
+	}
+	for (i = 0; i < len; i++) {
+		unsigned d = (unsigned char)s[i] - '0';
+		if (d > 9) {
+			char ex[64];
+			parse_excerpt(s, len, ex, sizeof(ex));
+			snprintf(err, errlen, "expected a non-negative integer, got '%s'", ex);
+			return -1;
+		}
+		if (__builtin_mul_overflow(v, 10, &v) || __builtin_add_overflow(v, d, &v)) {
+			snprintf(err, errlen, "number out of range (more than 2^64-1)");
+			return -1;
+		}
+	}
+	*out = v;
+	return 0;
+}
+
+static struct record *rec_push(struct parser *p)
+{
+	if (p->n == p->cap) {
+		size_t cap = p->cap ? p->cap * 2 : 16;
+		struct record *r = realloc(p->rec, cap * sizeof(*r));
+		if (!r)
+			return NULL;
+		p->rec = r;
+		p->cap = cap;
+	}
+	memset(&p->rec[p->n], 0, sizeof(p->rec[0]));
+	return &p->rec[p->n++];
+}
+
+/* Append to scratch; returns the offset or (size_t)-1.  Offsets, not
+ * pointers, because scratch may move; fix_keys() turns them into pointers. */
+static size_t scratch_put(struct parser *p, const char *s, size_t len)
+{
+	size_t off = p->slen;
+	if (p->slen + len + 1 > p->scap) {
+		size_t cap = p->scap ? p->scap : 256;
+		while (p->slen + len + 1 > cap)
+			cap *= 2;
+		char *n = realloc(p->scratch, cap);
+		if (!n)
+			return (size_t)-1;
+		p->scratch = n;
+		p->scap = cap;
+	}
+	memcpy(p->scratch + p->slen, s, len);
+	p->slen += len;
+	p->scratch[p->slen] = '\0';
+	return off;
+}
+
+#define SCRATCH_FLAG ((const char *)1)
+
+/* Records whose key lives in scratch hold key == SCRATCH_FLAG and the offset
+ * in value's place until the line is done; then they get real pointers. */
+static void fix_keys(struct parser *p, const size_t *offs)
+{
+	for (size_t i = 0; i < p->n; i++)
+		if (p->rec[i].key == SCRATCH_FLAG)
+			p->rec[i].key = p->scratch + offs[i];
+}
+
+/* ===== text lines ===== */
+
+/* `@name` then optionally `[...]`, exactly filling [s, s+len). */
+static int key_shape_ok(const char *s, size_t len)
+{
+	size_t i = 1;
+
+	if (len < 2 || s[0] != '@')
+		return 0;
+	while (i < len && (is_digit(s[i]) || s[i] == '_' ||
+			   ((s[i] | 0x20) >= 'a' && (s[i] | 0x20) <= 'z')))
+		i++;
+	if (i == len)
+		return 1;
+	return s[i] == '[' && len >= i + 3 && s[len - 1] == ']';
+}
+
+/* `@send[4321, mariadbd]: 182733` */
+static int parse_map_text(struct parser *p, const char *s, size_t len, char *err, size_t errlen)
+{
+	const char *end = s + len, *q = end;
+	struct record *r;
+	char ex[64];
+
+	while (q > s && is_digit(q[-1]))
+		q--;
+	if (q == end) {
+		/* `@h: ` then bucket lines: a histogram or stats map */
+		if (len >= 2 && end[-1] == ' ' && end[-2] == ':' && key_shape_ok(s, len - 2)) {
+			r = rec_push(p);
+			r->kind = REC_UNSUPPORTED;
+			return 0;
+		}
+		parse_excerpt(s, len, ex, sizeof(ex));
+		snprintf(err, errlen, "expected a map entry '@name[key]: integer', got '%s'", ex);
+		return -1;
+	}
+	if (q > s && q[-1] == '-') {
+		parse_excerpt(s, len, ex, sizeof(ex));
+		snprintf(err, errlen, "expected a non-negative byte count, got '%s'", ex);
+		return -1;
+	}
+	if (q - s < 4 || q[-1] != ' ' || q[-2] != ':' || !key_shape_ok(s, (size_t)(q - 2 - s))) {
+		parse_excerpt(s, len, ex, sizeof(ex));
+		snprintf(err, errlen, "expected a map entry '@name[key]: integer', got '%s'", ex);
+		return -1;
+	}
+	r = rec_push(p);
+	if (!r)
+		goto nomem;
+	r->kind = REC_MAP;
+	r->key = s;
+	r->keylen = (size_t)(q - 2 - s);
+	if (end - q <= 19) {
+		/* fewer than 20 digits cannot overflow */
+		uint64_t v = 0;
+		for (const char *c = q; c < end; c++)
+			v = v * 10 + (uint64_t)(*c - '0');
+		r->value = v;
+		return 0;
+	}
+	if (parse_u64(q, (size_t)(end - q), &r->value, err, errlen) < 0) {
+		p->n--;
+		return -1;
+	}
+	return 0;
+nomem:
+	snprintf(err, errlen, "out of memory");
+	return -1;
+}
+
+/* `1795558096` or `22:15:01`; returns 1 if it is one, 0 if not, -1 bad */
+static int parse_time_text(struct parser *p, const char *s, size_t len, unsigned flags,
+			   char *err, size_t errlen)
+{
+	struct record *r;
+	size_t i = 0;
+
+	while (i < len && is_digit(s[i]))
+		i++;
+	if (i == len) {
+		uint64_t v;
+		if (parse_u64(s, len, &v, err, errlen) < 0)
+			return -1;
+		if (v > (1ull << 40)) {
+			snprintf(err, errlen, "timestamp %llu out of range (expected Unix epoch seconds)",
+				 (unsigned long long)v);
+			return -1;
+		}
+		if (!(r = rec_push(p)))
+			goto nomem;
+		r->kind = REC_TIME;
+		r->flags = flags;
+		r->ts = (int64_t)v;
+		return 1;
+	}
+	if (len == 8 && is_digit(s[0]) && is_digit(s[1]) && s[2] == ':' && is_digit(s[3]) &&
+	    is_digit(s[4]) && s[5] == ':' && is_digit(s[6]) && is_digit(s[7])) {
+		int h = (s[0] - '0') * 10 + (s[1] - '0');
+		int m = (s[3] - '0') * 10 + (s[4] - '0');
+		int sec = (s[6] - '0') * 10 + (s[7] - '0');
+		if (h > 23 || m > 59 || sec > 60) {
+			snprintf(err, errlen, "expected a time of day HH:MM:SS, got '%.8s'", s);
+			return -1;
+		}
+		if (!(r = rec_push(p)))
+			goto nomem;
+		r->kind = REC_TIME;
+		r->flags = flags | REC_F_CLOCK;
+		r->ts = h * 3600 + m * 60 + sec;
+		return 1;
+	}
+	return 0;
+nomem:
+	snprintf(err, errlen, "out of memory");
+	return -1;
+}
+
+static int starts(const char *s, size_t len, const char *lit)
+{
+	size_t n = strlen(lit);
+	return len >= n && memcmp(s, lit, n) == 0;
+}
+
+/* `Lost 12 events` */
+static int parse_lost(struct parser *p, const char *s, size_t len, char *err, size_t errlen)
+{
+	const char *d = s + 5, *e = d;
+	struct record *r;
+
+	while (e < s + len && is_digit(*e))
+		e++;
+	if (e == d || (size_t)(s + len - e) != 7 || memcmp(e, " events", 7) != 0) {
+		char ex[64];
+		parse_excerpt(s, len, ex, sizeof(ex));
+		snprintf(err, errlen, "expected 'Lost N events', got '%s'", ex);
+		return -1;
+	}
+	if (!(r = rec_push(p))) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	r->kind = REC_LOST;
+	return parse_u64(d, (size_t)(e - d), &r->value, err, errlen);
+}
+
+/* BCC original: `time: 1609459200pid: 4321 type: sendMsg size: 1234` (the
+ * epoch may carry a fraction, which is dropped). */
+static int parse_legacy(struct parser *p, const char *s, size_t len, char *err, size_t errlen)
+{
+	const char *c = s + 6, *e = s + len, *t0, *t1, *pid0, *pid1, *sz;
+	uint64_t ts, pid;
+	size_t offs[2] = { 0, 0 };
+	struct record *r;
+	char ex[64], key[64];
+	int dir;
+
+	t0 = c;
+	while (c < e && is_digit(*c))
+		c++;
+	t1 = c;
+	if (c < e && *c == '.') {
+		c++;
+		while (c < e && is_digit(*c))
+			c++;
+	}
+	while (c < e && *c == ' ')
+		c++;
+	if (t0 == t1 || !starts(c, (size_t)(e - c), "pid: "))
+		goto bad;
+	c += 5;
+	pid0 = c;
+	while (c < e && is_digit(*c))
+		c++;
+	pid1 = c;
+	if (pid0 == pid1 || !starts(c, (size_t)(e - c), " type: "))
+		goto bad;
+	c += 7;
+	if (starts(c, (size_t)(e - c), "sendMsg"))
+		dir = 0;
+	else if (starts(c, (size_t)(e - c), "recvMsg"))
+		dir = 1;
+	else
+		goto bad;
+	c += 7;
+	if (!starts(c, (size_t)(e - c), " size: "))
+		goto bad;
+	sz = c + 7;
+	if (parse_u64(t0, (size_t)(t1 - t0), &ts, err, errlen) < 0 ||
+	    parse_u64(pid0, (size_t)(pid1 - pid0), &pid, err, errlen) < 0)
+		return -1;
+	if (ts > (1ull << 40)) {
+		snprintf(err, errlen, "timestamp out of range (expected Unix epoch seconds)");
+		return -1;
+	}
+	if (!(r = rec_push(p)))
+		goto nomem;
+	r->kind = REC_TIME;
+	r->flags = REC_F_LEGACY;
+	r->ts = (int64_t)ts;
+	if (!(r = rec_push(p)))
+		goto nomem;
+	r->kind = REC_MAP;
+	r->flags = REC_F_LEGACY;
+	if (parse_u64(sz, (size_t)(e - sz), &r->value, err, errlen) < 0)
+		return -1;
+	int kl = snprintf(key, sizeof(key), "%s[%llu]", dir ? "@recv" : "@send",
+			  (unsigned long long)pid);
+	offs[1] = scratch_put(p, key, (size_t)kl);
+	if (offs[1] == (size_t)-1)
+		goto nomem;
+	r->key = SCRATCH_FLAG;
+	r->keylen = (size_t)kl;
+	fix_keys(p, offs);
+	return 0;
+bad:
+	parse_excerpt(s, len, ex, sizeof(ex));
+	snprintf(err, errlen,
+		 "expected 'time: <epoch>pid: <pid> type: sendMsg|recvMsg size: <n>', got '%s'", ex);
+	return -1;
+nomem:
+	snprintf(err, errlen, "out of memory");
+	return -1;
+}
+
+static int parse_text(struct parser *p, const char *s, size_t len, unsigned flags,
+		      char *err, size_t errlen);
+
+/* ===== JSON events ===== */
+
+/* A JSON map value: a number, or (0.24+) a string holding one. */
+static int json_value_u64(struct json_object *v, uint64_t *out, char *err, size_t errlen)
+{
+	switch (json_object_get_type(v)) {
+	case json_type_int:
+		errno = 0;
+		if (json_object_get_int64(v) < 0) {
+			snprintf(err, errlen, "expected a non-negative byte count, got %lld",
+				 (long long)json_object_get_int64(v));
+			return -1;
+		}
+		*out = json_object_get_uint64(v);
+		if (errno == ERANGE) {
+			snprintf(err, errlen, "number out of range (more than 2^64-1)");
+			return -1;
+		}
+		return 0;
+	case json_type_string:
+		return parse_u64(json_object_get_string(v), (size_t)json_object_get_string_len(v),
+				 out, err, errlen);
+	case json_type_double:
+		snprintf(err, errlen, "expected an integer byte count, got %s (fraction or out of range)",
+			 json_object_to_json_string(v));
+		return -1;
+	default:
+		snprintf(err, errlen, "expected an integer byte count, got %s",
+			 json_object_to_json_string(v));
+		return -1;
+	}
+}
+
+/* JSON joins a key tuple with "," where text uses ", ": convert each ","
+ * not already followed by a space, so "4321,mariadbd" -> "4321, mariadbd"
+ * and both formats name the same series. */
+static size_t json_key_text(struct parser *p, const char *map, const char *key, size_t klen,
+			    bool keyed)
+{
+	size_t off = scratch_put(p, map, strlen(map));
+	if (off == (size_t)-1 || !keyed)
+		return off;
+	if (scratch_put(p, "[", 1) == (size_t)-1)
+		return (size_t)-1;
+	for (size_t i = 0; i < klen; i++) {
+		if (scratch_put(p, &key[i], 1) == (size_t)-1)
+			return (size_t)-1;
+		if (key[i] == ',' && (i + 1 >= klen || key[i + 1] != ' '))
+			if (scratch_put(p, " ", 1) == (size_t)-1)
+				return (size_t)-1;
+	}
+	if (scratch_put(p, "]", 1) == (size_t)-1)
+		return (size_t)-1;
+	return off;
+}
+
+static int json_map_event(struct parser *p, struct json_object *data, char *err, size_t errlen)
+{
+	size_t *offs = NULL, noffs = 0;
+	int ret = -1;
+
+	if (!json_object_is_type(data, json_type_object)) {
+		snprintf(err, errlen, "expected \"data\" of a map event to be an object");
+		return -1;
+	}
+	json_object_object_foreach(data, mapname, mval) {
+		if (mapname[0] != '@' || !key_shape_ok(mapname, strlen(mapname)) || strchr(mapname, '[')) {
+			snprintf(err, errlen, "expected a map name '@name', got \"%.40s\"", mapname);
+			goto cleanup;
+		}
+		if (json_object_is_type(mval, json_type_object)) {
+			json_object_object_foreach(mval, k, v) {
+				if (json_object_is_type(v, json_type_object) ||
+				    json_object_is_type(v, json_type_array)) {
+					struct record *r = rec_push(p);
+					if (!r)
+						goto nomem;
+					r->kind = REC_UNSUPPORTED;
+					continue;
+				}
+				struct record *r = rec_push(p);
+				if (!r)
+					goto nomem;
+				r->kind = REC_MAP;
+				r->flags = REC_F_JSON;
+				if (json_value_u64(v, &r->value, err, errlen) < 0)
+					goto cleanup;
+				size_t off = json_key_text(p, mapname, k, strlen(k), true);
+				if (off == (size_t)-1)
+					goto nomem;
+				r->key = SCRATCH_FLAG;
+				r->keylen = p->slen - off;
+				size_t *no = realloc(offs, p->n * sizeof(*offs));
+				if (!no)
+					goto nomem;
+				offs = no;
+				for (; noffs < p->n; noffs++)
+					offs[noffs] = 0;
+				offs[p->n - 1] = off;
+			}
+		} else if (json_object_is_type(mval, json_type_array)) {
+			struct record *r = rec_push(p);
+			if (!r)
+				goto nomem;
+			r->kind = REC_UNSUPPORTED;
+		} else {
+			struct record *r = rec_push(p);
+			if (!r)
+				goto nomem;
+			r->kind = REC_MAP;
+			r->flags = REC_F_JSON;
+			if (json_value_u64(mval, &r->value, err, errlen) < 0)
+				goto cleanup;
+			size_t off = json_key_text(p, mapname, NULL, 0, false);
+			if (off == (size_t)-1)
+				goto nomem;
+			r->key = SCRATCH_FLAG;
+			r->keylen = p->slen - off;
+			size_t *no = realloc(offs, p->n * sizeof(*offs));
+			if (!no)
+				goto nomem;
+			offs = no;
+			for (; noffs < p->n; noffs++)
+				offs[noffs] = 0;
+			offs[p->n - 1] = off;
+		}
+	}
+	if (offs) {
+		/* grow offs to p->n (trailing unsupported records) before fixing */
+		size_t *no = realloc(offs, (p->n ? p->n : 1) * sizeof(*offs));
+		if (!no)
+			goto nomem;
+		offs = no;
+		for (; noffs < p->n; noffs++)
+			offs[noffs] = 0;
+		fix_keys(p, offs);
+	}
+	ret = 0;
+	goto cleanup;
+nomem:
+	snprintf(err, errlen, "out of memory");
+cleanup:
+	free(offs);
+	return ret;
+}
+
+/* A string event (time, printf): may hold several lines, each parsed as text. */
+static int json_text_event(struct parser *p, struct json_object *data, bool is_time,
+			   char *err, size_t errlen)
+{
+	const char *s, *e, *nl;
+
+	if (!json_object_is_type(data, json_type_string)) {
+		snprintf(err, errlen, "expected \"data\" to be a string");
+		return -1;
+	}
+	s = json_object_get_string(data);
+	e = s + json_object_get_string_len(data);
+	while (s < e) {
+		nl = memchr(s, '\n', (size_t)(e - s));
+		size_t l = nl ? (size_t)(nl - s) : (size_t)(e - s);
+		if (is_time) {
+			int r = parse_time_text(p, s, l, REC_F_JSON, err, errlen);
+			if (r < 0)
+				return -1;
+			if (r == 0) {
+				char ex[64];
+				parse_excerpt(s, l, ex, sizeof(ex));
+				snprintf(err, errlen, "expected a time event holding epoch seconds or HH:MM:SS, got '%s'", ex);
+				return -1;
+			}
+		} else {
+			/* printf text: dbnetio's header and markers, else a comment */
+			if (l > 0 && s[0] == '#') {
+				if (parse_text(p, s, l, REC_F_JSON, err, errlen) < 0)
+					return -1;
+			} else if (l > 0) {
+				struct record *r = rec_push(p);
+				if (!r) {
+					snprintf(err, errlen, "out of memory");
+					return -1;
+				}
+				r->kind = REC_COMMENT;
+			}
+		}
+		s += l + 1;
+	}
+	return 0;
+}
+
+static int parse_json(struct parser *p, const char *s, size_t len, char *err, size_t errlen)
+{
+	struct json_tokener *tok = p->tok;
+	struct json_object *o, *type, *data = NULL;
+	const char *t;
+	char ex[64];
+
+	json_tokener_reset(tok);
+	o = json_tokener_parse_ex(tok, s, (int)len);
+	if (!o || json_tokener_get_error(tok) != json_tokener_success) {
+		parse_excerpt(s, len, ex, sizeof(ex));
+		snprintf(err, errlen, "expected one JSON object per line (%s), got '%s'",
+			 o ? "trailing data" :
+			 json_tokener_get_error(tok) == json_tokener_continue ? "incomplete object" :
+			 json_tokener_error_desc(json_tokener_get_error(tok)), ex);
+		json_object_put(o);
+		return -1;
+	}
+	for (size_t i = json_tokener_get_parse_end(tok); i < len; i++)
+		if (s[i] != ' ' && s[i] != '\t' && s[i] != '\r') {
+			parse_excerpt(s, len, ex, sizeof(ex));
+			snprintf(err, errlen, "expected one JSON object per line, got trailing data in '%s'", ex);
+			json_object_put(o);
+			return -1;
+		}
+	p->obj = o;
+	if (!json_object_is_type(o, json_type_object) ||
+	    !json_object_object_get_ex(o, "type", &type) ||
+	    !json_object_is_type(type, json_type_string)) {
+		parse_excerpt(s, len, ex, sizeof(ex));
+		snprintf(err, errlen, "expected a bpftrace JSON event with a \"type\", got '%s'", ex);
+		return -1;
+	}
+	t = json_object_get_string(type);
+	json_object_object_get_ex(o, "data", &data);
+	if (strcmp(t, "map") == 0)
+		return json_map_event(p, data, err, errlen);
+	if (strcmp(t, "time") == 0)
+		return json_text_event(p, data, true, err, errlen);
+	if (strcmp(t, "printf") == 0)
+		return json_text_event(p, data, false, err, errlen);
+	if (strcmp(t, "lost_events") == 0) {
+		struct json_object *ev;
+		struct record *r = rec_push(p);
+		if (!r) {
+			snprintf(err, errlen, "out of memory");
+			return -1;
+		}
+		r->kind = REC_LOST;
+		if (!data || !json_object_object_get_ex(data, "events", &ev)) {
+			snprintf(err, errlen, "expected lost_events data {\"events\": N}");
+			return -1;
+		}
+		return json_value_u64(ev, &r->value, err, errlen);
+	}
+	struct record *r = rec_push(p);
+	if (!r) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	if (strcmp(t, "attached_probes") == 0)
+		r->kind = REC_BANNER;
+	else if (strcmp(t, "hist") == 0 || strcmp(t, "stats") == 0 || strcmp(t, "lhist") == 0)
+		r->kind = REC_UNSUPPORTED;
+	else
+		r->kind = REC_COMMENT;   /* unknown types are ignored */
+	return 0;
+}
+
+/* ===== API ===== */
+
+static int parse_text(struct parser *p, const char *s, size_t len, unsigned flags,
+		      char *err, size_t errlen)
+{
+	struct record *r;
+	char ex[64];
+	int t;
+
+	if (len == 0 || (len == 1 && s[0] == '\r')) {
+		if (!(r = rec_push(p)))
+			goto nomem;
+		r->kind = REC_BLANK;
+		return 0;
+	}
+	switch (s[0]) {
+	case '@':
+		return parse_map_text(p, s, len, err, errlen);
+	case '#':
+		if (starts(s, len, "# dbnetio-capture ") || (len == 17 && starts(s, len, "# dbnetio-capture"))) {
+			if (!(r = rec_push(p)))
+				goto nomem;
+			r->kind = REC_HEADER;
+			r->flags = flags;
+			r->key = s + (len > 18 ? 18 : len);
+			r->keylen = len > 18 ? len - 18 : 0;
+			return 0;
+		}
+		if (len == 15 && starts(s, len, "# dbnetio-final")) {
+			if (!(r = rec_push(p)))
+				goto nomem;
+			r->kind = REC_FINAL;
+			return 0;
+		}
+		if (!(r = rec_push(p)))
+			goto nomem;
+		r->kind = REC_COMMENT;
+		return 0;
+	case '{':
+		return parse_json(p, s, len, err, errlen);
+	case 'A':
+		if (starts(s, len, "Attaching ") && len > 3 && memcmp(s + len - 3, "...", 3) == 0) {
+			if (!(r = rec_push(p)))
+				goto nomem;
+			r->kind = REC_BANNER;
+			return 0;
+		}
+		break;
+	case 'L':
+		if (starts(s, len, "Lost "))
+			return parse_lost(p, s, len, err, errlen);
+		break;
+	case 'W':
+	case 'E':
+		if (starts(s, len, "WARNING:") || starts(s, len, "ERROR:")) {
+			if (!(r = rec_push(p)))
+				goto nomem;
+			r->kind = REC_WARNING;
+			return 0;
+		}
+		break;
+	case 't':
+		if (starts(s, len, "time: "))
+			return parse_legacy(p, s, len, err, errlen);
+		break;
+	case '[':
+	case '(':
+		/* histogram bucket lines: `[64, 128)   1 |@@@@|` */
+		if (s[len - 1] == '|') {
+			if (!(r = rec_push(p)))
+				goto nomem;
+			r->kind = REC_UNSUPPORTED;
+			return 0;
+		}
+		break;
+	default:
+		t = parse_time_text(p, s, len, flags, err, errlen);
+		if (t != 0)
+			return t < 0 ? -1 : 0;
+		break;
+	}
+	parse_excerpt(s, len, ex, sizeof(ex));
+	snprintf(err, errlen,
+		 "expected a map entry '@name[key]: integer', a timestamp or a dbnetio header, got '%s'", ex);
+	return -1;
+nomem:
+	snprintf(err, errlen, "out of memory");
+	return -1;
+}
+
+int parse_line(struct parser *p, const char *line, size_t len, char *err, size_t errlen)
+{
+	p->n = 0;
+	if (p->obj) {
+		json_object_put(p->obj);
+		p->obj = NULL;
+	}
+	p->slen = 0;
+	int r = parse_text(p, line, len, 0, err, errlen);
+	if (r < 0)
+		p->n = 0;
+	return r;
+}
+
+int parse_init(struct parser *p)
+{
+	memset(p, 0, sizeof(*p));
+	p->tok = json_tokener_new();
+	return p->tok ? 0 : -1;
+}
+
+void parse_free(struct parser *p)
+{
+	if (p->obj)
+		json_object_put(p->obj);
+	if (p->tok)
+		json_tokener_free(p->tok);
+	free(p->rec);
+	free(p->scratch);
+	memset(p, 0, sizeof(*p));
+}
+
+/* ===== header ===== */
+
+static int hexval(char c)
+{
+	if (is_digit(c))
+		return c - '0';
+	c |= 0x20;
+	return c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
+}
+
+/* Percent-decode [s, s+len) into a new string. */
+static char *pct_decode(const char *s, size_t len)
+{
+	char *o = malloc(len + 1), *w = o;
+	if (!o)
+		return NULL;
+	for (size_t i = 0; i < len; i++) {
+		if (s[i] == '%' && i + 2 < len && hexval(s[i + 1]) >= 0 && hexval(s[i + 2]) >= 0) {
+			*w++ = (char)(hexval(s[i + 1]) * 16 + hexval(s[i + 2]));
+			i += 2;
+		} else {
+			*w++ = s[i];
+		}
+	}
+	*w = '\0';
+	return o;
+}
+
+static int set_str(char **dst, const char *v, size_t len)
+{
+	char *n = pct_decode(v, len);
+	if (!n)
+		return -1;
+	free(*dst);
+	*dst = n;
+	return 0;
+}
+
+int parse_header(const char *text, size_t len, struct capture_meta *m, char *err, size_t errlen)
+{
+	const char *s = text, *e = text + len, *w;
+	uint64_t ver;
+	char ex[64];
+
+	w = s;
+	while (w < e && *w != ' ')
+		w++;
+	if (parse_u64(s, (size_t)(w - s), &ver, err, errlen) < 0 || ver == 0 || ver > 1000) {
+		parse_excerpt(s, (size_t)(w - s), ex, sizeof(ex));
+		snprintf(err, errlen, "expected '# dbnetio-capture <version>', got version '%s'", ex);
+		return -1;
+	}
+	m->format_version = (int)ver;
+	s = w;
+	while (s < e) {
+		const char *k, *eq, *v;
+		while (s < e && *s == ' ')
+			s++;
+		if (s == e)
+			break;
+		k = s;
+		while (s < e && *s != ' ')
+			s++;
+		eq = memchr(k, '=', (size_t)(s - k));
+		if (!eq) {
+			parse_excerpt(k, (size_t)(s - k), ex, sizeof(ex));
+			snprintf(err, errlen, "expected header field key=value, got '%s'", ex);
+			return -1;
+		}
+		v = eq + 1;
+		size_t kl = (size_t)(eq - k), vl = (size_t)(s - v);
+#define KEY(lit) (kl == sizeof(lit) - 1 && memcmp(k, lit, kl) == 0)
+		int r = 0;
+		if (KEY("probe"))
+			r = set_str(&m->probe, v, vl);
+		else if (KEY("filter"))
+			r = set_str(&m->filter, v, vl);
+		else if (KEY("host"))
+			r = set_str(&m->host, v, vl);
+		else if (KEY("kernel"))
+			r = set_str(&m->kernel, v, vl);
+		else if (KEY("variant"))
+			r = set_str(&m->variant, v, vl);
+		else if (KEY("interval")) {
+			uint64_t iv;
+			if (parse_u64(v, vl, &iv, err, errlen) < 0 || iv == 0 || iv > 86400) {
+				parse_excerpt(v, vl, ex, sizeof(ex));
+				snprintf(err, errlen, "expected interval=<seconds> in 1..86400, got '%s'", ex);
+				return -1;
+			}
+			m->interval = (unsigned)iv;
+		} else if (KEY("counters")) {
+			if (vl == 10 && memcmp(v, "cumulative", 10) == 0)
+				m->interval_counters = false;
+			else if (vl == 8 && memcmp(v, "interval", 8) == 0)
+				m->interval_counters = true;
+			else {
+				parse_excerpt(v, vl, ex, sizeof(ex));
+				snprintf(err, errlen, "expected counters=cumulative or counters=interval, got '%s'", ex);
+				return -1;
+			}
+		}
+#undef KEY
+		if (r < 0) {
+			snprintf(err, errlen, "out of memory");
+			return -1;
+		}
+	}
+	return 0;
+}

@@ -1,0 +1,1160 @@
+/* report.c: the shareable traffic report, as one HTML file or as Markdown.
+ *
+ * Both formats are written by the same section functions through a tiny
+ * emitter (heading, paragraph, table, cell, chart) whose two implementations
+ * differ only in syntax and escaping.  The charts come from the plot engine
+ * (plot.c) fed by the same writer hooks: for HTML they are rendered as SVG
+ * into a private temporary directory, copied inline and deleted; for
+ * Markdown they are PNG files in FILE-charts/ next to FILE.md.
+ *
+ * The HTML page carries no script and no reference to any other resource: a
+ * reader can mail it, open it offline, and the browser fetches nothing.
+ */
+#include "report.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "plot.h"
+#include "stats.h"
+#include "threshold.h"
+#include "units.h"
+
+/* ------------------------------------------------------------ utilities */
+
+/* Length of the valid UTF-8 sequence at s (at most n bytes), 0 if invalid. */
+static size_t utf8_len(const unsigned char *s, size_t n)
+{
+	size_t len;
+	unsigned cp;
+
+	if (s[0] < 0x80)
+		return 1;
+	if ((s[0] & 0xe0) == 0xc0) { len = 2; cp = s[0] & 0x1f; }
+	else if ((s[0] & 0xf0) == 0xe0) { len = 3; cp = s[0] & 0x0f; }
+	else if ((s[0] & 0xf8) == 0xf0) { len = 4; cp = s[0] & 0x07; }
+	else return 0;
+	if (len > n)
+		return 0;
+	for (size_t i = 1; i < len; i++) {
+		if ((s[i] & 0xc0) != 0x80)
+			return 0;
+		cp = cp << 6 | (s[i] & 0x3f);
+	}
+	if ((len == 2 && cp < 0x80) || (len == 3 && cp < 0x800) ||
+	    (len == 4 && (cp < 0x10000 || cp > 0x10ffff)) ||
+	    (cp >= 0xd800 && cp <= 0xdfff))
+		return 0;
+	return len;
+}
+
+/* "1.23 GiB" */
+static const char *fmt_bytes(double v, char *buf, size_t len)
+{
+	return units_format_bytes(v, buf, len);
+}
+
+/* "12.5 MiB/s" */
+static const char *fmt_rate(double v, char *buf, size_t len)
+{
+	char b[48];
+	snprintf(buf, len, "%s/s", units_format_bytes(v, b, sizeof b));
+	return buf;
+}
+
+/* "1h 02m 03s", "1m 59s", "42s" */
+static const char *fmt_duration(double secs, char *buf, size_t len)
+{
+	long s = secs < 0 ? 0 : (long)(secs + 0.5);
+	if (s >= 3600)
+		snprintf(buf, len, "%ldh %02ldm %02lds", s / 3600, s % 3600 / 60, s % 60);
+	else if (s >= 60)
+		snprintf(buf, len, "%ldm %02lds", s / 60, s % 60);
+	else
+		snprintf(buf, len, "%lds", s);
+	return buf;
+}
+
+/* An exact number for data-value: integers as such, others to 6 decimals
+ * (the precision of the JSON output). */
+static const char *fmt_exact(double v, char *buf, size_t len)
+{
+	if (v == (double)(long long)v && v < 9e15 && v > -9e15)
+		snprintf(buf, len, "%lld", (long long)v);
+	else
+		snprintf(buf, len, "%.6f", v);
+	return buf;
+}
+
+/* ------------------------------------------------------------- emitter */
+
+struct emit {
+	FILE *f;
+	bool html;
+	bool local;               /* local time */
+	const char *chart_dir;    /* Markdown: relative path of the charts */
+};
+
+/* Text from the capture, escaped for the output: HTML entities, or Markdown
+ * punctuation that would otherwise format or split a table cell.  Control
+ * bytes and broken UTF-8 become U+FFFD. */
+static void e_text(struct emit *e, const char *s)
+{
+	const unsigned char *u = (const unsigned char *)(s ? s : "");
+	size_t n = strlen((const char *)u);
+
+	for (size_t i = 0; i < n;) {
+		size_t len = utf8_len(u + i, n - i);
+		unsigned char c = u[i];
+		if (len == 0 || c < 0x20 || c == 0x7f) {
+			fputs("\xef\xbf\xbd", e->f);
+			i++;
+			continue;
+		}
+		if (e->html) {
+			switch (c) {
+			case '&': fputs("&amp;", e->f); break;
+			case '<': fputs("&lt;", e->f); break;
+			case '>': fputs("&gt;", e->f); break;
+			case '"': fputs("&quot;", e->f); break;
+			case '\'': fputs("&#39;", e->f); break;
+			default: fwrite(u + i, 1, len, e->f);
+			}
+		} else {
+			if (len == 1 && strchr("\\`*_{}[]<>()#+-!|~", c))
+				fputc('\\', e->f);
+			fwrite(u + i, 1, len, e->f);
+		}
+		i += len;
+	}
+}
+
+/* printf, then escaped: for sentences that mix fixed words and capture text. */
+static void e_textf(struct emit *e, const char *fmt, ...)
+{
+	char buf[2048];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(buf, sizeof buf, fmt, ap);
+	va_end(ap);
+	e_text(e, buf);
+}
+
+static void e_heading(struct emit *e, int level, const char *id, const char *text)
+{
+	if (e->html) {
+		fprintf(e->f, "<h%d id=\"%s\">", level, id);
+		e_text(e, text);
+		fprintf(e->f, "</h%d>\n", level);
+	} else {
+		fprintf(e->f, "\n%.*s ", level, "######");
+		e_text(e, text);
+		fputs("\n\n", e->f);
+	}
+}
+
+/* A table: e_table(e, "Process", "Sent", ...) ending with NULL.  Headers
+ * whose text starts with '>' are right-aligned (numbers). */
+static void e_table(struct emit *e, const char *cls, ...)
+{
+	va_list ap;
+	const char *h;
+
+	va_start(ap, cls);
+	if (e->html) {
+		fprintf(e->f, "<table class=\"%s\"><thead><tr>", cls);
+		while ((h = va_arg(ap, const char *)))
+			fprintf(e->f, "<th%s>%s</th>", *h == '>' ? " class=\"n\"" : "",
+				h + (*h == '>'));
+		fputs("</tr></thead><tbody>\n", e->f);
+	} else {
+		int n = 0;
+		fputc('\n', e->f);
+		while ((h = va_arg(ap, const char *))) {
+			fprintf(e->f, "| %s ", h + (*h == '>'));
+			n++;
+		}
+		fputs("|\n", e->f);
+		va_end(ap);
+		va_start(ap, cls);
+		while ((h = va_arg(ap, const char *)))
+			fputs(*h == '>' ? "| ---: " : "| --- ", e->f);
+		fputs("|\n", e->f);
+		(void)n;
+	}
+	va_end(ap);
+}
+
+static void e_table_end(struct emit *e)
+{
+	fputs(e->html ? "</tbody></table>\n" : "\n", e->f);
+}
+
+static void e_row(struct emit *e)
+{
+	if (e->html)
+		fputs("<tr>", e->f);
+}
+
+static void e_row_end(struct emit *e)
+{
+	fputs(e->html ? "</tr>\n" : "|\n", e->f);
+}
+
+/* One cell.  stat (may be NULL) names the number for data-stat, value is its
+ * exact form. */
+static void e_cell(struct emit *e, const char *text, const char *stat, const char *value,
+		   bool numeric)
+{
+	if (e->html) {
+		fputs(numeric ? "<td class=\"n\"" : "<td", e->f);
+		if (stat) {
+			fputs(" data-stat=\"", e->f);
+			e_text(e, stat);
+			fprintf(e->f, "\" data-value=\"%s\"", value);
+		}
+		fputc('>', e->f);
+		e_text(e, text);
+		fputs("</td>", e->f);
+	} else {
+		fputs("| ", e->f);
+		e_text(e, text);
+		fputc(' ', e->f);
+	}
+}
+
+/* A numeric cell showing a human form and carrying the exact value. */
+static void e_num(struct emit *e, const char *key, const char *field, double v,
+		  const char *human)
+{
+	char stat[512], exact[64];
+	snprintf(stat, sizeof stat, "%s|%s", key, field);
+	e_cell(e, human, stat, fmt_exact(v, exact, sizeof exact), true);
+}
+
+static void e_para_begin(struct emit *e, const char *cls)
+{
+	if (e->html)
+		fprintf(e->f, "<p class=\"%s\">", cls);
+	else
+		fputc('\n', e->f);
+}
+
+static void e_para_end(struct emit *e)
+{
+	fputs(e->html ? "</p>\n" : "\n", e->f);
+}
+
+/* ----------------------------------------------------------- report data */
+
+struct report {
+	struct report_opts o;
+	char *path;
+	bool html;
+	struct plot *plot;
+	char chart_dir[PATH_MAX];     /* where the charts are rendered */
+	char chart_rel[PATH_MAX];     /* Markdown: chart dir relative to FILE.md */
+	bool tmp_dir;                 /* chart_dir is ours to delete */
+	/* every series seen, by series->index (the summary lists --top only) */
+	const struct series **series;
+	size_t nseries;
+};
+
+/* A process: the send and recv series of one pid and name in a source. */
+struct proc {
+	unsigned source;
+	long long pid;
+	const char *comm;
+	uint64_t sent, recv;
+	double peak_send, peak_recv;
+};
+
+static int proc_cmp_key(const void *a, const void *b)
+{
+	const struct proc *x = a, *y = b;
+	if (x->source != y->source)
+		return x->source < y->source ? -1 : 1;
+	if (x->pid != y->pid)
+		return x->pid < y->pid ? -1 : 1;
+	return strcmp(x->comm, y->comm);
+}
+
+static int proc_cmp_bytes(const void *a, const void *b)
+{
+	const struct proc *x = a, *y = b;
+	uint64_t tx = x->sent + x->recv, ty = y->sent + y->recv;
+	if (tx != ty)
+		return tx > ty ? -1 : 1;
+	return proc_cmp_key(a, b);
+}
+
+/* The processes of source src (all sources when src < 0), biggest first.
+ * Returns a malloc'd array and its length in *n, NULL on ENOMEM. */
+static struct proc *procs_of(const struct report *r, int src, size_t *n)
+{
+	struct proc *p = calloc(r->nseries ? r->nseries : 1, sizeof *p);
+	size_t m = 0;
+
+	*n = 0;
+	if (!p)
+		return NULL;
+	for (size_t i = 0; i < r->nseries; i++) {
+		const struct series *s = r->series[i];
+		if (!s || !s->direction || (src >= 0 && s->source != (unsigned)src))
+			continue;
+		bool send = strcmp(s->direction, "send") == 0;
+		p[m++] = (struct proc){ .source = s->source, .pid = s->pid, .comm = s->comm,
+					.sent = send ? s->total_bytes : 0,
+					.recv = send ? 0 : s->total_bytes,
+					.peak_send = send && s->stats.n ? s->stats.max : 0,
+					.peak_recv = !send && s->stats.n ? s->stats.max : 0 };
+	}
+	qsort(p, m, sizeof *p, proc_cmp_key);
+	size_t k = 0;
+	for (size_t i = 0; i < m; i++) {
+		if (k > 0 && proc_cmp_key(&p[k - 1], &p[i]) == 0) {
+			p[k - 1].sent += p[i].sent;
+			p[k - 1].recv += p[i].recv;
+			if (p[i].peak_send > p[k - 1].peak_send)
+				p[k - 1].peak_send = p[i].peak_send;
+			if (p[i].peak_recv > p[k - 1].peak_recv)
+				p[k - 1].peak_recv = p[i].peak_recv;
+		} else {
+			p[k++] = p[i];
+		}
+	}
+	qsort(p, k, sizeof *p, proc_cmp_bytes);
+	*n = k;
+	return p;
+}
+
+/* Time of ts as the reader should see it: "2026-11-24 22:08:16". */
+static const char *fmt_when(const struct emit *e, const struct capture_meta *m, int64_t ts,
+			    char *buf, size_t len)
+{
+	if (m && m->clock_of_day) {
+		long s = (long)(ts % 86400);
+		snprintf(buf, len, "%02ld:%02ld:%02ld", s / 3600, s / 60 % 60, s % 60);
+		return buf;
+	}
+	time_t t = (time_t)ts;
+	struct tm tm;
+	if (e->local)
+		localtime_r(&t, &tm);
+	else
+		gmtime_r(&t, &tm);
+	strftime(buf, len, "%Y-%m-%d %H:%M:%S", &tm);
+	return buf;
+}
+
+static const char *zone(const struct emit *e)
+{
+	return e->local ? "local time" : "UTC";
+}
+
+/* Totals and peaks of one source's send (d=0) or recv (d=1) series. */
+struct dir_total {
+	uint64_t bytes;
+	double peak;
+	int64_t peak_ts;
+	const struct series *peak_series;
+};
+
+static struct dir_total dir_total(const struct report *r, unsigned src, int d)
+{
+	struct dir_total t = { 0 };
+	for (size_t i = 0; i < r->nseries; i++) {
+		const struct series *s = r->series[i];
+		if (!s || !s->direction || s->source != src ||
+		    (strcmp(s->direction, "send") == 0) != (d == 0))
+			continue;
+		t.bytes += s->total_bytes;
+		if (s->stats.n && (!t.peak_series || s->stats.max > t.peak)) {
+			t.peak = s->stats.max;
+			t.peak_ts = s->stats.max_ts;
+			t.peak_series = s;
+		}
+	}
+	return t;
+}
+
+/* "mariadbd [4321]", or the series' label for a map that is not dbnetio's. */
+static const char *who(const struct series *s, char *buf, size_t len)
+{
+	if (s->direction && s->pid >= 0)
+		snprintf(buf, len, "%s [%lld]", s->comm, s->pid);
+	else
+		snprintf(buf, len, "%s", s->label ? s->label : s->raw);
+	return buf;
+}
+
+/* -------------------------------------------------------------- sections */
+
+static double capture_seconds(const struct capture_meta *m)
+{
+	if (!m->have_time)
+		return 0;
+	/* the first dump closes the first interval: the capture began one
+	 * interval before it */
+	return (double)(m->end - m->start) + (m->interval ? m->interval : 1);
+}
+
+/* Headline cards / bullet list: what was traced, how much each way, peaks. */
+static void section_glance(struct emit *e, const struct report *r, const struct summary *sum,
+			   const struct capture_meta *m)
+{
+	char a[64], b[64], c[64], w[300], t1[40], t2[40];
+	double secs = capture_seconds(m);
+
+	e_para_begin(e, "traced");
+	e_textf(e, "Traced %s on %s", *m->filter ? m->filter : "all processes",
+		*m->host ? m->host : "an unnamed host");
+	if (*m->kernel)
+		e_textf(e, " (kernel %s)", m->kernel);
+	if (m->have_time)
+		e_textf(e, ", %s to %s %s (%s).", fmt_when(e, m, m->start, t1, sizeof t1),
+			fmt_when(e, m, m->end, t2, sizeof t2), zone(e),
+			fmt_duration(secs, c, sizeof c));
+	else
+		e_text(e, ", no timestamped dump.");
+	e_para_end(e);
+
+	if (e->html)
+		fputs("<div class=\"cards\">\n", e->f);
+	for (int d = 0; d < 2; d++) {
+		struct dir_total t = dir_total(r, m->index, d);
+		const char *name = d ? "Received" : "Sent";
+		if (e->html) {
+			fprintf(e->f, "<div class=\"card %s\"><div class=\"k\">%s by the server</div>"
+				"<div class=\"v\" data-stat=\"source%u|%s_bytes\" data-value=\"%llu\">",
+				d ? "recv" : "send", name, m->index, d ? "recv" : "send",
+				(unsigned long long)t.bytes);
+			e_text(e, fmt_bytes((double)t.bytes, a, sizeof a));
+			fputs("</div><div class=\"s\">", e->f);
+		} else {
+			e_textf(e, "- **%s** by the server: ", name);
+			e_text(e, fmt_bytes((double)t.bytes, a, sizeof a));
+			fputs(" — ", e->f);
+		}
+		if (secs > 0)
+			e_textf(e, "mean %s", fmt_rate((double)t.bytes / secs, b, sizeof b));
+		if (t.peak_series)
+			e_textf(e, "; peak %s by %s at %s", fmt_rate(t.peak, c, sizeof c),
+				who(t.peak_series, w, sizeof w),
+				fmt_when(e, m, t.peak_ts, t1, sizeof t1) + (m->clock_of_day ? 0 : 11));
+		fputs(e->html ? "</div></div>\n" : "\n", e->f);
+	}
+
+	/* thresholds */
+	uint64_t alerts = 0;
+	double above = 0;
+	for (size_t i = 0; i < r->nseries; i++) {
+		const struct series *s = r->series[i];
+		if (!s || s->source != m->index || !s->th)
+			continue;
+		for (size_t k = 0; k < sum->nthresholds; k++) {
+			alerts += s->th[k].alerts_total;
+			above += s->th[k].seconds_above;
+		}
+	}
+	if (e->html) {
+		fprintf(e->f, "<div class=\"card %s\"><div class=\"k\">Thresholds</div>"
+			"<div class=\"v\" data-stat=\"source%u|alerts\" data-value=\"%llu\">",
+			alerts ? "alert" : "ok", m->index, (unsigned long long)alerts);
+		if (sum->nthresholds == 0)
+			fputs("none set", e->f);
+		else
+			fprintf(e->f, "%llu alert%s", (unsigned long long)alerts, alerts == 1 ? "" : "s");
+		fputs("</div><div class=\"s\">", e->f);
+	} else {
+		fputs("- **Thresholds**: ", e->f);
+	}
+	if (sum->nthresholds == 0)
+		e_text(e, "no threshold was given (--threshold)");
+	else {
+		for (size_t k = 0; k < sum->nthresholds; k++)
+			e_textf(e, "%s%s", k ? ", " : "", sum->thresholds[k].spec);
+		if (!e->html)
+			e_textf(e, ": %llu alert%s", (unsigned long long)alerts, alerts == 1 ? "" : "s");
+		e_textf(e, "; %s above", fmt_duration(above, c, sizeof c));
+	}
+	fputs(e->html ? "</div></div>\n</div>\n" : "\n", e->f);
+
+	const struct capture_counts *n = &m->counts;
+	if (n->gaps || n->lost_events || n->resets || n->warnings || n->bad_lines ||
+	    n->truncated || n->duplicates || n->backwards) {
+		e_para_begin(e, "quality");
+		e_textf(e, "Data quality: %llu gap%s (%llu missing seconds), %llu lost events, "
+			"%llu counter resets, %llu bpftrace warnings, %llu bad lines skipped.",
+			(unsigned long long)n->gaps, n->gaps == 1 ? "" : "s",
+			(unsigned long long)n->missing_seconds,
+			(unsigned long long)n->lost_events, (unsigned long long)n->resets,
+			(unsigned long long)n->warnings, (unsigned long long)n->bad_lines);
+		e_para_end(e);
+	}
+}
+
+/* Key/value table of the capture's metadata. */
+static void section_capture(struct emit *e, const struct capture_meta *m)
+{
+	char a[64], t[40];
+
+	e_table(e, "meta", "Capture", "", NULL);
+#define KV(k, v) do { e_row(e); e_cell(e, k, NULL, NULL, false); \
+		      e_cell(e, v, NULL, NULL, false); e_row_end(e); } while (0)
+	KV("host", *m->host ? m->host : "(not recorded)");
+	KV("kernel", *m->kernel ? m->kernel : "(not recorded)");
+	char probe[256];
+	snprintf(probe, sizeof probe, "%s%s%s%s", *m->probe ? m->probe : "(not recorded)",
+		 *m->variant ? " (" : "", m->variant, *m->variant ? ")" : "");
+	KV("probe", probe);
+	KV("filter", *m->filter ? m->filter : "(not recorded)");
+	KV("capture file", m->file);
+	if (m->have_time) {
+		char z[64];
+		snprintf(z, sizeof z, "%s %s", fmt_when(e, m, m->start, t, sizeof t), zone(e));
+		KV("first dump", z);
+		snprintf(z, sizeof z, "%s %s", fmt_when(e, m, m->end, t, sizeof t), zone(e));
+		KV("last dump", z);
+		KV("duration", fmt_duration(capture_seconds(m), a, sizeof a));
+	}
+	snprintf(a, sizeof a, "%u s, counters %s", m->interval ? m->interval : 1,
+		 m->interval_counters ? "per interval" : "cumulative");
+	KV("interval", a);
+	snprintf(a, sizeof a, "%llu", (unsigned long long)m->counts.dumps);
+	KV("dumps", a);
+	snprintf(a, sizeof a, "%llu (%llu missing seconds)",
+		 (unsigned long long)m->counts.gaps, (unsigned long long)m->counts.missing_seconds);
+	KV("gaps", a);
+	snprintf(a, sizeof a, "%llu", (unsigned long long)m->counts.lost_events);
+	KV("lost events", a);
+#undef KV
+	e_table_end(e);
+}
+
+/* Processes ranked by bytes, with their share. */
+static int section_talkers(struct emit *e, const struct report *r, const struct capture_meta *m)
+{
+	size_t n;
+	struct proc *p = procs_of(r, (int)m->index, &n);
+	char a[64], b[64], c[64], d[64], key[300];
+	uint64_t all = 0;
+
+	if (!p)
+		return -1;
+	for (size_t i = 0; i < n; i++)
+		all += p[i].sent + p[i].recv;
+	if (n == 0) {
+		e_para_begin(e, "none");
+		e_text(e, "No send/recv series in this capture.");
+		e_para_end(e);
+		free(p);
+		return 0;
+	}
+	e_table(e, "talkers", ">#", "Process", ">PID", ">Sent", ">Received", ">Total",
+		">Share", ">Peak send", ">Peak recv", NULL);
+	size_t show = n < 20 ? n : 20;
+	for (size_t i = 0; i < show; i++) {
+		uint64_t tot = p[i].sent + p[i].recv;
+		double share = all ? 100.0 * (double)tot / (double)all : 0;
+		snprintf(key, sizeof key, "source%u|%lld|%s", m->index, p[i].pid, p[i].comm);
+		e_row(e);
+		snprintf(a, sizeof a, "%zu", i + 1);
+		e_cell(e, a, NULL, NULL, true);
+		e_cell(e, p[i].comm, NULL, NULL, false);
+		snprintf(a, sizeof a, "%lld", p[i].pid);
+		e_cell(e, a, NULL, NULL, true);
+		e_num(e, key, "sent", (double)p[i].sent, fmt_bytes((double)p[i].sent, a, sizeof a));
+		e_num(e, key, "recv", (double)p[i].recv, fmt_bytes((double)p[i].recv, b, sizeof b));
+		e_num(e, key, "total", (double)tot, fmt_bytes((double)tot, c, sizeof c));
+		snprintf(d, sizeof d, "%.1f %%", share);
+		if (e->html) {
+			fprintf(e->f, "<td class=\"n share\"><span class=\"bar\" style=\"width:%.1f%%\">"
+				"</span>%s</td>", share, d);
+		} else {
+			e_cell(e, d, NULL, NULL, true);
+		}
+		e_cell(e, fmt_rate(p[i].peak_send, a, sizeof a), NULL, NULL, true);
+		e_cell(e, fmt_rate(p[i].peak_recv, b, sizeof b), NULL, NULL, true);
+		e_row_end(e);
+	}
+	e_table_end(e);
+	if (n > show) {
+		e_para_begin(e, "note");
+		e_textf(e, "%zu more processes not listed.", n - show);
+		e_para_end(e);
+	}
+	free(p);
+	return 0;
+}
+
+/* The statistics of every series in report order. */
+static void section_series(struct emit *e, const struct report *r, const struct summary *sum)
+{
+	char a[64], b[64], t[40];
+	(void)r;
+
+	if (sum->nseries == 0) {
+		e_para_begin(e, "none");
+		e_text(e, "No series.");
+		e_para_end(e);
+		return;
+	}
+	if (sum->nseries_all > sum->nseries) {
+		e_para_begin(e, "note");
+		e_textf(e, "The %zu biggest of %zu series (--top).", sum->nseries, sum->nseries_all);
+		e_para_end(e);
+	}
+	e_table(e, "series", "Series", ">Total", ">Mean", ">p50", ">p95", ">p99", ">Peak",
+		"Peak at", ">Seconds", NULL);
+	for (size_t i = 0; i < sum->nseries; i++) {
+		struct series *s = sum->series[i];
+		const struct capture_meta *m = sum->sources[s->source];
+		struct stats *st = &s->stats;
+		e_row(e);
+		if (sum->nsources > 1) {
+			char l[512];
+			snprintf(l, sizeof l, "%s: %s", m->label, s->label);
+			e_cell(e, l, NULL, NULL, false);
+		} else {
+			e_cell(e, s->label, NULL, NULL, false);
+		}
+		const char *k = s->raw;
+		char key[600];
+		if (sum->nsources > 1) {
+			snprintf(key, sizeof key, "source%u|%s", s->source, s->raw);
+			k = key;
+		}
+		e_num(e, k, "total_bytes", (double)s->total_bytes,
+		      fmt_bytes((double)s->total_bytes, a, sizeof a));
+		if (st->n) {
+			static const double q[3] = { 0.50, 0.95, 0.99 };
+			static const char *qn[3] = { "p50", "p95", "p99" };
+			double mean = stats_mean(st);
+			e_num(e, k, "mean", mean, fmt_rate(mean, a, sizeof a));
+			for (int j = 0; j < 3; j++) {
+				double v = stats_quantile(st, q[j]);
+				e_num(e, k, qn[j], v, fmt_rate(v, b, sizeof b));
+			}
+			e_num(e, k, "max", st->max, fmt_rate(st->max, a, sizeof a));
+			e_cell(e, fmt_when(e, m, st->max_ts, t, sizeof t), NULL, NULL, false);
+		} else {
+			for (int j = 0; j < 5; j++)
+				e_cell(e, "–", NULL, NULL, true);
+			e_cell(e, "–", NULL, NULL, false);
+		}
+		snprintf(a, sizeof a, "%.0f", st->seconds);
+		e_num(e, k, "seconds", st->seconds, a);
+		e_row_end(e);
+	}
+	e_table_end(e);
+}
+
+/* Thresholds and every alert with its times. */
+static void section_alerts(struct emit *e, const struct report *r, const struct summary *sum)
+{
+	char a[64], b[64], c[64], t1[40], t2[40], w[300];
+
+	if (sum->nthresholds == 0) {
+		e_para_begin(e, "none");
+		e_text(e, "No threshold was given; run with --threshold 'send>50MiB/s for 5s' "
+		       "to mark and alert on sustained rates.");
+		e_para_end(e);
+		return;
+	}
+	e_table(e, "thresholds", "Threshold", ">Limit", ">Sustain", ">Series above",
+		">Seconds above", ">Alerts", NULL);
+	for (size_t k = 0; k < sum->nthresholds; k++) {
+		const struct threshold *th = &sum->thresholds[k];
+		uint64_t alerts = 0, crossed = 0;
+		double above = 0;
+		for (size_t i = 0; i < r->nseries; i++) {
+			const struct series *s = r->series[i];
+			if (!s || !s->th)
+				continue;
+			alerts += s->th[k].alerts_total;
+			above += s->th[k].seconds_above;
+			crossed += s->th[k].seconds_above > 0;
+		}
+		char key[300];
+		snprintf(key, sizeof key, "threshold%zu", k);
+		e_row(e);
+		e_cell(e, th->spec, NULL, NULL, false);
+		e_cell(e, fmt_rate(th->limit, a, sizeof a), NULL, NULL, true);
+		snprintf(b, sizeof b, "%u s", th->sustain);
+		e_cell(e, b, NULL, NULL, true);
+		snprintf(c, sizeof c, "%llu", (unsigned long long)crossed);
+		e_cell(e, c, NULL, NULL, true);
+		snprintf(a, sizeof a, "%.0f", above);
+		e_num(e, key, "seconds_above", above, a);
+		snprintf(b, sizeof b, "%llu", (unsigned long long)alerts);
+		e_num(e, key, "alerts", (double)alerts, b);
+		e_row_end(e);
+	}
+	e_table_end(e);
+
+	size_t listed = 0, total = 0;
+	for (size_t i = 0; i < r->nseries; i++) {
+		const struct series *s = r->series[i];
+		if (s && s->th)
+			for (size_t k = 0; k < sum->nthresholds; k++)
+				total += s->th[k].alerts_total;
+	}
+	if (total == 0) {
+		e_para_begin(e, "ok");
+		e_text(e, "No threshold was crossed long enough to alert.");
+		e_para_end(e);
+		return;
+	}
+	e_table(e, "alerts", "Threshold", "Process", "Start", "End", ">Duration", ">Peak",
+		"Peak at", ">Bytes over", NULL);
+	for (size_t k = 0; k < sum->nthresholds; k++) {
+		for (size_t i = 0; i < r->nseries; i++) {
+			const struct series *s = r->series[i];
+			if (!s || !s->th)
+				continue;
+			const struct capture_meta *m = sum->sources[s->source];
+			for (size_t j = 0; j < s->th[k].nalerts; j++) {
+				const struct alert *al = &s->th[k].alerts[j];
+				if (listed >= 200)
+					break;
+				listed++;
+				e_row(e);
+				e_cell(e, sum->thresholds[k].spec, NULL, NULL, false);
+				char lbl[400];
+				snprintf(lbl, sizeof lbl, "%s %s", who(s, w, sizeof w),
+					 s->direction ? s->direction : "");
+				e_cell(e, lbl, NULL, NULL, false);
+				e_cell(e, fmt_when(e, m, al->start, t1, sizeof t1), NULL, NULL, false);
+				if (al->open)
+					snprintf(t2, sizeof t2, "still above at the end");
+				else
+					fmt_when(e, m, al->end, t2, sizeof t2);
+				e_cell(e, t2, NULL, NULL, false);
+				e_cell(e, fmt_duration((double)(al->end - al->start), a, sizeof a),
+				       NULL, NULL, true);
+				e_cell(e, fmt_rate(al->peak, b, sizeof b), NULL, NULL, true);
+				e_cell(e, fmt_when(e, m, al->peak_ts, t1, sizeof t1), NULL, NULL, false);
+				e_cell(e, fmt_bytes(al->bytes_over, c, sizeof c), NULL, NULL, true);
+				e_row_end(e);
+			}
+		}
+	}
+	e_table_end(e);
+	if (total > listed) {
+		e_para_begin(e, "note");
+		e_textf(e, "%zu more alerts not listed.", total - listed);
+		e_para_end(e);
+	}
+}
+
+/* Copy an SVG file inline: everything from "<svg" on (the XML declaration
+ * and DOCTYPE are not allowed inside HTML).  0 or -1 with err. */
+static int inline_svg(FILE *out, const char *path, char *err, size_t errlen)
+{
+	FILE *f = fopen(path, "r");
+	char *buf = NULL;
+	size_t len = 0, cap = 0;
+	int rc = -1;
+
+	if (!f) {
+		snprintf(err, errlen, "fopen(%s): %s", path, strerror(errno));
+		return -1;
+	}
+	for (;;) {
+		if (len + 65536 + 1 > cap) {
+			size_t ncap = cap ? cap * 2 : 1 << 17;
+			char *n = realloc(buf, ncap);
+			if (!n) {
+				snprintf(err, errlen, "out of memory");
+				goto cleanup;
+			}
+			buf = n;
+			cap = ncap;
+		}
+		size_t got = fread(buf + len, 1, 65536, f);
+		len += got;
+		if (got == 0)
+			break;
+	}
+	if (ferror(f)) {
+		snprintf(err, errlen, "read(%s): %s", path, strerror(errno));
+		goto cleanup;
+	}
+	buf[len] = '\0';
+	char *start = strstr(buf, "<svg");
+	if (!start) {
+		snprintf(err, errlen, "%s: not an SVG file", path);
+		goto cleanup;
+	}
+	fwrite(start, 1, len - (size_t)(start - buf), out);
+	rc = 0;
+cleanup:
+	free(buf);
+	fclose(f);
+	return rc;
+}
+
+/* The charts of every source, inline (HTML) or as image links (Markdown). */
+static int section_charts(struct emit *e, const struct report *r, bool rendered,
+			  char *err, size_t errlen)
+{
+	size_t n;
+	const struct plot_chart *c = plot_charts(r->plot, &n);
+
+	if (n == 0) {
+		e_para_begin(e, "none");
+		e_text(e, "No rate samples: nothing to chart.");
+		e_para_end(e);
+		return 0;
+	}
+	if (!rendered) {
+		e_para_begin(e, "note");
+		e_textf(e, "Charts not rendered: gnuplot was not found in PATH when this report "
+			"was written.");
+		if (!e->html)
+			e_textf(e, " Render them with gnuplot %s/<chart>.gp.", e->chart_dir);
+		e_para_end(e);
+		return 0;
+	}
+	for (size_t i = 0; i < n; i++) {
+		if (!c[i].image)
+			continue;
+		if (e->html) {
+			fprintf(e->f, "<figure class=\"chart\" data-chart=\"%s\">\n", c[i].kind);
+			if (inline_svg(e->f, c[i].image, err, errlen) < 0)
+				return -1;
+			fputs("\n<figcaption>", e->f);
+			e_text(e, c[i].title);
+			fputs("</figcaption></figure>\n", e->f);
+		} else {
+			const char *base = strrchr(c[i].image, '/');
+			base = base ? base + 1 : c[i].image;
+			fputs("\n![", e->f);
+			e_text(e, c[i].title);
+			fprintf(e->f, "](%s/%s)\n", e->chart_dir, base);
+		}
+	}
+	return 0;
+}
+
+static const char CSS[] =
+	"body{font:15px/1.45 system-ui,-apple-system,'Segoe UI',Roboto,'DejaVu Sans',sans-serif;"
+	"color:#1d2433;background:#f6f7f9;margin:0}"
+	"main{max-width:1180px;margin:0 auto;padding:24px 28px 40px}"
+	"h1{font-size:26px;margin:0 0 4px}h2{font-size:19px;margin:30px 0 10px;"
+	"border-bottom:1px solid #d9dde3;padding-bottom:4px}"
+	"p.traced{color:#444;margin:4px 0 16px}"
+	".cards{display:flex;gap:14px;flex-wrap:wrap;margin:10px 0}"
+	".card{flex:1 1 240px;background:#fff;border:1px solid #d9dde3;border-radius:8px;"
+	"padding:12px 16px;border-top:4px solid #0072b2}"
+	".card.recv{border-top-color:#d55e00}.card.alert{border-top-color:#c00000;background:#fff5f5}"
+	".card.ok{border-top-color:#009e73}"
+	".card .k{font-size:13px;color:#555;text-transform:uppercase;letter-spacing:.04em}"
+	".card .v{font-size:28px;font-weight:600;margin:2px 0}.card .s{font-size:13px;color:#444}"
+	"table{border-collapse:collapse;background:#fff;margin:8px 0;font-size:14px;"
+	"border:1px solid #d9dde3}"
+	"th,td{padding:5px 10px;border-bottom:1px solid #e6e9ee;text-align:left;vertical-align:top}"
+	"th{background:#eef1f5;font-weight:600}td.n,th.n{text-align:right;"
+	"font-variant-numeric:tabular-nums;white-space:nowrap}"
+	"table.meta td:first-child{color:#555}"
+	"td.share{position:relative;min-width:90px}"
+	"td.share .bar{position:absolute;left:0;top:4px;bottom:4px;background:#cfe3f3;z-index:0}"
+	"td.share{z-index:1}"
+	"table.alerts tr td:first-child{color:#c00000;font-weight:600}"
+	"p.note,p.none{color:#555;font-style:italic}p.ok{color:#0a6e4f}"
+	"p.quality{background:#fff8e1;border:1px solid #f0d98a;padding:6px 10px;border-radius:6px}"
+	"figure.chart{background:#fff;border:1px solid #d9dde3;border-radius:8px;margin:14px 0;"
+	"padding:8px}figure.chart svg{width:100%;height:auto;display:block}"
+	"figcaption{font-size:13px;color:#555;padding:4px 6px}"
+	"footer{margin-top:30px;font-size:12px;color:#777}";
+
+/* The whole document.  0 or -1 with err. */
+static int write_document(struct report *r, FILE *f, const struct summary *sum, bool rendered,
+			  char *err, size_t errlen)
+{
+	struct emit e = { .f = f, .html = r->html, .local = r->o.local_time,
+			  .chart_dir = r->chart_rel };
+	char title[512], now[40];
+	time_t t = time(NULL);
+	struct tm tm;
+
+	gmtime_r(&t, &tm);
+	strftime(now, sizeof now, "%Y-%m-%d %H:%M:%S UTC", &tm);
+	if (sum->nsources == 1 && *sum->sources[0]->label)
+		snprintf(title, sizeof title, "dbnetio traffic report: %s", sum->sources[0]->label);
+	else
+		snprintf(title, sizeof title, "dbnetio traffic report");
+
+	if (e.html) {
+		fputs("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\n"
+		      "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
+		      "<meta name=\"generator\" content=\"dbnetio-report\">\n<title>", f);
+		e_text(&e, title);
+		fprintf(f, "</title>\n<style>%s</style>\n</head><body><main>\n<h1>", CSS);
+		e_text(&e, title);
+		fputs("</h1>\n", f);
+	} else {
+		fputs("# ", f);
+		e_text(&e, title);
+		fputs("\n", f);
+	}
+
+	for (size_t i = 0; i < sum->nsources; i++) {
+		const struct capture_meta *m = sum->sources[i];
+		if (sum->nsources > 1) {
+			char h[300], id[32];
+			snprintf(h, sizeof h, "Capture %zu: %s", i + 1, m->label);
+			snprintf(id, sizeof id, "capture%zu", i + 1);
+			e_heading(&e, 2, id, h);
+		}
+		section_glance(&e, r, sum, m);
+	}
+	e_heading(&e, 2, "charts", "Charts");
+	if (section_charts(&e, r, rendered, err, errlen) < 0)
+		return -1;
+	e_heading(&e, 2, "talkers", "Top talkers");
+	for (size_t i = 0; i < sum->nsources; i++) {
+		if (sum->nsources > 1) {
+			char h[300], id[32];
+			snprintf(h, sizeof h, "Capture %zu: %s", i + 1, sum->sources[i]->label);
+			snprintf(id, sizeof id, "talkers%zu", i + 1);
+			e_heading(&e, 3, id, h);
+		}
+		if (section_talkers(&e, r, sum->sources[i]) < 0) {
+			snprintf(err, errlen, "out of memory");
+			return -1;
+		}
+	}
+	e_heading(&e, 2, "alerts", "Thresholds and alerts");
+	section_alerts(&e, r, sum);
+	e_heading(&e, 2, "series", "Summary per series");
+	section_series(&e, r, sum);
+	e_heading(&e, 2, "capture", "Capture");
+	for (size_t i = 0; i < sum->nsources; i++)
+		section_capture(&e, sum->sources[i]);
+
+	if (e.html) {
+		fprintf(f, "<footer>Written by dbnetio-report on %s%s. Rates are bytes per "
+			"second of TCP payload per process; percentiles are nearest-rank over "
+			"per-interval rates; KiB = 1024 bytes.</footer>\n</main></body></html>\n",
+			now, sum->interrupted ? " (interrupted: summary so far)" : "");
+	} else {
+		fprintf(f, "\n---\nWritten by dbnetio-report on %s%s. Rates are bytes per second of "
+			"TCP payload per process; percentiles are nearest-rank over per-interval "
+			"rates; KiB = 1024 bytes.\n", now,
+			sum->interrupted ? " (interrupted: summary so far)" : "");
+	}
+	return 0;
+}
+
+/* ---------------------------------------------------------------- writer */
+
+/* Remove the files of our temporary chart directory, then it. */
+static void remove_tmp_dir(const char *dir)
+{
+	DIR *d = opendir(dir);
+	struct dirent *de;
+	char path[PATH_MAX];
+
+	if (!d)
+		return;
+	while ((de = readdir(d))) {
+		if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
+			continue;
+		snprintf(path, sizeof path, "%s/%s", dir, de->d_name);
+		unlink(path);
+	}
+	closedir(d);
+	rmdir(dir);
+}
+
+static int w_begin(void *ctx, const struct capture_meta *meta, char *err, size_t errlen)
+{
+	struct report *r = ctx;
+	return plot_begin(r->plot, meta, err, errlen);
+}
+
+static int w_sample(void *ctx, const struct series *s, const struct sample *smp,
+		    char *err, size_t errlen)
+{
+	struct report *r = ctx;
+
+	if (s->index >= r->nseries) {
+		size_t n = r->nseries ? r->nseries : 64;
+		while (n <= s->index)
+			n *= 2;
+		const struct series **ns = realloc(r->series, n * sizeof *ns);
+		if (!ns) {
+			snprintf(err, errlen, "out of memory");
+			return -1;
+		}
+		memset(ns + r->nseries, 0, (n - r->nseries) * sizeof *ns);
+		r->series = ns;
+		r->nseries = n;
+	}
+	r->series[s->index] = s;
+	return plot_sample(r->plot, s, smp, err, errlen);
+}
+
+static int w_dump(void *ctx, const struct capture_meta *meta, int64_t ts,
+		  char *err, size_t errlen)
+{
+	struct report *r = ctx;
+	return plot_dump(r->plot, meta, ts, err, errlen);
+}
+
+static int w_finish(void *ctx, const struct summary *sum, char *err, size_t errlen)
+{
+	struct report *r = ctx;
+	bool rendered = false;
+	int rc = -1;
+	char tmp[PATH_MAX];
+	FILE *f = NULL;
+
+	/* Series the engine knows but that never made a sample (a map seen
+	 * once) still belong in the tables. */
+	for (size_t i = 0; i < sum->nseries; i++) {
+		struct sample none = { .is_rate = false };
+		if (w_sample(r, sum->series[i], &none, err, errlen) < 0)
+			return -1;
+	}
+	if (plot_render(r->plot, sum, &rendered, err, errlen) < 0)
+		goto cleanup;
+	/* write beside the target and rename, so a reader never sees half a report */
+	if ((size_t)snprintf(tmp, sizeof tmp, "%s.tmp%ld", r->path, (long)getpid()) >= sizeof tmp) {
+		snprintf(err, errlen, "--report %s: path too long", r->path);
+		goto cleanup;
+	}
+	f = fopen(tmp, "w");
+	if (!f) {
+		snprintf(err, errlen, "fopen(%s): %s", tmp, strerror(errno));
+		goto cleanup;
+	}
+	if (write_document(r, f, sum, rendered, err, errlen) < 0)
+		goto cleanup;
+	int bad = ferror(f);
+	int cl = fclose(f);
+	f = NULL;
+	if (bad || cl != 0) {
+		snprintf(err, errlen, "write(%s): %s", tmp, strerror(errno ? errno : EIO));
+		unlink(tmp);
+		goto cleanup;
+	}
+	if (rename(tmp, r->path) < 0) {
+		snprintf(err, errlen, "rename(%s, %s): %s", tmp, r->path, strerror(errno));
+		unlink(tmp);
+		goto cleanup;
+	}
+	if (!rendered) {
+		fprintf(stderr, "dbnetio-report: gnuplot not found in PATH: %s has no charts",
+			r->path);
+		if (!r->html)
+			fprintf(stderr, "; their data and scripts are in %s/, render them with "
+				"gnuplot (Debian: apt install gnuplot-nox)", r->chart_dir);
+		fputc('\n', stderr);
+	}
+	rc = 0;
+cleanup:
+	if (f) {
+		fclose(f);
+		unlink(tmp);
+	}
+	if (r->tmp_dir) {
+		remove_tmp_dir(r->chart_dir);
+		r->tmp_dir = false;
+	}
+	return rc;
+}
+
+static void w_free(void *ctx)
+{
+	struct report *r = ctx;
+	if (!r)
+		return;
+	if (r->tmp_dir)
+		remove_tmp_dir(r->chart_dir);
+	plot_free(r->plot);
+	free(r->series);
+	free(r->path);
+	free(r);
+}
+
+static const struct writer_ops report_ops = {
+	.name = "report",
+	.begin = w_begin,
+	.sample = w_sample,
+	.dump = w_dump,
+	.finish = w_finish,
+	.free = w_free,
+};
+
+/* Does path end in ext (case-insensitive)? */
+static bool ends_with(const char *path, const char *ext)
+{
+	size_t n = strlen(path), m = strlen(ext);
+	return n > m && strcasecmp(path + n - m, ext) == 0;
+}
+
+int writer_report_new(struct writer *w, const struct report_opts *o, char *err, size_t errlen)
+{
+	struct report *r = calloc(1, sizeof *r);
+	struct plot_opts po = { .format = PLOT_SVG, .local_time = o->local_time, .top = o->top,
+				.multi_source = o->multi_source };
+
+	if (!r) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	r->o = *o;
+	r->path = strdup(o->path);
+	if (!r->path) {
+		snprintf(err, errlen, "out of memory");
+		goto fail;
+	}
+	if (ends_with(o->path, ".html") || ends_with(o->path, ".htm")) {
+		r->html = true;
+		const char *td = getenv("TMPDIR");
+		snprintf(r->chart_dir, sizeof r->chart_dir, "%s/dbnetio-report-XXXXXX",
+			 td && *td ? td : "/tmp");
+		if (!mkdtemp(r->chart_dir)) {
+			snprintf(err, errlen, "mkdtemp(%s): %s", r->chart_dir, strerror(errno));
+			goto fail;
+		}
+		r->tmp_dir = true;
+	} else if (ends_with(o->path, ".md") || ends_with(o->path, ".markdown")) {
+		/* FILE.md -> FILE-charts/ beside it, linked relatively */
+		const char *base = strrchr(o->path, '/');
+		base = base ? base + 1 : o->path;
+		const char *dot = strrchr(base, '.');
+		int stem = (int)(dot - base);
+		snprintf(r->chart_dir, sizeof r->chart_dir, "%.*s%.*s-charts",
+			 (int)(base - o->path), o->path, stem, base);
+		snprintf(r->chart_rel, sizeof r->chart_rel, "%.*s-charts", stem, base);
+		po.format = PLOT_PNG;
+	} else {
+		snprintf(err, errlen, "--report %s: expected a file name ending in .html or .md",
+			 o->path);
+		goto fail;
+	}
+	po.dir = r->chart_dir;
+	r->plot = plot_new(&po, err, errlen);
+	if (!r->plot)
+		goto fail;
+	w->ops = &report_ops;
+	w->ctx = r;
+	return 0;
+fail:
+	w_free(r);
+	return -1;
+}

@@ -1,0 +1,387 @@
+/* series.c: from map entries to per-interval samples.
+ *
+ * Each dump (a time line and the map entries after it) is collected, then
+ * closed when the next time line, "# dbnetio-final", the end of the input or
+ * (live) a quiet input arrives.  Closing turns every series' bytes in that
+ * dump into one sample: cumulative counters by difference with the previous
+ * value (a value that goes down is a counter reset: the capture restarted,
+ * and the new value is the bytes since), per-interval counters as they are.
+ *
+ * Timestamps decide what a sample means: the first dump covers one interval;
+ * a later one covers the time since the previous dump (more than an interval
+ * is a gap, counted, and the rate is averaged over it); the same or an
+ * earlier timestamp (duplicated or backwards clocks), the dump after
+ * "# dbnetio-final" and map entries without a time line are partial: their
+ * bytes count toward totals, but they are not rate samples.
+ *
+ * Lookup cost: dumps list their keys in the same order every time, so each
+ * series remembers which one followed it in the previous dump; a line is
+ * first compared (one memcmp) with that prediction, and only on a miss
+ * hashed.  In the steady state that is one compare per line.
+ */
+#include "series.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "parse.h"
+#include "summary.h"
+
+/* ===== utility ===== */
+
+static uint64_t hash_key(unsigned source, const char *s, size_t len)
+{
+	uint64_t h = 1469598103934665603ull ^ ((uint64_t)source * 0x9e3779b97f4a7c15ull);
+	for (size_t i = 0; i < len; i++) {
+		h ^= (unsigned char)s[i];
+		h *= 1099511628211ull;
+	}
+	return h ^ (h >> 29);
+}
+
+static int table_grow(struct series_table *t)
+{
+	size_t nb = t->nbuckets ? t->nbuckets * 2 : 256;
+	struct series **b = calloc(nb, sizeof(*b));
+	if (!b)
+		return -1;
+	for (size_t i = 0; i < t->n; i++) {
+		struct series *s = t->all[i];
+		size_t h = s->hash & (nb - 1);
+		s->hnext = b[h];
+		b[h] = s;
+	}
+	free(t->buckets);
+	t->buckets = b;
+	t->nbuckets = nb;
+	return 0;
+}
+
+static char *dupn(const char *s, size_t n)
+{
+	char *d = malloc(n + 1);
+	if (d) {
+		memcpy(d, s, n);
+		d[n] = '\0';
+	}
+	return d;
+}
+
+/* Split the text key into map name, key tuple and, for dbnetio's own maps,
+ * pid/comm/direction.  The comm may contain ", ": split at the first. */
+static int series_describe(struct series *s, char *err, size_t errlen)
+{
+	const char *raw = s->raw, *br = memchr(raw, '[', s->rawlen);
+	size_t ml = br ? (size_t)(br - raw) : s->rawlen;
+
+	for (size_t i = 0; i < s->rawlen; i++) {
+		unsigned char c = (unsigned char)raw[i];
+		if (c < 0x20 || c == 0x7f) {
+			char ex[64];
+			parse_excerpt(raw, s->rawlen, ex, sizeof(ex));
+			snprintf(err, errlen, "expected a printable map key, got '%s'", ex);
+			return -1;
+		}
+	}
+	s->map = dupn(raw, ml);
+	s->key = br ? dupn(br + 1, s->rawlen - ml - 2) : dupn("", 0);
+	s->pid = -1;
+	s->comm = NULL;
+	if (!s->map || !s->key)
+		return -1;
+	bool send = strcmp(s->map, "@send") == 0, recv = strcmp(s->map, "@recv") == 0;
+	if ((send || recv) && br) {
+		const char *k = s->key, *sep = strstr(k, ", ");
+		size_t pl = sep ? (size_t)(sep - k) : strlen(k);
+		uint64_t pid;
+		char e2[8];
+		if (pl > 0 && pl < 12 && parse_u64(k, pl, &pid, e2, sizeof(e2)) == 0) {
+			s->pid = (long long)pid;
+			s->comm = dupn(sep ? sep + 2 : "", sep ? strlen(sep + 2) : 0);
+			s->direction = send ? "send" : "recv";
+		}
+	}
+	if (!s->comm)
+		s->comm = dupn("", 0);
+	if (!s->comm)
+		return -1;
+	size_t ll = s->rawlen + 32;
+	s->label = malloc(ll);
+	if (!s->label)
+		return -1;
+	if (s->direction)
+		snprintf(s->label, ll, "%lld%s%s %s", s->pid, s->comm[0] ? " " : "", s->comm,
+			 s->direction);
+	else
+		snprintf(s->label, ll, "%s", s->raw);
+	return 0;
+}
+
+static struct series *series_new(struct series_table *t, unsigned source, const char *key,
+				 size_t keylen, uint64_t h, char *err, size_t errlen)
+{
+	struct series *s = calloc(1, sizeof(*s));
+
+	if (!s)
+		goto nomem;
+	s->index = (unsigned)t->n;
+	s->source = source;
+	s->hash = h;
+	s->raw = dupn(key, keylen);
+	s->rawlen = keylen;
+	if (!s->raw)
+		goto nomem;
+	stats_init(&s->stats);
+	err[0] = '\0';
+	if (series_describe(s, err, errlen) < 0) {
+		if (!err[0])
+			snprintf(err, errlen, "out of memory");
+		goto fail;
+	}
+	if (t->nth) {
+		s->th = calloc(t->nth, sizeof(*s->th));
+		if (!s->th)
+			goto nomem;
+		for (size_t i = 0; i < t->nth; i++)
+			if (threshold_applies(&t->th[i], s->map, s->direction))
+				s->th_mask |= 1u << i;
+	}
+	if (t->n == t->cap) {
+		size_t cap = t->cap ? t->cap * 2 : 64;
+		struct series **a = realloc(t->all, cap * sizeof(*a));
+		if (!a)
+			goto nomem;
+		t->all = a;
+		t->cap = cap;
+	}
+	if ((t->n + 1) * 2 > t->nbuckets && table_grow(t) < 0)
+		goto nomem;
+	t->all[t->n++] = s;
+	size_t b = h & (t->nbuckets - 1);
+	s->hnext = t->buckets[b];
+	t->buckets[b] = s;
+	return s;
+nomem:
+	snprintf(err, errlen, "out of memory");
+fail:
+	if (s) {
+		free(s->raw);
+		free(s->map);
+		free(s->key);
+		free(s->comm);
+		free(s->label);
+		free(s->th);
+		free(s);
+	}
+	return NULL;
+}
+
+/* ===== API ===== */
+
+int series_table_init(struct series_table *t, const struct threshold *th, size_t nth,
+		      series_sample_fn on_sample, series_dump_fn on_dump, void *arg)
+{
+	memset(t, 0, sizeof(*t));
+	if (nth > SERIES_MAX_THRESHOLDS)
+		return -1;
+	t->th = th;
+	t->nth = nth;
+	t->on_sample = on_sample;
+	t->on_dump = on_dump;
+	t->arg = arg;
+	return table_grow(t);
+}
+
+void series_table_free(struct series_table *t)
+{
+	for (size_t i = 0; i < t->n; i++) {
+		struct series *s = t->all[i];
+		stats_free(&s->stats);
+		if (s->th)
+			for (size_t j = 0; j < t->nth; j++)
+				threshold_state_free(&s->th[j]);
+		free(s->th);
+		free(s->raw);
+		free(s->map);
+		free(s->key);
+		free(s->comm);
+		free(s->label);
+		free(s);
+	}
+	free(t->all);
+	free(t->buckets);
+	memset(t, 0, sizeof(*t));
+}
+
+void series_source_init(struct series_source *src, struct capture_meta *meta)
+{
+	memset(src, 0, sizeof(*src));
+	src->meta = meta;
+}
+
+void series_final_marker(struct series_source *src)
+{
+	src->final_next = true;
+}
+
+int series_close_dump(struct series_table *t, struct series_source *src, char *err, size_t errlen)
+{
+	struct sample smp;
+	struct series *s, *next;
+
+	if (!src->in_dump)
+		return 0;
+	src->in_dump = false;
+	smp.ts = src->ts;
+	smp.seconds = src->dump_partial ? 0 : src->dump_seconds;
+	smp.partial = src->dump_partial;
+	smp.is_rate = !src->dump_partial && src->dump_seconds > 0;
+	if (src->dump_partial)
+		src->meta->counts.partial_dumps++;
+	for (s = src->head; s; s = next) {
+		next = s->next_in_dump;
+		smp.bytes = s->pending;
+		smp.rate = smp.is_rate ? (double)s->pending / src->dump_seconds : 0;
+		s->total_bytes += s->pending;
+		if (src->dump_timed) {
+			if (!s->first_ts)
+				s->first_ts = src->ts;
+			s->last_ts = src->ts;
+		}
+		s->pending = 0;
+		s->in_dump = false;
+		s->predicted = next;
+		if (t->on_sample && t->on_sample(t->arg, s, &smp) < 0) {
+			snprintf(err, errlen, "%s", "writer failed");
+			return -1;
+		}
+	}
+	if (src->head)
+		src->prev_head = src->head;
+	src->head = src->tail = NULL;
+	if (t->on_dump && t->on_dump(t->arg, src->meta, src->ts, src->dump_partial) < 0) {
+		snprintf(err, errlen, "%s", "writer failed");
+		return -1;
+	}
+	return 0;
+}
+
+static void open_dump(struct series_source *src, int64_t ts, bool timed, bool partial,
+		      double seconds)
+{
+	src->in_dump = true;
+	src->ts = ts;
+	src->dump_timed = timed;
+	src->dump_partial = partial;
+	src->dump_seconds = seconds;
+	src->pred = src->prev_head;
+}
+
+int series_time(struct series_table *t, struct series_source *src, int64_t ts, bool clock,
+		char *err, size_t errlen)
+{
+	struct capture_meta *m = src->meta;
+	unsigned iv = m->interval ? m->interval : 1;
+	bool partial = false;
+	double seconds = iv;
+
+	if (series_close_dump(t, src, err, errlen) < 0)
+		return -1;
+	if (clock) {
+		/* HH:MM:SS: carry over midnight (a jump back of more than 12 h) */
+		m->clock_of_day = true;
+		if (src->have_clock && ts + src->clock_offset < src->last_clock - 43200)
+			src->clock_offset += 86400;
+		ts += src->clock_offset;
+		src->last_clock = ts;
+		src->have_clock = true;
+	}
+	m->counts.dumps++;
+	if (src->have_prev) {
+		if (ts == src->prev_ts) {
+			m->counts.duplicates++;
+			partial = true;
+		} else if (ts < src->prev_ts) {
+			m->counts.backwards++;
+			partial = true;
+		} else {
+			seconds = (double)(ts - src->prev_ts);
+			if (ts - src->prev_ts > (int64_t)iv) {
+				m->counts.gaps++;
+				m->counts.missing_seconds += (uint64_t)(ts - src->prev_ts) - iv;
+			}
+		}
+	}
+	if (src->final_next) {
+		partial = true;
+		src->final_next = false;
+	}
+	if (!m->have_time) {
+		m->start = m->end = ts;
+		m->have_time = true;
+	}
+	if (ts < m->start)
+		m->start = ts;
+	if (ts > m->end)
+		m->end = ts;
+	src->prev_ts = ts;
+	src->have_prev = true;
+	open_dump(src, ts, true, partial, seconds);
+	return 0;
+}
+
+int series_value(struct series_table *t, struct series_source *src, const char *key,
+		 size_t keylen, uint64_t value, char *err, size_t errlen)
+{
+	struct series *s = src->pred;
+
+	if (!src->in_dump) {
+		/* entries without a time line: totals only */
+		src->meta->counts.untimed++;
+		open_dump(src, src->have_prev ? src->prev_ts : 0, false, true, 0);
+		s = src->pred;
+	}
+	if (!(s && s->rawlen == keylen && memcmp(s->raw, key, keylen) == 0 &&
+	      s->source == src->meta->index)) {
+		uint64_t h = hash_key(src->meta->index, key, keylen);
+		for (s = t->buckets[h & (t->nbuckets - 1)]; s; s = s->hnext)
+			if (s->hash == h && s->rawlen == keylen && s->source == src->meta->index &&
+			    memcmp(s->raw, key, keylen) == 0)
+				break;
+		if (!s) {
+			s = series_new(t, src->meta->index, key, keylen, h, err, errlen);
+			if (!s)
+				return -1;
+		}
+	}
+	src->pred = s->predicted;
+	if (src->interval_counters) {
+		if (__builtin_add_overflow(s->pending, value, &s->pending))
+			s->pending = UINT64_MAX;
+	} else {
+		uint64_t delta;
+		if (value >= s->last_value) {
+			delta = value - s->last_value;
+		} else {
+			/* the counter went down: the capture restarted from zero */
+			delta = value;
+			s->resets++;
+			src->meta->counts.resets++;
+		}
+		s->last_value = value;
+		if (__builtin_add_overflow(s->pending, delta, &s->pending))
+			s->pending = UINT64_MAX;
+	}
+	if (!s->in_dump) {
+		s->in_dump = true;
+		s->next_in_dump = NULL;
+		if (src->tail)
+			src->tail->next_in_dump = s;
+		else
+			src->head = s;
+		src->tail = s;
+	}
+	src->meta->counts.map_lines++;
+	return 0;
+}

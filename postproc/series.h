@@ -1,0 +1,123 @@
+/* series.h: a series is one map key of one source, e.g. `@send[4321,
+ * mariadbd]` from db1's capture, and the per-interval samples made from it.
+ *
+ * dbnetio's own maps @send/@recv keyed [pid, comm] get pid, comm and
+ * direction (the comm may itself contain ", ": only the first separator
+ * splits).  Any other map keeps its name and key tuple as they are.  The
+ * series identity is the bpftrace text form of the key (`@send[4321,
+ * mariadbd]`); JSON keys ("4321,mariadbd") are converted to it, so text and
+ * JSON captures of one run give the same series.
+ *
+ * HOW TO ADD A WRITER: see writer.h.  Writers read struct series and struct
+ * sample; per-series writer state can be kept in an array indexed by
+ * series->index (dense, 0..n-1 in order of first appearance).
+ */
+#ifndef DBNETIO_SERIES_H
+#define DBNETIO_SERIES_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "stats.h"
+#include "threshold.h"
+
+/* One per-interval data point of a series, handed to writers as it is made. */
+struct sample {
+	int64_t ts;        /* end of the interval: the dump's timestamp */
+	double seconds;    /* interval length; 0 when unknown */
+	uint64_t bytes;    /* bytes in the interval (delta of the cumulative total) */
+	double rate;       /* bytes / seconds; valid when is_rate */
+	bool is_rate;      /* a per-second rate sample (counts in the statistics) */
+	bool partial;      /* the last, partial interval (# dbnetio-final) or a dump
+			    * without a usable timestamp: bytes count toward totals only */
+};
+
+struct series {
+	unsigned index;          /* dense, order of first appearance */
+	unsigned source;         /* index of its struct capture_meta */
+	char *raw;               /* identity: "@send[4321, mariadbd]" */
+	size_t rawlen;
+	char *map;               /* "@send" */
+	char *key;               /* "4321, mariadbd"; "" for a keyless map */
+	const char *direction;   /* "send", "recv", or NULL for other maps */
+	long long pid;           /* -1 when not a dbnetio map */
+	char *comm;              /* "" when not known */
+	char *label;             /* human label: "4321 mariadbd send" */
+
+	uint64_t total_bytes;    /* all bytes, including partial intervals */
+	uint64_t resets;         /* times its counter went down */
+	int64_t first_ts, last_ts;
+	struct stats stats;      /* of the rate samples */
+	struct threshold_state *th; /* one per threshold, NULL if none apply */
+
+	/* private to series.c */
+	uint64_t last_value;
+	uint64_t pending;
+	bool seen, in_dump;
+	struct series *next_in_dump;   /* this dump's order */
+	struct series *predicted;      /* who followed it in the previous dump */
+	struct series *hnext;
+	uint64_t hash;
+	uint32_t th_mask;        /* bit i: threshold i applies */
+};
+
+/* ===== the series stage (used by the engine; writers need none of it) ===== */
+
+struct capture_meta;
+
+/* Called for every sample as a dump closes, then once for the dump. */
+typedef int (*series_sample_fn)(void *arg, struct series *s, const struct sample *smp);
+typedef int (*series_dump_fn)(void *arg, struct capture_meta *meta, int64_t ts, bool partial);
+
+struct series_table {
+	struct series **all;     /* by index */
+	size_t n, cap;
+	struct series **buckets; /* hash table, power-of-two size */
+	size_t nbuckets;
+	const struct threshold *th;
+	size_t nth;
+	series_sample_fn on_sample;
+	series_dump_fn on_dump;
+	void *arg;
+};
+
+/* Per-source dump state. */
+struct series_source {
+	struct capture_meta *meta;
+	bool counters_forced;    /* --counters given: ignore the header's */
+	bool interval_counters;
+	bool in_dump;
+	bool dump_partial;
+	bool dump_timed;
+	bool final_next;
+	bool have_prev;
+	int64_t ts, prev_ts;
+	double dump_seconds;
+	int64_t clock_offset;    /* HH:MM:SS input: days passed, in seconds */
+	int64_t last_clock;
+	bool have_clock;
+	struct series *head, *tail;   /* current dump, in order */
+	struct series *prev_head;     /* first series of the previous dump */
+	struct series *pred;          /* predicted next series */
+};
+
+#define SERIES_MAX_THRESHOLDS 32
+
+int series_table_init(struct series_table *t, const struct threshold *th, size_t nth,
+		      series_sample_fn on_sample, series_dump_fn on_dump, void *arg);
+void series_table_free(struct series_table *t);
+void series_source_init(struct series_source *src, struct capture_meta *meta);
+/* A time line: closes the open dump and opens one at ts.  clock: ts is
+ * seconds since midnight (HH:MM:SS). */
+int series_time(struct series_table *t, struct series_source *src, int64_t ts, bool clock,
+		char *err, size_t errlen);
+/* A map entry (key in text form).  The hot path. */
+int series_value(struct series_table *t, struct series_source *src, const char *key,
+		 size_t keylen, uint64_t value, char *err, size_t errlen);
+/* "# dbnetio-final": the next dump is a partial interval. */
+void series_final_marker(struct series_source *src);
+/* Close the open dump, if any (end of input, or idle in --live). */
+int series_close_dump(struct series_table *t, struct series_source *src, char *err, size_t errlen);
+
+#endif

@@ -1,0 +1,61 @@
+/* stats.h: streaming statistics of one series' per-interval rates.
+ *
+ * Memory is bounded however long the capture: min/max/mean/stddev are running
+ * sums, and quantiles are exact while a series has at most STATS_EXACT_MAX
+ * samples (kept, sorted on demand), then switch to a log-linear histogram of
+ * STATS_SUB_BUCKETS buckets per power of two whose representative value (the
+ * bucket middle) is within 1/(2*STATS_SUB_BUCKETS) = 0.78% of any value in
+ * it: the documented bound is <= 1% relative error for p50..p99.  max and min
+ * are always exact.
+ *
+ * Writers read struct stats through the functions below only.
+ */
+#ifndef DBNETIO_STATS_H
+#define DBNETIO_STATS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define STATS_EXACT_MAX 1024
+#define STATS_SUB_BITS 6
+#define STATS_SUB_BUCKETS (1u << STATS_SUB_BITS)
+/* Histogram rows cover 2^-STATS_MIN_EXP .. 2^STATS_MAX_EXP bytes/s; smaller
+ * rates are counted as zero, larger ones in the top row. */
+#define STATS_MIN_EXP 10
+#define STATS_MAX_EXP 66
+#define STATS_ROWS (STATS_MIN_EXP + STATS_MAX_EXP)
+
+struct stats {
+	uint64_t n;              /* rate samples */
+	double seconds;          /* seconds those samples cover */
+	double min, max;
+	int64_t max_ts;          /* timestamp of the peak interval */
+	double shift;            /* first sample: sums are taken around it */
+	double sum, sumsq;       /* of (x - shift), for a stable variance */
+	double *exact;           /* first samples, while n <= STATS_EXACT_MAX */
+	size_t exact_cap;
+	bool exact_sorted;
+	uint64_t zero;           /* histogram: rates below 2^-STATS_MIN_EXP */
+	uint32_t *rows[STATS_ROWS]; /* histogram rows, allocated on first use */
+};
+
+void stats_init(struct stats *st);
+void stats_free(struct stats *st);
+/* Add one rate sample covering `seconds` seconds and ending at ts.
+ * Returns 0, or -1 on allocation failure. */
+int stats_add(struct stats *st, double rate, double seconds, int64_t ts);
+double stats_mean(const struct stats *st);
+double stats_stddev(const struct stats *st);  /* population stddev */
+/* Quantile q in [0,1] by the nearest-rank method (the smallest sample with at
+ * least q*n samples at or below it).  Exact while stats_is_exact(). */
+double stats_quantile(struct stats *st, double q);
+bool stats_is_exact(const struct stats *st);
+/* Visit the rate distribution in ascending order: each call gets a bucket
+ * [lo, hi] (lo == hi for exact samples), its count and the cumulative count
+ * so far (cum/n is the CDF).  Stops when fn returns non-zero. */
+typedef int (*stats_bucket_fn)(double lo, double hi, uint64_t count,
+			       uint64_t cum, void *arg);
+int stats_for_each_bucket(struct stats *st, stats_bucket_fn fn, void *arg);
+
+#endif

@@ -1,0 +1,81 @@
+/* threshold.h: rate thresholds and the alert state machine.
+ *
+ * A threshold is parsed from `send>50MiB/s`, `recv>=1MB/s for 5s`, `any>...`
+ * or `@mymap>...` and applies to every matching series separately.  Per
+ * series an alert starts when the rate has stayed above the limit for the
+ * sustain time (contiguous intervals), and ends at the first interval at or
+ * below it (or at the end of the input: then it is still "open").  An alert
+ * records start (beginning of its first interval above), end, peak rate and
+ * the bytes over the limit.  Time above the limit is counted whether or not it
+ * lasted long enough to alert.
+ *
+ * HOW TO ADD A WRITER: see writer.h; writers read struct alert and the
+ * per-series struct threshold_state, never change them.
+ */
+#ifndef DBNETIO_THRESHOLD_H
+#define DBNETIO_THRESHOLD_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+enum threshold_target { TH_SEND, TH_RECV, TH_ANY, TH_MAP };
+
+struct threshold {
+	char *spec;              /* as given on the command line */
+	enum threshold_target target;
+	char *map;               /* "@name" for TH_MAP */
+	double limit;            /* bytes per second */
+	bool inclusive;          /* >= instead of > */
+	unsigned sustain;        /* seconds; 0 = any single interval */
+};
+
+/* Alerts kept per series and threshold; more are counted, not stored. */
+#define THRESHOLD_MAX_ALERTS 1000
+
+struct alert {
+	unsigned threshold;      /* index into the threshold array */
+	int64_t start, end;      /* epoch seconds (start of first interval, end of last) */
+	double peak;             /* bytes/s */
+	int64_t peak_ts;
+	double bytes_over;       /* bytes above limit*seconds over the alert */
+	bool open;               /* still above when the input ended */
+};
+
+/* Per series and threshold. */
+struct threshold_state {
+	/* the run of contiguous intervals above the limit being watched */
+	bool in_run;
+	int64_t run_start, run_end;
+	double run_seconds, run_peak, run_over;
+	int64_t run_peak_ts;
+	bool firing;             /* the run has become an alert */
+	struct alert cur;        /* the alert while firing */
+	/* results */
+	double seconds_above;
+	struct alert *alerts;    /* at most THRESHOLD_MAX_ALERTS */
+	size_t nalerts;          /* stored */
+	uint64_t alerts_total;   /* including those not stored */
+};
+
+/* Parse a spec; fills *th.  Returns 0, or -1 with a message in err. */
+int threshold_parse(const char *spec, struct threshold *th, char *err, size_t errlen);
+void threshold_free(struct threshold *th);
+/* Does threshold th watch a series of this map ("@send", ...)? */
+bool threshold_applies(const struct threshold *th, const char *map, const char *direction);
+
+/* Feed one rate sample (interval (ts-seconds, ts]) to a state.  Returns a
+ * bitmask: THRESHOLD_FIRED when an alert just started (copied to *fired),
+ * THRESHOLD_ENDED when one just ended (copied to *ended); both can happen when
+ * a gap separates two runs above the limit.  -1 on allocation failure. */
+#define THRESHOLD_FIRED 1
+#define THRESHOLD_ENDED 2
+int threshold_feed(struct threshold_state *st, const struct threshold *th,
+		   unsigned index, double rate, double seconds, int64_t ts,
+		   struct alert *ended, struct alert *fired);
+/* End of input: an alert still firing is stored as open.  Returns
+ * THRESHOLD_ENDED if there was one (copied to *out if not NULL). */
+int threshold_finish(struct threshold_state *st, struct alert *out);
+void threshold_state_free(struct threshold_state *st);
+
+#endif

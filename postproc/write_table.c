@@ -1,0 +1,289 @@
+/* write_table.c: `--format table` (the default), the summary for a person:
+ * what was captured, one aligned row per series with human units, the notes
+ * about anything in the input that was not clean data, and the alerts.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "units.h"
+#include "write_util.h"
+#include "writer.h"
+
+struct table_ctx {
+	FILE *out;
+	bool multi;
+};
+
+/* ===== a grid of cells printed with aligned columns ===== */
+
+#define TAB_COLS 24
+
+struct grid {
+	char **cells;
+	size_t n, cap, ncols;
+	size_t width[TAB_COLS];
+	bool left[TAB_COLS];
+};
+
+static int grid_put(struct grid *g, const char *s)
+{
+	if (g->n == g->cap) {
+		size_t cap = g->cap ? g->cap * 2 : 64;
+		char **c = realloc(g->cells, cap * sizeof(*c));
+		if (!c)
+			return -1;
+		g->cells = c;
+		g->cap = cap;
+	}
+	g->cells[g->n] = strdup(s);
+	if (!g->cells[g->n])
+		return -1;
+	size_t col = g->n % g->ncols, l = strlen(s);
+	if (l > g->width[col])
+		g->width[col] = l;
+	g->n++;
+	return 0;
+}
+
+static void grid_print(struct grid *g, FILE *f)
+{
+	for (size_t i = 0; i < g->n; i++) {
+		size_t col = i % g->ncols;
+		bool last = col == g->ncols - 1;
+		if (g->left[col])
+			fprintf(f, "%-*s", last ? 0 : (int)g->width[col], g->cells[i]);
+		else
+			fprintf(f, "%*s", (int)g->width[col], g->cells[i]);
+		fputs(last ? "\n" : "  ", f);
+	}
+}
+
+static void grid_free(struct grid *g)
+{
+	for (size_t i = 0; i < g->n; i++)
+		free(g->cells[i]);
+	free(g->cells);
+}
+
+static const char *rate(double r, char *buf, size_t len)
+{
+	char b[32];
+	snprintf(buf, len, "%s/s", units_format_bytes(r, b, sizeof(b)));
+	return buf;
+}
+
+/* ===== the report ===== */
+
+static void put_notes(FILE *f, const struct capture_meta *m)
+{
+	const struct capture_counts *c = &m->counts;
+	char pre[300];
+
+	snprintf(pre, sizeof(pre), "note%s%s: ", m->label ? " " : "", m->label ? m->label : "");
+	if (!m->format_version)
+		fprintf(f, "%sno dbnetio header: assumed %s counters, %u s interval\n", pre,
+			m->interval_counters ? "per-interval" : "cumulative", m->interval);
+	if (c->lost_notices)
+		fprintf(f, "%s%llu events lost (%llu notices): bpftrace dropped them, totals may be low\n",
+			pre, (unsigned long long)c->lost_events, (unsigned long long)c->lost_notices);
+	if (c->gaps)
+		fprintf(f, "%s%llu gaps, %llu seconds without a dump: rates averaged over the gap\n", pre,
+			(unsigned long long)c->gaps, (unsigned long long)c->missing_seconds);
+	if (c->duplicates)
+		fprintf(f, "%s%llu dumps repeated a timestamp: bytes kept, not rate samples\n", pre,
+			(unsigned long long)c->duplicates);
+	if (c->backwards)
+		fprintf(f, "%s%llu dumps went back in time: bytes kept, not rate samples\n", pre,
+			(unsigned long long)c->backwards);
+	if (c->resets)
+		fprintf(f, "%s%llu counter resets (capture restarted): counted from zero again\n", pre,
+			(unsigned long long)c->resets);
+	if (c->bad_lines)
+		fprintf(f, "%s%llu bad lines skipped (--lenient)\n", pre, (unsigned long long)c->bad_lines);
+	if (c->long_lines)
+		fprintf(f, "%s%llu over-long lines skipped\n", pre, (unsigned long long)c->long_lines);
+	if (c->truncated)
+		fprintf(f, "%slast line was cut short and ignored\n", pre);
+	if (c->warnings)
+		fprintf(f, "%s%llu WARNING/ERROR lines from bpftrace\n", pre,
+			(unsigned long long)c->warnings);
+	if (c->unsupported)
+		fprintf(f, "%s%llu histogram/stats lines ignored (not byte counters)\n", pre,
+			(unsigned long long)c->unsupported);
+	if (c->untimed)
+		fprintf(f, "%s%llu map entries without a time line: totals only\n", pre,
+			(unsigned long long)c->untimed);
+}
+
+static int table_finish(void *ctx, const struct summary *sum, char *err, size_t errlen)
+{
+	struct table_ctx *t = ctx;
+	FILE *f = t->out;
+	struct grid g = { 0 };
+	char a[64], b[64];
+	int ret = -1;
+
+	for (size_t i = 0; i < sum->nsources; i++) {
+		const struct capture_meta *m = sum->sources[i];
+		fprintf(f, "%s: ", m->label ? m->label : m->file);
+		if (m->have_time)
+			fprintf(f, "%s .. %s%s, %lld s", wu_time(m, m->start, a, sizeof(a)),
+				wu_time(m, m->end, b, sizeof(b)), m->clock_of_day ? "" : " UTC",
+				(long long)(m->end - m->start));
+		else
+			fputs("no timestamps", f);
+		fprintf(f, ", %llu dumps, interval %u s, %s counters, %s input",
+			(unsigned long long)m->counts.dumps, m->interval,
+			m->interval_counters ? "per-interval" : "cumulative",
+			m->legacy_bcc ? "BCC" : m->json ? "json" : "text");
+		if (m->probe[0])
+			fprintf(f, ", probe %s", m->probe);
+		if (m->filter[0])
+			fprintf(f, ", filter %s", m->filter);
+		if (m->kernel[0])
+			fprintf(f, ", kernel %s", m->kernel);
+		fputs("\n", f);
+	}
+	if (sum->interrupted)
+		fputs("(interrupted: summary so far)\n", f);
+
+	g.ncols = 0;
+	const char *hdr[TAB_COLS];
+	size_t nh = 0;
+	if (t->multi)
+		hdr[nh++] = "SOURCE";
+	hdr[nh++] = "SERIES";
+	hdr[nh++] = "TOTAL";
+	hdr[nh++] = "SECS";
+	hdr[nh++] = "MIN";
+	hdr[nh++] = "MEAN";
+	hdr[nh++] = "MAX";
+	hdr[nh++] = "STDDEV";
+	hdr[nh++] = "P50";
+	hdr[nh++] = "P90";
+	hdr[nh++] = "P95";
+	hdr[nh++] = "P99";
+	hdr[nh++] = "PEAK AT";
+	size_t nth = sum->nthresholds < 8 ? sum->nthresholds : 8;
+	char thname[8][16];
+	for (size_t i = 0; i < nth; i++) {
+		snprintf(thname[i], sizeof(thname[i]), "ABOVE#%zu", i + 1);
+		hdr[nh++] = thname[i];
+	}
+	g.ncols = nh;
+	for (size_t i = 0; i < nh; i++) {
+		g.left[i] = i <= (t->multi ? 1u : 0u) || strcmp(hdr[i], "PEAK AT") == 0;
+		if (grid_put(&g, hdr[i]) < 0)
+			goto nomem;
+	}
+	for (size_t i = 0; i < sum->nseries; i++) {
+		struct series *s = sum->series[i];
+		struct stats *st = &s->stats;
+		const struct capture_meta *m = sum->sources[s->source];
+		char c[64];
+		if (t->multi && grid_put(&g, m->label ? m->label : m->file) < 0)
+			goto nomem;
+		if (grid_put(&g, s->label) < 0 ||
+		    grid_put(&g, units_format_bytes((double)s->total_bytes, c, sizeof(c))) < 0)
+			goto nomem;
+		snprintf(c, sizeof(c), "%.0f", st->seconds);
+		if (grid_put(&g, c) < 0)
+			goto nomem;
+		if (st->n == 0) {
+			for (int k = 0; k < 9; k++)
+				if (grid_put(&g, "-") < 0)
+					goto nomem;
+		} else {
+			if (grid_put(&g, rate(st->min, c, sizeof(c))) < 0 ||
+			    grid_put(&g, rate(stats_mean(st), c, sizeof(c))) < 0 ||
+			    grid_put(&g, rate(st->max, c, sizeof(c))) < 0 ||
+			    grid_put(&g, rate(stats_stddev(st), c, sizeof(c))) < 0 ||
+			    grid_put(&g, rate(stats_quantile(st, 0.50), c, sizeof(c))) < 0 ||
+			    grid_put(&g, rate(stats_quantile(st, 0.90), c, sizeof(c))) < 0 ||
+			    grid_put(&g, rate(stats_quantile(st, 0.95), c, sizeof(c))) < 0 ||
+			    grid_put(&g, rate(stats_quantile(st, 0.99), c, sizeof(c))) < 0 ||
+			    grid_put(&g, wu_time(m, st->max_ts, c, sizeof(c))) < 0)
+				goto nomem;
+		}
+		for (size_t k = 0; k < nth; k++) {
+			if (s->th_mask & (1u << k))
+				snprintf(c, sizeof(c), "%.0f s", s->th[k].seconds_above);
+			else
+				snprintf(c, sizeof(c), "-");
+			if (grid_put(&g, c) < 0)
+				goto nomem;
+		}
+	}
+	grid_print(&g, f);
+	if (sum->nseries < sum->nseries_all)
+		fprintf(f, "(top %zu of %zu series)\n", sum->nseries, sum->nseries_all);
+	for (size_t i = 0; i < sum->nsources; i++)
+		put_notes(f, sum->sources[i]);
+	for (size_t k = 0; k < sum->nthresholds; k++) {
+		const struct threshold *th = &sum->thresholds[k];
+		uint64_t total = 0;
+		for (size_t i = 0; i < sum->nseries_all; i++) {
+			struct series *s = sum->series[i];
+			if (s->th_mask & (1u << k))
+				total += s->th[k].alerts_total;
+		}
+		fprintf(f, "threshold #%zu %s: %llu alert%s\n", k + 1, th->spec,
+			(unsigned long long)total, total == 1 ? "" : "s");
+		for (size_t i = 0; i < sum->nseries_all; i++) {
+			struct series *s = sum->series[i];
+			const struct capture_meta *m = sum->sources[s->source];
+			if (!(s->th_mask & (1u << k)))
+				continue;
+			for (size_t j = 0; j < s->th[k].nalerts; j++) {
+				const struct alert *al = &s->th[k].alerts[j];
+				char p[64], o[64], ob[64];
+				fprintf(f, "  ALERT %s%s%s: %s .. %s%s (%lld s), peak %s at %s, %s over\n",
+					t->multi ? m->label : "", t->multi ? " " : "", s->label,
+					wu_time(m, al->start, a, sizeof(a)),
+					wu_clock(m, al->end, b, sizeof(b)), al->open ? " (still above at end)" : "",
+					(long long)(al->end - al->start), rate(al->peak, p, sizeof(p)),
+					wu_clock(m, al->peak_ts, o, sizeof(o)),
+					units_format_bytes(al->bytes_over, ob, sizeof(ob)));
+			}
+			if (s->th[k].alerts_total > s->th[k].nalerts)
+				fprintf(f, "  ... and %llu more alerts for %s\n",
+					(unsigned long long)(s->th[k].alerts_total - s->th[k].nalerts), s->label);
+		}
+	}
+	if (fflush(f) != 0 || ferror(f)) {
+		snprintf(err, errlen, "write error on output");
+		goto cleanup;
+	}
+	ret = 0;
+	goto cleanup;
+nomem:
+	snprintf(err, errlen, "out of memory");
+cleanup:
+	grid_free(&g);
+	return ret;
+}
+
+static void table_free(void *ctx)
+{
+	free(ctx);
+}
+
+static const struct writer_ops table_ops = {
+	.name = "table",
+	.finish = table_finish,
+	.free = table_free,
+};
+
+int writer_table_new(struct writer *w, const struct writer_common *cm, char *err, size_t errlen)
+{
+	struct table_ctx *t = calloc(1, sizeof(*t));
+	if (!t) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	t->out = cm->out;
+	t->multi = cm->multi_source;
+	w->ops = &table_ops;
+	w->ctx = t;
+	return 0;
+}
