@@ -81,6 +81,23 @@ else
 			check "kprobe flags parameter for $k facts" 3 "${argv[18]}"
 		fi
 	done
+
+	# The tracepoint program on a kernel with sock_*_length but without
+	# tcp_rcv_space_adjust (a fake tracefs): the splice block must go.
+	mkdir -p "$tmp/tracefs/events/sock/sock_send_length" "$tmp/tracefs/events/sock/sock_recv_length"
+	rm -f "$tmp/argv"
+	DBNETIO_TRACEFS=$tmp/tracefs BPFTRACE=$tmp/fakebt "$launcher" -P tracepoint -p $$ >/dev/null 2>"$tmp/err"
+	mapfile -d '' argv < "$tmp/argv" 2>/dev/null
+	if [ ${#argv[@]} -lt 3 ]; then
+		fail "launcher tracepoint command without tcp_rcv_space_adjust" "no command: $(cat "$tmp/err")"
+	else
+		compiles "compile launcher's tracepoint program without the splice block" "${argv[@]}"
+		check "tracepoint program without tcp_rcv_space_adjust has no splice probes" 0 \
+			"$(grep -c '^tracepoint:syscalls' <<<"${argv[1]}")"
+		check "its header variant says so" sock_length "${argv[19]}"
+		check "the launcher warns that splice receive is not counted" 1 \
+			"$(grep -c 'splice() receive is not counted' "$tmp/err")"
+	fi
 fi
 
 # ------------------------------ kernel facts ------------------------------
@@ -188,7 +205,7 @@ check "launcher passes -f json" "-f json -e" "${argv[*]:0:3}"
 # parameters after the program: interval duration mode comm filter1 filter2
 check "launcher parameters for -p (duplicates dropped)" "5 7 1 - pid:$$,$threaded " "${argv[*]:4:6}"
 check "launcher pid slots" "$$ $threaded 0 0 0 0 0 0" "${argv[*]:12:8}"
-if [ "$expect_probe" = tracepoint ]; then
+if [ "$expect_probe" = tracepoint ] && [ -d /sys/kernel/tracing/events/tcp/tcp_rcv_space_adjust ]; then
 	check "launcher passes dbnetio-tp.bt unchanged as the program" \
 		"$(cksum < "$DBNETIO_ROOT/scripts/dbnetio-tp.bt")" "$(printf '%s\n' "${argv[3]}" | cksum)"
 fi
