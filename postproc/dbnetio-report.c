@@ -16,6 +16,8 @@
 #include <unistd.h>
 
 #include "engine.h"
+#include "plot.h"
+#include "report.h"
 #include "threshold.h"
 #include "writer.h"
 
@@ -31,6 +33,10 @@ struct report_opts {
 	const char *inputs[MAX_INPUTS];
 	size_t ninputs;
 	struct engine_opts eng;
+	const char *plot_dir;         /* --plot DIR: gnuplot charts */
+	enum plot_format plot_format; /* --plot-format png|svg */
+	bool local_time;              /* --local-time: charts and report */
+	const char *report;           /* --report FILE.html|FILE.md */
 	/* Add new options' fields here (e.g. const char *plot_dir;). */
 };
 
@@ -55,6 +61,7 @@ static const char doc[] =
 "  dbnetio-report -f prom -o /var/lib/node_exporter/dbnetio.prom cap.txt\n"
 "  scripts/dbnetio -c mariadbd | dbnetio-report --live -t 'recv>1MiB/s'\n"
 "  dbnetio-report db1.txt db2.txt --top 10 --sort peak\n"
+"  dbnetio-report --plot charts/ --report report.html cap.txt   PNG charts, HTML report\n"
 "\n"
 "Exit status: 0 no threshold crossed, 2 a threshold was crossed, 1 error.";
 
@@ -66,6 +73,10 @@ enum {
 	OPT_COUNTERS,
 	OPT_INTERVAL,
 	OPT_MAX_WARNINGS,
+	OPT_PLOT,
+	OPT_PLOT_FORMAT,
+	OPT_LOCAL_TIME,
+	OPT_REPORT,
 };
 
 static const struct argp_option options[] = {
@@ -83,6 +94,12 @@ static const struct argp_option options[] = {
 	  "cumulative or interval (maps cleared each dump); default: the header's, else cumulative", 0 },
 	{ "interval", OPT_INTERVAL, "SECONDS", 0, "dump interval when the header does not say (default 1)", 0 },
 	{ "max-warnings", OPT_MAX_WARNINGS, "N", 0, "bad-line warnings printed under --lenient (default 10)", 0 },
+	{ "plot", OPT_PLOT, "DIR", 0,
+	  "write gnuplot charts (time series, stacked by process, rate CDF) and their .dat/.gp into DIR", 0 },
+	{ "plot-format", OPT_PLOT_FORMAT, "FMT", 0, "png (default) or svg", 0 },
+	{ "local-time", OPT_LOCAL_TIME, NULL, 0, "charts and report in local time instead of UTC", 0 },
+	{ "report", OPT_REPORT, "FILE", 0,
+	  "write a traffic report: FILE.html (self-contained, charts inline) or FILE.md (PNG charts in FILE-charts/)", 0 },
 	/* Add new options here: one entry, one field in struct report_opts,
 	 * one case in parse_opt(). */
 	{ 0 },
@@ -161,6 +178,23 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 			argp_error(state, "--max-warnings: expected a count, got '%s'", arg);
 		o->eng.max_warnings = (int)v;
 		break;
+	case OPT_PLOT:
+		o->plot_dir = arg;
+		break;
+	case OPT_PLOT_FORMAT:
+		if (!strcmp(arg, "png"))
+			o->plot_format = PLOT_PNG;
+		else if (!strcmp(arg, "svg"))
+			o->plot_format = PLOT_SVG;
+		else
+			argp_error(state, "--plot-format: expected png or svg, got '%s'", arg);
+		break;
+	case OPT_LOCAL_TIME:
+		o->local_time = true;
+		break;
+	case OPT_REPORT:
+		o->report = arg;
+		break;
 	case ARGP_KEY_ARG:
 		if (o->ninputs == MAX_INPUTS)
 			argp_error(state, "at most %d input files", MAX_INPUTS);
@@ -208,8 +242,18 @@ static int open_writers(struct engine *e, const struct report_opts *o,
 		r = writer_table_new(&w, c, err, errlen);
 	if (r < 0 || engine_add_writer(e, w, err, errlen) < 0)
 		return -1;
-	/* e.g.: if (o->plot_dir && (writer_plot_new(&w, c, o->plot_dir, err, errlen) < 0 ||
-	 *       engine_add_writer(e, w, err, errlen) < 0)) return -1; */
+	if (o->plot_dir) {
+		struct plot_opts po = { .dir = o->plot_dir, .format = o->plot_format,
+					.local_time = o->local_time, .multi_source = c->multi_source };
+		if (writer_plot_new(&w, &po, err, errlen) < 0 || engine_add_writer(e, w, err, errlen) < 0)
+			return -1;
+	}
+	if (o->report) {
+		struct report_writer_opts ro = { .path = o->report, .local_time = o->local_time,
+					  .multi_source = c->multi_source };
+		if (writer_report_new(&w, &ro, err, errlen) < 0 || engine_add_writer(e, w, err, errlen) < 0)
+			return -1;
+	}
 	return 0;
 }
 

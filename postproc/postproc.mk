@@ -47,3 +47,34 @@ install-postproc: $(BUILD)/dbnetio-report
 
 uninstall-postproc:
 	$(Q)rm -f $(DESTDIR)$(BINDIR)/dbnetio-report $(DESTDIR)$(MANDIR)/man1/dbnetio-report.1
+
+# ---- charts and report (plot.c, report.c) --------------------------------
+# The gnuplot templates of plots/ are compiled into the binary (see
+# plot_templates.awk), so written .gp files need nothing installed; they are
+# also installed to $(DATADIR)/plots for people who want to run them by hand.
+PLOT_TEMPLATES := $(sort $(wildcard plots/*.gp))
+PLOT_OBJS := $(BUILD)/postproc/plot.o $(BUILD)/postproc/report.o \
+	$(BUILD)/postproc/plot_templates.o
+
+$(POSTPROC_LIB): $(PLOT_OBJS)
+
+$(BUILD)/postproc/plot_templates.c: $(PLOT_TEMPLATES) postproc/plot_templates.awk | $(BUILD)/postproc
+	$(call msg,GEN,$@)
+	$(Q)awk -f postproc/plot_templates.awk $(PLOT_TEMPLATES) > $@
+
+$(BUILD)/postproc/plot_templates.o: $(BUILD)/postproc/plot_templates.c
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(ALL_CFLAGS) -c $< -o $@
+
+.PHONY: install-plots uninstall-plots
+INSTALL_TARGETS += install-plots
+UNINSTALL_TARGETS += uninstall-plots
+
+install-plots:
+	$(call msg,INSTALL,$(DESTDIR)$(DATADIR)/plots)
+	$(Q)$(INSTALL) -d $(DESTDIR)$(DATADIR)/plots
+	$(Q)$(INSTALL) -m 644 $(PLOT_TEMPLATES) $(DESTDIR)$(DATADIR)/plots/
+
+uninstall-plots:
+	$(Q)rm -f $(addprefix $(DESTDIR)$(DATADIR)/plots/,$(notdir $(PLOT_TEMPLATES)))
+	$(Q)-rmdir $(DESTDIR)$(DATADIR)/plots $(DESTDIR)$(DATADIR) 2>/dev/null || true

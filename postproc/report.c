@@ -130,7 +130,9 @@ static void e_text(struct emit *e, const char *s)
 			default: fwrite(u + i, 1, len, e->f);
 			}
 		} else {
-			if (len == 1 && strchr("\\`*_{}[]<>()#+-!|~", c))
+			/* what could start emphasis, code, a link, HTML or a
+			 * new table cell inside a sentence or a cell */
+			if (len == 1 && strchr("\\`*_[]<>|", c))
 				fputc('\\', e->f);
 			fwrite(u + i, 1, len, e->f);
 		}
@@ -258,7 +260,7 @@ static void e_para_end(struct emit *e)
 /* ----------------------------------------------------------- report data */
 
 struct report {
-	struct report_opts o;
+	struct report_writer_opts o;
 	char *path;
 	bool html;
 	struct plot *plot;
@@ -442,7 +444,7 @@ static void section_glance(struct emit *e, const struct report *r, const struct 
 			e_text(e, fmt_bytes((double)t.bytes, a, sizeof a));
 			fputs("</div><div class=\"s\">", e->f);
 		} else {
-			e_textf(e, "- **%s** by the server: ", name);
+			fprintf(e->f, "%s- **%s** by the server: ", d == 0 ? "\n" : "", name);
 			e_text(e, fmt_bytes((double)t.bytes, a, sizeof a));
 			fputs(" — ", e->f);
 		}
@@ -1106,7 +1108,7 @@ static bool ends_with(const char *path, const char *ext)
 	return n > m && strcasecmp(path + n - m, ext) == 0;
 }
 
-int writer_report_new(struct writer *w, const struct report_opts *o, char *err, size_t errlen)
+int writer_report_new(struct writer *w, const struct report_writer_opts *o, char *err, size_t errlen)
 {
 	struct report *r = calloc(1, sizeof *r);
 	struct plot_opts po = { .format = PLOT_SVG, .local_time = o->local_time, .top = o->top,

@@ -24,7 +24,7 @@
 
 #include "writer.h"
 
-struct report_opts {
+struct report_writer_opts {
 	const char *path;         /* FILE.html, FILE.htm or FILE.md */
 	bool local_time;          /* times in local time instead of UTC */
 	unsigned top;             /* processes charted separately (0 = default) */
@@ -32,6 +32,6 @@ struct report_opts {
 };
 
 /* 0, or -1 with err (e.g. an extension that is neither .html nor .md). */
-int writer_report_new(struct writer *w, const struct report_opts *o, char *err, size_t errlen);
+int writer_report_new(struct writer *w, const struct report_writer_opts *o, char *err, size_t errlen);
 
 #endif
