@@ -436,6 +436,13 @@ static int add_chart(struct plot *p, unsigned source, const char *kind,
 	return 0;
 }
 
+/* Start a settings line "if (!exists("name")) name = ": a value given with
+ * gnuplot -e wins over the written one. */
+static void gp_setting(FILE *f, const char *name)
+{
+	fprintf(f, "if (!exists(\"%s\")) %s = ", name, name);
+}
+
 /* Everything a source's settings blocks share. */
 struct chart_ctx {
 	struct plot *p;
@@ -461,15 +468,16 @@ static void write_settings(FILE *f, const struct chart_ctx *c, const char *name,
 		fprintf(f, " for the capture %s", m->file);
 	fprintf(f, ".\n#\n"
 		"# Re-render from anywhere with `gnuplot %s%s.gp` (paths are relative to\n"
-		"# this file); add -e 'term=\"svg\"' for SVG.  Restyle by editing the\n"
-		"# settings below or the template after them.\n\n",
-		c->stem, name);
-	snprintf(out, sizeof out, "%s%s.%s", c->stem, name,
-		 c->p->o.format == PLOT_SVG ? "svg" : "png");
-	fputs("datafile = ", f); gp_quote(f, datafile); fputc('\n', f);
-	fputs("outfile = ", f); gp_quote(f, out); fputc('\n', f);
-	fprintf(f, "term = '%s'\n", c->p->o.format == PLOT_SVG ? "svg" : "png");
-	fputs("title = ", f); gp_quote(f, title); fputc('\n', f);
+		"# this file); `gnuplot -e 'term=\"svg\"' %s%s.gp` for SVG.  Restyle by\n"
+		"# editing the settings below or the template after them; gnuplot -e\n"
+		"# 'name=value' overrides any of them.\n\n",
+		c->stem, name, c->stem, name);
+	snprintf(out, sizeof out, "%s%s.", c->stem, name);
+	gp_setting(f, "datafile"); gp_quote(f, datafile); fputc('\n', f);
+	fprintf(f, "if (!exists(\"term\")) term = '%s'\n",
+		c->p->o.format == PLOT_SVG ? "svg" : "png");
+	gp_setting(f, "outfile"); gp_quote(f, out); fputs(" . term\n", f);
+	gp_setting(f, "title"); gp_quote(f, title); fputc('\n', f);
 }
 
 /* Write the time-axis settings (offset for local time, label, tic format). */
@@ -501,10 +509,10 @@ static void write_time_settings(FILE *f, const struct chart_ctx *c)
 	/* gnuplot's time axis is UTC; local time is shown by adding the
 	 * offset at the capture's start (a DST change inside it is not
 	 * followed). */
-	fprintf(f, "tzoffset = %ld\n", clock ? 0L : off);
-	fputs("tzlabel = ", f); gp_quote(f, label); fputc('\n', f);
-	fprintf(f, "xformat = '%s'\n", days ? "%m-%d %H:%M" : "%H:%M:%S");
-	fprintf(f, "interval = %u\n", m && m->interval ? m->interval : 1);
+	gp_setting(f, "tzoffset"); fprintf(f, "%ld\n", clock ? 0L : off);
+	gp_setting(f, "tzlabel"); gp_quote(f, label); fputc('\n', f);
+	gp_setting(f, "xformat"); fprintf(f, "'%s'\n", days ? "%m-%d %H:%M" : "%H:%M:%S");
+	gp_setting(f, "interval"); fprintf(f, "%u\n", m && m->interval ? m->interval : 1);
 }
 
 /* Write a template after its settings; 0 or -1 with err. */
@@ -690,8 +698,8 @@ cleanup:
 /* Series titles and thresholds of the time-series charts. */
 static void write_series_settings(FILE *f, const struct chart_ctx *c)
 {
-	fprintf(f, "nseries = %zu\n", c->ncols);
-	fprintf(f, "array series_title[%zu] = [", c->ncols);
+	gp_setting(f, "nseries"); fprintf(f, "%zu\n", c->ncols);
+	fprintf(f, "if (!exists(\"series_title\")) array series_title[%zu] = [", c->ncols);
 	for (size_t k = 0; k < c->ncols; k++) {
 		char t[256];
 		if (k < c->ntop)
@@ -703,11 +711,13 @@ static void write_series_settings(FILE *f, const struct chart_ctx *c)
 		gp_quote(f, t);
 	}
 	fputs("]\n", f);
-	fprintf(f, "overcols = %zu     # column of the send over-threshold flag\n",
-		2 * c->ncols + 2);
+	gp_setting(f, "overcols");
+	fprintf(f, "%zu     # column of the send over-threshold flag\n", 2 * c->ncols + 2);
 	for (int d = 0; d < 2; d++) {
-		fprintf(f, "%s_threshold = %.17g", d ? "recv" : "send",
-			c->thr[d] ? c->thr[d]->limit : 0.0);
+		char name[32];
+		snprintf(name, sizeof name, "%s_threshold", d ? "recv" : "send");
+		gp_setting(f, name);
+		fprintf(f, "%.17g", c->thr[d] ? c->thr[d]->limit : 0.0);
 		if (c->thr[d]) {
 			fputs("     # ", f);
 			/* the spec came from the command line: keep it printable */
@@ -742,13 +752,16 @@ static int write_chart_gp(struct chart_ctx *c, const char *name, const char *dat
 		else
 			snprintf(subject, sizeof subject,
 				 "all %zu traced processes summed, per-second rates", c->ngroups);
-		fputs("subject = ", f); gp_quote(f, subject); fputc('\n', f);
+		gp_setting(f, "subject"); gp_quote(f, subject); fputc('\n', f);
 		static const double q[3] = { 0.50, 0.95, 0.99 };
 		for (int d = 0; d < 2; d++)
-			for (int i = 0; i < 3; i++)
-				fprintf(f, "%s_p%d = %.17g\n", d ? "recv" : "send",
-					(int)lround(q[i] * 100),
-					stats_quantile(&c->ps->total[d], q[i]));
+			for (int i = 0; i < 3; i++) {
+				char name[32];
+				snprintf(name, sizeof name, "%s_p%d", d ? "recv" : "send",
+					 (int)lround(q[i] * 100));
+				gp_setting(f, name);
+				fprintf(f, "%.17g\n", stats_quantile(&c->ps->total[d], q[i]));
+			}
 	}
 	if (write_template(f, name, err, errlen) < 0) {
 		fclose(f);

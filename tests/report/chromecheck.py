@@ -14,7 +14,11 @@ It prints one JSON object on stdout:
   requests  every URL the page asked for, the page itself included
   failed    [url, error] for each request that failed
   errors    uncaught exceptions and console errors
-  stats     {name: text} of every element carrying data-stat="name"
+  stats     {name: {text, value}} of every element carrying data-stat="name"
+            (value is its data-value attribute)
+  charts    [{kind, width, height}] of each figure[data-chart] and its svg
+  text      the page's visible text
+  elements  the element names used in the body
   title     the document title
   height    the document's full height in CSS pixels
 and writes a full-page PNG screenshot.  Exit status 0 when the page loaded,
@@ -130,8 +134,19 @@ class Browser:
 COLLECT = """(() => {
   const stats = {};
   for (const el of document.querySelectorAll('[data-stat]'))
-    stats[el.getAttribute('data-stat')] = el.textContent.trim();
-  return JSON.stringify({stats: stats, title: document.title,
+    stats[el.getAttribute('data-stat')] = {text: el.textContent.trim(),
+                                           value: el.getAttribute('data-value')};
+  const charts = [];
+  for (const fig of document.querySelectorAll('figure[data-chart]')) {
+    const svg = fig.querySelector('svg');
+    const box = svg ? svg.getBoundingClientRect() : {width: 0, height: 0};
+    charts.push({kind: fig.getAttribute('data-chart'),
+                 width: Math.round(box.width), height: Math.round(box.height)});
+  }
+  return JSON.stringify({stats: stats, charts: charts, title: document.title,
+    text: document.body.innerText,
+    elements: Array.from(new Set(Array.from(document.body.querySelectorAll('*'),
+                                             e => e.localName))).sort(),
     height: document.documentElement.scrollHeight,
     width: document.documentElement.scrollWidth});
 })()"""
@@ -191,6 +206,8 @@ def main():
                 errors.append(" ".join(str(a.get("value")) for a in p.get("args", [])))
         json.dump({"requests": requests, "failed": failed, "errors": errors,
                    "stats": info["stats"], "title": info["title"],
+                   "charts": info["charts"], "text": info["text"],
+                   "elements": info["elements"],
                    "height": info["height"], "width": info["width"]},
                   sys.stdout, indent=1, sort_keys=True)
         sys.stdout.write("\n")

@@ -1,0 +1,207 @@
+#!/usr/bin/env bash
+# Tier 60: gnuplot charts (`dbnetio-report --plot DIR`).
+#
+# Renders the recorded captures of tests/fixtures/ and the synthetic one of
+# tests/fixtures/charts/ (three processes, a name that needs quoting, a
+# 5-second gap, a send spike), then checks what a reader relies on: the images
+# are real PNG/SVG files of the size the templates ask for; each .gp names its
+# own .dat and the threshold given on the command line; the .dat rates are the
+# capture's counter deltas; missing seconds are a blank line (gnuplot breaks
+# the line there); the .gp re-renders alone from any directory; and without
+# gnuplot the data and scripts are still written with a message saying how to
+# render them.
+. "$(dirname "$0")/../lib.sh"
+
+report=$BUILD/dbnetio-report
+imginfo=$DBNETIO_ROOT/tests/report/imginfo.py
+fixture=$DBNETIO_ROOT/tests/fixtures/charts/spike-gap.txt
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+
+if [ ! -x "$report" ]; then
+	fail "dbnetio-report built" "missing $report (run make)"
+	exit 0
+fi
+if ! have gnuplot; then
+	skip "charts rendered by gnuplot" "gnuplot not installed (scripts/install-deps demo)"
+	exit 0
+fi
+if ! have python3; then
+	skip "chart image checks" "python3 not installed"
+	exit 0
+fi
+
+# The size a template draws at: its `width`/`height` defaults.
+tpl_size() {
+	local w h
+	w=$(sed -n 's/^if (!exists("width")) *width = \([0-9]*\).*/\1/p' "$DBNETIO_ROOT/plots/$1.gp")
+	h=$(sed -n 's/^if (!exists("height")) *height = \([0-9]*\).*/\1/p' "$DBNETIO_ROOT/plots/$1.gp")
+	echo "$w $h"
+}
+
+# ---------------------------------------------------------------- PNG, threshold
+limit_spec='send>10MiB/s for 3s'
+limit_bytes=$((10 * 1024 * 1024))
+t0=$SECONDS
+"$report" --plot "$tmp/png" -t "$limit_spec" "$fixture" >"$tmp/png.out" 2>"$tmp/png.err"
+rc=$?
+echo "render of the synthetic capture: $((SECONDS - t0))s"
+check "--plot exit status with a crossed threshold" 2 "$rc"
+for chart in timeseries stacked distribution; do
+	check "$chart.png is a PNG of the template's size" "png $(tpl_size $chart)" \
+		"$(python3 "$imginfo" "$tmp/png/$chart.png")"
+	check "$chart.gp names its own data file" \
+		"datafile = '$([ $chart = distribution ] && echo distribution || echo timeseries).dat'" \
+		"$(grep -m1 -o 'datafile = .*' "$tmp/png/$chart.gp")"
+	check "$chart.gp writes $chart.<term>, png by default" "outfile = '$chart.' . term, term = 'png'" \
+		"$(grep -m1 -o "outfile = .*" "$tmp/png/$chart.gp"), $(grep -m1 -o "term = 'png'" "$tmp/png/$chart.gp")"
+done
+check "timeseries.gp carries the threshold in bytes/s" "send_threshold = $limit_bytes" \
+	"$(grep -m1 -o 'send_threshold = [0-9.e+]*' "$tmp/png/timeseries.gp")"
+check "timeseries.gp has no recv threshold" "recv_threshold = 0" \
+	"$(grep -m1 -o 'recv_threshold = [0-9.e+]*' "$tmp/png/timeseries.gp")"
+check "stdout still carries the summary table" 1 \
+	"$(grep -c '^SERIES ' "$tmp/png.out")"
+
+# A quote in a process name is doubled inside gnuplot's single quotes (and
+# gnuplot accepted the result, or the PNG above would be missing).
+check "process name quoted for gnuplot" 1 \
+	"$(grep -c "'x<b>&''\"y \[5150\]'" "$tmp/png/timeseries.gp")"
+
+# ------------------------------------------------------- .dat is the capture
+# Expected rates straight from the capture with awk: per dump, the delta of
+# each cumulative counter over the seconds since the previous dump.  Columns
+# are ranked by bytes, so look the process up by the .dat's own header.
+awk -v want='@send[4321, mariadbd]' '
+	/^# dbnetio-final/ { exit }
+	/^[0-9]+$/ { ts = $1; next }
+	index($0, want ": ") == 1 { v = $NF
+		if (have) printf "%d %.6f\n", ts, (v - last) / (ts - lts)
+		have = 1; last = v; lts = ts }
+' "$fixture" >"$tmp/expect.rates"
+col=$(awk '/^# columns [0-9]+, [0-9]+: sent, received by mariadbd \[4321\]/ { sub(",", "", $3); print $3 }' \
+	"$tmp/png/timeseries.dat")
+awk -v c="$col" '!/^#/ && NF { printf "%d %.6f\n", $1, $c }' "$tmp/png/timeseries.dat" \
+	| tail -n +2 >"$tmp/got.rates"
+if [ -n "$col" ] && [ -s "$tmp/expect.rates" ]; then
+	check "timeseries.dat send rates of mariadbd [4321] equal the capture's deltas" \
+		"$(wc -l <"$tmp/expect.rates") rows equal" \
+		"$(if cmp -s "$tmp/expect.rates" "$tmp/got.rates"; then echo "$(wc -l <"$tmp/got.rates") rows equal"; else diff "$tmp/expect.rates" "$tmp/got.rates" | head -3 | tr '\n' ' '; fi)"
+else
+	fail "timeseries.dat has a column for mariadbd [4321]" "no such column header"
+fi
+
+# Gaps: every place where the capture's dumps are more than one interval
+# apart must be a blank line right before the later dump's row.
+expect_gaps=$(awk '/^# dbnetio-final/ { exit } /^[0-9]+$/ { if (p && $1 - p > 1) printf "%d ", $1; p = $1 }' "$fixture")
+got_gaps=$(awk '/^#/ { next } !NF { blank = 1; next } { if (blank) printf "%d ", $1; blank = 0 }' "$tmp/png/timeseries.dat")
+check "a blank line in timeseries.dat before each dump after a gap" "${expect_gaps:-none}" "${got_gaps:-none}"
+
+# The over-threshold flag column marks exactly the dumps whose send rate of
+# some process is above the limit.
+expect_over=$(awk -v l=$limit_bytes '$2 > l { n++ } END { print n + 0 }' "$tmp/expect.rates")
+flagcol=$(awk '/^# columns [0-9]+, [0-9]+: 1 when some process was over/ { sub(",", "", $3); print $3 }' \
+	"$tmp/png/timeseries.dat")
+check "over-threshold flags set on the seconds above the limit" "$expect_over" \
+	"$(awk -v c="$flagcol" '!/^#/ && NF && $c == 1 { n++ } END { print n + 0 }' "$tmp/png/timeseries.dat")"
+
+# Top-N: the fixture has three processes, all drawn (a "rest" of one would
+# hide a name for nothing); the distribution is one block per direction.
+check "timeseries.gp draws every process of a 3-process capture" "nseries = 3" \
+	"$(grep -m1 -o 'nseries = [0-9]*' "$tmp/png/timeseries.gp")"
+check "distribution.dat has a send and a recv block" 2 \
+	"$(grep -c '^# block ' "$tmp/png/distribution.dat")"
+# p95 on the chart is the quantile of the per-dump totals: with one process
+# those are that process's rates, which the JSON summary states.
+awk '/^@/ && !/4321, mariadbd/ { next } { print }' "$fixture" >"$tmp/one.txt"
+"$report" --plot "$tmp/one" -f json "$tmp/one.txt" >"$tmp/one.json" 2>"$tmp/one.err"
+p95_json=$(python3 -c 'import json,sys; d=json.load(open(sys.argv[1]))
+print(next(int(s["rate"]["p95"]) for s in d["series"] if s["direction"] == "send"))' "$tmp/one.json" 2>&1)
+p95_gp=$(sed -n 's/.*send_p95 = \([0-9.e+]*\)$/\1/p' "$tmp/one/distribution.gp")
+check "distribution.gp p95 equals the JSON summary's for one process" "$p95_json" \
+	"$(printf '%.0f' "${p95_gp:-0}")"
+check "no stacked chart for a single process" "absent" \
+	"$([ -e "$tmp/one/stacked.gp" ] && echo present || echo absent)"
+
+# ------------------------------------------------------------------- SVG
+"$report" --plot "$tmp/svg" --plot-format svg "$fixture" >/dev/null 2>"$tmp/svg.err"
+for chart in timeseries stacked distribution; do
+	check "$chart.svg is well-formed SVG of the template's size" "svg $(tpl_size $chart)" \
+		"$(python3 "$imginfo" "$tmp/svg/$chart.svg")"
+done
+
+# ------------------------------------------------------ re-render by hand
+# The written .gp alone re-renders, from another directory, as SVG too.
+cp -r "$tmp/png" "$tmp/copy"
+rm -f "$tmp/copy"/*.png
+(cd / && gnuplot -e 'term="svg"' "$tmp/copy/timeseries.gp") 2>"$tmp/copy.err"
+check "written timeseries.gp re-renders alone from another directory" \
+	"svg $(tpl_size timeseries)" "$(python3 "$imginfo" "$tmp/copy/timeseries.svg" 2>&1)"
+
+# --------------------------------------------------------------- local time
+TZ=Asia/Kolkata "$report" --plot "$tmp/local" --local-time "$fixture" >/dev/null 2>&1
+check "--local-time shifts the axis by the zone's offset" "tzoffset = 19800" \
+	"$(grep -m1 -o 'tzoffset = [0-9-]*' "$tmp/local/timeseries.gp")"
+check "--local-time labels the axis with the offset" 1 \
+	"$(grep -c "tzlabel = 'local time, UTC+05:30" "$tmp/local/timeseries.gp")"
+check "UTC by default" "tzoffset = 0" "$(grep -m1 -o 'tzoffset = [0-9-]*' "$tmp/png/timeseries.gp")"
+
+# ----------------------------------------------------------- no gnuplot
+# PATH without gnuplot: data and scripts are written, no image, and the
+# message says how to render them.
+PATH=/nonexistent "$report" --plot "$tmp/nognuplot" "$fixture" >/dev/null 2>"$tmp/nognuplot.err"
+check "without gnuplot: exit status" 0 "$?"
+check "without gnuplot: the same .dat and .gp written, no image" \
+	"$(cd "$tmp/png" && ls *.dat *.gp | tr '\n' ' ')no image" \
+	"$(cd "$tmp/nognuplot" && ls *.dat *.gp | tr '\n' ' ')$(ls "$tmp/nognuplot" | grep -q -E '\.(png|svg)$' && echo images || echo no image)"
+check "without gnuplot: the message names gnuplot and the command" 2 \
+	"$(grep -c -e 'gnuplot not found in PATH' -e "gnuplot $tmp/nognuplot/timeseries.gp" "$tmp/nognuplot.err")"
+
+# ----------------------------------------------------- recorded captures
+# Every real capture under tests/fixtures/ renders to valid images.
+n=0
+for cap in "$DBNETIO_ROOT"/tests/fixtures/*.txt "$DBNETIO_ROOT"/tests/fixtures/*.json; do
+	[ -f "$cap" ] || continue
+	name=$(basename "$cap")
+	out="$tmp/rec-$name"
+	"$report" --plot "$out" "$cap" >/dev/null 2>"$out.err"
+	rc=$?
+	if [ "$rc" -ne 0 ] && [ "$rc" -ne 2 ]; then
+		fail "recorded capture $name renders" "exit $rc: $(tail -n 1 "$out.err")"
+		continue
+	fi
+	check "recorded capture $name: timeseries.png" "png $(tpl_size timeseries)" \
+		"$(python3 "$imginfo" "$out/timeseries.png")"
+	n=$((n + 1))
+done
+[ "$n" -gt 0 ] || skip "recorded captures render" "no capture in tests/fixtures/"
+
+# ----------------------------------------------------------- bounded memory
+# Samples stream to a temporary file: the peak RSS of a 20-hour capture is
+# close to that of a 2-hour one (charts not rendered: PATH without gnuplot).
+if [ -x /usr/bin/time ]; then
+	gen() {
+		awk -v n="$1" 'BEGIN {
+			print "# dbnetio-capture 1 probe=tracepoint filter=all interval=1 counters=cumulative host=long"
+			for (i = 1; i <= n; i++) {
+				s += 1000 + i % 977; r += 300 + i % 131
+				print 1795558096 + i; print "@send[1, a]: " s; print "@recv[1, a]: " r
+				print "@send[2, b]: " i * 10; print ""
+			}
+		}'
+	}
+	gen 7200 >"$tmp/short.txt"
+	gen 72000 >"$tmp/long.txt"
+	rss() { PATH=/nonexistent /usr/bin/time -f %M "$report" --plot "$tmp/mem-$1" "$tmp/$1.txt" 2>&1 >/dev/null | tail -n 1; }
+	short=$(rss short) long=$(rss long)
+	echo "peak RSS: 2 h capture ${short} KiB, 20 h capture ${long} KiB"
+	if [ "$long" -lt $((short + 4096)) ]; then
+		pass "memory stays bounded: 20 h capture ${long} KiB vs 2 h ${short} KiB"
+	else
+		fail "memory stays bounded" "expected under $((short + 4096)) KiB for 10x the dumps, measured $long KiB (2 h: $short KiB)"
+	fi
+	check "long capture: every dump is a row" 72000 \
+		"$(grep -vc -e '^#' -e '^$' "$tmp/mem-long/timeseries.dat")"
+else
+	skip "memory stays bounded" "/usr/bin/time not installed"
+fi
