@@ -74,3 +74,23 @@ key = "%s,tcpwork" % pid
 check("json stream: process started after the capture, send", sent, final.get("@send", {}).get(key, 0))
 check("json stream: process started after the capture, recv", recv, final.get("@recv", {}).get(key, 0))
 PY
+
+# Filter by pid: the listed process counts exactly, an unlisted one with the
+# same name not at all.
+mkfifo "$tmp/goA" "$tmp/goB"
+"$tcpwork" -g "$tmp/goA" waitall > "$tmp/A.out" &
+a=$!
+"$tcpwork" -g "$tmp/goB" send-recv > "$tmp/B.out" &
+b=$!
+sleep 0.2
+"$DBNETIO_ROOT/scripts/dbnetio" -P tracepoint -p "$a" -d 2 -o "$tmp/cap.txt" 2>"$tmp/err" &
+cap=$!
+for _ in $(seq 300); do grep -q 'dbnetio-capture' "$tmp/cap.txt" 2>/dev/null && break; sleep 0.1; done
+echo go > "$tmp/goA"; echo go > "$tmp/goB"
+wait $a $b
+wait $cap
+check "pid filter: header" "filter=pid:$a" "$(grep -o 'filter=[^ ]*' "$tmp/cap.txt")"
+read -r _ _ asent arecv < "$tmp/A.out"
+check "pid filter: listed process send" "$asent" "$(awk -v k="@send[$a," 'index($0, k) == 1 { v = $NF } END { print v + 0 }' "$tmp/cap.txt")"
+check "pid filter: listed process recv" "$arecv" "$(awk -v k="@recv[$a," 'index($0, k) == 1 { v = $NF } END { print v + 0 }' "$tmp/cap.txt")"
+check "pid filter: nothing from other pids" "" "$(grep '^@' "$tmp/cap.txt" | grep -v "^@[a-z]*\[$a, ")"
