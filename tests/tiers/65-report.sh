@@ -1,0 +1,121 @@
+#!/usr/bin/env bash
+# Tier 65: the shareable report (`dbnetio-report --report FILE.html|FILE.md`).
+#
+# The HTML report is loaded in headless Chromium (driven over a DevTools pipe
+# by tests/report/chromecheck.py) and screenshotted; the tests assert that the
+# page asked for nothing but itself and nothing failed, that the numbers it
+# shows are the JSON summary's (tests/report/domvsjson.py), that the three
+# charts are inline SVG drawn at a readable size, and that a process name
+# full of HTML metacharacters is shown as text, not markup.  The Markdown
+# report links PNG charts that exist beside it.  The screenshot stays in
+# build/report/ for a human to look at.
+. "$(dirname "$0")/../lib.sh"
+
+report=$BUILD/dbnetio-report
+rt=$DBNETIO_ROOT/tests/report
+fixture=$DBNETIO_ROOT/tests/fixtures/charts/spike-gap.txt
+spec='send>10MiB/s for 3s'
+tmp=$(mktemp -d)
+keep=$BUILD/report
+mkdir -p "$keep"
+trap 'rm -rf "$tmp"' EXIT
+
+if [ ! -x "$report" ]; then
+	fail "dbnetio-report built" "missing $report (run make)"
+	exit 0
+fi
+for tool in gnuplot python3; do
+	if ! have $tool; then
+		skip "HTML report" "$tool not installed (scripts/install-deps check)"
+		exit 0
+	fi
+done
+
+# ------------------------------------------------------ the file itself
+touch "$tmp/marker"
+sleep 0.01
+"$report" --report "$tmp/r.html" -t "$spec" "$fixture" >"$tmp/table.out" 2>"$tmp/r.err"
+check "--report exit status with a crossed threshold" 2 "$?"
+"$report" -f json -t "$spec" "$fixture" >"$tmp/summary.json" 2>/dev/null
+check "no script, stylesheet link, image, frame or object in the HTML" 0 \
+	"$(grep -c -i -E '<(script|link|img|iframe|object|embed)[ >]' "$tmp/r.html")"
+# xmlns values are names, not fetches; any src/href/url() pointing outside is
+# a request a reader's browser would make.
+check "no reference to anything outside the file" 0 \
+	"$(grep -c -i -E "(src|href)[[:space:]]*=[[:space:]]*[\"']?(https?:|//|file:)|url\\(" "$tmp/r.html")"
+check "three charts inlined as SVG" 3 "$(grep -c '<figure class="chart"' "$tmp/r.html")"
+check "no XML prolog left inside the HTML" 0 "$(grep -c -E '<\?xml|<!DOCTYPE svg' "$tmp/r.html")"
+check "no temporary chart directory left behind" 0 \
+	"$(find "${TMPDIR:-/tmp}" -maxdepth 1 -name 'dbnetio-report-*' -newer "$tmp/marker" 2>/dev/null | wc -l)"
+
+# ------------------------------------------------------------ in Chromium
+if ! have chromium; then
+	skip "HTML report in Chromium" "chromium not installed (scripts/install-deps check)"
+else
+	t0=$SECONDS
+	if timeout 120 python3 "$rt/chromecheck.py" "$tmp/r.html" "$keep/report-screenshot.png" 1280 900 \
+		>"$tmp/cc.json" 2>"$tmp/cc.err"; then
+		echo "chromium load + screenshot: $((SECONDS - t0))s (screenshot: $keep/report-screenshot.png)"
+		q() { python3 -c "import json,sys; d=json.load(open('$tmp/cc.json')); print($1)"; }
+		check "Chromium requested only the page itself" "file://$tmp/r.html" "$(q "' '.join(d['requests'])")"
+		check "no failed request" "[]" "$(q "d['failed']")"
+		check "no script error or console error" "[]" "$(q "d['errors']")"
+		check "summary numbers on the page equal the JSON summary" ok \
+			"$(out=$(python3 "$rt/domvsjson.py" "$tmp/cc.json" "$tmp/summary.json") && echo ok || echo "$out" | head -3 | tr '\n' ';')"
+		check "charts drawn: timeseries, stacked, distribution, each over 1000 px wide" \
+			"timeseries stacked distribution" \
+			"$(q "' '.join(c['kind'] for c in d['charts'] if c['width'] > 1000 and c['height'] > 300)")"
+		check "hostile process name shown as text" True \
+			"$(q "'x<b>&\'\"y' in d['text']")"
+		check "hostile process name injected no element" False \
+			"$(q "any(e in d['elements'] for e in ('b', 'script', 'img', 'iframe'))")"
+		check "alert visible with its start time" True \
+			"$(q "'send>10MiB/s for 3s' in d['text'] and '$(python3 -c "import json,time; d=json.load(open('$tmp/summary.json')); a=[a for s in d['series'] for a in s['alerts']][0]; print(time.strftime('%Y-%m-%d %H:%M:%S', time.gmtime(a['start'])))")' in d['text']")"
+		shot=$(python3 "$rt/imginfo.py" "$keep/report-screenshot.png")
+		check "screenshot is a full-page PNG 1280 px wide" "png 1280 $(q "max(900, d['height'])")" "$shot"
+	else
+		fail "HTML report loads in Chromium" "$(tail -n 2 "$tmp/cc.err")"
+	fi
+
+	# A recorded capture too, to hold the DOM/JSON equality on real data.
+	rec=$DBNETIO_ROOT/tests/fixtures/dbnetio-tp-text.txt
+	[ -f "$rec" ] || rec=$(ls "$DBNETIO_ROOT"/tests/fixtures/*.txt 2>/dev/null | head -n 1)
+	if [ -n "$rec" ] && [ -f "$rec" ]; then
+		"$report" --report "$tmp/rec.html" "$rec" >/dev/null 2>"$tmp/rec.err"
+		"$report" -f json "$rec" >"$tmp/rec.json" 2>/dev/null
+		if timeout 120 python3 "$rt/chromecheck.py" "$tmp/rec.html" "$tmp/rec.png" >"$tmp/rec-cc.json" 2>"$tmp/rec-cc.err"; then
+			check "recorded capture $(basename "$rec"): page numbers equal the JSON" ok \
+				"$(out=$(python3 "$rt/domvsjson.py" "$tmp/rec-cc.json" "$tmp/rec.json") && echo ok || echo "$out" | head -3 | tr '\n' ';')"
+		else
+			fail "recorded capture report loads in Chromium" "$(tail -n 2 "$tmp/rec-cc.err")"
+		fi
+	else
+		skip "recorded capture report" "no capture in tests/fixtures/"
+	fi
+fi
+
+# ----------------------------------------------------------- Markdown
+mkdir -p "$tmp/md"
+"$report" --report "$tmp/md/r.md" "$fixture" >/dev/null 2>"$tmp/md.err"
+links=$(grep -o '](r-charts/[a-z]*\.png)' "$tmp/md/r.md" | sed 's/^](//; s/)$//')
+ok=0
+for l in $links; do
+	case $(python3 "$rt/imginfo.py" "$tmp/md/$l") in png*) ok=$((ok + 1)) ;; esac
+done
+check "Markdown links three PNG charts that exist beside it" "3 of 3" "$ok of $(echo "$links" | grep -c .)"
+check "Markdown escapes markup in process names" 1 "$(grep -c -F '| x\<b\>&'"'"'"y |' "$tmp/md/r.md")"
+check "Markdown summary table has a row per series" \
+	"$(python3 -c "import json; print(len(json.load(open('$tmp/summary.json'))['series']))")" \
+	"$(grep -c -E '^\| [0-9]+ .* (send|recv) \|' "$tmp/md/r.md")"
+
+# ----------------------------------------------------------- no gnuplot
+PATH=/nonexistent "$report" --report "$tmp/nognuplot.html" "$fixture" >/dev/null 2>"$tmp/nognuplot.err"
+check "without gnuplot: report still written" 0 "$?"
+check "without gnuplot: the report says charts were not rendered" 1 \
+	"$(grep -c 'Charts not rendered: gnuplot was not found' "$tmp/nognuplot.html")"
+check "without gnuplot: stderr says so" 1 "$(grep -c 'gnuplot not found in PATH' "$tmp/nognuplot.err")"
+
+# A name that is neither .html nor .md is refused before reading anything.
+"$report" --report "$tmp/r.pdf" "$fixture" >/dev/null 2>"$tmp/pdf.err"
+check "--report with an unknown extension fails" "1: expected a file name ending in .html or .md" \
+	"$?: $(grep -o 'expected a file name ending in .html or .md' "$tmp/pdf.err")"
