@@ -1,0 +1,213 @@
+/* test_parse.c: the line parser, one named test per accepted shape and per
+ * bad input (README "The capture format", bpftrace 0.17 and 0.24 shapes). */
+#include <stdlib.h>
+
+#include "../../postproc/parse.h"
+#include "../../postproc/summary.h"
+#include "unit.h"
+
+static struct parser P;
+static char err[512];
+
+static int pl(const char *s)
+{
+	err[0] = '\0';
+	return parse_line(&P, s, strlen(s), err, sizeof(err));
+}
+
+static void good_lines(void)
+{
+	int rc;
+
+	rc = pl("@send[4321, mariadbd]: 182733");
+	UNIT_TRUE("text map entry parses", rc == 0 && P.n == 1 && P.rec[0].kind == REC_MAP);
+	UNIT_EQ_U64("text map entry value", 182733, P.rec[0].value);
+	UNIT_TRUE("text map entry key is the text before ': '",
+		  P.rec[0].keylen == 21 && memcmp(P.rec[0].key, "@send[4321, mariadbd]", 21) == 0);
+
+	rc = pl("@x: 5");
+	UNIT_TRUE("keyless map entry", rc == 0 && P.rec[0].kind == REC_MAP && P.rec[0].keylen == 2 &&
+		  P.rec[0].value == 5);
+	rc = pl("@send[77, my: odd] proc]: 9");
+	UNIT_TRUE("comm with ':' and ']' keeps the whole key",
+		  rc == 0 && P.rec[0].keylen == 24 && P.rec[0].value == 9);
+	rc = pl("@send[1, a]: 18446744073709551615");
+	UNIT_TRUE("2^64-1 is accepted", rc == 0 && P.rec[0].value == UINT64_MAX);
+
+	rc = pl("1795558096");
+	UNIT_TRUE("epoch time line", rc == 0 && P.rec[0].kind == REC_TIME && P.rec[0].ts == 1795558096 &&
+		  !(P.rec[0].flags & REC_F_CLOCK));
+	rc = pl("22:15:01");
+	UNIT_TRUE("HH:MM:SS time line", rc == 0 && P.rec[0].kind == REC_TIME &&
+		  P.rec[0].ts == 22 * 3600 + 15 * 60 + 1 && (P.rec[0].flags & REC_F_CLOCK));
+	rc = pl("Attaching 7 probes...");
+	UNIT_TRUE("bpftrace banner", rc == 0 && P.rec[0].kind == REC_BANNER);
+	rc = pl("Lost 12 events");
+	UNIT_TRUE("Lost N events counted", rc == 0 && P.rec[0].kind == REC_LOST && P.rec[0].value == 12);
+	rc = pl("WARNING: something odd");
+	UNIT_TRUE("WARNING line", rc == 0 && P.rec[0].kind == REC_WARNING);
+	rc = pl("ERROR: Unknown error -1: couldn't set RLIMIT_MEMLOCK for bpftrace.");
+	UNIT_TRUE("ERROR line", rc == 0 && P.rec[0].kind == REC_WARNING);
+	rc = pl("");
+	UNIT_TRUE("blank line", rc == 0 && P.rec[0].kind == REC_BLANK);
+	rc = pl("# dbnetio-capture 1 probe=kprobe filter=comm:mariadbd interval=1 counters=cumulative host=db1");
+	UNIT_TRUE("dbnetio header", rc == 0 && P.rec[0].kind == REC_HEADER);
+	rc = pl("# dbnetio-final");
+	UNIT_TRUE("final marker", rc == 0 && P.rec[0].kind == REC_FINAL);
+	rc = pl("@h: ");
+	UNIT_TRUE("histogram map header is unsupported, not an error", rc == 0 && P.rec[0].kind == REC_UNSUPPORTED);
+	rc = pl("[64, 128)              1 |@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@|");
+	UNIT_TRUE("histogram bucket line is unsupported, not an error", rc == 0 && P.rec[0].kind == REC_UNSUPPORTED);
+
+	rc = pl("time: 1609459200pid: 4321 type: sendMsg size: 1234");
+	UNIT_TRUE("BCC line gives a time and a map record", rc == 0 && P.n == 2 && P.rec[0].kind == REC_TIME &&
+		  P.rec[0].ts == 1609459200 && P.rec[1].kind == REC_MAP && P.rec[1].value == 1234);
+	UNIT_TRUE("BCC sendMsg becomes @send[pid]", P.n == 2 && P.rec[1].keylen == 11 &&
+		  memcmp(P.rec[1].key, "@send[4321]", 11) == 0);
+	rc = pl("time: 1609459200.25 pid: 9 type: recvMsg size: 5");
+	UNIT_TRUE("BCC recvMsg with a fractional epoch", rc == 0 && P.n == 2 && P.rec[0].ts == 1609459200 &&
+		  P.rec[1].keylen == 8 && memcmp(P.rec[1].key, "@recv[9]", 8) == 0);
+}
+
+static void json_lines(void)
+{
+	int rc;
+
+	rc = pl("{\"type\": \"map\", \"data\": {\"@send\": {\"11153,python3\": 210000}}}");
+	UNIT_TRUE("json map event", rc == 0 && P.n == 1 && P.rec[0].kind == REC_MAP && P.rec[0].value == 210000);
+	UNIT_TRUE("json key becomes the text form",
+		  P.n == 1 && P.rec[0].keylen == 21 && memcmp(P.rec[0].key, "@send[11153, python3]", 21) == 0);
+	rc = pl("{\"type\": \"map\", \"data\": {\"@send\": {\"1,a\": 1, \"2,b\": 2, \"3,c, d\": 3}}}");
+	UNIT_TRUE("json map with three keys gives three records", rc == 0 && P.n == 3 && P.rec[2].value == 3);
+	UNIT_TRUE("json comm holding ', ' is kept", P.n == 3 && P.rec[2].keylen == 14 &&
+		  memcmp(P.rec[2].key, "@send[3, c, d]", 14) == 0);
+	rc = pl("{\"type\": \"map\", \"data\": {\"@x\": 5}}");
+	UNIT_TRUE("json keyless map", rc == 0 && P.n == 1 && P.rec[0].keylen == 2 && P.rec[0].value == 5);
+	rc = pl("{\"type\": \"map\", \"data\": {\"@send\": {\"4321,mariadbd\": \"18446744073709551615\"}}}");
+	UNIT_TRUE("json 0.24+ quoted large integer", rc == 0 && P.n == 1 && P.rec[0].value == UINT64_MAX);
+	rc = pl("{\"type\": \"map\", \"data\": {\"@send\": {\"1,a\": 18446744073709551615}}}");
+	UNIT_TRUE("json unquoted 2^64-1", rc == 0 && P.n == 1 && P.rec[0].value == UINT64_MAX);
+	rc = pl("{\"type\": \"time\", \"data\": \"1795558421\\n\"}");
+	UNIT_TRUE("json time event", rc == 0 && P.n == 1 && P.rec[0].kind == REC_TIME && P.rec[0].ts == 1795558421);
+	rc = pl("{\"type\": \"time\", \"data\": \"22:13:45\\n\"}");
+	UNIT_TRUE("json HH:MM:SS time event", rc == 0 && P.n == 1 && (P.rec[0].flags & REC_F_CLOCK));
+	rc = pl("{\"type\": \"printf\", \"data\": \"# dbnetio-capture 1 probe=tracepoint interval=2\\n\"}");
+	UNIT_TRUE("json printf header", rc == 0 && P.n == 1 && P.rec[0].kind == REC_HEADER);
+	rc = pl("{\"type\": \"printf\", \"data\": \"# dbnetio-final\\n\"}");
+	UNIT_TRUE("json printf final marker", rc == 0 && P.n == 1 && P.rec[0].kind == REC_FINAL);
+	rc = pl("{\"type\": \"printf\", \"data\": \"hello\\n\"}");
+	UNIT_TRUE("json other printf is a comment", rc == 0 && P.n == 1 && P.rec[0].kind == REC_COMMENT);
+	rc = pl("{\"type\": \"attached_probes\", \"data\": {\"probes\": 5}}");
+	UNIT_TRUE("json attached_probes", rc == 0 && P.n == 1 && P.rec[0].kind == REC_BANNER);
+	rc = pl("{\"type\": \"lost_events\", \"data\": {\"events\": 42}}");
+	UNIT_TRUE("json lost_events", rc == 0 && P.n == 1 && P.rec[0].kind == REC_LOST && P.rec[0].value == 42);
+	rc = pl("{\"type\": \"hist\", \"data\": {\"@h\": [{\"min\": 64, \"max\": 127, \"count\": 1}]}}");
+	UNIT_TRUE("json hist is unsupported", rc == 0 && P.n == 1 && P.rec[0].kind == REC_UNSUPPORTED);
+	rc = pl("{\"type\": \"something_new\", \"data\": 1, \"extra\": true}");
+	UNIT_TRUE("json unknown type ignored", rc == 0 && P.n == 1 && P.rec[0].kind == REC_COMMENT);
+}
+
+/* Each bad input is its own named test: it must fail with a message that
+ * says what was expected. */
+static void bad_lines(void)
+{
+	int rc;
+
+	rc = pl("garbage here");
+	UNIT_ERR_HAS("bad: garbage line", rc, err, "expected a map entry");
+	rc = pl("@send[1, a]: 18446744073709551616");
+	UNIT_ERR_HAS("bad: value past 2^64", rc, err, "out of range");
+	rc = pl("@send[1, a]: 99999999999999999999999999");
+	UNIT_ERR_HAS("bad: value far past 2^64", rc, err, "out of range");
+	rc = pl("@send[1, a]: -5");
+	UNIT_ERR_HAS("bad: negative value", rc, err, "non-negative");
+	rc = pl("@send[1, a]: 12abc");
+	UNIT_ERR_HAS("bad: value with trailing garbage", rc, err, "expected a map entry");
+	rc = pl("@send[1, a] 12");
+	UNIT_ERR_HAS("bad: map entry without ': '", rc, err, "expected a map entry");
+	rc = pl("@send[1, a");
+	UNIT_ERR_HAS("bad: truncated map entry", rc, err, "expected a map entry");
+	rc = pl("@se nd: 5");
+	UNIT_ERR_HAS("bad: map name with a space", rc, err, "expected a map entry");
+	rc = pl("@: 5");
+	UNIT_ERR_HAS("bad: empty map name", rc, err, "expected a map entry");
+	rc = parse_line(&P, "@send[1, a]: 5\0\x01\x02", 17, err, sizeof(err));
+	UNIT_ERR_HAS("bad: binary bytes after a value", rc, err, "expected");
+	rc = parse_line(&P, "\x7f" "ELF\x02\x01\x01", 7, err, sizeof(err));
+	UNIT_ERR_HAS("bad: binary data", rc, err, "\\x7f");
+	rc = pl("99999999999999999999999");
+	UNIT_ERR_HAS("bad: time line past 2^64", rc, err, "out of range");
+	rc = pl("99999999999999");
+	UNIT_ERR_HAS("bad: time line past any epoch", rc, err, "epoch");
+	rc = pl("25:61:00");
+	UNIT_ERR_HAS("bad: impossible time of day", rc, err, "HH:MM:SS");
+	rc = pl("Lost many events");
+	UNIT_ERR_HAS("bad: Lost line without a number", rc, err, "Lost N events");
+	rc = pl("time: 1609459200pid: 4321 type: fooMsg size: 1");
+	UNIT_ERR_HAS("bad: BCC line with an unknown type", rc, err, "sendMsg|recvMsg");
+	rc = pl("time: 1609459200pid: 4321 type: sendMsg size: 1x");
+	UNIT_ERR_HAS("bad: BCC line with a bad size", rc, err, "non-negative");
+	rc = pl("{\"type\": \"map\", \"data\": {\"@send\": {\"1,a\": 5}}");
+	UNIT_ERR_HAS("bad: truncated json", rc, err, "JSON");
+	rc = pl("{\"type\": \"map\", \"data\": {\"@send\": {\"1,a\": 5}}} trailing");
+	UNIT_ERR_HAS("bad: json with trailing data", rc, err, "trailing");
+	rc = pl("{\"data\": 5}");
+	UNIT_ERR_HAS("bad: json without a type", rc, err, "\"type\"");
+	rc = pl("{\"type\": \"map\", \"data\": {\"@send\": {\"1,a\": -1}}}");
+	UNIT_ERR_HAS("bad: json negative value", rc, err, "non-negative");
+	rc = pl("{\"type\": \"map\", \"data\": {\"@send\": {\"1,a\": 1.5}}}");
+	UNIT_ERR_HAS("bad: json fractional value", rc, err, "integer");
+	rc = pl("{\"type\": \"map\", \"data\": {\"@send\": {\"1,a\": 1e30}}}");
+	UNIT_ERR_HAS("bad: json value past 2^64", rc, err, "integer");
+	rc = pl("{\"type\": \"map\", \"data\": {\"@send\": {\"1,a\": \"18446744073709551616\"}}}");
+	UNIT_ERR_HAS("bad: json quoted value past 2^64", rc, err, "out of range");
+	rc = pl("{\"type\": \"map\", \"data\": {\"@send\": {\"1,a\": \"12x\"}}}");
+	UNIT_ERR_HAS("bad: json quoted garbage", rc, err, "non-negative integer");
+	rc = pl("{\"type\": \"map\", \"data\": {\"send\": 5}}");
+	UNIT_ERR_HAS("bad: json map name without @", rc, err, "'@name'");
+	rc = pl("{\"type\": \"map\", \"data\": 5}");
+	UNIT_ERR_HAS("bad: json map data not an object", rc, err, "object");
+	rc = pl("{\"type\": \"time\", \"data\": \"noon\\n\"}");
+	UNIT_ERR_HAS("bad: json time event not a time", rc, err, "time event");
+	rc = pl("{\"type\": \"lost_events\", \"data\": {}}");
+	UNIT_ERR_HAS("bad: json lost_events without a count", rc, err, "events");
+}
+
+static void header(void)
+{
+	struct capture_meta m = { 0 };
+	const char *h = "1 probe=kprobe filter=comm:my%20db interval=5 counters=interval host=db1 kernel=6.1.0 future=x";
+	int rc = parse_header(h, strlen(h), &m, err, sizeof(err));
+	UNIT_TRUE("header parses", rc == 0 && m.format_version == 1);
+	UNIT_EQ_STR("header probe", "kprobe", m.probe);
+	UNIT_EQ_STR("header filter is percent-decoded", "comm:my db", m.filter);
+	UNIT_EQ_U64("header interval", 5, m.interval);
+	UNIT_TRUE("header counters=interval", m.interval_counters);
+	UNIT_EQ_STR("header host", "db1", m.host);
+	UNIT_EQ_STR("header kernel", "6.1.0", m.kernel);
+	free(m.probe); free(m.filter); free(m.host); free(m.kernel);
+	memset(&m, 0, sizeof(m));
+	rc = parse_header("x probe=kprobe", 14, &m, err, sizeof(err));
+	UNIT_ERR_HAS("bad: header without a version", rc, err, "version");
+	rc = parse_header("1 interval=0", 12, &m, err, sizeof(err));
+	UNIT_ERR_HAS("bad: header interval 0", rc, err, "interval=");
+	rc = parse_header("1 interval=99999999999999999999", 31, &m, err, sizeof(err));
+	UNIT_ERR_HAS("bad: header interval past 2^64", rc, err, "interval=");
+	rc = parse_header("1 counters=sometimes", 20, &m, err, sizeof(err));
+	UNIT_ERR_HAS("bad: header counters value", rc, err, "counters=");
+	rc = parse_header("1 probe", 7, &m, err, sizeof(err));
+	UNIT_ERR_HAS("bad: header field without '='", rc, err, "key=value");
+	free(m.probe);
+}
+
+int main(void)
+{
+	if (parse_init(&P) < 0)
+		return 1;
+	good_lines();
+	json_lines();
+	bad_lines();
+	header();
+	parse_free(&P);
+	UNIT_DONE();
+}

@@ -1,0 +1,264 @@
+/* test_series.c: from map entries to samples — deltas, resets, gaps,
+ * duplicates, backwards clocks, the final partial interval, per-interval
+ * counters, key splitting and the predicted lookup. */
+#include <stdlib.h>
+#include <unistd.h>
+
+#include "../../postproc/input.h"
+#include "../../postproc/parse.h"
+#include "../../postproc/series.h"
+#include "../../postproc/summary.h"
+#include "unit.h"
+
+#define MAXS 256
+static struct sample got[MAXS];
+static struct series *got_s[MAXS];
+static int ngot;
+static char err[512];
+
+static int on_sample(void *arg, struct series *s, const struct sample *smp)
+{
+	(void)arg;
+	if (ngot < MAXS) {
+		got[ngot] = *smp;
+		got_s[ngot] = s;
+		ngot++;
+	}
+	return 0;
+}
+
+struct fx {
+	struct series_table t;
+	struct series_source src;
+	struct capture_meta m;
+};
+
+static void fx_init(struct fx *f, bool interval_counters)
+{
+	memset(f, 0, sizeof(*f));
+	f->m.interval = 1;
+	f->m.interval_counters = interval_counters;
+	series_table_init(&f->t, NULL, 0, on_sample, NULL, NULL);
+	series_source_init(&f->src, &f->m);
+	f->src.interval_counters = interval_counters;
+	ngot = 0;
+}
+
+static void T(struct fx *f, int64_t ts)
+{
+	series_time(&f->t, &f->src, ts, false, err, sizeof(err));
+}
+
+static void V(struct fx *f, const char *key, uint64_t v)
+{
+	if (series_value(&f->t, &f->src, key, strlen(key), v, err, sizeof(err)) < 0)
+		printf("# series_value: %s\n", err);
+}
+
+static void fx_free(struct fx *f)
+{
+	series_table_free(&f->t);
+}
+
+static void cumulative(void)
+{
+	struct fx f;
+
+	fx_init(&f, false);
+	T(&f, 100);
+	V(&f, "@send[1, db]", 1000);
+	V(&f, "@recv[1, db]", 10);
+	T(&f, 101);
+	V(&f, "@send[1, db]", 3000);
+	V(&f, "@recv[1, db]", 10);
+	T(&f, 102);
+	V(&f, "@send[1, db]", 3500);
+	V(&f, "@recv[1, db]", 30);
+	series_close_dump(&f.t, &f.src, err, sizeof(err));
+	UNIT_EQ_U64("cumulative: one sample per series per dump", 6, ngot);
+	UNIT_EQ_U64("cumulative: first dump is its own bytes", 1000, got[0].bytes);
+	UNIT_EQ_U64("cumulative: later dumps are differences", 2000, got[2].bytes);
+	UNIT_EQ_U64("cumulative: unchanged counter is a 0 sample", 0, got[3].bytes);
+	UNIT_TRUE("cumulative: rate = bytes / 1 s", got[4].is_rate && got[4].rate == 500 && got[4].seconds == 1);
+	UNIT_EQ_U64("cumulative: total", 3500, got_s[0]->total_bytes);
+	UNIT_EQ_STR("key split: map", "@send", got_s[0]->map);
+	UNIT_EQ_STR("key split: direction", "send", got_s[0]->direction);
+	UNIT_EQ_U64("key split: pid", 1, got_s[0]->pid);
+	UNIT_EQ_STR("key split: comm", "db", got_s[0]->comm);
+	UNIT_EQ_U64("two series", 2, f.t.n);
+	fx_free(&f);
+}
+
+static void oddities(void)
+{
+	struct fx f;
+
+	fx_init(&f, false);
+	T(&f, 100);
+	V(&f, "@send[1, db]", 1000);
+	T(&f, 101);
+	V(&f, "@send[1, db]", 400);    /* went down: reset */
+	UNIT_EQ_U64("reset counted", 1, f.m.counts.resets);
+	T(&f, 104);                      /* 102, 103 missing */
+	V(&f, "@send[1, db]", 1000);
+	T(&f, 104);                      /* duplicate */
+	V(&f, "@send[1, db]", 1100);
+	T(&f, 103);                      /* backwards */
+	V(&f, "@send[1, db]", 1200);
+	T(&f, 104);
+	V(&f, "@send[1, db]", 1300);
+	series_final_marker(&f.src);
+	T(&f, 105);
+	V(&f, "@send[1, db]", 1350);
+	series_close_dump(&f.t, &f.src, err, sizeof(err));
+	V(&f, "@send[1, db]", 1360);     /* a map print without a time line */
+	series_close_dump(&f.t, &f.src, err, sizeof(err));
+	UNIT_EQ_U64("reset: the new value is the bytes since", 400, got[1].bytes);
+	UNIT_TRUE("reset: still a rate sample", got[1].is_rate);
+	UNIT_EQ_U64("gap: counted", 1, f.m.counts.gaps);
+	UNIT_EQ_U64("gap: missing seconds", 2, f.m.counts.missing_seconds);
+	UNIT_TRUE("gap: rate averaged over 3 s", got[2].is_rate && got[2].seconds == 3 && got[2].rate == 200);
+	UNIT_EQ_U64("duplicate timestamp counted", 1, f.m.counts.duplicates);
+	UNIT_TRUE("duplicate: bytes kept, not a rate", !got[3].is_rate && got[3].bytes == 100);
+	UNIT_EQ_U64("backwards timestamp counted", 1, f.m.counts.backwards);
+	UNIT_TRUE("backwards: bytes kept, not a rate", !got[4].is_rate && got[4].bytes == 100);
+	UNIT_TRUE("after a backwards clock, rates resume", got[5].is_rate && got[5].seconds == 1);
+	UNIT_TRUE("final: partial, bytes kept, not a rate", got[6].partial && !got[6].is_rate && got[6].bytes == 50);
+	UNIT_TRUE("untimed entries: partial, bytes kept", got[7].partial && got[7].bytes == 10);
+	UNIT_EQ_U64("untimed entries counted", 1, f.m.counts.untimed);
+	UNIT_EQ_U64("total = every byte including partial ones", 1000 + 400 + 600 + 100 + 100 + 100 + 50 + 10,
+		    got_s[0]->total_bytes);
+	UNIT_EQ_U64("dumps counted", 7, f.m.counts.dumps);
+	fx_free(&f);
+}
+
+static void interval_counters(void)
+{
+	struct fx f;
+
+	fx_init(&f, true);
+	T(&f, 10);
+	V(&f, "@bytes[web]", 100);
+	T(&f, 11);
+	V(&f, "@bytes[web]", 40);
+	T(&f, 12);
+	V(&f, "@bytes[web]", 40);
+	V(&f, "@x", 7);
+	series_close_dump(&f.t, &f.src, err, sizeof(err));
+	UNIT_TRUE("interval counters: values are the bytes", ngot == 4 && got[0].bytes == 100 &&
+		  got[1].bytes == 40 && got[2].bytes == 40);
+	UNIT_EQ_U64("interval counters: no resets", 0, f.m.counts.resets);
+	UNIT_TRUE("generic map: no direction, pid -1", got_s[0]->direction == NULL && got_s[0]->pid == -1);
+	UNIT_EQ_STR("generic map: key kept", "web", got_s[0]->key);
+	UNIT_EQ_STR("keyless map: empty key", "", got_s[3]->key);
+	fx_free(&f);
+}
+
+static void keys_and_prediction(void)
+{
+	struct fx f;
+	char k[64];
+
+	fx_init(&f, false);
+	T(&f, 1);
+	V(&f, "@send[7, my, odd proc]", 5);
+	V(&f, "@send[notapid, x]", 5);
+	V(&f, "@recv[8]", 5);
+	series_close_dump(&f.t, &f.src, err, sizeof(err));
+	UNIT_EQ_STR("comm with ', ' split at the first", "my, odd proc", got_s[0]->comm);
+	UNIT_TRUE("@send with a non-numeric pid is a generic series", got_s[1]->direction == NULL);
+	UNIT_TRUE("@recv[pid] (BCC) has an empty comm", got_s[2]->pid == 8 && got_s[2]->comm[0] == '\0');
+	UNIT_TRUE("non-printable key is rejected",
+		  series_value(&f.t, &f.src, "@send[1, a\x01]", 12, 1, err, sizeof(err)) < 0 &&
+		  strstr(err, "printable"));
+	fx_free(&f);
+
+	/* the order changes between dumps; values must still land on the right series */
+	fx_init(&f, false);
+	for (int d = 0; d < 5; d++) {
+		T(&f, 100 + d);
+		for (int i = 0; i < 50; i++) {
+			int j = d % 2 ? 49 - i : (i * 7) % 50;
+			snprintf(k, sizeof(k), "@send[%d, p]", j);
+			V(&f, k, (uint64_t)(d + 1) * (uint64_t)(j + 1));
+		}
+	}
+	series_close_dump(&f.t, &f.src, err, sizeof(err));
+	int ok = 1;
+	for (size_t i = 0; i < f.t.n; i++)
+		if (f.t.all[i]->total_bytes != 5ull * (f.t.all[i]->pid + 1))
+			ok = 0;
+	UNIT_TRUE("reordered dumps: every series gets its own bytes", ok && f.t.n == 50);
+	fx_free(&f);
+}
+
+static void clock_of_day(void)
+{
+	struct fx f;
+
+	fx_init(&f, false);
+	series_time(&f.t, &f.src, 86399, true, err, sizeof(err));
+	V(&f, "@b[x]", 10);
+	series_time(&f.t, &f.src, 0, true, err, sizeof(err));
+	V(&f, "@b[x]", 30);
+	series_close_dump(&f.t, &f.src, err, sizeof(err));
+	UNIT_TRUE("HH:MM:SS across midnight is one second later",
+		  ngot == 2 && got[1].ts == 86400 && got[1].is_rate && got[1].seconds == 1 && got[1].bytes == 20);
+	UNIT_EQ_U64("no backwards count at midnight", 0, f.m.counts.backwards);
+	fx_free(&f);
+}
+
+/* input.c: line splitting across reads, long lines, an unterminated end. */
+static void input(void)
+{
+	int fds[2];
+	struct input in;
+	const char *line;
+	size_t len;
+	char *big = malloc(INPUT_MAX_LINE + 100);
+
+	if (pipe(fds) < 0)
+		return;
+	memset(big, 'A', INPUT_MAX_LINE + 99);
+	big[INPUT_MAX_LINE + 99] = '\n';
+	if (fork() == 0) {
+		close(fds[0]);
+		/* small writes: lines straddle reads */
+		const char *a = "@send[1, a]: 5\n1795";
+		write(fds[1], a, strlen(a));
+		usleep(1000);
+		write(fds[1], "558096\n", 7);
+		write(fds[1], big, INPUT_MAX_LINE + 100);
+		write(fds[1], "@x: 1\n@y: 2", 11);
+		_exit(0);
+	}
+	close(fds[1]);
+	input_open_fd(&in, fds[0], "pipe", err, sizeof(err));
+	enum input_status s1 = input_next(&in, &line, &len, -1, err, sizeof(err));
+	UNIT_TRUE("input: first line", s1 == INPUT_LINE && len == 14);
+	enum input_status s2 = input_next(&in, &line, &len, -1, err, sizeof(err));
+	UNIT_TRUE("input: a line split across two writes", s2 == INPUT_LINE && len == 10 &&
+		  memcmp(line, "1795558096", 10) == 0);
+	enum input_status s3 = input_next(&in, &line, &len, -1, err, sizeof(err));
+	UNIT_TRUE("input: a line longer than the maximum is reported", s3 == INPUT_LONG && in.lineno == 3);
+	enum input_status s4 = input_next(&in, &line, &len, -1, err, sizeof(err));
+	UNIT_TRUE("input: the next line after a long one", s4 == INPUT_LINE && len == 5 && in.lineno == 4);
+	enum input_status s5 = input_next(&in, &line, &len, -1, err, sizeof(err));
+	UNIT_TRUE("input: unterminated last line is reported as truncated", s5 == INPUT_TRUNCATED && len == 5);
+	enum input_status s6 = input_next(&in, &line, &len, -1, err, sizeof(err));
+	UNIT_TRUE("input: then end of file", s6 == INPUT_EOF);
+	input_close(&in);
+	close(fds[0]);
+	free(big);
+}
+
+int main(void)
+{
+	cumulative();
+	oddities();
+	interval_counters();
+	keys_and_prediction();
+	clock_of_day();
+	input();
+	UNIT_DONE();
+}

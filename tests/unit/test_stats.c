@@ -1,0 +1,135 @@
+/* test_stats.c: streaming statistics against brute force, and the
+ * documented <= 1% quantile error once the histogram takes over. */
+#include <stdlib.h>
+
+#include "../../postproc/stats.h"
+#include "unit.h"
+
+static int cmp(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+	return (x > y) - (x < y);
+}
+
+/* nearest rank on a sorted array */
+static double rank_q(const double *v, size_t n, double q)
+{
+	size_t r = (size_t)ceil(q * (double)n);
+	if (r < 1)
+		r = 1;
+	return v[r - 1];
+}
+
+static uint64_t rng = 88172645463325252ull;
+static double urand(void)
+{
+	rng ^= rng << 13;
+	rng ^= rng >> 7;
+	rng ^= rng << 17;
+	return (double)(rng >> 11) / 9007199254740992.0;
+}
+
+static void small_exact(void)
+{
+	struct stats st;
+	double v[] = { 5, 1, 4, 2, 3 };
+
+	stats_init(&st);
+	for (int i = 0; i < 5; i++)
+		stats_add(&st, v[i], 1, 100 + i);
+	UNIT_EQ_U64("stats n", 5, st.n);
+	UNIT_EQ_DBL("stats min", 1, st.min, 0);
+	UNIT_EQ_DBL("stats max", 5, st.max, 0);
+	UNIT_EQ_U64("stats peak timestamp", 100, st.max_ts);
+	UNIT_EQ_DBL("stats mean", 3, stats_mean(&st), 1e-12);
+	UNIT_EQ_DBL("stats population stddev", sqrt(2.0), stats_stddev(&st), 1e-12);
+	UNIT_EQ_DBL("stats p50 nearest rank", 3, stats_quantile(&st, 0.5), 0);
+	UNIT_EQ_DBL("stats p90 nearest rank", 5, stats_quantile(&st, 0.9), 0);
+	UNIT_EQ_DBL("stats p20 nearest rank", 1, stats_quantile(&st, 0.2), 0);
+	UNIT_TRUE("stats exact while small", stats_is_exact(&st));
+	stats_free(&st);
+
+	stats_init(&st);
+	UNIT_EQ_DBL("stats empty quantile is 0", 0, stats_quantile(&st, 0.5), 0);
+	stats_add(&st, 7, 1, 1);
+	UNIT_EQ_DBL("stats single sample stddev 0", 0, stats_stddev(&st), 0);
+	stats_free(&st);
+
+	/* large equal values: a naive sum of squares would cancel badly */
+	stats_init(&st);
+	for (int i = 0; i < 1000; i++)
+		stats_add(&st, 1e12 + (i % 2), 1, i);
+	UNIT_EQ_DBL("stats stddev stable for large values", 0.5, stats_stddev(&st), 1e-6);
+	stats_free(&st);
+}
+
+static int count_cb(double lo, double hi, uint64_t count, uint64_t cum, void *arg)
+{
+	uint64_t *last = arg;
+	(void)lo;
+	(void)hi;
+	if (cum != last[0] + count)
+		last[1] = 1;
+	last[0] = cum;
+	return 0;
+}
+
+/* Against brute force on distributions with very different shapes. */
+static void histogram_error(void)
+{
+	const size_t n = 200000;
+	double *v = malloc(n * sizeof(*v));
+	const char *names[] = { "uniform", "lognormal-ish", "bimodal with zeros" };
+	double worst = 0;
+
+	for (int d = 0; d < 3; d++) {
+		struct stats st;
+		stats_init(&st);
+		for (size_t i = 0; i < n; i++) {
+			double x;
+			if (d == 0)
+				x = 1000 + urand() * 1e6;
+			else if (d == 1)
+				x = floor(exp(urand() * 25));
+			else
+				x = urand() < 0.3 ? 0 : (urand() < 0.5 ? 5e3 + urand() * 100 : 8e8 + urand() * 1e6);
+			v[i] = x;
+			stats_add(&st, x, 1, (int64_t)i);
+		}
+		qsort(v, n, sizeof(*v), cmp);
+		double qs[] = { 0.5, 0.9, 0.95, 0.99 };
+		for (int k = 0; k < 4; k++) {
+			double exact = rank_q(v, n, qs[k]), got = stats_quantile(&st, qs[k]);
+			double rel = exact ? fabs(got - exact) / exact : fabs(got);
+			if (rel > worst)
+				worst = rel;
+			char name[128];
+			snprintf(name, sizeof(name), "histogram p%g within 1%% (%s)", qs[k] * 100, names[d]);
+			UNIT_EQ_DBL(name, exact, got, exact * 0.01);
+		}
+		char name[128];
+		snprintf(name, sizeof(name), "histogram max stays exact (%s)", names[d]);
+		UNIT_EQ_DBL(name, v[n - 1], st.max, 0);
+		UNIT_TRUE("histogram mode after 1024 samples", !stats_is_exact(&st));
+		uint64_t acc[2] = { 0, 0 };
+		stats_for_each_bucket(&st, count_cb, acc);
+		snprintf(name, sizeof(name), "histogram CDF reaches n (%s)", names[d]);
+		UNIT_TRUE(name, acc[0] == n && acc[1] == 0);
+		int rows = 0;
+		for (int r = 0; r < STATS_ROWS; r++)
+			rows += st.rows[r] != NULL;
+		snprintf(name, sizeof(name), "histogram memory bounded: %d rows of %u buckets (%s)", rows,
+			 STATS_SUB_BUCKETS, names[d]);
+		UNIT_TRUE(name, rows <= STATS_ROWS && st.exact == NULL);
+		stats_free(&st);
+	}
+	printf("# worst quantile relative error: %.4f%%\n", worst * 100);
+	free(v);
+}
+
+int main(void)
+{
+	small_exact();
+	histogram_error();
+	UNIT_DONE();
+}
