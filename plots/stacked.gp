@@ -47,6 +47,11 @@ upto(k, d) = sum [j=1:k] column(2*j + d)
 # "25 MiB/s" rather than "2.5e+07".  stats must run before the x axis becomes
 # a time axis.
 array _units[5] = ["B/s", "KiB/s", "MiB/s", "GiB/s", "TiB/s"]
+# The x range is the data's own: boxes (the shaded seconds) would otherwise
+# widen it by an interval at each end.
+stats datafile using 1 nooutput
+_xmin = STATS_min
+_xmax = STATS_max
 array _scale[2]
 array _yunit[2]
 do for [d = 0:1] {
@@ -70,6 +75,7 @@ set xdata time
 set timefmt "%s"
 set format x xformat
 set autoscale xfix
+if (_xmax > _xmin) { set xrange [_xmin + tzoffset : _xmax + tzoffset] }
 set grid xtics ytics lc rgb "#dddddd" lt 1 front
 set border 3
 set tics nomirror

@@ -74,6 +74,11 @@ over(d) = overcols > 0 ? column(overcols + d) : \
 # tics read "25 MiB/s" rather than "2.5e+07".  stats must run before the x
 # axis becomes a time axis.
 array _units[5] = ["B/s", "KiB/s", "MiB/s", "GiB/s", "TiB/s"]
+# The x range is the data's own: boxes (the shaded seconds) would otherwise
+# widen it by an interval at each end.
+stats datafile using 1 nooutput
+_xmin = STATS_min
+_xmax = STATS_max
 array _log[2]
 array _scale[2]
 array _yunit[2]
@@ -114,6 +119,7 @@ set format x xformat
 set grid xtics ytics lc rgb "#dddddd" lt 1
 set border 3
 set autoscale xfix
+if (_xmax > _xmin) { set xrange [_xmin + tzoffset : _xmax + tzoffset] }
 set lmargin 13      # the same for both panels, so their time axes line up
 set tics nomirror
 set key outside right top vertical Left reverse noenhanced samplen 2 spacing 1.2
@@ -149,11 +155,13 @@ do for [d = 0:1] {
 	}
 	t = thr(d)
 	if (d == 1) { set xlabel sprintf("time (%s)", tzlabel) } else { unset xlabel }
+	# A row's time ends its interval: the shaded box spans (t - interval, t],
+	# the same span the alert's start and end times describe.
 	# The threshold is a function plot rather than an arrow so that autoscaling
 	# keeps it in view when the data stays below it.  "for [_s = 1:(t > 0)]"
 	# runs the clause once when there is a threshold, never otherwise.
 	plot \
-	  for [_s = 1:(t > 0)] datafile using ($1 + tzoffset):(over(d)) axes x1y2 \
+	  for [_s = 1:(t > 0)] datafile using ($1 + tzoffset - interval / 2.0):(over(d)) axes x1y2 \
 	      with boxes lc rgb "#c00000" title "seconds over threshold", \
 	  for [_s = 1:(t > 0)] yof(t, d) with lines dt 2 lw 1.5 lc rgb "#c00000" \
 	      title sprintf("threshold %s", human(t)), \

@@ -406,9 +406,8 @@ static double capture_seconds(const struct capture_meta *m)
 {
 	if (!m->have_time)
 		return 0;
-	/* the first dump closes the first interval: the capture began one
-	 * interval before it */
-	return (double)(m->end - m->start) + (m->interval ? m->interval : 1);
+	/* first to last dump, as the JSON summary's "duration" */
+	return (double)(m->end - m->start);
 }
 
 /* Headline cards / bullet list: what was traced, how much each way, peaks. */
