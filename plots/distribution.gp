@@ -25,12 +25,12 @@ if (!exists("height"))     height = 480
 if (!exists("title"))      title = "dbnetio: distribution of per-second rates"
 if (!exists("subject"))    subject = "all traced processes summed"
 if (!exists("logx"))       logx = -1         # rate axis: -1 chosen from the data, 0 linear, 1 log
-if (!exists("send_p50"))   send_p50 = 0      # bytes/s, 0 = not marked
-if (!exists("send_p95"))   send_p95 = 0
-if (!exists("send_p99"))   send_p99 = 0
-if (!exists("recv_p50"))   recv_p50 = 0
-if (!exists("recv_p95"))   recv_p95 = 0
-if (!exists("recv_p99"))   recv_p99 = 0
+if (!exists("send_p50"))   send_p50 = -1     # bytes/s, -1 = not marked
+if (!exists("send_p95"))   send_p95 = -1
+if (!exists("send_p99"))   send_p99 = -1
+if (!exists("recv_p50"))   recv_p50 = -1
+if (!exists("recv_p95"))   recv_p95 = -1
+if (!exists("recv_p99"))   recv_p99 = -1
 
 # ------------------------------------------------------------- utilities
 # Paths in this file are relative to its own directory: move there first.
@@ -51,11 +51,16 @@ array _units[5] = ["B/s", "KiB/s", "MiB/s", "GiB/s", "TiB/s"]
 array _log[2]
 array _scale[2]
 array _xunit[2]
+array _tics[2]
 do for [d = 0:1] {
 	stats datafile index d using 1 nooutput
 	_hi = STATS_max
 	stats datafile index d using ($1 > 0 ? $1 : NaN) nooutput
 	_lo = STATS_records > 0 ? STATS_min : 1
+	# log tics: 1-2-5 steps over a narrow range, 1-10-100 over a few
+	# decades, only the binary units over many (labels must not collide)
+	_dec = log10(_hi / (_lo > 1 ? _lo : 1) + 1)
+	_tics[d + 1] = _dec <= 2.5 ? "1 2 5 10 20 50 100 200 500" : _dec <= 6 ? "1 10 100" : "1"
 	_log[d + 1] = logx >= 0 ? logx : (_hi > 20 * (_lo > 1 ? _lo : 1) ? 1 : 0)
 	_u = _hi < 1024 ? 0 : floor(log(_hi) / log(1024))
 	_u = _u > 4 ? 4 : _u
@@ -103,7 +108,7 @@ do for [d = 0:1] {
 	unset label
 	do for [q = 1:3] {
 		v = _p[3 * d + q]
-		if (v > 0) {
+		if (v >= 0) {
 			_t = _t . sprintf("%s%s %s", q > 1 ? "   " : "", _pname[q], human(v))
 			set arrow from first xval(v, d), graph 0 to first xval(v, d), first 100 * _pfrac[q] \
 			    nohead dt 2 lw 1.2 lc rgb "#555555"
@@ -118,7 +123,7 @@ do for [d = 0:1] {
 		set format x ""
 		set xtics ()
 		do for [p = 0:4] {
-			do for [m in "1 2 5 10 20 50 100 200 500"] {
+			do for [m in _tics[d + 1]] {
 				set xtics add (sprintf("%s %s", m, _units[p + 1]) (m + 0) * 1024.0 ** p)
 			}
 		}
