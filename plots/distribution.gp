@@ -52,11 +52,16 @@ array _log[2]
 array _scale[2]
 array _xunit[2]
 array _tics[2]
+array _xlo[2]
+array _xhi[2]
 do for [d = 0:1] {
 	stats datafile index d using 1 nooutput
 	_hi = STATS_max
-	stats datafile index d using ($1 > 0 ? $1 : NaN) nooutput
-	_lo = STATS_records > 0 ? STATS_min : 1
+	_xlo[d + 1] = STATS_min
+	# the smallest positive rate (1e300 stands for "none": no warning)
+	stats datafile index d using ($1 > 0 ? $1 : 1e300) nooutput
+	_lo = STATS_min < 1e300 ? STATS_min : 1
+	_xhi[d + 1] = _hi
 	# log tics: 1-2-5 steps over a narrow range, 1-10-100 over a few
 	# decades, only the binary units over many (labels must not collide)
 	_dec = log10(_hi / (_lo > 1 ? _lo : 1) + 1)
@@ -129,12 +134,15 @@ do for [d = 0:1] {
 		}
 		set mxtics 10
 		set xlabel "bytes in one second (log scale)"
+		# one distinct rate: give the axis some width (and no warning)
+		if (_xhi[d + 1] > _xlo[d + 1]) { set xrange [*:*] } else { set xrange [0.5 * xval(_xlo[d + 1], d) : 2 * xval(_xhi[d + 1], d)] }
 	} else {
 		unset logscale x
 		set xtics autofreq
 		set mxtics default
 		set format x "%g"
 		set xlabel sprintf("bytes in one second (%s)", _xunit[d + 1])
+		if (_xhi[d + 1] > _xlo[d + 1]) { set xrange [*:*] } else { set xrange [0 : 2 * xval(_xhi[d + 1] > 0 ? _xhi[d + 1] : 1, d)] }
 	}
 	plot datafile index d using (xval($1, d)):(100 * $2) \
 	     with steps lw 2 lc rgb _colour[d + 1] notitle

@@ -54,8 +54,10 @@ _xmin = STATS_min
 _xmax = STATS_max
 array _scale[2]
 array _yunit[2]
+array _ymax[2]
 do for [d = 0:1] {
 	stats datafile using (upto(nseries, d)) nooutput
+	_ymax[d + 1] = STATS_max
 	_u = STATS_max < 1024 ? 0 : floor(log(STATS_max) / log(1024))
 	_u = _u > 4 ? 4 : _u
 	_scale[d + 1] = 1024.0 ** _u
@@ -75,7 +77,10 @@ set xdata time
 set timefmt "%s"
 set format x xformat
 set autoscale xfix
-if (_xmax > _xmin) { set xrange [_xmin + tzoffset : _xmax + tzoffset] }
+if (_xmax > _xmin) { set xrange [_xmin + tzoffset : _xmax + tzoffset] } \
+else { set xrange [_xmin + tzoffset - 1 : _xmax + tzoffset + 1] }
+# a short capture: whole-second tics, not fractions of one
+if (_xmax - _xmin < 5 * 1) { set xtics 1 }
 set grid xtics ytics lc rgb "#dddddd" lt 1 front
 set border 3
 set tics nomirror
@@ -91,6 +96,8 @@ array _dir[2] = ["sent by the server (send)", "received by the server (recv)"]
 do for [d = 0:1] {
 	set title _dir[d + 1]
 	set ylabel sprintf("bytes/s (%s)", _yunit[d + 1])
+	# an all-zero panel still gets an axis (and no warning)
+	if (_ymax[d + 1] > 0) { set yrange [0:*] } else { set yrange [0:1] }
 	if (d == 1) { set xlabel sprintf("time (%s)", tzlabel) } else { unset xlabel }
 	# Bands are drawn top-down so that each lower band covers the one above
 	# it from the x axis up to its own edge.

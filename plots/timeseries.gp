@@ -79,9 +79,12 @@ array _units[5] = ["B/s", "KiB/s", "MiB/s", "GiB/s", "TiB/s"]
 stats datafile using 1 nooutput
 _xmin = STATS_min
 _xmax = STATS_max
+# A handful of rows is drawn with points too, so that a lone second shows.
+_few = STATS_records < 30 ? 1 : 0
 array _log[2]
 array _scale[2]
 array _yunit[2]
+array _ymax[2]
 do for [d = 0:1] {
 	_hi = 0; _med = 0; _lowpeak = 0
 	do for [k = 1:nseries] {
@@ -90,6 +93,7 @@ do for [d = 0:1] {
 		if (STATS_max > 0 && (_lowpeak == 0 || STATS_max < _lowpeak)) { _lowpeak = STATS_max }
 	}
 	_top = _hi > thr(d) ? _hi : thr(d)
+	_ymax[d + 1] = _top
 	_log[d + 1] = logscale >= 0 ? logscale : \
 	              (_hi > 50 * _lowpeak || _hi > 50 * (_med > 1 ? _med : 1)) ? 1 : 0
 	_u = _top < 1024 ? 0 : floor(log(_top) / log(1024))
@@ -119,7 +123,10 @@ set format x xformat
 set grid xtics ytics lc rgb "#dddddd" lt 1
 set border 3
 set autoscale xfix
-if (_xmax > _xmin) { set xrange [_xmin + tzoffset : _xmax + tzoffset] }
+if (_xmax > _xmin) { set xrange [_xmin + tzoffset : _xmax + tzoffset] } \
+else { set xrange [_xmin + tzoffset - interval : _xmax + tzoffset + interval] }
+# a short capture: whole-second tics, not fractions of one
+if (_xmax - _xmin < 5 * interval) { set xtics interval }
 set lmargin 13      # the same for both panels, so their time axes line up
 set tics nomirror
 set key outside right top vertical Left reverse noenhanced samplen 2 spacing 1.2
@@ -136,7 +143,7 @@ do for [d = 0:1] {
 	if (_log[d + 1]) {
 		# Tics at 1, 10 and 100 of each binary unit read as "10 KiB/s".
 		set logscale y 10
-		set yrange [*:*]
+		if (_ymax[d + 1] > 1) { set yrange [*:*] } else { set yrange [1:10] }
 		set format y ""
 		set ytics ()
 		do for [p = 0:4] {
@@ -150,7 +157,8 @@ do for [d = 0:1] {
 		unset logscale y
 		set ytics autofreq
 		set format y "%g"
-		set yrange [0:*]
+		# an all-zero panel still gets an axis (and no warning)
+		if (_ymax[d + 1] > 0) { set yrange [0:*] } else { set yrange [0:1] }
 		set ylabel sprintf("bytes/s (%s)", _yunit[d + 1])
 	}
 	t = thr(d)
@@ -166,6 +174,8 @@ do for [d = 0:1] {
 	  for [_s = 1:(t > 0)] yof(t, d) with lines dt 2 lw 1.5 lc rgb "#c00000" \
 	      title sprintf("threshold %s", human(t)), \
 	  for [k = 1:nseries] datafile using ($1 + tzoffset):(yval(2*k + d, d)) \
-	      with lines lw 1.5 lc rgb colour(k) title series_title[k]
+	      with lines lw 1.5 lc rgb colour(k) title series_title[k], \
+	  for [k = 1:nseries * _few] datafile using ($1 + tzoffset):(yval(2*k + d, d)) \
+	      with points pt 7 ps 0.6 lc rgb colour(k) notitle
 }
 unset multiplot

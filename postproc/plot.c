@@ -873,7 +873,8 @@ static int run_gnuplot(const char *gnuplot, const char *dir, const char *file,
 
 /* Charts of one source.  0 or -1 with err. */
 static int render_source(struct plot *p, const struct summary *sum, unsigned source,
-			 const char *gnuplot, char *err, size_t errlen)
+			 const char *gnuplot, char *first_err, size_t first_errlen,
+			 char *err, size_t errlen)
 {
 	struct chart_ctx c = { .p = p, .sum = sum, .ps = &p->src[source], .source = source };
 	int rc = -1;
@@ -926,9 +927,15 @@ static int render_source(struct plot *p, const struct summary *sum, unsigned sou
 			 p->o.format == PLOT_SVG ? "svg" : "png");
 		bool ok = false;
 		if (gnuplot) {
-			if (run_gnuplot(gnuplot, p->dir, file, err, errlen) < 0)
-				goto cleanup;
-			ok = true;
+			/* one chart failing does not stop the others: the first
+			 * error is returned once all are written */
+			char gerr[512];
+			if (run_gnuplot(gnuplot, p->dir, file, gerr, sizeof gerr) < 0) {
+				if (!*first_err)
+					snprintf(first_err, first_errlen, "%s", gerr);
+			} else {
+				ok = true;
+			}
 		}
 		if (add_chart(p, source, kinds[k], title, path, ok ? image : NULL) < 0) {
 			snprintf(err, errlen, "out of memory");
@@ -947,14 +954,21 @@ int plot_render(struct plot *p, const struct summary *sum, bool *rendered,
 	char gnuplot[PATH_MAX];
 	bool have = plot_have_gnuplot(gnuplot, sizeof gnuplot);
 
+	char first_err[512] = "";
+
 	*rendered = have;
 	if (make_dir(p->dir, err, errlen) < 0)
 		return -1;
 	for (unsigned i = 0; i < p->nsrc; i++) {
 		if (!p->src[i].begun || p->src[i].dumps == 0)
 			continue;
-		if (render_source(p, sum, i, have ? gnuplot : NULL, err, errlen) < 0)
+		if (render_source(p, sum, i, have ? gnuplot : NULL, first_err, sizeof first_err,
+				  err, errlen) < 0)
 			return -1;
+	}
+	if (*first_err) {
+		snprintf(err, errlen, "%s", first_err);
+		return -1;
 	}
 	return 0;
 }
