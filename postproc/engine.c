@@ -94,7 +94,7 @@ static int on_sample(void *arg, struct series *s, const struct sample *smp)
 {
 	struct engine *e = arg;
 
-	if (writers_begin(e, e->sources[s->source]) < 0)
+	if (!e->begun[s->source] && writers_begin(e, e->sources[s->source]) < 0)
 		return -1;
 	if (smp->is_rate) {
 		if (stats_add(&s->stats, smp->rate, smp->seconds, smp->ts) < 0) {
@@ -260,7 +260,19 @@ int engine_run(struct engine *e, const char *path, char *err, size_t errlen)
 		enum input_status st = input_next(&in, &line, &len, timeout, perr, sizeof(perr));
 
 		if (st == INPUT_LINE) {
+			size_t keylen;
+			uint64_t value;
 			m->counts.lines++;
+			if (series_value_predicted(&e->table, &src, line, len))
+				continue;   /* the hottest path: the predicted series */
+			if (parse_map_fast(line, len, &keylen, &value)) {
+				/* the hot path: a plain text map entry */
+				if (series_value(&e->table, &src, line, keylen, value, perr,
+						 sizeof(perr)) < 0 &&
+				    bad_line(e, m, in.lineno, perr, err, errlen) < 0)
+					goto cleanup;
+				continue;
+			}
 			if (parse_line(&e->parser, line, len, perr, sizeof(perr)) < 0) {
 				if (bad_line(e, m, in.lineno, perr, err, errlen) < 0)
 					goto cleanup;
@@ -366,6 +378,7 @@ writer_failed:
 cleanup:
 	if (in_open)
 		input_close(&in);
+	series_source_free(&src);
 	return ret;
 }
 

@@ -98,8 +98,8 @@ static ssize_t input_fill(struct input *in, int timeout_ms, char *err, size_t er
 	return n;
 }
 
-enum input_status input_next(struct input *in, const char **line, size_t *len,
-			     int timeout_ms, char *err, size_t errlen)
+enum input_status input_next_slow(struct input *in, const char **line, size_t *len,
+				  int timeout_ms, char *err, size_t errlen)
 {
 	for (;;) {
 		char *p = in->buf + in->start;

@@ -13,8 +13,9 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
-#define INPUT_BUF_SIZE (1u << 20)
+#define INPUT_BUF_SIZE (256u << 10)
 #define INPUT_MAX_LINE (64u << 10)
 
 enum input_status {
@@ -44,9 +45,28 @@ int input_open(struct input *in, const char *path, char *err, size_t errlen);
 /* Wrap an open fd (not closed by input_close). */
 int input_open_fd(struct input *in, int fd, const char *name, char *err, size_t errlen);
 void input_close(struct input *in);
+/* Next line, the general case (refills, long lines, end of input). */
+enum input_status input_next_slow(struct input *in, const char **line, size_t *len,
+				  int timeout_ms, char *err, size_t errlen);
+
 /* Next line.  timeout_ms < 0 blocks; otherwise poll(2) waits at most that
- * long for more bytes (live mode). */
-enum input_status input_next(struct input *in, const char **line, size_t *len,
-			     int timeout_ms, char *err, size_t errlen);
+ * long for more bytes (live mode).  Inline: the common case is one memchr
+ * in the buffer. */
+static inline enum input_status input_next(struct input *in, const char **line, size_t *len,
+					   int timeout_ms, char *err, size_t errlen)
+{
+	if (!in->skipping) {
+		char *p = in->buf + in->start;
+		char *nl = memchr(p, '\n', in->end - in->start);
+		if (nl && (size_t)(nl - p) <= in->max_line) {
+			*line = p;
+			*len = (size_t)(nl - p);
+			in->start += *len + 1;
+			in->lineno++;
+			return INPUT_LINE;
+		}
+	}
+	return input_next_slow(in, line, len, timeout_ms, err, errlen);
+}
 
 #endif

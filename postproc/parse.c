@@ -116,7 +116,7 @@ static void fix_keys(struct parser *p, const size_t *offs)
 /* ===== text lines ===== */
 
 /* `@name` then optionally `[...]`, exactly filling [s, s+len). */
-static int key_shape_ok(const char *s, size_t len)
+int parse_key_ok(const char *s, size_t len)
 {
 	size_t i = 1;
 
@@ -141,7 +141,7 @@ static int parse_map_text(struct parser *p, const char *s, size_t len, char *err
 		q--;
 	if (q == end) {
 		/* `@h: ` then bucket lines: a histogram or stats map */
-		if (len >= 2 && end[-1] == ' ' && end[-2] == ':' && key_shape_ok(s, len - 2)) {
+		if (len >= 2 && end[-1] == ' ' && end[-2] == ':' && parse_key_ok(s, len - 2)) {
 			r = rec_push(p);
 			r->kind = REC_UNSUPPORTED;
 			return 0;
@@ -155,7 +155,7 @@ static int parse_map_text(struct parser *p, const char *s, size_t len, char *err
 		snprintf(err, errlen, "expected a non-negative byte count, got '%s'", ex);
 		return -1;
 	}
-	if (q - s < 4 || q[-1] != ' ' || q[-2] != ':' || !key_shape_ok(s, (size_t)(q - 2 - s))) {
+	if (q - s < 4 || q[-1] != ' ' || q[-2] != ':' || !parse_key_ok(s, (size_t)(q - 2 - s))) {
 		parse_excerpt(s, len, ex, sizeof(ex));
 		snprintf(err, errlen, "expected a map entry '@name[key]: integer', got '%s'", ex);
 		return -1;
@@ -407,7 +407,7 @@ static int json_map_event(struct parser *p, struct json_object *data, char *err,
 		return -1;
 	}
 	json_object_object_foreach(data, mapname, mval) {
-		if (mapname[0] != '@' || !key_shape_ok(mapname, strlen(mapname)) || strchr(mapname, '[')) {
+		if (mapname[0] != '@' || !parse_key_ok(mapname, strlen(mapname)) || strchr(mapname, '[')) {
 			snprintf(err, errlen, "expected a map name '@name', got \"%.40s\"", mapname);
 			goto cleanup;
 		}

@@ -75,6 +75,12 @@ static int series_describe(struct series *s, char *err, size_t errlen)
 	const char *raw = s->raw, *br = memchr(raw, '[', s->rawlen);
 	size_t ml = br ? (size_t)(br - raw) : s->rawlen;
 
+	if (!parse_key_ok(raw, s->rawlen)) {
+		char ex[64];
+		parse_excerpt(raw, s->rawlen, ex, sizeof(ex));
+		snprintf(err, errlen, "expected a map entry '@name[key]: integer', got key '%s'", ex);
+		return -1;
+	}
 	for (size_t i = 0; i < s->rawlen; i++) {
 		unsigned char c = (unsigned char)raw[i];
 		if (c < 0x20 || c == 0x7f) {
@@ -129,6 +135,7 @@ static struct series *series_new(struct series_table *t, unsigned source, const 
 	s->source = source;
 	s->hash = h;
 	s->raw = dupn(key, keylen);
+	s->raw_hot = s->raw;
 	s->rawlen = keylen;
 	if (!s->raw)
 		goto nomem;
@@ -220,6 +227,13 @@ void series_source_init(struct series_source *src, struct capture_meta *meta)
 	src->meta = meta;
 }
 
+void series_source_free(struct series_source *src)
+{
+	free(src->dump);
+	src->dump = NULL;
+	src->ndump = src->dump_cap = 0;
+}
+
 void series_final_marker(struct series_source *src)
 {
 	src->final_next = true;
@@ -239,10 +253,14 @@ int series_close_dump(struct series_table *t, struct series_source *src, char *e
 	smp.is_rate = !src->dump_partial && src->dump_seconds > 0;
 	if (src->dump_partial)
 		src->meta->counts.partial_dumps++;
-	for (s = src->head; s; s = next) {
-		next = s->next_in_dump;
+	double inv = smp.is_rate ? 1.0 / src->dump_seconds : 0;
+	bool one = src->dump_seconds == 1;
+	for (size_t i = 0; i < src->ndump; i++) {
+		s = src->dump[i];
+		next = i + 1 < src->ndump ? src->dump[i + 1] : NULL;
 		smp.bytes = s->pending;
-		smp.rate = smp.is_rate ? (double)s->pending / src->dump_seconds : 0;
+		/* x * (1/1) is exact; other intervals get one rounding either way */
+		smp.rate = !smp.is_rate ? 0 : one ? (double)s->pending : (double)s->pending * inv;
 		s->total_bytes += s->pending;
 		if (src->dump_timed) {
 			if (!s->first_ts)
@@ -257,9 +275,9 @@ int series_close_dump(struct series_table *t, struct series_source *src, char *e
 			return -1;
 		}
 	}
-	if (src->head)
-		src->prev_head = src->head;
-	src->head = src->tail = NULL;
+	if (src->ndump)
+		src->prev_head = src->dump[0];
+	src->ndump = 0;
 	if (t->on_dump && t->on_dump(t->arg, src->meta, src->ts, src->dump_partial) < 0) {
 		snprintf(err, errlen, "%s", "writer failed");
 		return -1;
@@ -331,6 +349,66 @@ int series_time(struct series_table *t, struct series_source *src, int64_t ts, b
 	return 0;
 }
 
+static int series_dump_grow(struct series_source *src)
+{
+	size_t cap = src->dump_cap ? src->dump_cap * 2 : 64;
+	struct series **d = realloc(src->dump, cap * sizeof(*d));
+	if (!d)
+		return -1;
+	src->dump = d;
+	src->dump_cap = cap;
+	return 0;
+}
+
+/* Account value to s in the open dump.  -1 only when out of memory. */
+static inline int series_account(struct series_source *src, struct series *s, uint64_t value)
+{
+	src->pred = s->predicted;
+	if (src->interval_counters) {
+		if (__builtin_add_overflow(s->pending, value, &s->pending))
+			s->pending = UINT64_MAX;
+	} else {
+		uint64_t delta;
+		if (value >= s->last_value) {
+			delta = value - s->last_value;
+		} else {
+			/* the counter went down: the capture restarted from zero */
+			delta = value;
+			s->resets++;
+			src->meta->counts.resets++;
+		}
+		s->last_value = value;
+		if (__builtin_add_overflow(s->pending, delta, &s->pending))
+			s->pending = UINT64_MAX;
+	}
+	if (!s->in_dump) {
+		if (src->ndump == src->dump_cap && series_dump_grow(src) < 0) {
+			/* out of memory: keep the bytes for the next dump */
+			return -1;
+		}
+		s->in_dump = true;
+		src->dump[src->ndump++] = s;
+	}
+	src->meta->counts.map_lines++;
+	return 0;
+}
+
+int series_value_predicted(struct series_table *t, struct series_source *src, const char *line,
+			   size_t len)
+{
+	struct series *s = src->pred;
+	uint64_t value;
+
+	(void)t;
+	if (!s || !src->in_dump || len <= s->rawlen + 2)
+		return 0;
+	size_t l = s->rawlen;
+	if (line[l] != ':' || line[l + 1] != ' ' || memcmp(line, s->raw_hot, l) != 0 ||
+	    !parse_digits(line + l + 2, len - l - 2, &value))
+		return 0;
+	return series_account(src, s, value) < 0 ? 0 : 1;
+}
+
 int series_value(struct series_table *t, struct series_source *src, const char *key,
 		 size_t keylen, uint64_t value, char *err, size_t errlen)
 {
@@ -355,33 +433,9 @@ int series_value(struct series_table *t, struct series_source *src, const char *
 				return -1;
 		}
 	}
-	src->pred = s->predicted;
-	if (src->interval_counters) {
-		if (__builtin_add_overflow(s->pending, value, &s->pending))
-			s->pending = UINT64_MAX;
-	} else {
-		uint64_t delta;
-		if (value >= s->last_value) {
-			delta = value - s->last_value;
-		} else {
-			/* the counter went down: the capture restarted from zero */
-			delta = value;
-			s->resets++;
-			src->meta->counts.resets++;
-		}
-		s->last_value = value;
-		if (__builtin_add_overflow(s->pending, delta, &s->pending))
-			s->pending = UINT64_MAX;
+	if (series_account(src, s, value) < 0) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
 	}
-	if (!s->in_dump) {
-		s->in_dump = true;
-		s->next_in_dump = NULL;
-		if (src->tail)
-			src->tail->next_in_dump = s;
-		else
-			src->head = s;
-		src->tail = s;
-	}
-	src->meta->counts.map_lines++;
 	return 0;
 }

@@ -34,32 +34,34 @@ struct sample {
 };
 
 struct series {
+	/* private to series.c, first: the fields the hot path touches */
+	const char *raw_hot;     /* == raw */
+	size_t rawlen;
+	struct series *predicted;      /* who followed it in the previous dump */
+	uint64_t last_value;
+	uint64_t pending;
+	bool seen, in_dump;
+	uint32_t th_mask;        /* bit i: threshold i applies */
+
+	uint64_t total_bytes;    /* all bytes, including partial intervals */
+	int64_t first_ts, last_ts;
+	struct stats stats;      /* of the rate samples */
+
 	unsigned index;          /* dense, order of first appearance */
 	unsigned source;         /* index of its struct capture_meta */
 	char *raw;               /* identity: "@send[4321, mariadbd]" */
-	size_t rawlen;
 	char *map;               /* "@send" */
 	char *key;               /* "4321, mariadbd"; "" for a keyless map */
 	const char *direction;   /* "send", "recv", or NULL for other maps */
 	long long pid;           /* -1 when not a dbnetio map */
 	char *comm;              /* "" when not known */
 	char *label;             /* human label: "4321 mariadbd send" */
-
-	uint64_t total_bytes;    /* all bytes, including partial intervals */
 	uint64_t resets;         /* times its counter went down */
-	int64_t first_ts, last_ts;
-	struct stats stats;      /* of the rate samples */
 	struct threshold_state *th; /* one per threshold, NULL if none apply */
 
 	/* private to series.c */
-	uint64_t last_value;
-	uint64_t pending;
-	bool seen, in_dump;
-	struct series *next_in_dump;   /* this dump's order */
-	struct series *predicted;      /* who followed it in the previous dump */
 	struct series *hnext;
 	uint64_t hash;
-	uint32_t th_mask;        /* bit i: threshold i applies */
 };
 
 /* ===== the series stage (used by the engine; writers need none of it) ===== */
@@ -97,7 +99,9 @@ struct series_source {
 	int64_t clock_offset;    /* HH:MM:SS input: days passed, in seconds */
 	int64_t last_clock;
 	bool have_clock;
-	struct series *head, *tail;   /* current dump, in order */
+	struct series **dump;         /* current dump, in order (an array: its
+				       * addresses are known ahead, unlike a list's) */
+	size_t ndump, dump_cap;
 	struct series *prev_head;     /* first series of the previous dump */
 	struct series *pred;          /* predicted next series */
 };
@@ -108,6 +112,7 @@ int series_table_init(struct series_table *t, const struct threshold *th, size_t
 		      series_sample_fn on_sample, series_dump_fn on_dump, void *arg);
 void series_table_free(struct series_table *t);
 void series_source_init(struct series_source *src, struct capture_meta *meta);
+void series_source_free(struct series_source *src);
 /* A time line: closes the open dump and opens one at ts.  clock: ts is
  * seconds since midnight (HH:MM:SS). */
 int series_time(struct series_table *t, struct series_source *src, int64_t ts, bool clock,
@@ -115,6 +120,11 @@ int series_time(struct series_table *t, struct series_source *src, int64_t ts, b
 /* A map entry (key in text form).  The hot path. */
 int series_value(struct series_table *t, struct series_source *src, const char *key,
 		 size_t keylen, uint64_t value, char *err, size_t errlen);
+/* The hottest path: if the line is the predicted series' key, ": " and
+ * 1..19 digits, account it and return 1; otherwise 0 (nothing done), and
+ * the caller parses the line in full. */
+int series_value_predicted(struct series_table *t, struct series_source *src, const char *line,
+			   size_t len);
 /* "# dbnetio-final": the next dump is a partial interval. */
 void series_final_marker(struct series_source *src);
 /* Close the open dump, if any (end of input, or idle in --live). */

@@ -59,6 +59,18 @@ static int hist_add(struct stats *st, double x)
 	return 0;
 }
 
+/* Pour the batch into the histogram. */
+static int stats_flush(struct stats *st)
+{
+	if (st->n <= STATS_EXACT_MAX)
+		return 0;
+	for (size_t i = 0; i < st->nbatch; i++)
+		if (hist_add(st, st->exact[i]) < 0)
+			return -1;
+	st->nbatch = 0;
+	return 0;
+}
+
 /* ===== API ===== */
 
 void stats_init(struct stats *st)
@@ -80,7 +92,7 @@ bool stats_is_exact(const struct stats *st)
 	return st->n <= STATS_EXACT_MAX;
 }
 
-int stats_add(struct stats *st, double rate, double seconds, int64_t ts)
+int stats_add_slow(struct stats *st, double rate, double seconds, int64_t ts)
 {
 	if (st->n == 0) {
 		st->min = st->max = rate;
@@ -112,15 +124,20 @@ int stats_add(struct stats *st, double rate, double seconds, int64_t ts)
 		st->exact_sorted = false;
 	} else {
 		if (st->n == STATS_EXACT_MAX) {
-			/* switch: pour the exact samples into the histogram */
+			/* switch: pour the exact samples into the histogram, keep
+			 * a smaller buffer for batches */
 			for (size_t i = 0; i < STATS_EXACT_MAX; i++)
 				if (hist_add(st, st->exact[i]) < 0)
 					return -1;
-			free(st->exact);
-			st->exact = NULL;
-			st->exact_cap = 0;
+			double *b = realloc(st->exact, STATS_BATCH * sizeof(*b));
+			if (!b)
+				return -1;
+			st->exact = b;
+			st->exact_cap = STATS_BATCH;
+			st->nbatch = 0;
 		}
-		if (hist_add(st, rate) < 0)
+		st->exact[st->nbatch++] = rate;
+		if (st->nbatch == STATS_BATCH && stats_flush(st) < 0)
 			return -1;
 	}
 	st->n++;
@@ -172,6 +189,8 @@ double stats_quantile(struct stats *st, double q)
 		exact_sort(st);
 		return st->exact[rank - 1];
 	}
+	if (stats_flush(st) < 0)
+		return st->max;   /* out of memory: no better answer */
 	cum = st->zero;
 	if (cum >= rank)
 		return st->min < 0 ? st->min : 0;
@@ -216,6 +235,8 @@ int stats_for_each_bucket(struct stats *st, stats_bucket_fn fn, void *arg)
 		}
 		return 0;
 	}
+	if (stats_flush(st) < 0)
+		return -1;
 	if (st->zero) {
 		cum = st->zero;
 		if ((r = fn(0, ldexp(1.0, -STATS_MIN_EXP), st->zero, cum, arg)) != 0)

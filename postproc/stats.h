@@ -8,6 +8,11 @@
  * it: the documented bound is <= 1% relative error for p50..p99.  max and min
  * are always exact.
  *
+ * Once in histogram mode, samples are first collected in a small batch and
+ * poured into the histogram together: one series' rows are then touched in a
+ * burst, which keeps them in cache (the histogram update was a cache miss per
+ * sample in the 400-series benchmark).  Queries pour the batch first.
+ *
  * Writers read struct stats through the functions below only.
  */
 #ifndef DBNETIO_STATS_H
@@ -18,6 +23,7 @@
 #include <stdint.h>
 
 #define STATS_EXACT_MAX 1024
+#define STATS_BATCH 256
 #define STATS_SUB_BITS 6
 #define STATS_SUB_BUCKETS (1u << STATS_SUB_BITS)
 /* Histogram rows cover 2^-STATS_MIN_EXP .. 2^STATS_MAX_EXP bytes/s; smaller
@@ -33,8 +39,10 @@ struct stats {
 	int64_t max_ts;          /* timestamp of the peak interval */
 	double shift;            /* first sample: sums are taken around it */
 	double sum, sumsq;       /* of (x - shift), for a stable variance */
-	double *exact;           /* first samples, while n <= STATS_EXACT_MAX */
+	double *exact;           /* first samples, while n <= STATS_EXACT_MAX;
+				  * then a batch of samples not yet in the histogram */
 	size_t exact_cap;
+	size_t nbatch;
 	bool exact_sorted;
 	uint64_t zero;           /* histogram: rates below 2^-STATS_MIN_EXP */
 	uint32_t *rows[STATS_ROWS]; /* histogram rows, allocated on first use */
@@ -43,8 +51,33 @@ struct stats {
 void stats_init(struct stats *st);
 void stats_free(struct stats *st);
 /* Add one rate sample covering `seconds` seconds and ending at ts.
- * Returns 0, or -1 on allocation failure. */
-int stats_add(struct stats *st, double rate, double seconds, int64_t ts);
+ * Returns 0, or -1 on allocation failure.  Inline: it runs once per sample
+ * (8 million times in the benchmark); stats_add_slow() does the rest. */
+int stats_add_slow(struct stats *st, double rate, double seconds, int64_t ts);
+static inline int stats_add(struct stats *st, double rate, double seconds, int64_t ts)
+{
+	if (st->n == 0 || st->n == STATS_EXACT_MAX || (st->n < STATS_EXACT_MAX ? st->n == st->exact_cap
+						       : st->nbatch + 1 >= STATS_BATCH))
+		return stats_add_slow(st, rate, seconds, ts);
+	if (rate < st->min)
+		st->min = rate;
+	if (rate > st->max) {
+		st->max = rate;
+		st->max_ts = ts;
+	}
+	double d = rate - st->shift;
+	st->sum += d;
+	st->sumsq += d * d;
+	st->seconds += seconds;
+	if (st->n < STATS_EXACT_MAX) {
+		st->exact[st->n] = rate;
+		st->exact_sorted = false;
+	} else {
+		st->exact[st->nbatch++] = rate;
+	}
+	st->n++;
+	return 0;
+}
 double stats_mean(const struct stats *st);
 double stats_stddev(const struct stats *st);  /* population stddev */
 /* Quantile q in [0,1] by the nearest-rank method (the smallest sample with at
