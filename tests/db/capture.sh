@@ -5,12 +5,14 @@
 #   cap_start OUT [LAUNCHER ARGS...]  run scripts/dbnetio ARGS -o OUT in its
 #                     own process group; return once the header line is out,
 #                     i.e. every probe is attached (bpftrace runs BEGIN last)
-#   cap_stop          Ctrl-C the capture and wait: it prints its final dump
-#   cap_totals FILE [COMM]   print "SEND RECV NPIDS" from the last dump of a
-#                     text capture (the totals, since counters are cumulative),
-#                     over entries whose process name is COMM (default: all)
+#   cap_stop          Ctrl-C the capture and let it print its final dump
+#   cap_totals FILE [COMM [PID]]   print "SEND RECV NPIDS" from the last dump
+#                     of a text capture (the totals, since counters are
+#                     cumulative), over entries whose process name is COMM and
+#                     pid is PID (empty or absent: any)
 #
-# Honours $BPFTRACE (passed on to the launcher).  Needs root.
+# Honours $BPFTRACE (passed on to the launcher).  Needs root.  Source
+# tests/db/mariadb.sh first (proc_alive, proc_end).
 # shellcheck shell=bash
 
 CAP_PID= CAP_OUT=
@@ -33,8 +35,7 @@ cap_start() {
 		if grep -q '^# dbnetio-capture ' "$CAP_OUT" 2>/dev/null; then
 			return 0
 		fi
-		if ! kill -0 "$CAP_PID" 2>/dev/null; then
-			wait "$CAP_PID" 2>/dev/null
+		if ! proc_alive "$CAP_PID"; then
 			echo "capture: exited before attaching:" >&2
 			tail -n 20 "$CAP_OUT.err" >&2
 			CAP_PID=
@@ -48,26 +49,19 @@ cap_start() {
 }
 
 # cap_stop: SIGINT the capture's process group (bpftrace then runs END, which
-# prints the final dump) and wait up to 60 s before SIGKILL.
+# prints the final dump) and give it 60 s before SIGKILL.
 cap_stop() {
 	[ -n "$CAP_PID" ] || return 0
-	kill -INT -- "-$CAP_PID" 2>/dev/null
-	local i
-	for i in $(seq 300); do
-		kill -0 "$CAP_PID" 2>/dev/null || break
-		sleep 0.2
-	done
-	kill -KILL -- "-$CAP_PID" 2>/dev/null
-	wait "$CAP_PID" 2>/dev/null
+	proc_end "-$CAP_PID" INT 600
 	CAP_PID=
 }
 
 # cap_totals FILE [COMM]: an independent reading of the capture format (README
 # "The capture format"): a line of digits starts a dump; "@send[PID, NAME]: N"
 # and "@recv[...]" lines are cumulative, so the last dump holds the totals.
-# Prints "SEND RECV NPIDS" (NPIDS: distinct pids in the last dump).
+# Prints "SEND RECV NPIDS" (NPIDS: distinct pids counted).
 cap_totals() {
-	awk -v comm="${2:-}" '
+	awk -v comm="${2:-}" -v want="${3:-}" '
 	/^[0-9]+$/ { delete s; delete r; delete p; next }
 	/^@(send|recv)\[/ {
 		line = $0
@@ -78,6 +72,7 @@ cap_totals() {
 		pid = key; sub(/,.*/, "", pid)
 		name = key; sub(/^[0-9]+, /, "", name)
 		if (comm != "" && name != comm) next
+		if (want != "" && pid != want) next
 		if (map == "send") s[key] = val; else r[key] = val
 		p[pid] = 1
 	}

@@ -59,10 +59,14 @@ ctr_read() {
 	CTR_THREADS=$((10#${BASH_REMATCH[3]}))
 }
 
-# ctr_close: end the client (EOF on its stdin) and reap it.
+# ctr_close: end the client (EOF on its stdin; SIGTERM if it lingers).
 ctr_close() {
 	[ -n "${CTR_PID:-}" ] || return 0
-	local pid=$CTR_PID
-	exec {CTR[1]}>&- 2>/dev/null
-	wait "$pid" 2>/dev/null
+	local pid=$CTR_PID i
+	[ -n "${CTR[1]:-}" ] && eval "exec ${CTR[1]}>&-"
+	for ((i = 0; i < 20; i++)); do
+		proc_alive "$pid" || return 0
+		sleep 0.1
+	done
+	proc_end "$pid" TERM 20
 }

@@ -25,6 +25,32 @@
 MDB_DIR= MDB_SOCK= MDB_PORT= MDB_PID=
 MDB_USER=sbtest MDB_PASS=sbtest-pw
 
+# proc_alive PID: true while PID runs.  A zombie counts as gone: within a
+# trap bash may not have reaped it yet, and kill -0 succeeds on zombies.
+proc_alive() {
+	local state
+	state=$(awk '{ print $3 }' "/proc/$1/stat" 2>/dev/null) || return 1
+	[ -n "$state" ] && [ "$state" != Z ]
+}
+
+# proc_end PID SIG TENTHS: send SIG to PID (a negative PID: a process group),
+# poll for up to TENTHS tenths of a second, then SIGKILL.  No `wait`: called
+# from EXIT traps, where waiting for a pid bash has already reaped (a child
+# that died of the same Ctrl-C) blocks until every other child exits.
+proc_end() {
+	local pid=$1 sig=$2 n=$3 target=${1#-} i
+	kill -"$sig" -- "$pid" 2>/dev/null || return 0
+	for ((i = 0; i < n; i++)); do
+		proc_alive "$target" || return 0
+		sleep 0.1
+	done
+	kill -KILL -- "$pid" 2>/dev/null
+	for ((i = 0; i < 20; i++)); do
+		proc_alive "$target" || return 0
+		sleep 0.1
+	done
+}
+
 # mdb_free_port: print a TCP port on 127.0.0.1 that nobody listens on now.
 # The kernel picks it (bind to port 0); a tiny race with other programs is
 # possible, so mdb_up retries with a new port if the server fails to bind.
@@ -41,7 +67,7 @@ mdb_sql() {
 mdb_wait_ready() {
 	local deadline=$((SECONDS + $1))
 	while [ $SECONDS -lt $deadline ]; do
-		kill -0 "$MDB_PID" 2>/dev/null || return 1
+		proc_alive "$MDB_PID" || return 1
 		if [ -S "$MDB_SOCK" ] && mdb_sql 'SELECT 1' >/dev/null 2>&1; then
 			return 0
 		fi
@@ -118,20 +144,11 @@ mdb_sysbench() {
 	sysbench "$test" "${conn[@]}" --time="$secs" --report-interval=0 "$@" run
 }
 
-# mdb_stop: stop the server (clean shutdown, then SIGKILL after 30 s) and
-# wait for it.  Only the pid this library started is ever signalled.
+# mdb_stop: stop the server (clean shutdown on SIGTERM, SIGKILL after 30 s).
+# Only the pid this library started is ever signalled.
 mdb_stop() {
 	[ -n "$MDB_PID" ] || return 0
-	if kill -0 "$MDB_PID" 2>/dev/null; then
-		kill -TERM "$MDB_PID" 2>/dev/null
-		local i
-		for i in $(seq 150); do
-			kill -0 "$MDB_PID" 2>/dev/null || break
-			sleep 0.2
-		done
-		kill -KILL "$MDB_PID" 2>/dev/null
-	fi
-	wait "$MDB_PID" 2>/dev/null
+	proc_end "$MDB_PID" TERM 300
 	MDB_PID=
 }
 
