@@ -80,7 +80,7 @@ else
 			check "kprobe flags parameter for $k facts" "$(sed -n 's/^tcp_recvmsg_flags=//p' "$tmp/facts-$k")" "${argv[18]}"
 		else
 			check "kprobe program has no tcp_sendpage probe on 6.5+ facts" 0 \
-				"$(grep -c '^kretprobe:tcp_sendpage' <<<"${argv[1]}")"
+				"$(grep -cE '^k(ret)?probe:tcp_sendpage' <<<"${argv[1]}")"
 			check "kprobe flags parameter for $k facts" 3 "${argv[18]}"
 		fi
 	done
