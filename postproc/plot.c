@@ -159,8 +159,10 @@ static void fmt_time(char *out, size_t outlen, int64_t ts, bool local)
 
 /* --------------------------------------------------------- engine state */
 
-/* One sample in the temporary file.  A dump is a record with index
- * DUMP_MARK whose rate field holds the timestamp, then its samples. */
+/* One sample in the temporary file.  A dump is its non-zero samples, then a
+ * record with index DUMP_MARK whose value holds the dump's timestamp.  Zero
+ * rates are not stored: most processes of a busy PostgreSQL are idle most
+ * seconds, and the replay starts every row at zero anyway. */
 struct rec {
 	uint32_t index;          /* series index, or DUMP_MARK */
 	uint32_t pad;
@@ -330,12 +332,12 @@ int plot_sample(struct plot *p, const struct series *s, const struct sample *smp
 	}
 	p->series[s->index] = s;
 	if (!ps->any) {
-		if (put_rec(ps, DUMP_MARK, (double)smp->ts, err, errlen) < 0)
-			return -1;
 		ps->any = true;
 		ps->sum[0] = ps->sum[1] = 0;
 	}
 	ps->sum[strcmp(s->direction, "send") == 0 ? 0 : 1] += smp->rate;
+	if (smp->rate == 0)
+		return 0;
 	return put_rec(ps, s->index, smp->rate, err, errlen);
 }
 
@@ -352,6 +354,8 @@ int plot_dump(struct plot *p, const struct capture_meta *meta, int64_t ts,
 	if (!ps->any)
 		return 0;
 	ps->any = false;
+	if (put_rec(ps, DUMP_MARK, (double)ts, err, errlen) < 0)
+		return -1;
 	double secs = meta->interval ? meta->interval : 1;
 	if (ps->dumps == 0)
 		ps->first_ts = ts;
@@ -646,28 +650,26 @@ static int write_timeseries_dat(struct chart_ctx *c, char *err, size_t errlen)
 		2 * c->ncols + 2, 2 * c->ncols + 3);
 
 	unsigned interval = c->ps->meta && c->ps->meta->interval ? c->ps->meta->interval : 1;
-	int64_t ts = 0, prev = 0;
-	bool have = false, first = true;
+	int64_t prev = 0;
+	bool first = true;
 	struct rec r;
+	if (fflush(c->ps->tmp) != 0) {
+		snprintf(err, errlen, "plot: writing the temporary file: %s", strerror(errno));
+		goto cleanup;
+	}
 	rewind(c->ps->tmp);
-	for (;;) {
-		size_t got = fread(&r, sizeof r, 1, c->ps->tmp);
-		if (got != 1 || r.index == DUMP_MARK) {
-			if (have) {
-				/* a later dump than one interval: seconds are missing */
-				if (!first && ts - prev > (int64_t)interval)
-					fputc('\n', f);
-				fprintf(f, "%lld", (long long)ts);
-				for (size_t k = 0; k < 2 * c->ncols; k++)
-					fprintf(f, " %.15g", row[k]);
-				fprintf(f, " %d %d\n", flag[0], flag[1]);
-				prev = ts;
-				first = false;
-			}
-			if (got != 1)
-				break;
-			ts = (int64_t)r.value;
-			have = true;
+	while (fread(&r, sizeof r, 1, c->ps->tmp) == 1) {
+		if (r.index == DUMP_MARK) {
+			int64_t ts = (int64_t)r.value;
+			/* a later dump than one interval: seconds are missing */
+			if (!first && ts - prev > (int64_t)interval)
+				fputc('\n', f);
+			fprintf(f, "%lld", (long long)ts);
+			for (size_t k = 0; k < 2 * c->ncols; k++)
+				fprintf(f, " %.15g", row[k]);
+			fprintf(f, " %d %d\n", flag[0], flag[1]);
+			prev = ts;
+			first = false;
 			memset(row, 0, 2 * c->ncols * sizeof *row);
 			flag[0] = flag[1] = false;
 			continue;
@@ -1002,8 +1004,8 @@ static int w_finish(void *ctx, const struct summary *sum, char *err, size_t errl
 		return -1;
 	const struct plot_chart *c = plot_charts(p, &n);
 	if (n == 0) {
-		fprintf(stderr, "dbnetio-report: --plot %s: no rate samples, no charts written\n",
-			p->dir);
+		fprintf(stderr, "dbnetio-report: --plot %s: no @send/@recv rate samples, "
+			"no charts written\n", p->dir);
 		return 0;
 	}
 	if (!rendered) {

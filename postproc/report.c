@@ -815,7 +815,7 @@ static int section_charts(struct emit *e, const struct report *r, bool rendered,
 
 	if (n == 0) {
 		e_para_begin(e, "none");
-		e_text(e, "No rate samples: nothing to chart.");
+		e_text(e, "No @send/@recv rate samples: nothing to chart.");
 		e_para_end(e);
 		return 0;
 	}
