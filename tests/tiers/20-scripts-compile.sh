@@ -240,3 +240,24 @@ else
 	check "hostile name is percent-encoded in the header filter" 'comm:x%22%29%3Bsystem%28%22id' "${argv[6]}"
 	check "hostile name is not in the program text" 0 "$(grep -cF "$evil" <<<"${argv[1]}")"
 fi
+
+# --help documents every option; the installed launcher finds its programs.
+out=$("$launcher" --help 2>&1)
+rc=$?
+missing=
+for o in -p -c -P -i -d -f -o -n --dry-run BPFTRACE; do
+	grep -q -- " $o" <<<"$out" || missing+="$o "
+done
+check "launcher --help exits 0 and documents every option" "0 " "$rc $missing"
+if make -s -C "$DBNETIO_ROOT" install-scripts DESTDIR="$tmp/dest" PREFIX=/opt/dbnetio >"$tmp/install.log" 2>&1; then
+	inst=$tmp/dest/opt/dbnetio
+	check "installed launcher knows LIBEXECDIR" 'libexecdir=${DBNETIO_LIBEXECDIR:-/opt/dbnetio/libexec/dbnetio}' \
+		"$(grep '^libexecdir=' "$inst/bin/dbnetio")"
+	rm -f "$tmp/argv"
+	DBNETIO_LIBEXECDIR=$inst/libexec/dbnetio BPFTRACE=$tmp/fakebt "$inst/bin/dbnetio" -P tracepoint -p $$ >/dev/null 2>"$tmp/err"
+	mapfile -d '' argv < "$tmp/argv" 2>/dev/null
+	check "installed launcher runs the installed tracepoint program" \
+		"$(cksum < "$inst/libexec/dbnetio/dbnetio-tp.bt")" "$(printf '%s\n' "${argv[1]:-}" | cksum)"
+else
+	fail "make install for the launcher" "$(tail -n 3 "$tmp/install.log")"
+fi
