@@ -395,6 +395,17 @@ static int group_cmp_bytes(const void *a, const void *b)
 	return group_cmp_key(a, b);
 }
 
+/* "mariadbd [4321]", or "pid 4321" when the capture has no process names
+ * (the BCC program's lines). */
+static const char *group_name(const struct group *g, char *buf, size_t len)
+{
+	if (*g->comm)
+		snprintf(buf, len, "%s [%lld]", g->comm, g->pid);
+	else
+		snprintf(buf, len, "pid %lld", g->pid);
+	return buf;
+}
+
 /* The lowest limit among the thresholds watching direction d (0 send,
  * 1 recv): the line drawn and the one shading is measured against. */
 static const struct threshold *chart_threshold(const struct summary *sum, int d)
@@ -611,7 +622,7 @@ static unsigned column_of(const struct group *bykey, size_t n, const struct seri
 static int write_timeseries_dat(struct chart_ctx *c, char *err, size_t errlen)
 {
 	struct plot *p = c->p;
-	char path[PATH_MAX];
+	char path[PATH_MAX], name[200];
 	int rc = -1;
 	double *row = NULL;
 	bool *flag = NULL;
@@ -640,8 +651,8 @@ static int write_timeseries_dat(struct chart_ctx *c, char *err, size_t errlen)
 		c->stem);
 	for (size_t k = 0; k < c->ncols; k++) {
 		if (k < c->ntop)
-			fprintf(f, "# columns %zu, %zu: sent, received by %s [%lld]\n",
-				2 * k + 2, 2 * k + 3, c->groups[k].comm, c->groups[k].pid);
+			fprintf(f, "# columns %zu, %zu: sent, received by %s\n", 2 * k + 2, 2 * k + 3,
+				group_name(&c->groups[k], name, sizeof name));
 		else
 			fprintf(f, "# columns %zu, %zu: sent, received by the other %zu processes summed\n",
 				2 * k + 2, 2 * k + 3, c->ngroups - c->ntop);
@@ -705,7 +716,7 @@ static void write_series_settings(FILE *f, const struct chart_ctx *c)
 	for (size_t k = 0; k < c->ncols; k++) {
 		char t[256];
 		if (k < c->ntop)
-			snprintf(t, sizeof t, "%s [%lld]", c->groups[k].comm, c->groups[k].pid);
+			group_name(&c->groups[k], t, sizeof t);
 		else
 			snprintf(t, sizeof t, "rest (%zu processes)", c->ngroups - c->ntop);
 		if (k)
@@ -747,10 +758,10 @@ static int write_chart_gp(struct chart_ctx *c, const char *name, const char *dat
 		write_time_settings(f, c);
 		write_series_settings(f, c);
 	} else {
-		char subject[256];
+		char subject[256], name[200];
 		if (c->ngroups == 1)
-			snprintf(subject, sizeof subject, "%s [%lld], per-second rates",
-				 c->groups[0].comm, c->groups[0].pid);
+			snprintf(subject, sizeof subject, "%s, per-second rates",
+				 group_name(&c->groups[0], name, sizeof name));
 		else
 			snprintf(subject, sizeof subject,
 				 "all %zu traced processes summed, per-second rates", c->ngroups);

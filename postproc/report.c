@@ -393,8 +393,10 @@ static struct dir_total dir_total(const struct report *r, unsigned src, int d)
 /* "mariadbd [4321]", or the series' label for a map that is not dbnetio's. */
 static const char *who(const struct series *s, char *buf, size_t len)
 {
-	if (s->direction && s->pid >= 0)
+	if (s->direction && s->pid >= 0 && *s->comm)
 		snprintf(buf, len, "%s [%lld]", s->comm, s->pid);
+	else if (s->direction && s->pid >= 0)
+		snprintf(buf, len, "pid %lld", s->pid);
 	else
 		snprintf(buf, len, "%s", s->label ? s->label : s->raw);
 	return buf;
@@ -572,7 +574,7 @@ static int section_talkers(struct emit *e, const struct report *r, const struct 
 		e_row(e);
 		snprintf(a, sizeof a, "%zu", i + 1);
 		e_cell(e, a, NULL, NULL, true);
-		e_cell(e, p[i].comm, NULL, NULL, false);
+		e_cell(e, *p[i].comm ? p[i].comm : "(no name)", NULL, NULL, false);
 		snprintf(a, sizeof a, "%lld", p[i].pid);
 		e_cell(e, a, NULL, NULL, true);
 		e_num(e, key, "sent", (double)p[i].sent, fmt_bytes((double)p[i].sent, a, sizeof a));
