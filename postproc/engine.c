@@ -295,6 +295,10 @@ int engine_run(struct engine *e, const char *path, char *err, size_t errlen)
 					}
 					break;
 				case REC_TIME:
+					/* BCC lines carry the time on every line: one dump per time */
+					if ((r->flags & REC_F_LEGACY) && src.in_dump && src.dump_timed &&
+					    src.ts == r->ts)
+						break;
 					if (series_time(&e->table, &src, r->ts, r->flags & REC_F_CLOCK, perr,
 							sizeof(perr)) < 0)
 						goto writer_failed;

@@ -400,7 +400,7 @@ int series_value_predicted(struct series_table *t, struct series_source *src, co
 	uint64_t value;
 
 	(void)t;
-	if (!s || !src->in_dump || len <= s->rawlen + 2)
+	if (!s || !src->in_dump || s->in_dump || len <= s->rawlen + 2)
 		return 0;
 	size_t l = s->rawlen;
 	if (line[l] != ':' || line[l + 1] != ' ' || memcmp(line, s->raw_hot, l) != 0 ||
@@ -432,6 +432,14 @@ int series_value(struct series_table *t, struct series_source *src, const char *
 			if (!s)
 				return -1;
 		}
+	}
+	if (s->in_dump) {
+		/* the same key twice in one dump: a new print without a time line
+		 * (bpftrace prints the maps at exit): totals only */
+		if (series_close_dump(t, src, err, errlen) < 0)
+			return -1;
+		src->meta->counts.untimed++;
+		open_dump(src, src->have_prev ? src->prev_ts : 0, false, true, 0);
 	}
 	if (series_account(src, s, value) < 0) {
 		snprintf(err, errlen, "out of memory");
