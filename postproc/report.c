@@ -583,7 +583,7 @@ static int section_talkers(struct emit *e, const struct report *r, const struct 
 		snprintf(d, sizeof d, "%.1f %%", share);
 		if (e->html) {
 			fprintf(e->f, "<td class=\"n share\"><span class=\"bar\" style=\"width:%.1f%%\">"
-				"</span>%s</td>", share, d);
+				"</span><span class=\"pct\">%s</span></td>", share, d);
 		} else {
 			e_cell(e, d, NULL, NULL, true);
 		}
@@ -872,8 +872,8 @@ static const char CSS[] =
 	"font-variant-numeric:tabular-nums;white-space:nowrap}"
 	"table.meta td:first-child{color:#555}"
 	"td.share{position:relative;min-width:90px}"
-	"td.share .bar{position:absolute;left:0;top:4px;bottom:4px;background:#cfe3f3;z-index:0}"
-	"td.share{z-index:1}"
+	"td.share .bar{position:absolute;left:0;top:4px;bottom:4px;background:#cfe3f3}"
+	"td.share .pct{position:relative}"
 	"table.alerts tr td:first-child{color:#c00000;font-weight:600}"
 	"p.note,p.none{color:#555;font-style:italic}p.ok{color:#0a6e4f}"
 	"p.quality{background:#fff8e1;border:1px solid #f0d98a;padding:6px 10px;border-radius:6px}"
