@@ -431,9 +431,11 @@ int engine_finish(struct engine *e, char *err, size_t errlen)
 		snprintf(err, errlen, "out of memory");
 		return -1;
 	}
-	memcpy(e->order, e->table.all, e->table.n * sizeof(*e->order));
-	sort_key = e->opts.sort;
-	qsort(e->order, e->table.n, sizeof(*e->order), cmp_series);
+	if (e->table.n) {
+		memcpy(e->order, e->table.all, e->table.n * sizeof(*e->order));
+		sort_key = e->opts.sort;
+		qsort(e->order, e->table.n, sizeof(*e->order), cmp_series);
+	}
 	sum->sources = e->sources;
 	sum->nsources = e->nsources;
 	sum->series = e->order;

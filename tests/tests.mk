@@ -22,8 +22,7 @@ FUZZ_CC ?= clang
 FUZZ_BUILD := build/fuzz
 FUZZ_SECONDS ?= 600
 FUZZ_FLAGS := -std=c11 -D_GNU_SOURCE -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined
-FUZZ_SRCS := tests/fuzz/fuzz_parse.c postproc/parse.c postproc/series.c postproc/stats.c \
-	postproc/threshold.c postproc/units.c postproc/input.c
+FUZZ_SRCS := tests/fuzz/fuzz_parse.c $(filter-out postproc/dbnetio-report.c,$(POSTPROC_SRCS))
 
 $(FUZZ_BUILD)/fuzz_parse: $(FUZZ_SRCS) $(wildcard postproc/*.h)
 	$(call msg,CLANG,$@)
@@ -34,7 +33,8 @@ fuzz-build: $(FUZZ_BUILD)/fuzz_parse
 
 fuzz: $(FUZZ_BUILD)/fuzz_parse
 	$(Q)mkdir -p .cache/fuzz-corpus
-	$(Q)$(FUZZ_BUILD)/fuzz_parse -max_total_time=$(FUZZ_SECONDS) -max_len=4096 \
+	$(Q)mkdir -p .cache/fuzz-findings
+	$(Q)$(FUZZ_BUILD)/fuzz_parse -max_total_time=$(FUZZ_SECONDS) -max_len=4096 -artifact_prefix=.cache/fuzz-findings/ \
 		.cache/fuzz-corpus tests/fuzz/corpus
 
 bench-parse: $(BUILD)/dbnetio-report
