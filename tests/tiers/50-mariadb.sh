@@ -13,11 +13,10 @@ fi
 
 # A private TMPDIR shows whether the check removed everything it created.
 tmpdir=$(mktemp -d)
-trap 'rm -rf "$tmpdir"' EXIT
+trap 'rm -rf "$tmpdir" "$tmpdir.out"' EXIT
 TMPDIR=$tmpdir "$DBNETIO_ROOT/tests/db/mariadb-check" -P tracepoint -t 10 | tee "$tmpdir.out"
 rc=${PIPESTATUS[0]}
 if [ "$rc" -ne 0 ] && ! grep -q '^FAIL ' "$tmpdir.out"; then
 	fail "mariadb-check" "exited $rc without reporting a failure"
 fi
-rm -f "$tmpdir.out"
 check "mariadb-check leaves nothing in TMPDIR" "" "$(ls -A "$tmpdir")"
