@@ -469,6 +469,7 @@ struct chart_ctx {
 	struct group *groups;
 	size_t ngroups, ntop, ncols;
 	const struct threshold *thr[2];
+	unsigned bucket;         /* seconds per row of a long capture, 0 = a row per dump */
 };
 
 /* The settings block common to every chart of a source. */
@@ -513,7 +514,16 @@ static void write_time_settings(FILE *f, const struct chart_ctx *c)
 	}
 	strftime(day, sizeof day, "%Y-%m-%d", &tm);
 	bool clock = m && m->clock_of_day;
-	bool days = c->ps->last_ts - c->ps->first_ts >= 86400;
+	/* tics carry the date when the capture crosses midnight */
+	char lastday[32];
+	time_t lt = (time_t)c->ps->last_ts;
+	struct tm ltm;
+	if (local)
+		localtime_r(&lt, &ltm);
+	else
+		gmtime_r(&lt, &ltm);
+	strftime(lastday, sizeof lastday, "%Y-%m-%d", &ltm);
+	bool days = strcmp(day, lastday) != 0;
 	if (clock)
 		snprintf(label, sizeof label, "time of day");
 	else if (local)
@@ -527,7 +537,9 @@ static void write_time_settings(FILE *f, const struct chart_ctx *c)
 	gp_setting(f, "tzoffset"); fprintf(f, "%ld\n", clock ? 0L : off);
 	gp_setting(f, "tzlabel"); gp_quote(f, label); fputc('\n', f);
 	gp_setting(f, "xformat"); fprintf(f, "'%s'\n", days ? "%m-%d %H:%M" : "%H:%M:%S");
-	gp_setting(f, "interval"); fprintf(f, "%u\n", m && m->interval ? m->interval : 1);
+	/* a row spans a bucket of a long capture: the shaded boxes too */
+	gp_setting(f, "interval");
+	fprintf(f, "%u\n", c->bucket ? c->bucket : m && m->interval ? m->interval : 1);
 }
 
 /* Write a template after its settings; 0 or -1 with err. */
@@ -618,37 +630,42 @@ static unsigned column_of(const struct group *bykey, size_t n, const struct seri
 	return g ? g->column : 0;
 }
 
-/* Replay the temporary file into timeseries.dat.  0 or -1 with err. */
-static int write_timeseries_dat(struct chart_ctx *c, char *err, size_t errlen)
+/* A long capture is drawn in buckets of this many seconds, chosen so that
+ * there are at most PLOT_MAX_ROWS rows: a chart 1200 pixels wide shows no
+ * more, and an inline SVG of a day of seconds would weigh 10 MB.  0 = every
+ * dump is a row. */
+#define PLOT_MAX_ROWS 1500
+static unsigned bucket_seconds(const struct plot_source *ps, unsigned interval)
 {
-	struct plot *p = c->p;
-	char path[PATH_MAX], name[200];
-	int rc = -1;
-	double *row = NULL;
-	bool *flag = NULL;
-	unsigned *col = NULL;
-	struct group *bykey = NULL;
-	FILE *f = open_out(c, "timeseries.dat", path, sizeof path, err, errlen);
+	static const unsigned nice[] = { 2, 5, 10, 15, 30, 60, 120, 300, 600, 900, 1800,
+					 3600, 7200, 21600, 43200, 86400 };
+	if (ps->dumps <= PLOT_MAX_ROWS)
+		return 0;
+	double span = (double)(ps->last_ts - ps->first_ts) + interval;
+	for (size_t i = 0; i < sizeof nice / sizeof nice[0]; i++)
+		if (nice[i] > interval && nice[i] % interval == 0 &&
+		    span / nice[i] <= PLOT_MAX_ROWS)
+			return nice[i];
+	return 86400;
+}
 
-	if (!f)
-		return -1;
-	row = calloc(2 * c->ncols + 2, sizeof *row);
-	flag = calloc(2, sizeof *flag);
-	col = calloc(p->nseries ? p->nseries : 1, sizeof *col);
-	bykey = malloc((c->ngroups ? c->ngroups : 1) * sizeof *bykey);
-	if (!row || !flag || !col || !bykey) {
-		snprintf(err, errlen, "out of memory");
-		goto cleanup;
-	}
-	memcpy(bykey, c->groups, c->ngroups * sizeof *bykey);
-	qsort(bykey, c->ngroups, sizeof *bykey, group_cmp_key);
-	for (size_t i = 0; i < p->nseries; i++)
-		if (p->series[i] && p->series[i]->source == c->source)
-			col[i] = column_of(bykey, c->ngroups, p->series[i]);
+/* Write one row: time, 2*ncols values, two flags. */
+static void put_row(FILE *f, int64_t ts, const double *v, size_t n, const bool *flag)
+{
+	fprintf(f, "%lld", (long long)ts);
+	for (size_t k = 0; k < n; k++)
+		fprintf(f, " %.15g", v[k]);
+	fprintf(f, " %d %d\n", flag[0], flag[1]);
+}
 
-	fprintf(f, "# %stimeseries.dat: written by dbnetio-report; bytes per second per dump.\n"
+/* Write the header comments of a time-series .dat. */
+static void dat_header(FILE *f, const struct chart_ctx *c, const char *file, const char *what)
+{
+	char name[200];
+
+	fprintf(f, "# %s%s: written by dbnetio-report; %s.\n"
 		"# column 1: time, Unix epoch seconds (UTC); a blank line marks missing seconds\n",
-		c->stem);
+		c->stem, file, what);
 	for (size_t k = 0; k < c->ncols; k++) {
 		if (k < c->ntop)
 			fprintf(f, "# columns %zu, %zu: sent, received by %s\n", 2 * k + 2, 2 * k + 3,
@@ -659,9 +676,62 @@ static int write_timeseries_dat(struct chart_ctx *c, char *err, size_t errlen)
 	}
 	fprintf(f, "# columns %zu, %zu: 1 when some process was over the send, recv threshold\n",
 		2 * c->ncols + 2, 2 * c->ncols + 3);
+}
+
+/* Replay the temporary file into timeseries.dat (and, for a long capture
+ * drawn in buckets, stacked.dat).  Each dump is a row of bytes/s per
+ * column.  In buckets, timeseries.dat holds each column's highest second of
+ * the bucket (spikes must stay visible: finding them is the point) and
+ * stacked.dat the mean (stacking maxima of different seconds would overstate
+ * the total); a bucket's time is its end, and a gap closes it.  0 or -1
+ * with err. */
+static int write_timeseries_dat(struct chart_ctx *c, char *err, size_t errlen)
+{
+	struct plot *p = c->p;
+	char path[PATH_MAX], spath[PATH_MAX];
+	int rc = -1;
+	size_t n = 2 * c->ncols;
+	double *row = NULL, *bmax = NULL, *bsum = NULL;
+	bool flag[2] = { false, false }, bflag[2] = { false, false };
+	unsigned *col = NULL;
+	struct group *bykey = NULL;
+	FILE *sf = NULL;
+	FILE *f = open_out(c, "timeseries.dat", path, sizeof path, err, errlen);
+
+	if (!f)
+		return -1;
+	row = calloc(n + 1, sizeof *row);
+	bmax = calloc(n + 1, sizeof *bmax);
+	bsum = calloc(n + 1, sizeof *bsum);
+	col = calloc(p->nseries ? p->nseries : 1, sizeof *col);
+	bykey = malloc((c->ngroups ? c->ngroups : 1) * sizeof *bykey);
+	if (!row || !bmax || !bsum || !col || !bykey) {
+		snprintf(err, errlen, "out of memory");
+		goto cleanup;
+	}
+	memcpy(bykey, c->groups, c->ngroups * sizeof *bykey);
+	qsort(bykey, c->ngroups, sizeof *bykey, group_cmp_key);
+	for (size_t i = 0; i < p->nseries; i++)
+		if (p->series[i] && p->series[i]->source == c->source)
+			col[i] = column_of(bykey, c->ngroups, p->series[i]);
 
 	unsigned interval = c->ps->meta && c->ps->meta->interval ? c->ps->meta->interval : 1;
-	int64_t prev = 0;
+	unsigned k = c->bucket = bucket_seconds(c->ps, interval);
+	if (k) {
+		char what[128];
+		snprintf(what, sizeof what, "the highest bytes per second of each %u s", k);
+		dat_header(f, c, "timeseries.dat", what);
+		sf = open_out(c, "stacked.dat", spath, sizeof spath, err, errlen);
+		if (!sf)
+			goto cleanup;
+		snprintf(what, sizeof what, "the mean bytes per second of each %u s", k);
+		dat_header(sf, c, "stacked.dat", what);
+	} else {
+		dat_header(f, c, "timeseries.dat", "bytes per second per dump");
+	}
+
+	int64_t prev = 0, bend = 0;
+	unsigned brows = 0;
 	bool first = true;
 	struct rec r;
 	if (fflush(c->ps->tmp) != 0) {
@@ -669,29 +739,59 @@ static int write_timeseries_dat(struct chart_ctx *c, char *err, size_t errlen)
 		goto cleanup;
 	}
 	rewind(c->ps->tmp);
-	while (fread(&r, sizeof r, 1, c->ps->tmp) == 1) {
-		if (r.index == DUMP_MARK) {
-			int64_t ts = (int64_t)r.value;
-			/* a later dump than one interval: seconds are missing */
-			if (!first && ts - prev > (int64_t)interval)
-				fputc('\n', f);
-			fprintf(f, "%lld", (long long)ts);
-			for (size_t k = 0; k < 2 * c->ncols; k++)
-				fprintf(f, " %.15g", row[k]);
-			fprintf(f, " %d %d\n", flag[0], flag[1]);
-			prev = ts;
-			first = false;
-			memset(row, 0, 2 * c->ncols * sizeof *row);
-			flag[0] = flag[1] = false;
+	for (;;) {
+		bool got = fread(&r, sizeof r, 1, c->ps->tmp) == 1;
+		if (got && r.index != DUMP_MARK) {
+			if (r.index >= p->nseries || !p->series[r.index] || !col[r.index])
+				continue;
+			const struct series *s = p->series[r.index];
+			int d = strcmp(s->direction, "send") == 0 ? 0 : 1;
+			row[2 * (col[r.index] - 1) + d] += r.value;
+			if (over(c->thr[d], r.value))
+				flag[d] = true;
 			continue;
 		}
-		if (r.index >= p->nseries || !p->series[r.index] || !col[r.index])
-			continue;
-		const struct series *s = p->series[r.index];
-		int d = strcmp(s->direction, "send") == 0 ? 0 : 1;
-		row[2 * (col[r.index] - 1) + d] += r.value;
-		if (over(c->thr[d], r.value))
-			flag[d] = true;
+		int64_t ts = got ? (int64_t)r.value : 0;
+		/* a later dump than one interval: seconds are missing */
+		bool gap = got && !first && ts - prev > (int64_t)interval;
+		if (k) {
+			int64_t end = got ? (ts + k - 1) / k * k : 0;
+			if (brows && (!got || gap || end != bend)) {
+				put_row(f, bend, bmax, n, bflag);
+				for (size_t i = 0; i < n; i++)
+					bsum[i] /= brows;
+				put_row(sf, bend, bsum, n, bflag);
+				memset(bmax, 0, n * sizeof *bmax);
+				memset(bsum, 0, n * sizeof *bsum);
+				bflag[0] = bflag[1] = false;
+				brows = 0;
+			}
+			if (!got)
+				break;
+			if (gap) {
+				fputc('\n', f);
+				fputc('\n', sf);
+			}
+			bend = end;
+			for (size_t i = 0; i < n; i++) {
+				if (row[i] > bmax[i])
+					bmax[i] = row[i];
+				bsum[i] += row[i];
+			}
+			bflag[0] |= flag[0];
+			bflag[1] |= flag[1];
+			brows++;
+		} else {
+			if (!got)
+				break;
+			if (gap)
+				fputc('\n', f);
+			put_row(f, ts, row, n, flag);
+		}
+		prev = ts;
+		first = false;
+		memset(row, 0, n * sizeof *row);
+		flag[0] = flag[1] = false;
 	}
 	if (ferror(c->ps->tmp)) {
 		snprintf(err, errlen, "plot: reading the temporary file: %s", strerror(errno));
@@ -701,8 +801,11 @@ static int write_timeseries_dat(struct chart_ctx *c, char *err, size_t errlen)
 cleanup:
 	if (close_out(f, path, err, errlen) < 0)
 		rc = -1;
+	if (sf && close_out(sf, spath, err, errlen) < 0)
+		rc = -1;
 	free(row);
-	free(flag);
+	free(bmax);
+	free(bsum);
 	free(col);
 	free(bykey);
 	return rc;
@@ -925,13 +1028,18 @@ static int render_source(struct plot *p, const struct summary *sum, unsigned sou
 		char title[640];
 		if (k == 1 && c.ngroups < 2)
 			continue;
+		char per[64] = "";
+		if (c.bucket && k < 2)
+			snprintf(per, sizeof per, " (%s of each %u s)", k == 0 ? "highest second" : "mean",
+				 c.bucket);
 		if (k == 0)
-			snprintf(title, sizeof title, "TCP bytes per second, %s", c.title);
+			snprintf(title, sizeof title, "TCP bytes per second%s, %s", per, c.title);
 		else if (k == 1)
-			snprintf(title, sizeof title, "TCP bytes per second by process, %s", c.title);
+			snprintf(title, sizeof title, "TCP bytes per second by process%s, %s", per, c.title);
 		else
 			snprintf(title, sizeof title, "Distribution of per-second rates, %s", c.title);
-		if (write_chart_gp(&c, kinds[k], k == 2 ? "distribution.dat" : "timeseries.dat",
+		if (write_chart_gp(&c, kinds[k], k == 2 ? "distribution.dat" :
+				   k == 1 && c.bucket ? "stacked.dat" : "timeseries.dat",
 				   title, k == 2, path, sizeof path, err, errlen) < 0)
 			goto cleanup;
 		char image[PATH_MAX], file[200];
