@@ -123,6 +123,23 @@ check "distribution.gp p95 equals the JSON summary's for one process" "$p95_json
 check "no stacked chart for a single process" "absent" \
 	"$([ -e "$tmp/one/stacked.gp" ] && echo present || echo absent)"
 
+# ------------------------------------------------------- hostile names
+# Names from the traced machine reach gnuplot only as quoted strings: one
+# that tries `system(...)` must not run it, broken UTF-8 must not break the
+# SVG's XML, and every chart must still render.
+hostile=$DBNETIO_ROOT/tests/fixtures/charts/hostile-names.txt
+mkdir -p "$tmp/hostile-cwd"
+(cd "$tmp/hostile-cwd" && "$report" --plot "$tmp/hostile" --plot-format svg "$hostile" >/dev/null 2>"$tmp/hostile.err")
+check "hostile names: exit status" 0 "$?"
+check "hostile names: the name trying system() ran nothing" "" \
+	"$(find "$tmp" "$DBNETIO_ROOT" -maxdepth 3 -name PWNED 2>/dev/null)"
+for chart in timeseries stacked distribution; do
+	check "hostile names: $chart.svg is well-formed" "svg $(tpl_size $chart)" \
+		"$(python3 "$imginfo" "$tmp/hostile/$chart.svg")"
+done
+check "hostile names: broken UTF-8 replaced in the script" 1 \
+	"$(grep -c "'bad??utf8 \[202\]'" "$tmp/hostile/timeseries.gp")"
+
 # ------------------------------------------------------------------- SVG
 "$report" --plot "$tmp/svg" --plot-format svg "$fixture" >/dev/null 2>"$tmp/svg.err"
 for chart in timeseries stacked distribution; do

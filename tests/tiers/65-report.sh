@@ -77,6 +77,19 @@ else
 		fail "HTML report loads in Chromium" "$(tail -n 2 "$tmp/cc.err")"
 	fi
 
+	# Names and a host that are HTML, gnuplot code and broken UTF-8.
+	hostile=$DBNETIO_ROOT/tests/fixtures/charts/hostile-names.txt
+	"$report" --report "$tmp/hostile.html" "$hostile" >/dev/null 2>"$tmp/hostile.err"
+	if timeout 120 python3 "$rt/chromecheck.py" "$tmp/hostile.html" "$tmp/hostile.png" >"$tmp/h-cc.json" 2>"$tmp/h-cc.err"; then
+		hq() { python3 -c "import json,sys; d=json.load(open('$tmp/h-cc.json')); print($1)"; }
+		check "hostile names page: no script, b or img element, no error" "False []" \
+			"$(hq "any(e in d['elements'] for e in ('b', 'script', 'img', 'iframe')), d['errors'] + d['failed']")"
+		check "hostile names page: names and host shown as text" True \
+			"$(hq "all(t in d['text'] for t in ('<script>alert(1)</script> [203]', 'hostile <b>host</b>', 'café', 'bad\ufffd\ufffdutf8'))")"
+	else
+		fail "hostile names report loads in Chromium" "$(tail -n 2 "$tmp/h-cc.err")"
+	fi
+
 	# A recorded capture too, to hold the DOM/JSON equality on real data.
 	rec=$DBNETIO_ROOT/tests/fixtures/dbnetio-tp-text.txt
 	[ -f "$rec" ] || rec=$(ls "$DBNETIO_ROOT"/tests/fixtures/*.txt 2>/dev/null | head -n 1)
