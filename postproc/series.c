@@ -393,6 +393,25 @@ static inline int series_account(struct series_source *src, struct series *s, ui
 	return 0;
 }
 
+/* Equal bytes, 8 at a time: keys are short, a libc call costs more. */
+static inline int key_eq(const char *a, const char *b, size_t l)
+{
+	while (l >= 8) {
+		uint64_t x, y;
+		memcpy(&x, a, 8);
+		memcpy(&y, b, 8);
+		if (x != y)
+			return 0;
+		a += 8;
+		b += 8;
+		l -= 8;
+	}
+	while (l--)
+		if (*a++ != *b++)
+			return 0;
+	return 1;
+}
+
 int series_value_predicted(struct series_table *t, struct series_source *src, const char *line,
 			   size_t len)
 {
@@ -403,10 +422,51 @@ int series_value_predicted(struct series_table *t, struct series_source *src, co
 	if (!s || !src->in_dump || s->in_dump || len <= s->rawlen + 2)
 		return 0;
 	size_t l = s->rawlen;
-	if (line[l] != ':' || line[l + 1] != ' ' || memcmp(line, s->raw_hot, l) != 0 ||
+	if (line[l] != ':' || line[l + 1] != ' ' || !key_eq(line, s->raw_hot, l) ||
 	    !parse_digits(line + l + 2, len - l - 2, &value))
 		return 0;
 	return series_account(src, s, value) < 0 ? 0 : 1;
+}
+
+size_t series_take_predicted(struct series_table *t, struct series_source *src, const char *buf,
+			     size_t avail)
+{
+	struct series *s = src->pred;
+	const char *d, *end = buf + avail;
+	size_t l, n = 0;
+	uint64_t value;
+
+	(void)t;
+	if (!s || !src->in_dump || s->in_dump)
+		return 0;
+	l = s->rawlen;
+	if (avail < l + 4 || buf[l] != ':' || buf[l + 1] != ' ' || !key_eq(buf, s->raw_hot, l))
+		return 0;
+	d = buf + l + 2;
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+	/* the digit run, 8 bytes at a time: a byte's high bit in m marks a non-digit */
+	while (d + n + 8 <= end) {
+		uint64_t c, x, m;
+		memcpy(&c, d + n, 8);
+		x = c ^ 0x3030303030303030ull;
+		m = (((x & 0x7F7F7F7F7F7F7F7Full) + 0x7676767676767676ull) | x) & 0x8080808080808080ull;
+		if (m) {
+			n += (size_t)__builtin_ctzll(m) / 8;
+			goto found;
+		}
+		n += 8;
+		if (n > 19)
+			return 0;
+	}
+#endif
+	while (d + n < end && (unsigned char)(d[n] - '0') < 10)
+		n++;
+found:
+	if (d + n >= end || d[n] != '\n' || !parse_digits(d, n, &value))
+		return 0;
+	if (series_account(src, s, value) < 0)
+		return 0;
+	return l + 2 + n + 1;
 }
 
 int series_value(struct series_table *t, struct series_source *src, const char *key,
