@@ -23,3 +23,11 @@ if [ "$rc" -ne 0 ] && ! grep -q '^FAIL ' "$tmpdir.out"; then
 	fail "postgres-check" "exited $rc without reporting a failure"
 fi
 check "postgres-check leaves nothing in TMPDIR" "" "$(ls -A "$tmpdir")"
+
+# Ctrl-C in the middle of the workload: the server is stopped and its data
+# removed all the same (the traps), and the status says it was interrupted.
+out=$(TMPDIR=$tmpdir python3 "$DBNETIO_ROOT/tests/db/interrupt.py" '# capture attached' 2 \
+	"$DBNETIO_ROOT/tests/db/postgres-check" -P tracepoint -t 10 2>&1)
+check "postgres-check on Ctrl-C: exit status" "interrupt.py: exit 130" "$(printf '%s\n' "$out" | tail -n 1)"
+check "postgres-check on Ctrl-C: nothing left in TMPDIR" "" "$(ls -A "$tmpdir")"
+check "postgres-check on Ctrl-C: no process left using TMPDIR" "" "$(pgrep -f -- "$tmpdir/" || true)"
