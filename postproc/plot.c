@@ -230,6 +230,9 @@ struct plot *plot_new(const struct plot_opts *o, char *err, size_t errlen)
 		plot_free(p);
 		return NULL;
 	}
+	/* "charts/" names files charts/x, not charts//x */
+	for (size_t n = strlen(p->dir); n > 1 && p->dir[n - 1] == '/'; n--)
+		p->dir[n - 1] = '\0';
 	return p;
 }
 

@@ -761,9 +761,33 @@ static void section_alerts(struct emit *e, const struct report *r, const struct 
 	}
 }
 
+/* Write svg[0..len) with every id and every reference to one prefixed by
+ * "c<n>-": gnuplot names its markers gpPt0... in every file, and one HTML
+ * page must not hold two elements of the same id. */
+static void write_prefixed_ids(FILE *out, const char *svg, size_t len, unsigned n)
+{
+	static const char *needle[] = { "id='", "id=\"", "href='#", "href=\"#", "url(#" };
+	size_t from = 0;
+
+	for (size_t i = 0; i < len; i++) {
+		for (size_t k = 0; k < sizeof needle / sizeof needle[0]; k++) {
+			size_t m = strlen(needle[k]);
+			if (i + m <= len && memcmp(svg + i, needle[k], m) == 0) {
+				fwrite(svg + from, 1, i + m - from, out);
+				fprintf(out, "c%u-", n);
+				from = i + m;
+				i += m - 1;
+				break;
+			}
+		}
+	}
+	fwrite(svg + from, 1, len - from, out);
+}
+
 /* Copy an SVG file inline: everything from "<svg" on (the XML declaration
- * and DOCTYPE are not allowed inside HTML).  0 or -1 with err. */
-static int inline_svg(FILE *out, const char *path, char *err, size_t errlen)
+ * and DOCTYPE are not allowed inside HTML), ids prefixed with the chart's
+ * number n.  0 or -1 with err. */
+static int inline_svg(FILE *out, const char *path, unsigned n, char *err, size_t errlen)
 {
 	FILE *f = fopen(path, "r");
 	char *buf = NULL;
@@ -800,7 +824,7 @@ static int inline_svg(FILE *out, const char *path, char *err, size_t errlen)
 		snprintf(err, errlen, "%s: not an SVG file", path);
 		goto cleanup;
 	}
-	fwrite(start, 1, len - (size_t)(start - buf), out);
+	write_prefixed_ids(out, start, len - (size_t)(start - buf), n);
 	rc = 0;
 cleanup:
 	free(buf);
@@ -835,7 +859,7 @@ static int section_charts(struct emit *e, const struct report *r, bool rendered,
 			continue;
 		if (e->html) {
 			fprintf(e->f, "<figure class=\"chart\" data-chart=\"%s\">\n", c[i].kind);
-			if (inline_svg(e->f, c[i].image, err, errlen) < 0)
+			if (inline_svg(e->f, c[i].image, (unsigned)i + 1, err, errlen) < 0)
 				return -1;
 			fputs("\n<figcaption>", e->f);
 			e_text(e, c[i].title);

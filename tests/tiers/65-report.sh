@@ -45,6 +45,8 @@ check "no reference to anything outside the file" 0 \
 	"$(grep -c -i -E "(src|href)[[:space:]]*=[[:space:]]*[\"']?(https?:|//|file:)|url\\(" "$tmp/r.html")"
 check "three charts inlined as SVG" 3 "$(grep -c '<figure class="chart"' "$tmp/r.html")"
 check "no XML prolog left inside the HTML" 0 "$(grep -c -E '<\?xml|<!DOCTYPE svg' "$tmp/r.html")"
+check "no id used twice in the page (charts' ids are prefixed)" "" \
+	"$(grep -o -E "id=['\"][^'\"]*['\"]" "$tmp/r.html" | sort | uniq -d | head -3 | tr '\n' ' ')"
 check "no temporary chart directory left behind" 0 \
 	"$(find "${TMPDIR:-/tmp}" -maxdepth 1 -name 'dbnetio-report-*' -newer "$tmp/marker" 2>/dev/null | wc -l)"
 
