@@ -28,3 +28,25 @@ out=$(TMPDIR=$tmpdir python3 "$DBNETIO_ROOT/tests/db/interrupt.py" '# capture at
 check "mariadb-check on Ctrl-C: exit status" "interrupt.py: exit 130" "$(printf '%s\n' "$out" | tail -n 1)"
 check "mariadb-check on Ctrl-C: nothing left in TMPDIR" "" "$(ls -A "$tmpdir")"
 check "mariadb-check on Ctrl-C: no process left using TMPDIR" "" "$(pgrep -f -- "$tmpdir/" || true)"
+
+# make demo's script, shortened: it must print the summary table with the
+# server in it and write every file the README promises.
+outdir=$(mktemp -d)
+TMPDIR=$tmpdir "$DBNETIO_ROOT/scripts/demo" -t 6 -o "$outdir" >"$outdir.stdout" 2>"$outdir.stderr"
+rc=$?
+check "demo exit status" 0 "$rc"
+[ "$rc" -eq 0 ] || sed 's/^/# demo: /' "$outdir.stderr" | tail -n 15
+if grep -q '^[0-9]* mariadbd send ' "$outdir.stdout" && grep -q '^[0-9]* mariadbd recv ' "$outdir.stdout"; then
+	pass "demo prints the summary table with the server's send and recv"
+else
+	fail "demo summary table" "no 'PID mariadbd send/recv' rows in: $(head -c 300 "$outdir.stdout")"
+fi
+if [ -x "$BUILD/dbnetio-report" ]; then
+	missing=
+	for f in capture.txt summary.txt rates.csv summary.json report.html charts/timeseries.png; do
+		[ -s "$outdir/$f" ] || missing="$missing $f"
+	done
+	check "demo writes capture, summary, CSV, JSON, charts and report" "" "${missing# }"
+fi
+check "demo leaves nothing in TMPDIR" "" "$(ls -A "$tmpdir")"
+rm -rf "$outdir" "$outdir.stdout" "$outdir.stderr"
