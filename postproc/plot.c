@@ -111,8 +111,8 @@ static void safe_name(char *out, size_t outlen, const char *s)
 	out[j] = '\0';
 }
 
-/* mkdir -p for one directory level below an existing parent (and the
- * directory itself).  0, or -1 with err. */
+/* mkdir -p: make dir and any missing parent.  0, or -1 with err (also when
+ * dir exists but is not a directory). */
 static int make_dir(const char *dir, char *err, size_t errlen)
 {
 	char buf[PATH_MAX];
@@ -382,6 +382,7 @@ struct group {
 	unsigned column;         /* 1-based column pair in timeseries.dat */
 };
 
+/* qsort/bsearch order of processes: pid, then name. */
 static int group_cmp_key(const void *a, const void *b)
 {
 	const struct group *x = a, *y = b;
@@ -390,6 +391,7 @@ static int group_cmp_key(const void *a, const void *b)
 	return strcmp(x->comm, y->comm);
 }
 
+/* qsort order of processes: most bytes first, ties by key (stable output). */
 static int group_cmp_bytes(const void *a, const void *b)
 {
 	const struct group *x = a, *y = b;
@@ -425,6 +427,7 @@ static const struct threshold *chart_threshold(const struct summary *sum, int d)
 	return best;
 }
 
+/* Is rate v over threshold t (NULL: never)? */
 static bool over(const struct threshold *t, double v)
 {
 	return t && (t->inclusive ? v >= t->limit : v > t->limit);
@@ -889,13 +892,14 @@ static int write_chart_gp(struct chart_ctx *c, const char *name, const char *dat
 	return close_out(f, path, err, errlen);
 }
 
-/* Callback of stats_for_each_bucket: one CDF row. */
 struct cdf_ctx {
 	FILE *f;
 	uint64_t n;
 	bool first;
 };
 
+/* Callback of stats_for_each_bucket: one CDF row (rate, fraction at or
+ * below it), after a first row at fraction 0 so the step starts on the axis. */
 static int cdf_row(double lo, double hi, uint64_t count, uint64_t cum, void *arg)
 {
 	struct cdf_ctx *x = arg;
@@ -908,6 +912,7 @@ static int cdf_row(double lo, double hi, uint64_t count, uint64_t cum, void *arg
 	return 0;
 }
 
+/* The CDF of the per-dump totals, one block per direction.  0 or -1 with err. */
 static int write_distribution_dat(struct chart_ctx *c, char *err, size_t errlen)
 {
 	char path[PATH_MAX];
@@ -1099,6 +1104,7 @@ int plot_render(struct plot *p, const struct summary *sum, bool *rendered,
 
 /* --------------------------------------------------------------- writer */
 
+/* Writer hooks: the engine above, unchanged. */
 static int w_begin(void *ctx, const struct capture_meta *meta, char *err, size_t errlen)
 {
 	return plot_begin(ctx, meta, err, errlen);
@@ -1116,6 +1122,8 @@ static int w_dump(void *ctx, const struct capture_meta *meta, int64_t ts,
 	return plot_dump(ctx, meta, ts, err, errlen);
 }
 
+/* End of input: write and render, then say where, or how to render without
+ * gnuplot. */
 static int w_finish(void *ctx, const struct summary *sum, char *err, size_t errlen)
 {
 	struct plot *p = ctx;
@@ -1138,7 +1146,6 @@ static int w_finish(void *ctx, const struct summary *sum, char *err, size_t errl
 		for (size_t i = 0; i < n; i++)
 			fprintf(stderr, "  gnuplot %s\n", c[i].gp);
 	}
-	(void)c;
 	return 0;
 }
 

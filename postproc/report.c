@@ -152,6 +152,7 @@ static void e_textf(struct emit *e, const char *fmt, ...)
 	e_text(e, buf);
 }
 
+/* A section heading; id is its HTML anchor. */
 static void e_heading(struct emit *e, int level, const char *id, const char *text)
 {
 	if (e->html) {
@@ -180,23 +181,20 @@ static void e_table(struct emit *e, const char *cls, ...)
 				h + (*h == '>'));
 		fputs("</tr></thead><tbody>\n", e->f);
 	} else {
-		int n = 0;
 		fputc('\n', e->f);
-		while ((h = va_arg(ap, const char *))) {
+		while ((h = va_arg(ap, const char *)))
 			fprintf(e->f, "| %s ", h + (*h == '>'));
-			n++;
-		}
 		fputs("|\n", e->f);
 		va_end(ap);
 		va_start(ap, cls);
 		while ((h = va_arg(ap, const char *)))
 			fputs(*h == '>' ? "| ---: " : "| --- ", e->f);
 		fputs("|\n", e->f);
-		(void)n;
 	}
 	va_end(ap);
 }
 
+/* Table, row and paragraph delimiters. */
 static void e_table_end(struct emit *e)
 {
 	fputs(e->html ? "</tbody></table>\n" : "\n", e->f);
@@ -281,6 +279,7 @@ struct proc {
 	double peak_send, peak_recv;
 };
 
+/* qsort order of processes: source, pid, name. */
 static int proc_cmp_key(const void *a, const void *b)
 {
 	const struct proc *x = a, *y = b;
@@ -291,6 +290,7 @@ static int proc_cmp_key(const void *a, const void *b)
 	return strcmp(x->comm, y->comm);
 }
 
+/* qsort order of processes: most bytes first, ties by key. */
 static int proc_cmp_bytes(const void *a, const void *b)
 {
 	const struct proc *x = a, *y = b;
@@ -359,6 +359,7 @@ static const char *fmt_when(const struct emit *e, const struct capture_meta *m, 
 	return buf;
 }
 
+/* The zone name printed after times. */
 static const char *zone(const struct emit *e)
 {
 	return e->local ? "local time" : "UTC";
@@ -372,6 +373,7 @@ struct dir_total {
 	const struct series *peak_series;
 };
 
+/* Totals and the highest per-second peak of one direction of a source. */
 static struct dir_total dir_total(const struct report *r, unsigned src, int d)
 {
 	struct dir_total t = { 0 };
@@ -602,10 +604,9 @@ static int section_talkers(struct emit *e, const struct report *r, const struct 
 }
 
 /* The statistics of every series in report order. */
-static void section_series(struct emit *e, const struct report *r, const struct summary *sum)
+static void section_series(struct emit *e, const struct summary *sum)
 {
 	char a[64], b[64], t[40];
-	(void)r;
 
 	if (sum->nseries == 0) {
 		e_para_begin(e, "none");
@@ -966,7 +967,7 @@ static int write_document(struct report *r, FILE *f, const struct summary *sum, 
 	e_heading(&e, 2, "alerts", "Thresholds and alerts");
 	section_alerts(&e, r, sum);
 	e_heading(&e, 2, "series", "Summary per series");
-	section_series(&e, r, sum);
+	section_series(&e, sum);
 	e_heading(&e, 2, "capture", "Capture");
 	for (size_t i = 0; i < sum->nsources; i++)
 		section_capture(&e, sum->sources[i]);
@@ -1006,6 +1007,7 @@ static void remove_tmp_dir(const char *dir)
 	rmdir(dir);
 }
 
+/* Writer hooks: record every series seen, feed the chart engine. */
 static int w_begin(void *ctx, const struct capture_meta *meta, char *err, size_t errlen)
 {
 	struct report *r = ctx;
@@ -1041,6 +1043,8 @@ static int w_dump(void *ctx, const struct capture_meta *meta, int64_t ts,
 	return plot_dump(r->plot, meta, ts, err, errlen);
 }
 
+/* End of input: render the charts, write the document beside the target and
+ * rename it over, remove the temporary chart directory. */
 static int w_finish(void *ctx, const struct summary *sum, char *err, size_t errlen)
 {
 	struct report *r = ctx;
