@@ -619,8 +619,10 @@ static void section_series(struct emit *e, const struct summary *sum)
 		e_textf(e, "The %zu biggest of %zu series (--top).", sum->nseries, sum->nseries_all);
 		e_para_end(e);
 	}
+	char peak_at[32];
+	snprintf(peak_at, sizeof peak_at, "Peak at (%s)", zone(e));
 	e_table(e, "series", "Series", ">Total", ">Mean", ">p50", ">p95", ">p99", ">Peak",
-		"Peak at", ">Seconds", NULL);
+		peak_at, ">Seconds", NULL);
 	for (size_t i = 0; i < sum->nseries; i++) {
 		struct series *s = sum->series[i];
 		const struct capture_meta *m = sum->sources[s->source];
@@ -720,8 +722,12 @@ static void section_alerts(struct emit *e, const struct report *r, const struct 
 		e_para_end(e);
 		return;
 	}
-	e_table(e, "alerts", "Threshold", "Process", "Start", "End", ">Duration", ">Peak",
-		"Peak at", ">Bytes over", NULL);
+	char start[32], end[32], peak_at[32];
+	snprintf(start, sizeof start, "Start (%s)", zone(e));
+	snprintf(end, sizeof end, "End (%s)", zone(e));
+	snprintf(peak_at, sizeof peak_at, "Peak at (%s)", zone(e));
+	e_table(e, "alerts", "Threshold", "Process", start, end, ">Duration", ">Peak",
+		peak_at, ">Bytes over", NULL);
 	for (size_t k = 0; k < sum->nthresholds; k++) {
 		for (size_t i = 0; i < r->nseries; i++) {
 			const struct series *s = r->series[i];
