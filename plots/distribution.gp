@@ -7,8 +7,10 @@
 # with their values, so "95 % of seconds stayed under 3 MiB/s" reads directly
 # off the chart.
 #
-# USAGE: gnuplot distribution.gp        (reads distribution.dat beside it)
-#        gnuplot -e 'term="svg"' distribution.gp
+# USAGE: gnuplot -e 'datafile="charts/distribution.dat"' distribution.gp
+#        gnuplot -e 'datafile="x.dat"; term="svg"; outfile="x.svg"' distribution.gp
+#        (paths are relative to where gnuplot runs; the default data file is
+#        distribution.dat and the output distribution.png in the current directory)
 #
 # Data file (distribution.dat): two data blocks separated by two blank lines,
 # block 0 send and block 1 receive; each row is
@@ -33,12 +35,6 @@ if (!exists("recv_p95"))   recv_p95 = -1
 if (!exists("recv_p99"))   recv_p99 = -1
 
 # ------------------------------------------------------------- utilities
-# Paths in this file are relative to its own directory: move there first.
-if (exists("ARG0") && strlen(ARG0) > 0) {
-	_i = strlen(ARG0)
-	while (_i > 0 && ARG0[_i:_i] ne "/") { _i = _i - 1 }
-	if (_i > 0) { cd ARG0[1:_i] }
-}
 if (strlen(outfile) == 0) { outfile = "distribution." . term }
 
 human(v) = v >= 1073741824 ? sprintf("%.3g GiB/s", v / 1073741824.0) : \

@@ -6,8 +6,10 @@
 # each band's height is one series' share.  Seconds with no data are blank
 # lines in the .dat file and break the bands.
 #
-# USAGE: gnuplot stacked.gp             (reads timeseries.dat beside it)
-#        gnuplot -e 'term="svg"' stacked.gp
+# USAGE: gnuplot -e 'datafile="charts/timeseries.dat"' stacked.gp
+#        gnuplot -e 'datafile="x.dat"; term="svg"; outfile="x.svg"' stacked.gp
+#        (paths are relative to where gnuplot runs; the default data file is
+#        timeseries.dat and the output stacked.png in the current directory)
 #
 # It reads the same timeseries.dat as timeseries.gp (column 1 epoch seconds,
 # column 2k/2k+1 series k sent/received bytes per second).  dbnetio-report
@@ -20,19 +22,24 @@ if (!exists("term"))           term = "png"      # png (pngcairo) or svg
 if (!exists("width"))          width = 1200
 if (!exists("height"))         height = 760
 if (!exists("title"))          title = "dbnetio: TCP bytes per second by process (stacked)"
-if (!exists("nseries"))        nseries = 1
-if (!exists("series_title"))   array series_title[1] = ["series 1"]
+# nseries: the series in the data file.  By default a file written by
+# dbnetio-report is assumed: epoch, a column pair per series, two flag
+# columns; for a file of your own without flags, give nseries.
+if (!exists("nseries")) {
+	stats datafile nooutput
+	nseries = (STATS_columns - 3) / 2
+	nseries = nseries < 1 ? 1 : nseries
+	if (!exists("overcols")) { overcols = 2 * nseries + 2 }
+}
+if (!exists("series_title")) {
+	array series_title[nseries]
+	do for [k = 1:nseries] { series_title[k] = sprintf("series %d", k) }
+}
 if (!exists("tzoffset"))       tzoffset = 0
 if (!exists("tzlabel"))        tzlabel = "UTC"   # x axis label: time (<tzlabel>)
 if (!exists("xformat"))        xformat = "%H:%M:%S"   # time tic labels (strftime)
 
 # ------------------------------------------------------------- utilities
-# Paths in this file are relative to its own directory: move there first.
-if (exists("ARG0") && strlen(ARG0) > 0) {
-	_i = strlen(ARG0)
-	while (_i > 0 && ARG0[_i:_i] ne "/") { _i = _i - 1 }
-	if (_i > 0) { cd ARG0[1:_i] }
-}
 if (strlen(outfile) == 0) { outfile = "stacked." . term }
 
 array palette[8] = ["#0072b2", "#e69f00", "#009e73", "#cc79a7", \

@@ -7,8 +7,10 @@
 # data are blank lines in the .dat file, so the lines break there instead of
 # drawing across the gap.
 #
-# USAGE: gnuplot timeseries.gp          (reads timeseries.dat beside it)
-#        gnuplot -e 'term="svg"' timeseries.gp
+# USAGE: gnuplot -e 'datafile="charts/timeseries.dat"' timeseries.gp
+#        gnuplot -e 'datafile="x.dat"; term="svg"; outfile="x.svg"' timeseries.gp
+#        (paths are relative to where gnuplot runs; the default data file is
+#        timeseries.dat and the output timeseries.png in the current directory)
 #
 # dbnetio-report --plot DIR writes a copy of this file into DIR with the
 # settings block below filled in; every setting has a default so that this
@@ -28,8 +30,19 @@ if (!exists("term"))           term = "png"      # png (pngcairo) or svg
 if (!exists("width"))          width = 1200
 if (!exists("height"))         height = 760
 if (!exists("title"))          title = "dbnetio: TCP bytes per second"
-if (!exists("nseries"))        nseries = 1
-if (!exists("series_title"))   array series_title[1] = ["series 1"]
+# nseries: the series in the data file.  By default a file written by
+# dbnetio-report is assumed: epoch, a column pair per series, two flag
+# columns; for a file of your own without flags, give nseries.
+if (!exists("nseries")) {
+	stats datafile nooutput
+	nseries = (STATS_columns - 3) / 2
+	nseries = nseries < 1 ? 1 : nseries
+	if (!exists("overcols")) { overcols = 2 * nseries + 2 }
+}
+if (!exists("series_title")) {
+	array series_title[nseries]
+	do for [k = 1:nseries] { series_title[k] = sprintf("series %d", k) }
+}
 if (!exists("interval"))       interval = 1      # seconds between rows
 if (!exists("tzoffset"))       tzoffset = 0      # seconds added to show local time
 if (!exists("tzlabel"))        tzlabel = "UTC"   # x axis label: time (<tzlabel>)
@@ -41,13 +54,6 @@ if (!exists("overcols"))       overcols = 0      # >0: columns overcols, overcol
                                                  # flag the seconds over the thresholds
 
 # ------------------------------------------------------------- utilities
-# Paths in this file are relative to its own directory, wherever gnuplot was
-# started from: move there first.
-if (exists("ARG0") && strlen(ARG0) > 0) {
-	_i = strlen(ARG0)
-	while (_i > 0 && ARG0[_i:_i] ne "/") { _i = _i - 1 }
-	if (_i > 0) { cd ARG0[1:_i] }
-}
 if (strlen(outfile) == 0) { outfile = "timeseries." . term }
 
 # Eight colours that stay distinct in print and for common colour blindness.

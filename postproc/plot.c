@@ -494,6 +494,13 @@ static void write_settings(FILE *f, const struct chart_ctx *c, const char *name,
 		"# editing the settings below or the template after them; gnuplot -e\n"
 		"# 'name=value' overrides any of them.\n\n",
 		c->stem, name, c->stem, name);
+	/* The files it names sit beside it: move there, wherever gnuplot was
+	 * started from (ARG0 is the script's path as given to gnuplot). */
+	fputs("if (exists(\"ARG0\") && strlen(ARG0) > 0) {\n"
+	      "\t_i = strlen(ARG0)\n"
+	      "\twhile (_i > 0 && ARG0[_i:_i] ne \"/\") { _i = _i - 1 }\n"
+	      "\tif (_i > 0) { cd ARG0[1:_i] }\n"
+	      "}\n", f);
 	snprintf(out, sizeof out, "%s%s.", c->stem, name);
 	gp_setting(f, "datafile"); gp_quote(f, datafile); fputc('\n', f);
 	fprintf(f, "if (!exists(\"term\")) term = '%s'\n",

@@ -155,6 +155,17 @@ rm -f "$tmp/copy"/*.png
 check "written timeseries.gp re-renders alone from another directory" \
 	"svg $(tpl_size timeseries)" "$(python3 "$imginfo" "$tmp/copy/timeseries.svg" 2>&1)"
 
+# The templates in plots/ run by hand on those data files, from any
+# directory, with nothing but the data file named.
+mkdir -p "$tmp/byhand"
+for chart in timeseries stacked distribution; do
+	dat=$([ $chart = distribution ] && echo distribution || echo timeseries)
+	(cd "$tmp/byhand" && gnuplot -e "datafile='$tmp/png/$dat.dat'" "$DBNETIO_ROOT/plots/$chart.gp") \
+		2>"$tmp/byhand/$chart.err"
+	check "plots/$chart.gp runs by hand on a written .dat" "png $(tpl_size $chart)" \
+		"$(python3 "$imginfo" "$tmp/byhand/$chart.png" 2>&1)"
+done
+
 # --------------------------------------------------------------- local time
 TZ=Asia/Kolkata "$report" --plot "$tmp/local" --local-time "$fixture" >/dev/null 2>&1
 check "--local-time shifts the axis by the zone's offset" "tzoffset = 19800" \
