@@ -15,6 +15,7 @@
 #include "plot.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <math.h>
 #include <stdio.h>
@@ -967,7 +968,7 @@ bool plot_have_gnuplot(char *path, size_t pathlen)
 }
 
 /* Run `gnuplot FILE` in dir, its stdout sent to our stderr (stdout carries
- * data only).  0, or -1 with err. */
+ * data only) and its stdin from /dev/null.  0, or -1 with err. */
 static int run_gnuplot(const char *gnuplot, const char *dir, const char *file,
 		       char *err, size_t errlen)
 {
@@ -980,6 +981,12 @@ static int run_gnuplot(const char *gnuplot, const char *dir, const char *file,
 	if (pid == 0) {
 		if (chdir(dir) < 0)
 			_exit(126);
+		/* stdin may be the live capture pipe: gnuplot gets none */
+		int null = open("/dev/null", O_RDONLY);
+		if (null >= 0 && null != STDIN_FILENO) {
+			dup2(null, STDIN_FILENO);
+			close(null);
+		}
 		dup2(STDERR_FILENO, STDOUT_FILENO);
 		execl(gnuplot, "gnuplot", file, (char *)NULL);
 		_exit(127);
