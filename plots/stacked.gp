@@ -50,15 +50,16 @@ colour(k) = palette[(k - 1) % 8 + 1]
 # in bytes per second.
 upto(k, d) = sum [j=1:k] column(2*j + d)
 
+# The x range is the data's own, the same as timeseries.gp's, so that the
+# two charts line up.
+stats datafile using 1 nooutput
+_xmin = STATS_min
+_xmax = STATS_max
+
 # Each panel is linear in the binary unit of its highest total, so tics read
 # "25 MiB/s" rather than "2.5e+07".  stats must run before the x axis becomes
 # a time axis.
 array _units[5] = ["B/s", "KiB/s", "MiB/s", "GiB/s", "TiB/s"]
-# The x range is the data's own: boxes (the shaded seconds) would otherwise
-# widen it by an interval at each end.
-stats datafile using 1 nooutput
-_xmin = STATS_min
-_xmax = STATS_max
 array _scale[2]
 array _yunit[2]
 array _ymax[2]

@@ -72,6 +72,15 @@ thr(d) = d == 0 ? send_threshold : recv_threshold
 over(d) = overcols > 0 ? column(overcols + d) : \
           (sum [k=1:nseries] (column(2*k + d) > thr(d) ? 1 : 0)) > 0 ? 1 : 0
 
+# ---------------------------------------------------------------- x axis
+# The x range is the data's own: boxes (the shaded seconds) would otherwise
+# widen it by an interval at each end.
+stats datafile using 1 nooutput
+_xmin = STATS_min
+_xmax = STATS_max
+# A handful of rows is drawn with points too, so that a lone second shows.
+_few = STATS_records < 30 ? 1 : 0
+
 # ------------------------------------------------------------ y axes
 # Each panel chooses its own axis from the data.  A log axis when one series
 # would otherwise be a flat line on the floor (its peak under 1/50 of the
@@ -80,13 +89,6 @@ over(d) = overcols > 0 ? column(overcols + d) : \
 # tics read "25 MiB/s" rather than "2.5e+07".  stats must run before the x
 # axis becomes a time axis.
 array _units[5] = ["B/s", "KiB/s", "MiB/s", "GiB/s", "TiB/s"]
-# The x range is the data's own: boxes (the shaded seconds) would otherwise
-# widen it by an interval at each end.
-stats datafile using 1 nooutput
-_xmin = STATS_min
-_xmax = STATS_max
-# A handful of rows is drawn with points too, so that a lone second shows.
-_few = STATS_records < 30 ? 1 : 0
 array _log[2]
 array _scale[2]
 array _yunit[2]
