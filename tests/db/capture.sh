@@ -15,7 +15,7 @@
 # tests/db/mariadb.sh first (proc_alive, proc_end).
 # shellcheck shell=bash
 
-CAP_PID= CAP_OUT=
+CAP_PID='' CAP_OUT=''
 : "${DBNETIO_ROOT:=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}"
 
 # cap_start OUT ARGS...: start the capture; fail (with its stderr) if it has

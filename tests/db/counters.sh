@@ -26,7 +26,7 @@
 # - Then, for snapshots A (read number a) and B (read number b > a):
 #     other clients' bytes = (B - A) - (b - a) * c
 #   for sent and received separately.
-# shellcheck shell=bash
+# shellcheck shell=bash disable=SC2034
 
 CTR_N=0 CTR_SENT=0 CTR_RECV=0 CTR_THREADS=0
 CTR_QUERY="SELECT LPAD(MAX(IF(VARIABLE_NAME='BYTES_SENT',VARIABLE_VALUE,NULL)),20,'0'),\

@@ -22,7 +22,7 @@
 #   the guests' tmpfs.
 # shellcheck shell=bash
 
-MDB_DIR= MDB_SOCK= MDB_PORT= MDB_PID=
+MDB_DIR='' MDB_SOCK='' MDB_PORT='' MDB_PID=''
 MDB_USER=sbtest MDB_PASS=sbtest-pw
 
 # proc_alive PID: true while PID runs.  A zombie counts as gone: within a

@@ -19,7 +19,7 @@
 # socket, inside a directory only we can reach, uses peer-less trust.
 # shellcheck shell=bash
 
-PG_DIR= PG_PORT= PG_PID= PG_BIN= PG_USER= PG_PASS=bench-pw
+PG_DIR='' PG_PORT='' PG_PID='' PG_BIN='' PG_USER='' PG_PASS=bench-pw
 
 # pg_find_bin: the newest installed server's bin directory.
 pg_find_bin() {

@@ -21,8 +21,8 @@ within() { awk -v e="$1" -v m="$2" 'BEGIN { d = m - e; if (d < 0) d = -d; exit !
 # compare NAME EXPECTED MEASURED: one PASS/FAIL line with both numbers, the
 # difference in bytes and in percent; the limit is 0.01%.
 compare() {
-	local what=$1 e=$2 m=$3
-	local detail="expected $e, measured $m, diff $((m - e)) bytes = $(pct "$e" "$m")%"
+	local what=$1 e=$2 m=$3 detail
+	detail="expected $e, measured $m, diff $((m - e)) bytes = $(pct "$e" "$m")%"
 	if within "$e" "$m"; then
 		pass "$what ($detail)"
 	else
