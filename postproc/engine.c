@@ -119,6 +119,8 @@ static int on_sample(void *arg, struct series *s, const struct sample *smp)
 			}
 		}
 	}
+	if (!e->sample_writers)
+		return 0;
 	for (size_t i = 0; i < e->nwriters; i++)
 		if (e->writers[i].ops->sample &&
 		    e->writers[i].ops->sample(e->writers[i].ctx, s, smp, e->werr, sizeof(e->werr)) < 0)
@@ -174,6 +176,8 @@ int engine_add_writer(struct engine *e, struct writer w, char *err, size_t errle
 	}
 	e->writers = n;
 	e->writers[e->nwriters++] = w;
+	if (w.ops->sample)
+		e->sample_writers++;
 	return 0;
 }
 

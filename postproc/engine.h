@@ -41,6 +41,7 @@ struct engine {
 	size_t nsources;
 	struct writer *writers;
 	size_t nwriters;
+	size_t sample_writers;    /* writers with a sample() hook */
 	bool *begun;              /* per source: writers' begin() called */
 	bool crossed;
 	bool interrupted;

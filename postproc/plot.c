@@ -550,7 +550,8 @@ static void write_time_settings(FILE *f, const struct chart_ctx *c)
 	 * followed). */
 	gp_setting(f, "tzoffset"); fprintf(f, "%ld\n", clock ? 0L : off);
 	gp_setting(f, "tzlabel"); gp_quote(f, label); fputc('\n', f);
-	gp_setting(f, "xformat"); fprintf(f, "'%s'\n", days ? "%m-%d %H:%M" : "%H:%M:%S");
+	gp_setting(f, "xformat");
+	fprintf(f, "'%s'\n", days && !clock ? "%m-%d %H:%M" : "%H:%M:%S");
 	/* a row spans a bucket of a long capture: the shaded boxes too */
 	gp_setting(f, "interval");
 	fprintf(f, "%u\n", c->bucket ? c->bucket : m && m->interval ? m->interval : 1);

@@ -101,6 +101,7 @@ struct emit {
 	FILE *f;
 	bool html;
 	bool local;               /* local time */
+	bool clock;               /* HH:MM:SS input: times of day, zone unknown */
 	const char *chart_dir;    /* Markdown: relative path of the charts */
 };
 
@@ -362,6 +363,8 @@ static const char *fmt_when(const struct emit *e, const struct capture_meta *m, 
 /* The zone name printed after times. */
 static const char *zone(const struct emit *e)
 {
+	if (e->clock)
+		return "clock time";
 	return e->local ? "local time" : "UTC";
 }
 
@@ -925,6 +928,8 @@ static int write_document(struct report *r, FILE *f, const struct summary *sum, 
 
 	gmtime_r(&t, &tm);
 	strftime(now, sizeof now, "%Y-%m-%d %H:%M:%S UTC", &tm);
+	for (size_t i = 0; i < sum->nsources; i++)
+		e.clock |= sum->sources[i]->clock_of_day;
 	if (sum->nsources == 1 && *sum->sources[0]->label)
 		snprintf(title, sizeof title, "dbnetio traffic report: %s", sum->sources[0]->label);
 	else

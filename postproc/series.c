@@ -137,6 +137,7 @@ static struct series *series_new(struct series_table *t, unsigned source, const 
 	s->raw = dupn(key, keylen);
 	s->raw_hot = s->raw;
 	s->rawlen = keylen;
+	memcpy(s->raw_head, key, keylen < sizeof(s->raw_head) ? keylen : sizeof(s->raw_head));
 	if (!s->raw)
 		goto nomem;
 	stats_init(&s->stats);
@@ -428,6 +429,14 @@ int series_value_predicted(struct series_table *t, struct series_source *src, co
 	return series_account(src, s, value) < 0 ? 0 : 1;
 }
 
+/* Eight digit values (0..9, the first in the lowest byte) to a number. */
+static inline uint64_t swar8(uint64_t c)
+{
+	c = c * 10 + (c >> 8);
+	return (((c & 0x000000FF000000FFull) * (100 + (1000000ull << 32))) +
+		(((c >> 16) & 0x000000FF000000FFull) * (1 + (10000ull << 32)))) >> 32;
+}
+
 size_t series_take_predicted(struct series_table *t, struct series_source *src, const char *buf,
 			     size_t avail)
 {
@@ -440,30 +449,49 @@ size_t series_take_predicted(struct series_table *t, struct series_source *src, 
 	if (!s || !src->in_dump || s->in_dump)
 		return 0;
 	l = s->rawlen;
-	if (avail < l + 4 || buf[l] != ':' || buf[l + 1] != ' ' || !key_eq(buf, s->raw_hot, l))
+	if (avail < l + 4 || buf[l] != ':' || buf[l + 1] != ' ')
+		return 0;
+	if (l <= sizeof(s->raw_head) ? !key_eq(buf, s->raw_head, l)
+				     : !key_eq(buf, s->raw_hot, l))
 		return 0;
 	d = buf + l + 2;
 #if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
-	/* the digit run, 8 bytes at a time: a byte's high bit in m marks a non-digit */
-	while (d + n + 8 <= end) {
+	/* Find the digit run and convert it in the same pass, 8 bytes at a time:
+	 * a byte's high bit in m marks a non-digit; the k digits before it are
+	 * shifted to the top of the word and converted like a full group. */
+	static const uint64_t pow10[8] = { 1, 10, 100, 1000, 10000, 100000, 1000000, 10000000 };
+	value = 0;
+	for (;;) {
 		uint64_t c, x, m;
+		if (d + n + 8 > end)
+			return 0;          /* near the buffer's end: the careful path */
 		memcpy(&c, d + n, 8);
 		x = c ^ 0x3030303030303030ull;
 		m = (((x & 0x7F7F7F7F7F7F7F7Full) + 0x7676767676767676ull) | x) & 0x8080808080808080ull;
 		if (m) {
-			n += (size_t)__builtin_ctzll(m) / 8;
-			goto found;
+			size_t k = (size_t)__builtin_ctzll(m) / 8;
+			if (n + k == 0 || n + k > 19)
+				return 0;
+			if (k) {
+				c = (c - 0x3030303030303030ull) << (8 * (8 - k));
+				value = value * pow10[k] + swar8(c);
+			}
+			n += k;
+			break;
 		}
+		if (n + 8 > 16)
+			return 0;          /* 17+ digits: the careful path */
+		value = value * 100000000ull + swar8(c - 0x3030303030303030ull);
 		n += 8;
-		if (n > 19)
-			return 0;
 	}
-#endif
+	if (d[n] != '\n')
+		return 0;
+#else
 	while (d + n < end && (unsigned char)(d[n] - '0') < 10)
 		n++;
-found:
 	if (d + n >= end || d[n] != '\n' || !parse_digits(d, n, &value))
 		return 0;
+#endif
 	if (series_account(src, s, value) < 0)
 		return 0;
 	return l + 2 + n + 1;

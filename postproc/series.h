@@ -34,7 +34,10 @@ struct sample {
 };
 
 struct series {
-	/* private to series.c, first: the fields the hot path touches */
+	/* private to series.c, first: the fields the hot path touches, then the
+	 * statistics, so that one series' per-sample state is a few adjacent
+	 * cache lines */
+	char raw_head[32];       /* the first 32 bytes of raw, zero padded */
 	const char *raw_hot;     /* == raw */
 	size_t rawlen;
 	struct series *predicted;      /* who followed it in the previous dump */

@@ -17,7 +17,7 @@
 /* ===== histogram ===== */
 
 /* Row and bucket of a positive rate.  Returns -1 for "zero" (below range). */
-static int hist_index(double x, unsigned *sub)
+static inline int hist_index(double x, unsigned *sub)
 {
 	uint64_t bits;
 	int exp;
@@ -39,14 +39,33 @@ static void hist_bounds(int row, unsigned sub, double *lo, double *hi)
 	*hi = base * (1.0 + (double)(sub + 1) / STATS_SUB_BUCKETS);
 }
 
-static int hist_add(struct stats *st, double x)
+static int hist_add_slow(struct stats *st, int row, unsigned sub);
+
+/* Count x in the histogram: inline, a row already there is the rule. */
+static inline int hist_add(struct stats *st, double x)
 {
 	unsigned sub = 0;
 	int row = hist_index(x, &sub);
 
+	if (row >= 0 && st->rows && st->rows[row]) {
+		/* a bucket saturating at 2^32-1 samples would need 136 years of dumps */
+		st->rows[row][sub] += st->rows[row][sub] != UINT32_MAX;
+		return 0;
+	}
+	return hist_add_slow(st, row, sub);
+}
+
+static int hist_add_slow(struct stats *st, int row, unsigned sub)
+{
+
 	if (row < 0) {
 		st->zero++;
 		return 0;
+	}
+	if (!st->rows) {
+		st->rows = calloc(STATS_ROWS, sizeof(*st->rows));
+		if (!st->rows)
+			return -1;
 	}
 	if (!st->rows[row]) {
 		st->rows[row] = calloc(STATS_SUB_BUCKETS, sizeof(uint32_t));
@@ -59,16 +78,45 @@ static int hist_add(struct stats *st, double x)
 	return 0;
 }
 
-/* Pour the batch into the histogram. */
+/* Fold one sample into min and the sums. */
+static inline void fold_one(struct stats *st, double x)
+{
+	double d = x - st->shift;
+	if (x < st->min)
+		st->min = x;
+	st->sum += d;
+	st->sumsq += d * d;
+}
+
+/* Fold every buffered sample not yet in min/sums (and, in histogram mode,
+ * into the histogram, emptying the batch).  0 or -1 (out of memory). */
 static int stats_flush(struct stats *st)
 {
-	if (st->n <= STATS_EXACT_MAX)
+	if (st->n <= STATS_EXACT_MAX) {
+		for (size_t i = st->folded; i < st->n; i++)
+			fold_one(st, st->exact[i]);
+		st->folded = (size_t)st->n;
 		return 0;
-	for (size_t i = 0; i < st->nbatch; i++)
+	}
+	for (size_t i = 0; i < st->nbatch; i++) {
+		fold_one(st, st->exact[i]);
 		if (hist_add(st, st->exact[i]) < 0)
 			return -1;
+	}
 	st->nbatch = 0;
 	return 0;
+}
+
+/* The unfolded samples, for the const queries. */
+static void pending(const struct stats *st, const double **p, size_t *k)
+{
+	if (st->n <= STATS_EXACT_MAX) {
+		*p = st->exact ? st->exact + st->folded : NULL;
+		*k = (size_t)st->n - st->folded;
+	} else {
+		*p = st->exact;
+		*k = st->nbatch;
+	}
 }
 
 /* ===== API ===== */
@@ -82,8 +130,10 @@ void stats_init(struct stats *st)
 void stats_free(struct stats *st)
 {
 	free(st->exact);
-	for (int i = 0; i < STATS_ROWS; i++)
-		free(st->rows[i]);
+	if (st->rows)
+		for (int i = 0; i < STATS_ROWS; i++)
+			free(st->rows[i]);
+	free(st->rows);
 	stats_init(st);
 }
 
@@ -98,17 +148,10 @@ int stats_add_slow(struct stats *st, double rate, double seconds, int64_t ts)
 		st->min = st->max = rate;
 		st->max_ts = ts;
 		st->shift = rate;
-	} else {
-		if (rate < st->min)
-			st->min = rate;
-		if (rate > st->max) {
-			st->max = rate;
-			st->max_ts = ts;
-		}
+	} else if (rate > st->max) {
+		st->max = rate;
+		st->max_ts = ts;
 	}
-	double d = rate - st->shift;
-	st->sum += d;
-	st->sumsq += d * d;
 	st->seconds += seconds;
 
 	if (st->n < STATS_EXACT_MAX) {
@@ -124,8 +167,10 @@ int stats_add_slow(struct stats *st, double rate, double seconds, int64_t ts)
 		st->exact_sorted = false;
 	} else {
 		if (st->n == STATS_EXACT_MAX) {
-			/* switch: pour the exact samples into the histogram, keep
-			 * a smaller buffer for batches */
+			/* switch: fold and pour the exact samples into the histogram,
+			 * keep a smaller buffer for batches */
+			if (stats_flush(st) < 0)
+				return -1;
 			for (size_t i = 0; i < STATS_EXACT_MAX; i++)
 				if (hist_add(st, st->exact[i]) < 0)
 					return -1;
@@ -137,24 +182,66 @@ int stats_add_slow(struct stats *st, double rate, double seconds, int64_t ts)
 			st->nbatch = 0;
 		}
 		st->exact[st->nbatch++] = rate;
-		if (st->nbatch == STATS_BATCH && stats_flush(st) < 0)
-			return -1;
+		if (st->nbatch == STATS_BATCH) {
+			st->n++;
+			return stats_flush(st);
+		}
 	}
 	st->n++;
 	return 0;
 }
 
+double stats_min(const struct stats *st)
+{
+	const double *p;
+	size_t k;
+	double m;
+
+	if (!st->n)
+		return 0;
+	m = st->min;
+	pending(st, &p, &k);
+	for (size_t i = 0; i < k; i++)
+		if (p[i] < m)
+			m = p[i];
+	return m;
+}
+
+/* sum and sum of squares around shift, folded or not */
+static void sums(const struct stats *st, double *sum, double *sumsq)
+{
+	const double *p;
+	size_t k;
+
+	*sum = st->sum;
+	*sumsq = st->sumsq;
+	pending(st, &p, &k);
+	for (size_t i = 0; i < k; i++) {
+		double d = p[i] - st->shift;
+		*sum += d;
+		*sumsq += d * d;
+	}
+}
+
 double stats_mean(const struct stats *st)
 {
-	return st->n ? st->shift + st->sum / (double)st->n : 0;
+	double s, q;
+
+	if (!st->n)
+		return 0;
+	sums(st, &s, &q);
+	return st->shift + s / (double)st->n;
 }
 
 double stats_stddev(const struct stats *st)
 {
+	double s, q;
+
 	if (st->n < 2)
 		return 0;
-	double m = st->sum / (double)st->n;
-	double v = st->sumsq / (double)st->n - m * m;
+	sums(st, &s, &q);
+	double m = s / (double)st->n;
+	double v = q / (double)st->n - m * m;
 	return v > 0 ? sqrt(v) : 0;
 }
 
@@ -164,9 +251,11 @@ static int cmp_double(const void *a, const void *b)
 	return (x > y) - (x < y);
 }
 
+/* Sort the exact samples (after folding them: sorting moves them). */
 static void exact_sort(struct stats *st)
 {
 	if (!st->exact_sorted && st->exact) {
+		(void)stats_flush(st);   /* exact phase: cannot fail */
 		qsort(st->exact, (size_t)st->n, sizeof(double), cmp_double);
 		st->exact_sorted = true;
 	}
@@ -179,7 +268,7 @@ double stats_quantile(struct stats *st, double q)
 	if (st->n == 0)
 		return 0;
 	if (q <= 0)
-		return st->min;
+		return stats_min(st);
 	if (q >= 1)
 		return st->max;
 	rank = (uint64_t)ceil(q * (double)st->n);
@@ -194,7 +283,7 @@ double stats_quantile(struct stats *st, double q)
 	cum = st->zero;
 	if (cum >= rank)
 		return st->min < 0 ? st->min : 0;
-	for (int r = 0; r < STATS_ROWS; r++) {
+	for (int r = 0; st->rows && r < STATS_ROWS; r++) {
 		if (!st->rows[r])
 			continue;
 		for (unsigned b = 0; b < STATS_SUB_BUCKETS; b++) {
@@ -207,7 +296,7 @@ double stats_quantile(struct stats *st, double q)
 				if (mid > st->max)
 					mid = st->max;
 				if (mid < st->min)
-					mid = st->min;
+					mid = st->min;   /* folded: stats_flush() ran above */
 				return mid;
 			}
 		}
@@ -242,7 +331,7 @@ int stats_for_each_bucket(struct stats *st, stats_bucket_fn fn, void *arg)
 		if ((r = fn(0, ldexp(1.0, -STATS_MIN_EXP), st->zero, cum, arg)) != 0)
 			return r;
 	}
-	for (int row = 0; row < STATS_ROWS; row++) {
+	for (int row = 0; st->rows && row < STATS_ROWS; row++) {
 		if (!st->rows[row])
 			continue;
 		for (unsigned b = 0; b < STATS_SUB_BUCKETS; b++) {

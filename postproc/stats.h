@@ -8,10 +8,11 @@
  * it: the documented bound is <= 1% relative error for p50..p99.  max and min
  * are always exact.
  *
- * Once in histogram mode, samples are first collected in a small batch and
- * poured into the histogram together: one series' rows are then touched in a
- * burst, which keeps them in cache (the histogram update was a cache miss per
- * sample in the 400-series benchmark).  Queries pour the batch first.
+ * Per sample, only n, max, its time and the seconds are updated; the sample
+ * itself is stored (exact buffer, or a batch once in histogram mode) and
+ * folded into min, the sums and the histogram a batch at a time, or when a
+ * query needs it.  One series' state is then touched in a burst, which keeps
+ * it in cache: per-sample updates were the benchmark's cache misses.
  *
  * Writers read struct stats through the functions below only.
  */
@@ -33,19 +34,26 @@
 #define STATS_ROWS (STATS_MIN_EXP + STATS_MAX_EXP)
 
 struct stats {
+	/* kept up to date by every sample (writers may read these four) */
 	uint64_t n;              /* rate samples */
-	double seconds;          /* seconds those samples cover */
-	double min, max;
+	double max;
 	int64_t max_ts;          /* timestamp of the peak interval */
+	double seconds;          /* seconds those samples cover */
+	/* buffered samples */
+	double *exact;           /* first samples, while n <= STATS_EXACT_MAX;
+				  * then a batch of samples not yet folded in */
+	size_t nbatch;
+	size_t exact_cap;
+	/* folded in when a batch is full or on a query: use stats_min(),
+	 * stats_mean(), stats_stddev() rather than these */
+	size_t folded;           /* exact[0..folded) are in min/sum/sumsq */
+	double min;
 	double shift;            /* first sample: sums are taken around it */
 	double sum, sumsq;       /* of (x - shift), for a stable variance */
-	double *exact;           /* first samples, while n <= STATS_EXACT_MAX;
-				  * then a batch of samples not yet in the histogram */
-	size_t exact_cap;
-	size_t nbatch;
 	bool exact_sorted;
 	uint64_t zero;           /* histogram: rates below 2^-STATS_MIN_EXP */
-	uint32_t *rows[STATS_ROWS]; /* histogram rows, allocated on first use */
+	uint32_t **rows;         /* histogram: STATS_ROWS row pointers, each row
+				  * allocated on first use; NULL until needed */
 };
 
 void stats_init(struct stats *st);
@@ -56,18 +64,13 @@ void stats_free(struct stats *st);
 int stats_add_slow(struct stats *st, double rate, double seconds, int64_t ts);
 static inline int stats_add(struct stats *st, double rate, double seconds, int64_t ts)
 {
-	if (st->n == 0 || st->n == STATS_EXACT_MAX || (st->n < STATS_EXACT_MAX ? st->n == st->exact_cap
-						       : st->nbatch + 1 >= STATS_BATCH))
+	if (st->n == 0 || st->n == STATS_EXACT_MAX ||
+	    (st->n < STATS_EXACT_MAX ? st->n == st->exact_cap : st->nbatch + 1 >= STATS_BATCH))
 		return stats_add_slow(st, rate, seconds, ts);
-	if (rate < st->min)
-		st->min = rate;
 	if (rate > st->max) {
 		st->max = rate;
 		st->max_ts = ts;
 	}
-	double d = rate - st->shift;
-	st->sum += d;
-	st->sumsq += d * d;
 	st->seconds += seconds;
 	if (st->n < STATS_EXACT_MAX) {
 		st->exact[st->n] = rate;
@@ -78,6 +81,7 @@ static inline int stats_add(struct stats *st, double rate, double seconds, int64
 	st->n++;
 	return 0;
 }
+double stats_min(const struct stats *st);
 double stats_mean(const struct stats *st);
 double stats_stddev(const struct stats *st);  /* population stddev */
 /* Quantile q in [0,1] by the nearest-rank method (the smallest sample with at

@@ -113,7 +113,7 @@ static int json_finish(void *ctx, const struct summary *sum, char *err, size_t e
 		wu_json_number(f, st->seconds);
 		fprintf(f, ", \"samples\": %llu, \"resets\": %llu, \"rate\": {",
 			(unsigned long long)st->n, (unsigned long long)s->resets);
-		fputs("\"min\": ", f); wu_json_number(f, st->n ? st->min : 0);
+		fputs("\"min\": ", f); wu_json_number(f, stats_min(st));
 		fputs(", \"mean\": ", f); wu_json_number(f, stats_mean(st));
 		fputs(", \"max\": ", f); wu_json_number(f, st->n ? st->max : 0);
 		fputs(", \"stddev\": ", f); wu_json_number(f, stats_stddev(st));

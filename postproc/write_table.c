@@ -194,7 +194,7 @@ static int table_finish(void *ctx, const struct summary *sum, char *err, size_t 
 				if (grid_put(&g, "-") < 0)
 					goto nomem;
 		} else {
-			if (grid_put(&g, rate(st->min, c, sizeof(c))) < 0 ||
+			if (grid_put(&g, rate(stats_min(st), c, sizeof(c))) < 0 ||
 			    grid_put(&g, rate(stats_mean(st), c, sizeof(c))) < 0 ||
 			    grid_put(&g, rate(st->max, c, sizeof(c))) < 0 ||
 			    grid_put(&g, rate(stats_stddev(st), c, sizeof(c))) < 0 ||
