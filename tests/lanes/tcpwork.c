@@ -193,6 +193,38 @@ static long send_msg(int fd, long total)
 	return done;
 }
 
+/* send_mmsg: sendmmsg, several messages (so several tcp_sendmsg calls) in one
+ * syscall. */
+static long send_mmsg(int fd, long total)
+{
+	long done = 0;
+
+	while (done < total) {
+		struct iovec iov[4][2];
+		struct mmsghdr mm[4];
+		long left = total - done;
+		int n = 0, r;
+
+		memset(mm, 0, sizeof(mm));
+		for (int i = 0; i < 4 && left > 0; i++, n++) {
+			size_t want = chunk(left, 30011);
+			iov[i][0] = (struct iovec){ buf, want / 2 };
+			iov[i][1] = (struct iovec){ buf + want / 2, want - want / 2 };
+			mm[i].msg_hdr.msg_iov = iov[i];
+			mm[i].msg_hdr.msg_iovlen = 2;
+			left -= want;
+		}
+		r = sendmmsg(fd, mm, n, 0);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0)
+			die("sendmmsg");
+		for (int i = 0; i < r; i++)
+			done += mm[i].msg_len;
+	}
+	return done;
+}
+
 static long send_writev(int fd, long total)
 {
 	long done = 0;
@@ -309,6 +341,37 @@ static long recv_msg(int fd)
 		if (n == 0)
 			return done;
 		done += n;
+	}
+}
+
+/* recv_mmsg: recvmmsg with MSG_WAITFORONE, several messages per syscall
+ * when data is queued. */
+static long recv_mmsg(int fd)
+{
+	long done = 0;
+
+	for (;;) {
+		struct iovec iov[3];
+		struct mmsghdr mm[3];
+		int r;
+
+		memset(mm, 0, sizeof(mm));
+		for (int i = 0; i < 3; i++) {
+			iov[i] = (struct iovec){ buf + i * 200000, 20011 };
+			mm[i].msg_hdr.msg_iov = &iov[i];
+			mm[i].msg_hdr.msg_iovlen = 1;
+		}
+		r = recvmmsg(fd, mm, 3, MSG_WAITFORONE, NULL);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0)
+			die("recvmmsg");
+		if (r == 0 || mm[0].msg_len == 0)
+			return done;
+		for (int i = 0; i < r; i++)
+			done += mm[i].msg_len;
+		if (mm[r - 1].msg_len == 0)
+			return done;
 	}
 }
 
@@ -584,7 +647,7 @@ static struct result other(void)
 }
 
 static const char *const patterns[] = {
-	"send-recv", "sendmsg-recvmsg", "writev-readv", "sendfile", "splice",
+	"send-recv", "sendmsg-recvmsg", "mmsg", "writev-readv", "sendfile", "splice",
 	"peek", "waitall", "nonblock", "threads", "blocked-threads", "ipv6",
 	"unix", "udp", "other",
 };
@@ -597,6 +660,8 @@ static struct result run(const char *pat)
 		return over_pair(AF_INET, send_plain, recv_plain);
 	if (!strcmp(pat, "sendmsg-recvmsg"))
 		return over_pair(AF_INET, send_msg, recv_msg);
+	if (!strcmp(pat, "mmsg"))
+		return over_pair(AF_INET, send_mmsg, recv_mmsg);
 	if (!strcmp(pat, "writev-readv"))
 		return over_pair(AF_INET, send_writev, recv_readv);
 	if (!strcmp(pat, "sendfile"))
