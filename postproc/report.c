@@ -527,7 +527,7 @@ static void section_capture(struct emit *e, const struct capture_meta *m)
 		 *m->variant ? " (" : "", m->variant, *m->variant ? ")" : "");
 	KV("probe", probe);
 	KV("filter", *m->filter ? m->filter : "(not recorded)");
-	KV("capture file", m->file);
+	KV("capture file", strcmp(m->file, "-") == 0 ? "(standard input)" : m->file);
 	if (m->have_time) {
 		char z[64];
 		snprintf(z, sizeof z, "%s %s", fmt_when(e, m, m->start, t, sizeof t), zone(e));
