@@ -153,6 +153,19 @@ static void e_textf(struct emit *e, const char *fmt, ...)
 	e_text(e, buf);
 }
 
+/* A relative link target for Markdown: bytes that would end or split the
+ * link (space, parentheses, angle brackets, control bytes, non-ASCII) are
+ * percent-encoded. */
+static void e_url(struct emit *e, const char *s)
+{
+	for (const unsigned char *u = (const unsigned char *)s; *u; u++) {
+		if (*u <= 0x20 || *u >= 0x7f || strchr("()<>%\"'\\[]", *u))
+			fprintf(e->f, "%%%02X", *u);
+		else
+			fputc(*u, e->f);
+	}
+}
+
 /* A section heading; id is its HTML anchor. */
 static void e_heading(struct emit *e, int level, const char *id, const char *text)
 {
@@ -879,7 +892,11 @@ static int section_charts(struct emit *e, const struct report *r, bool rendered,
 			base = base ? base + 1 : c[i].image;
 			fputs("\n![", e->f);
 			e_text(e, c[i].title);
-			fprintf(e->f, "](%s/%s)\n", e->chart_dir, base);
+			fputs("](", e->f);
+			e_url(e, e->chart_dir);
+			fputc('/', e->f);
+			e_url(e, base);
+			fputs(")\n", e->f);
 		}
 	}
 	return 0;
