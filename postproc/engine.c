@@ -89,7 +89,8 @@ static int writers_alert(struct engine *e, struct series *s, unsigned ti, const 
 
 /* ===== stage callbacks ===== */
 
-/* Every sample: statistics, thresholds, then the streaming writers. */
+/* Every sample (the series stage has fed its statistics): thresholds, then
+ * the streaming writers.  Not called at all when neither exists. */
 static int on_sample(void *arg, struct series *s, const struct sample *smp)
 {
 	struct engine *e = arg;
@@ -97,10 +98,6 @@ static int on_sample(void *arg, struct series *s, const struct sample *smp)
 	if (!e->begun[s->source] && writers_begin(e, e->sources[s->source]) < 0)
 		return -1;
 	if (smp->is_rate) {
-		if (stats_add(&s->stats, smp->rate, smp->seconds, smp->ts) < 0) {
-			snprintf(e->werr, sizeof(e->werr), "out of memory");
-			return -1;
-		}
 		for (uint32_t m = s->th_mask; m; m &= m - 1) {
 			unsigned ti = (unsigned)__builtin_ctz(m);
 			struct alert ended, fired;
@@ -248,6 +245,8 @@ int engine_run(struct engine *e, const char *path, char *err, size_t errlen)
 		return -1;
 	}
 	series_source_init(&src, m);
+	/* samples need the engine only for thresholds and streaming writers */
+	e->table.on_sample = e->nth || e->sample_writers ? on_sample : NULL;
 	if (e->opts.counters >= 0) {
 		src.counters_forced = true;
 		src.interval_counters = e->opts.counters == 1;
@@ -264,13 +263,13 @@ int engine_run(struct engine *e, const char *path, char *err, size_t errlen)
 		enum input_status st;
 		size_t took;
 
-		/* the hottest path: the predicted series' line, straight from the buffer */
-		while ((took = series_take_predicted(&e->table, &src, in.buf + in.start,
-						     in.end - in.start)) != 0) {
-			in.start += took;
-			in.lineno++;
-			m->counts.lines++;
-		}
+		/* the hottest path: the predicted series' lines, straight from the buffer */
+		uint64_t nlines;
+		took = series_take_predicted(&e->table, &src, in.buf + in.start, in.end - in.start,
+					     &nlines);
+		in.start += took;
+		in.lineno += nlines;
+		m->counts.lines += nlines;
 		st = input_next(&in, &line, &len, timeout, perr, sizeof(perr));
 
 		if (st == INPUT_LINE) {

@@ -271,6 +271,10 @@ int series_close_dump(struct series_table *t, struct series_source *src, char *e
 		s->pending = 0;
 		s->in_dump = false;
 		s->predicted = next;
+		if (smp.is_rate && stats_add(&s->stats, smp.rate, smp.seconds, smp.ts) < 0) {
+			snprintf(err, errlen, "out of memory");
+			return -1;
+		}
 		if (t->on_sample && t->on_sample(t->arg, s, &smp) < 0) {
 			snprintf(err, errlen, "%s", "writer failed");
 			return -1;
@@ -437,15 +441,14 @@ static inline uint64_t swar8(uint64_t c)
 		(((c >> 16) & 0x000000FF000000FFull) * (1 + (10000ull << 32)))) >> 32;
 }
 
-size_t series_take_predicted(struct series_table *t, struct series_source *src, const char *buf,
-			     size_t avail)
+/* One predicted line (see series_take_predicted()). */
+static inline size_t take_one(struct series_source *src, const char *buf, size_t avail)
 {
 	struct series *s = src->pred;
 	const char *d, *end = buf + avail;
 	size_t l, n = 0;
 	uint64_t value;
 
-	(void)t;
 	if (!s || !src->in_dump || s->in_dump)
 		return 0;
 	l = s->rawlen;
@@ -495,6 +498,21 @@ size_t series_take_predicted(struct series_table *t, struct series_source *src, 
 	if (series_account(src, s, value) < 0)
 		return 0;
 	return l + 2 + n + 1;
+}
+
+size_t series_take_predicted(struct series_table *t, struct series_source *src, const char *buf,
+			     size_t avail, uint64_t *lines)
+{
+	size_t pos = 0, took;
+	uint64_t n = 0;
+
+	(void)t;
+	while ((took = take_one(src, buf + pos, avail - pos)) != 0) {
+		pos += took;
+		n++;
+	}
+	*lines = n;
+	return pos;
 }
 
 int series_value(struct series_table *t, struct series_source *src, const char *key,
