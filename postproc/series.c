@@ -321,7 +321,11 @@ int series_time(struct series_table *t, struct series_source *src, int64_t ts, b
 		src->have_clock = true;
 	}
 	m->counts.dumps++;
-	if (src->have_prev) {
+	if (src->final_next) {
+		/* the last, partial interval: its time may well repeat the last one */
+		partial = true;
+		src->final_next = false;
+	} else if (src->have_prev) {
 		if (ts == src->prev_ts) {
 			m->counts.duplicates++;
 			partial = true;
@@ -335,10 +339,6 @@ int series_time(struct series_table *t, struct series_source *src, int64_t ts, b
 				m->counts.missing_seconds += (uint64_t)(ts - src->prev_ts) - iv;
 			}
 		}
-	}
-	if (src->final_next) {
-		partial = true;
-		src->final_next = false;
 	}
 	if (!m->have_time) {
 		m->start = m->end = ts;

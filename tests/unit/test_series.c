@@ -132,6 +132,23 @@ static void oddities(void)
 	fx_free(&f);
 }
 
+static void final_same_second(void)
+{
+	struct fx f;
+
+	fx_init(&f, false);
+	T(&f, 100);
+	V(&f, "@send[1, db]", 10);
+	series_final_marker(&f.src);
+	T(&f, 100);                      /* stopped within the same second */
+	V(&f, "@send[1, db]", 15);
+	series_close_dump(&f.t, &f.src, err, sizeof(err));
+	UNIT_EQ_U64("final dump in the same second is not a duplicate", 0, f.m.counts.duplicates);
+	UNIT_TRUE("final dump in the same second: partial, bytes kept", ngot == 2 && got[1].partial &&
+		  got[1].bytes == 5 && got_s[0]->total_bytes == 15);
+	fx_free(&f);
+}
+
 static void interval_counters(void)
 {
 	struct fx f;
@@ -256,6 +273,7 @@ int main(void)
 {
 	cumulative();
 	oddities();
+	final_same_second();
 	interval_counters();
 	keys_and_prediction();
 	clock_of_day();
