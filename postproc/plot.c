@@ -260,6 +260,16 @@ void plot_free(struct plot *p)
 	free(p);
 }
 
+int plot_set_dir(struct plot *p, const char *dir)
+{
+	char *d = strdup(dir);
+	if (!d)
+		return -1;
+	free(p->dir);
+	p->dir = d;
+	return 0;
+}
+
 const struct plot_chart *plot_charts(const struct plot *p, size_t *n)
 {
 	*n = p->ncharts;

@@ -58,6 +58,9 @@ struct plot;
 /* Make an engine.  Returns NULL with a message in err. */
 struct plot *plot_new(const struct plot_opts *o, char *err, size_t errlen);
 void plot_free(struct plot *p);
+/* Render into dir instead of the directory given to plot_new() (the HTML
+ * report makes its temporary directory only at the end).  0 or -1 (ENOMEM). */
+int plot_set_dir(struct plot *p, const char *dir);
 /* The streaming half, fed from the writer hooks (see writer.h). */
 int plot_begin(struct plot *p, const struct capture_meta *meta, char *err, size_t errlen);
 int plot_sample(struct plot *p, const struct series *s, const struct sample *smp,

@@ -1088,6 +1088,20 @@ static int w_finish(void *ctx, const struct summary *sum, char *err, size_t errl
 		if (w_sample(r, sum->series[i], &none, err, errlen) < 0)
 			return -1;
 	}
+	if (r->html) {
+		const char *td = getenv("TMPDIR");
+		snprintf(r->chart_dir, sizeof r->chart_dir, "%s/dbnetio-report-XXXXXX",
+			 td && *td ? td : "/tmp");
+		if (!mkdtemp(r->chart_dir)) {
+			snprintf(err, errlen, "mkdtemp(%s): %s", r->chart_dir, strerror(errno));
+			goto cleanup;
+		}
+		r->tmp_dir = true;
+		if (plot_set_dir(r->plot, r->chart_dir) < 0) {
+			snprintf(err, errlen, "out of memory");
+			goto cleanup;
+		}
+	}
 	if (plot_render(r->plot, sum, &rendered, err, errlen) < 0)
 		goto cleanup;
 	/* write beside the target and rename, so a reader never sees half a report */
@@ -1182,15 +1196,10 @@ int writer_report_new(struct writer *w, const struct report_writer_opts *o, char
 		goto fail;
 	}
 	if (ends_with(o->path, ".html") || ends_with(o->path, ".htm")) {
+		/* the charts' temporary directory is made at the end (w_finish),
+		 * so that a run killed meanwhile leaves nothing behind */
 		r->html = true;
-		const char *td = getenv("TMPDIR");
-		snprintf(r->chart_dir, sizeof r->chart_dir, "%s/dbnetio-report-XXXXXX",
-			 td && *td ? td : "/tmp");
-		if (!mkdtemp(r->chart_dir)) {
-			snprintf(err, errlen, "mkdtemp(%s): %s", r->chart_dir, strerror(errno));
-			goto fail;
-		}
-		r->tmp_dir = true;
+		snprintf(r->chart_dir, sizeof r->chart_dir, ".");
 	} else if (ends_with(o->path, ".md") || ends_with(o->path, ".markdown")) {
 		/* FILE.md -> FILE-charts/ beside it, linked relatively */
 		const char *base = strrchr(o->path, '/');
