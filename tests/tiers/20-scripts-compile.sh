@@ -201,6 +201,8 @@ rejects "an unknown format" 2 "-f must be text or json, not 'xml'" -f xml
 rejects "an unknown option" 2 "unknown argument '--bogus'" --bogus
 rejects "an option without its value" 2 "option -i needs an argument" -i
 rejects "-o into a missing directory" 2 "-o: directory '$tmp/no/such' does not exist" -o "$tmp/no/such/file"
+# (even root cannot open a sysfs file that has no write method)
+[ -e /sys/kernel/btf/vmlinux ] && rejects "-o to a file it cannot write" 2 "-o: cannot write '/sys/kernel/btf/vmlinux'" -P tracepoint -o /sys/kernel/btf/vmlinux
 if [ -e /sys/bus/event_source/devices/kprobe/type ] || [ -e /sys/kernel/tracing/kprobe_events ]; then
 	skip "launcher rejects -P kprobe on a kernel without kprobes" "this kernel has kprobes"
 else
