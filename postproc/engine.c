@@ -270,6 +270,8 @@ int engine_run(struct engine *e, const char *path, char *err, size_t errlen)
 		in.start += took;
 		in.lineno += nlines;
 		m->counts.lines += nlines;
+		if (e->table.failed)
+			goto table_failed;
 		st = input_next(&in, &line, &len, timeout, perr, sizeof(perr));
 
 		if (st == INPUT_LINE) {
@@ -278,6 +280,8 @@ int engine_run(struct engine *e, const char *path, char *err, size_t errlen)
 			m->counts.lines++;
 			if (series_value_predicted(&e->table, &src, line, len))
 				continue;   /* the hottest path: the predicted series */
+			if (e->table.failed)
+				goto table_failed;
 			if (parse_map_fast(line, len, &keylen, &value)) {
 				/* the hot path: a plain text map entry */
 				if (series_value(&e->table, &src, line, keylen, value, perr,
@@ -301,7 +305,7 @@ int engine_run(struct engine *e, const char *path, char *err, size_t errlen)
 						m->json = true;
 					if (series_value(&e->table, &src, r->key, r->keylen, r->value, perr,
 							 sizeof(perr)) < 0) {
-						if (!strcmp(perr, "writer failed"))
+						if (!strcmp(perr, "writer failed") || !strcmp(perr, "out of memory"))
 							goto writer_failed;
 						if (bad_line(e, m, in.lineno, perr, err, errlen) < 0)
 							goto cleanup;
@@ -390,6 +394,8 @@ int engine_run(struct engine *e, const char *path, char *err, size_t errlen)
 		goto writer_failed;
 	ret = 0;
 	goto cleanup;
+table_failed:
+	snprintf(perr, sizeof(perr), "%s", e->table.fail);
 writer_failed:
 	snprintf(err, errlen, "%s", e->werr[0] ? e->werr : perr);
 cleanup:

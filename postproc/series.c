@@ -1,11 +1,14 @@
 /* series.c: from map entries to per-interval samples.
  *
- * Each dump (a time line and the map entries after it) is collected, then
- * closed when the next time line, "# dbnetio-final", the end of the input or
- * (live) a quiet input arrives.  Closing turns every series' bytes in that
- * dump into one sample: cumulative counters by difference with the previous
- * value (a value that goes down is a counter reset: the capture restarted,
- * and the new value is the bytes since), per-interval counters as they are.
+ * A dump is a time line and the map entries after it; it closes at the next
+ * time line, "# dbnetio-final", the end of the input or (live) a quiet
+ * input.  Its time line already says what its samples are (the interval
+ * length, partial or not), so each map entry becomes its series' sample as
+ * it is read: cumulative counters by difference with the previous value (a
+ * value that goes down is a counter reset: the capture restarted, and the
+ * new value is the bytes since), per-interval counters as they are.  A key
+ * met twice in one dump starts a new dump without a time line.  Touching each
+ * series once per dump, in line order, keeps its state in cache.
  *
  * Timestamps decide what a sample means: the first dump covers one interval;
  * a later one covers the time since the previous dump (more than an interval
@@ -230,9 +233,7 @@ void series_source_init(struct series_source *src, struct capture_meta *meta)
 
 void series_source_free(struct series_source *src)
 {
-	free(src->dump);
-	src->dump = NULL;
-	src->ndump = src->dump_cap = 0;
+	src->first = src->last = src->pred = src->prev_head = NULL;
 }
 
 void series_final_marker(struct series_source *src)
@@ -242,47 +243,16 @@ void series_final_marker(struct series_source *src)
 
 int series_close_dump(struct series_table *t, struct series_source *src, char *err, size_t errlen)
 {
-	struct sample smp;
-	struct series *s, *next;
-
 	if (!src->in_dump)
 		return 0;
 	src->in_dump = false;
-	smp.ts = src->ts;
-	smp.seconds = src->dump_partial ? 0 : src->dump_seconds;
-	smp.partial = src->dump_partial;
-	smp.is_rate = !src->dump_partial && src->dump_seconds > 0;
 	if (src->dump_partial)
 		src->meta->counts.partial_dumps++;
-	double inv = smp.is_rate ? 1.0 / src->dump_seconds : 0;
-	bool one = src->dump_seconds == 1;
-	for (size_t i = 0; i < src->ndump; i++) {
-		s = src->dump[i];
-		next = i + 1 < src->ndump ? src->dump[i + 1] : NULL;
-		smp.bytes = s->pending;
-		/* x * (1/1) is exact; other intervals get one rounding either way */
-		smp.rate = !smp.is_rate ? 0 : one ? (double)s->pending : (double)s->pending * inv;
-		s->total_bytes += s->pending;
-		if (src->dump_timed) {
-			if (!s->first_ts)
-				s->first_ts = src->ts;
-			s->last_ts = src->ts;
-		}
-		s->pending = 0;
-		s->in_dump = false;
-		s->predicted = next;
-		if (smp.is_rate && stats_add(&s->stats, smp.rate, smp.seconds, smp.ts) < 0) {
-			snprintf(err, errlen, "out of memory");
-			return -1;
-		}
-		if (t->on_sample && t->on_sample(t->arg, s, &smp) < 0) {
-			snprintf(err, errlen, "%s", "writer failed");
-			return -1;
-		}
-	}
-	if (src->ndump)
-		src->prev_head = src->dump[0];
-	src->ndump = 0;
+	if (src->last)
+		src->last->predicted = NULL;
+	if (src->first)
+		src->prev_head = src->first;
+	src->first = src->last = NULL;
 	if (t->on_dump && t->on_dump(t->arg, src->meta, src->ts, src->dump_partial) < 0) {
 		snprintf(err, errlen, "%s", "writer failed");
 		return -1;
@@ -294,10 +264,15 @@ static void open_dump(struct series_source *src, int64_t ts, bool timed, bool pa
 		      double seconds)
 {
 	src->in_dump = true;
+	src->dump_seq++;
 	src->ts = ts;
 	src->dump_timed = timed;
 	src->dump_partial = partial;
 	src->dump_seconds = seconds;
+	src->is_rate = !partial && seconds > 0;
+	src->one = seconds == 1;
+	src->inv = src->is_rate ? 1.0 / seconds : 0;
+	src->first = src->last = NULL;
 	src->pred = src->prev_head;
 }
 
@@ -354,26 +329,18 @@ int series_time(struct series_table *t, struct series_source *src, int64_t ts, b
 	return 0;
 }
 
-static int series_dump_grow(struct series_source *src)
+/* Account value to s in the open dump and make its sample.  0, or -1 with
+ * err ("out of memory", or "writer failed" when a sample hook failed). */
+static inline int series_account(struct series_table *t, struct series_source *src,
+				 struct series *s, uint64_t value, char *err, size_t errlen)
 {
-	size_t cap = src->dump_cap ? src->dump_cap * 2 : 64;
-	struct series **d = realloc(src->dump, cap * sizeof(*d));
-	if (!d)
-		return -1;
-	src->dump = d;
-	src->dump_cap = cap;
-	return 0;
-}
+	uint64_t delta;
 
-/* Account value to s in the open dump.  -1 only when out of memory. */
-static inline int series_account(struct series_source *src, struct series *s, uint64_t value)
-{
-	src->pred = s->predicted;
+	src->pred = s->predicted;        /* the previous dump's order */
+	s->dump_seq = src->dump_seq;
 	if (src->interval_counters) {
-		if (__builtin_add_overflow(s->pending, value, &s->pending))
-			s->pending = UINT64_MAX;
+		delta = value;
 	} else {
-		uint64_t delta;
 		if (value >= s->last_value) {
 			delta = value - s->last_value;
 		} else {
@@ -383,18 +350,40 @@ static inline int series_account(struct series_source *src, struct series *s, ui
 			src->meta->counts.resets++;
 		}
 		s->last_value = value;
-		if (__builtin_add_overflow(s->pending, delta, &s->pending))
-			s->pending = UINT64_MAX;
 	}
-	if (!s->in_dump) {
-		if (src->ndump == src->dump_cap && series_dump_grow(src) < 0) {
-			/* out of memory: keep the bytes for the next dump */
+	if (src->last)
+		src->last->predicted = s;    /* this dump's order, for the next one */
+	else
+		src->first = s;
+	src->last = s;
+	src->meta->counts.map_lines++;
+	if (__builtin_add_overflow(s->total_bytes, delta, &s->total_bytes))
+		s->total_bytes = UINT64_MAX;
+	if (src->dump_timed) {
+		if (!s->first_ts)
+			s->first_ts = src->ts;
+		s->last_ts = src->ts;
+	}
+	/* x * (1/1) is exact; other intervals get one rounding either way */
+	double rate = !src->is_rate ? 0 : src->one ? (double)delta : (double)delta * src->inv;
+	if (src->is_rate && stats_add(&s->stats, rate, src->dump_seconds, src->ts) < 0) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	if (t->on_sample) {
+		struct sample smp = {
+			.ts = src->ts,
+			.seconds = src->dump_partial ? 0 : src->dump_seconds,
+			.bytes = delta,
+			.rate = rate,
+			.is_rate = src->is_rate,
+			.partial = src->dump_partial,
+		};
+		if (t->on_sample(t->arg, s, &smp) < 0) {
+			snprintf(err, errlen, "%s", "writer failed");
 			return -1;
 		}
-		s->in_dump = true;
-		src->dump[src->ndump++] = s;
 	}
-	src->meta->counts.map_lines++;
 	return 0;
 }
 
@@ -423,14 +412,17 @@ int series_value_predicted(struct series_table *t, struct series_source *src, co
 	struct series *s = src->pred;
 	uint64_t value;
 
-	(void)t;
-	if (!s || !src->in_dump || s->in_dump || len <= s->rawlen + 2)
+	if (!s || !src->in_dump || s->dump_seq == src->dump_seq || len <= s->rawlen + 2)
 		return 0;
 	size_t l = s->rawlen;
 	if (line[l] != ':' || line[l + 1] != ' ' || !key_eq(line, s->raw_hot, l) ||
 	    !parse_digits(line + l + 2, len - l - 2, &value))
 		return 0;
-	return series_account(src, s, value) < 0 ? 0 : 1;
+	if (series_account(t, src, s, value, t->fail, sizeof(t->fail)) < 0) {
+		t->failed = true;
+		return 0;
+	}
+	return 1;
 }
 
 /* Eight digit values (0..9, the first in the lowest byte) to a number. */
@@ -442,14 +434,15 @@ static inline uint64_t swar8(uint64_t c)
 }
 
 /* One predicted line (see series_take_predicted()). */
-static inline size_t take_one(struct series_source *src, const char *buf, size_t avail)
+static inline size_t take_one(struct series_table *t, struct series_source *src, const char *buf,
+			      size_t avail)
 {
 	struct series *s = src->pred;
 	const char *d, *end = buf + avail;
 	size_t l, n = 0;
 	uint64_t value;
 
-	if (!s || !src->in_dump || s->in_dump)
+	if (!s || !src->in_dump || s->dump_seq == src->dump_seq)
 		return 0;
 	l = s->rawlen;
 	if (avail < l + 4 || buf[l] != ':' || buf[l + 1] != ' ')
@@ -495,8 +488,10 @@ static inline size_t take_one(struct series_source *src, const char *buf, size_t
 	if (d + n >= end || d[n] != '\n' || !parse_digits(d, n, &value))
 		return 0;
 #endif
-	if (series_account(src, s, value) < 0)
+	if (series_account(t, src, s, value, t->fail, sizeof(t->fail)) < 0) {
+		t->failed = true;
 		return 0;
+	}
 	return l + 2 + n + 1;
 }
 
@@ -506,8 +501,7 @@ size_t series_take_predicted(struct series_table *t, struct series_source *src, 
 	size_t pos = 0, took;
 	uint64_t n = 0;
 
-	(void)t;
-	while ((took = take_one(src, buf + pos, avail - pos)) != 0) {
+	while ((took = take_one(t, src, buf + pos, avail - pos)) != 0) {
 		pos += took;
 		n++;
 	}
@@ -539,7 +533,7 @@ int series_value(struct series_table *t, struct series_source *src, const char *
 				return -1;
 		}
 	}
-	if (s->in_dump) {
+	if (s->dump_seq == src->dump_seq) {
 		/* the same key twice in one dump: a new print without a time line
 		 * (bpftrace prints the maps at exit): totals only */
 		if (series_close_dump(t, src, err, errlen) < 0)
@@ -547,9 +541,5 @@ int series_value(struct series_table *t, struct series_source *src, const char *
 		src->meta->counts.untimed++;
 		open_dump(src, src->have_prev ? src->prev_ts : 0, false, true, 0);
 	}
-	if (series_account(src, s, value) < 0) {
-		snprintf(err, errlen, "out of memory");
-		return -1;
-	}
-	return 0;
+	return series_account(t, src, s, value, err, errlen);
 }

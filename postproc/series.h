@@ -42,8 +42,7 @@ struct series {
 	size_t rawlen;
 	struct series *predicted;      /* who followed it in the previous dump */
 	uint64_t last_value;
-	uint64_t pending;
-	bool seen, in_dump;
+	uint64_t dump_seq;       /* the source's dump it last appeared in */
 	uint32_t th_mask;        /* bit i: threshold i applies */
 
 	uint64_t total_bytes;    /* all bytes, including partial intervals */
@@ -71,12 +70,15 @@ struct series {
 
 struct capture_meta;
 
-/* Called for every sample as a dump closes (after the series' own stats
- * took it; NULL when nothing else needs samples), then once for the dump. */
+/* Called for every sample as its map entry is read (after the series' own
+ * stats took it; NULL when nothing else needs samples), then once for each
+ * dump as it closes. */
 typedef int (*series_sample_fn)(void *arg, struct series *s, const struct sample *smp);
 typedef int (*series_dump_fn)(void *arg, struct capture_meta *meta, int64_t ts, bool partial);
 
 struct series_table {
+	bool failed;             /* a sample hook or allocation failed on the */
+	char fail[256];          /* fast path: the engine must stop (why) */
 	struct series **all;     /* by index */
 	size_t n, cap;
 	struct series **buckets; /* hash table, power-of-two size */
@@ -103,9 +105,10 @@ struct series_source {
 	int64_t clock_offset;    /* HH:MM:SS input: days passed, in seconds */
 	int64_t last_clock;
 	bool have_clock;
-	struct series **dump;         /* current dump, in order (an array: its
-				       * addresses are known ahead, unlike a list's) */
-	size_t ndump, dump_cap;
+	uint64_t dump_seq;            /* numbers the dumps, from 1 */
+	bool is_rate, one;            /* this dump's samples are rates; over 1 s */
+	double inv;                   /* 1 / dump_seconds */
+	struct series *first, *last;  /* of the current dump, in order */
 	struct series *prev_head;     /* first series of the previous dump */
 	struct series *pred;          /* predicted next series */
 };
