@@ -1,12 +1,22 @@
-# tests/bench/bench.mk: the tracing-overhead benchmark (make bench-overhead).
-# A benchmark, not a test: it prints a table of sysbench q/s untraced, traced
-# and under an empty-filter probe (the floor), and never fails on the numbers.
-# Needs root; about 3 minutes with the defaults.
-#   make bench-overhead OVERHEAD_ARGS='-n 7 -t 15'
+# tests/bench/bench.mk: the tracing-overhead benchmarks (make bench-overhead).
+# Benchmarks, not tests: they print tables and never fail on the numbers.
+#   tests/bench/overhead        sysbench point-select q/s (and server CPU per
+#                               query) untraced, traced and under an
+#                               empty-filter probe (the floor); ~4 minutes
+#   tests/bench/overhead-calls  CPU ns per socket call of the same three
+#                               kinds, on a loopback ping-pong; ~1 minute
+# Both need root.  Options pass through, e.g.
+#   make bench-overhead OVERHEAD_ARGS='-n 7 -t 15' OVERHEAD_CALLS_ARGS='-n 9'
 
 OVERHEAD_ARGS ?=
+OVERHEAD_CALLS_ARGS ?=
 
 .PHONY: bench-overhead
 
-bench-overhead: all
+$(BUILD)/overhead-pingpong: tests/bench/overhead-pingpong.c | $(BUILD)
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(ALL_CFLAGS) -pthread $< -o $@ $(ALL_LDFLAGS) -pthread
+
+bench-overhead: all $(BUILD)/overhead-pingpong
 	$(Q)tests/bench/overhead $(OVERHEAD_ARGS)
+	$(Q)tests/bench/overhead-calls $(OVERHEAD_CALLS_ARGS)
