@@ -331,7 +331,8 @@ int series_time(struct series_table *t, struct series_source *src, int64_t ts, b
 
 /* Account value to s in the open dump and make its sample.  0, or -1 with
  * err ("out of memory", or "writer failed" when a sample hook failed). */
-static inline int series_account(struct series_table *t, struct series_source *src,
+static inline __attribute__((always_inline)) int
+series_account(struct series_table *t, struct series_source *src,
 				 struct series *s, uint64_t value, char *err, size_t errlen)
 {
 	uint64_t delta;
