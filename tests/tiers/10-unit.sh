@@ -9,11 +9,17 @@ cd "$DBNETIO_ROOT" || exit 1
 run_build() { # LABEL MAKEARGS...
 	local label=$1 dir out rc t
 	shift
-	if ! out=$(make -s "$@" unit-tests 2>&1); then
+	# tests/lib.sh exports BUILD; make must pick its own (build/ or build/san/)
+	if ! out=$(env -u BUILD make -s "$@" unit-tests 2>&1); then
 		fail "$label unit tests build" "$(printf '%s\n' "$out" | tail -n 5 | tr '\n' ' ')"
 		return
 	fi
-	dir=$(make -s --no-print-directory "$@" -f Makefile -f - print-build <<<'print-build: ; @echo $(BUILD)')
+	dir=$(env -u BUILD make -s --no-print-directory "$@" -f Makefile -f - print-build <<<'print-build: ; @echo $(BUILD)')
+	case $dir in /*) ;; *) dir=$DBNETIO_ROOT/$dir ;; esac
+	if [ "$label" = san ] && ! nm "$dir/tests/test_parse" 2>/dev/null | grep -q __asan_init; then
+		fail "[san] unit tests are built with ASan" "no __asan_init in $dir/tests/test_parse"
+		return
+	fi
 	for t in tests/unit/test_*.c; do
 		t=$(basename "$t" .c)
 		out=$("$dir/tests/$t" 2>&1)
