@@ -34,20 +34,20 @@ struct sample {
 };
 
 struct series {
-	/* private to series.c, first: the fields the hot path touches, then the
-	 * statistics, so that one series' per-sample state is a few adjacent
-	 * cache lines */
-	char raw_head[32];       /* the first 32 bytes of raw, zero padded */
-	const char *raw_hot;     /* == raw */
-	size_t rawlen;
+	/* private to series.c, first: what every map entry touches, laid out
+	 * as two cache lines (the struct is 64-byte aligned): the key's head,
+	 * the prediction and the counter, then the statistics' hot part */
+	char raw_head[24];       /* the first 24 bytes of raw, zero padded */
+	uint32_t rawlen;         /* strlen(raw) */
+	uint32_t th_mask;        /* bit i: threshold i applies */
 	struct series *predicted;      /* who followed it in the previous dump */
 	uint64_t last_value;
 	uint64_t dump_seq;       /* the source's dump it last appeared in */
-	uint32_t th_mask;        /* bit i: threshold i applies */
 
 	uint64_t total_bytes;    /* all bytes, including partial intervals */
-	int64_t first_ts, last_ts;
+	int64_t last_ts;         /* last timestamped dump it appeared in */
 	struct stats stats;      /* of the rate samples */
+	int64_t first_ts;        /* first timestamped dump it appeared in */
 
 	unsigned index;          /* dense, order of first appearance */
 	unsigned source;         /* index of its struct capture_meta */
