@@ -48,8 +48,8 @@ static inline int hist_add(struct stats *st, double x)
 	int row = hist_index(x, &sub);
 
 	if (row >= 0 && st->rows && st->rows[row]) {
-		/* a bucket saturating at 2^32-1 samples would need 136 years of dumps */
-		st->rows[row][sub] += st->rows[row][sub] != UINT32_MAX;
+		/* 2^32 samples in one bucket would take 136 years of 1 s dumps */
+		st->rows[row][sub]++;
 		return 0;
 	}
 	return hist_add_slow(st, row, sub);
@@ -78,32 +78,49 @@ static int hist_add_slow(struct stats *st, int row, unsigned sub)
 	return 0;
 }
 
-/* Fold one sample into min and the sums. */
-static inline void fold_one(struct stats *st, double x)
-{
-	double d = x - st->shift;
-	if (x < st->min)
-		st->min = x;
-	st->sum += d;
-	st->sumsq += d * d;
-}
 
 /* Fold every buffered sample not yet in min/sums (and, in histogram mode,
  * into the histogram, emptying the batch).  0 or -1 (out of memory). */
 static int stats_flush(struct stats *st)
 {
+	const double *x;
+	size_t k;
+	double mn = st->min, s0 = 0, s1 = 0, q0 = 0, q1 = 0;
+
 	if (st->n <= STATS_EXACT_MAX) {
-		for (size_t i = st->folded; i < st->n; i++)
-			fold_one(st, st->exact[i]);
+		x = st->exact + st->folded;
+		k = (size_t)st->n - st->folded;
+	} else {
+		x = st->exact;
+		k = st->nbatch;
+		for (size_t i = 0; i < k; i++)
+			if (hist_add(st, x[i]) < 0)
+				return -1;
+	}
+	/* two accumulators each: the additions need not wait on each other */
+	size_t i = 0;
+	for (; i + 1 < k; i += 2) {
+		double a = x[i] - st->shift, b = x[i + 1] - st->shift;
+		mn = x[i] < mn ? x[i] : mn;
+		mn = x[i + 1] < mn ? x[i + 1] : mn;
+		s0 += a;
+		s1 += b;
+		q0 += a * a;
+		q1 += b * b;
+	}
+	for (; i < k; i++) {
+		double a = x[i] - st->shift;
+		mn = x[i] < mn ? x[i] : mn;
+		s0 += a;
+		q0 += a * a;
+	}
+	st->min = mn;
+	st->sum += s0 + s1;
+	st->sumsq += q0 + q1;
+	if (st->n <= STATS_EXACT_MAX)
 		st->folded = (size_t)st->n;
-		return 0;
-	}
-	for (size_t i = 0; i < st->nbatch; i++) {
-		fold_one(st, st->exact[i]);
-		if (hist_add(st, st->exact[i]) < 0)
-			return -1;
-	}
-	st->nbatch = 0;
+	else
+		st->nbatch = 0;
 	return 0;
 }
 
