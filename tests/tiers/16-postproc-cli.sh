@@ -17,6 +17,12 @@ if [ ! -x "$R" ]; then
 	make -s "$R" >/dev/null 2>&1 || { fail "build dbnetio-report" "make failed"; exit 0; }
 fi
 
+# same NAME A B: PASS when the (long) strings are equal, else the first difference.
+same() {
+	if [ "$2" = "$3" ] && [ -n "$2" ]; then pass "$1"
+	else fail "$1" "$(diff <(printf '%s\n' "$2" | tr ',' '\n') <(printf '%s\n' "$3" | tr ',' '\n') | head -4 | tr '\n' ' ')"; fi
+}
+
 # jpath FILE EXPR: evaluate a Python expression over the JSON summary `j`.
 jpath() { python3 -c "import json,sys; j=json.load(open(sys.argv[1])); print($2)" "$1"; }
 
@@ -39,7 +45,7 @@ else
 fi
 "$R" $FX/dbnetio-tp-text.txt > "$tmp/t.tab"
 "$R" $FX/dbnetio-tp-json.json > "$tmp/j.tab"
-check "recorded text and json: identical tables (after the source line)" "$(tail -n +2 "$tmp/t.tab")" "$(tail -n +2 "$tmp/j.tab")"
+same "recorded text and json: identical tables (after the source line)" "$(tail -n +2 "$tmp/t.tab")" "$(tail -n +2 "$tmp/j.tab")"
 
 # Totals and per-second deltas against awk over the cumulative values.
 for f in $FX/dbnetio-tp-text.txt $FX/bpftrace017-text.txt; do
@@ -61,11 +67,35 @@ check "bpftrace 0.17 json capture: send total = last cumulative value" \
 	"$(grep '"@send"' $FX/bpftrace017-json.json | tail -n 1 | sed 's/.*: \([0-9]*\)}}}/\1/')" \
 	"$(jpath "$tmp/b.json" '[s["total_bytes"] for s in j["series"] if s["direction"]=="send"][0]')"
 
+# ---- real bpftrace 0.23.2 captures (tests/fixtures/bpftrace-0.23) -----------
+F23=$FX/bpftrace-0.23
+if [ -f $F23/dbnetio-tp-text.txt ]; then
+	"$R" -f json $F23/dbnetio-tp-text.txt > "$tmp/23t.json"; rc1=$?
+	"$R" -f json $F23/dbnetio-tp-json.json > "$tmp/23j.json"; rc2=$?
+	check "bpftrace 0.23: text and json captures parse" "0 0" "$rc1 $rc2"
+	same "bpftrace 0.23: text and json of the same run give identical summaries" "$(strip "$tmp/23t.json")" "$(strip "$tmp/23j.json")"
+	for f in $F23/bare-text.txt $F23/dbnetio-tp-text.txt; do
+		check "bpftrace 0.23 $(basename "$f"): send total = last cumulative value" \
+			"$(awk '/^@send\[/ { v=$NF } END { print v }' "$f")" \
+			"$("$R" -f json "$f" | python3 -c 'import json,sys; print([s["total_bytes"] for s in json.load(sys.stdin)["series"] if s["direction"]=="send"][0])')"
+	done
+	# 0.23 prints an empty line for an empty map; a dump with no entries is no sample
+	check "bpftrace 0.23: an empty first dump gives no sample" \
+		"$(awk '/^@send\[/ && !fin { n++ } /^# dbnetio-final/ { fin=1 } END { print n }' $F23/bare-text.txt)" \
+		"$("$R" -f json $F23/bare-text.txt | python3 -c 'import json,sys; print([s["samples"] for s in json.load(sys.stdin)["series"] if s["direction"]=="send"][0])')"
+	# stderr merged into the stream (2>&1): its WARNING line is counted, not an error
+	cat $F23/bare-text.stderr $F23/bare-text.txt > "$tmp/23m.txt"
+	check "bpftrace 0.23 with stderr merged: warning counted" "0 1" \
+		"$("$R" -f json "$tmp/23m.txt" > "$tmp/23m.json"; echo $?) $(jpath "$tmp/23m.json" 'j["sources"][0]["counts"]["warnings"]')"
+else
+	skip "bpftrace 0.23 captures" "tests/fixtures/bpftrace-0.23 not present"
+fi
+
 # ---- bpftrace 0.24 shapes: no banner, large integers quoted in json ----------
 "$R" -f json $FX/bpftrace024-text.txt > "$tmp/n1.json"
 "$R" -f json $FX/bpftrace024-json.json > "$tmp/n2.json"
 check "0.24 text: 2^64-1 total" 18446744073709551615 "$(jpath "$tmp/n1.json" 'j["series"][0]["total_bytes"]')"
-check "0.24 text and json (quoted integers, unknown event) identical" "$(strip "$tmp/n1.json")" "$(strip "$tmp/n2.json")"
+same "0.24 text and json (quoted integers, unknown event) identical" "$(strip "$tmp/n1.json")" "$(strip "$tmp/n2.json")"
 
 # ---- hand-written edge cases (tests/fixtures/edge-oddities.txt) -------------
 # 4321 send: 1000 @0, 3000 @1 (+2000), 9000 @4 (gap, +6000 over 3 s), 9500 @4
