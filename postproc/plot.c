@@ -29,6 +29,7 @@
 
 #include "stats.h"
 #include "threshold.h"
+#include "write_util.h"
 
 /* plot_templates.c, generated from the plots/ templates by postproc/postproc.mk. */
 struct plot_template {
@@ -48,32 +49,6 @@ static const char *template_text(const char *name)
 	return NULL;
 }
 
-/* Length of the valid UTF-8 sequence at s (at most n bytes), 0 if invalid. */
-static size_t utf8_len(const unsigned char *s, size_t n)
-{
-	size_t len;
-	unsigned cp;
-
-	if (s[0] < 0x80)
-		return 1;
-	if ((s[0] & 0xe0) == 0xc0) { len = 2; cp = s[0] & 0x1f; }
-	else if ((s[0] & 0xf0) == 0xe0) { len = 3; cp = s[0] & 0x0f; }
-	else if ((s[0] & 0xf8) == 0xf0) { len = 4; cp = s[0] & 0x07; }
-	else return 0;
-	if (len > n)
-		return 0;
-	for (size_t i = 1; i < len; i++) {
-		if ((s[i] & 0xc0) != 0x80)
-			return 0;
-		cp = cp << 6 | (s[i] & 0x3f);
-	}
-	/* overlong forms, surrogates and beyond U+10FFFF are not text */
-	if ((len == 2 && cp < 0x80) || (len == 3 && cp < 0x800) ||
-	    (len == 4 && (cp < 0x10000 || cp > 0x10ffff)) ||
-	    (cp >= 0xd800 && cp <= 0xdfff))
-		return 0;
-	return len;
-}
 
 /* Write s as a gnuplot single-quoted string.  Inside single quotes gnuplot
  * interprets nothing but '' (one quote); control bytes and invalid UTF-8 are
@@ -85,7 +60,7 @@ static void gp_quote(FILE *f, const char *s)
 
 	fputc('\'', f);
 	for (size_t i = 0; i < n;) {
-		size_t len = utf8_len(u + i, n - i);
+		size_t len = wu_utf8_len(u + i, n - i);
 		if (len == 0 || u[i] < 0x20 || u[i] == 0x7f) {
 			fputc('?', f);
 			i++;

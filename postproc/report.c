@@ -28,34 +28,9 @@
 #include "stats.h"
 #include "threshold.h"
 #include "units.h"
+#include "write_util.h"
 
 /* ------------------------------------------------------------ utilities */
-
-/* Length of the valid UTF-8 sequence at s (at most n bytes), 0 if invalid. */
-static size_t utf8_len(const unsigned char *s, size_t n)
-{
-	size_t len;
-	unsigned cp;
-
-	if (s[0] < 0x80)
-		return 1;
-	if ((s[0] & 0xe0) == 0xc0) { len = 2; cp = s[0] & 0x1f; }
-	else if ((s[0] & 0xf0) == 0xe0) { len = 3; cp = s[0] & 0x0f; }
-	else if ((s[0] & 0xf8) == 0xf0) { len = 4; cp = s[0] & 0x07; }
-	else return 0;
-	if (len > n)
-		return 0;
-	for (size_t i = 1; i < len; i++) {
-		if ((s[i] & 0xc0) != 0x80)
-			return 0;
-		cp = cp << 6 | (s[i] & 0x3f);
-	}
-	if ((len == 2 && cp < 0x80) || (len == 3 && cp < 0x800) ||
-	    (len == 4 && (cp < 0x10000 || cp > 0x10ffff)) ||
-	    (cp >= 0xd800 && cp <= 0xdfff))
-		return 0;
-	return len;
-}
 
 /* "1.23 GiB" */
 static const char *fmt_bytes(double v, char *buf, size_t len)
@@ -114,7 +89,7 @@ static void e_text(struct emit *e, const char *s)
 	size_t n = strlen((const char *)u);
 
 	for (size_t i = 0; i < n;) {
-		size_t len = utf8_len(u + i, n - i);
+		size_t len = wu_utf8_len(u + i, n - i);
 		unsigned char c = u[i];
 		if (len == 0 || c < 0x20 || c == 0x7f) {
 			fputs("\xef\xbf\xbd", e->f);

@@ -3,11 +3,17 @@
 #define DBNETIO_WRITE_UTIL_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 
 #include "summary.h"
 
+/* Length of the valid UTF-8 sequence at s (at most n bytes, n >= 1), 0 when
+ * s[0] starts none (overlong forms and surrogates included). */
+size_t wu_utf8_len(const unsigned char *s, size_t n);
+/* The string writers below emit valid UTF-8 whatever the input: a byte that
+ * starts no valid sequence becomes U+FFFD. */
 /* A JSON string literal, quotes included. */
 void wu_json_string(FILE *f, const char *s);
 /* A number as JSON: integers without a fraction, others to 6 decimals. */

@@ -228,3 +228,15 @@ for i in $(seq 1 60); do kill -0 $lpid 2>/dev/null || break; sleep 0.05; done
 exec 7>&-
 wait $lpid; rc=$?
 check "--live: Ctrl-C prints the summary so far, exit 2 (crossed)" "2 1" "$rc $(grep -c 'interrupted: summary so far' "$tmp/live.out")"
+
+# ---- names from the traced machine are arbitrary bytes -------------------------
+# A process can name itself with bytes that are not UTF-8; JSON, Prometheus and
+# CSV readers reject such output, so the writers replace them with U+FFFD.
+hostile=$FX/charts/hostile-names.txt
+utf8ok() { python3 -c "import sys; sys.stdin.buffer.read().decode('utf-8')" 2>/dev/null && echo valid || echo invalid; }
+check "broken UTF-8 name: the input really holds a non-UTF-8 byte" invalid "$(utf8ok < "$hostile")"
+for f in json prom csv; do
+	check "broken UTF-8 name: -f $f output is valid UTF-8" valid "$("$R" -f "$f" "$hostile" 2>/dev/null | utf8ok)"
+done
+check "broken UTF-8 name: JSON carries U+FFFD in its place" 1 \
+	"$("$R" -f json "$hostile" | python3 -c "import json,sys; print(int(any('\ufffd' in s.get('comm','') for s in json.load(sys.stdin)['series'])))")"
