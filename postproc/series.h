@@ -37,7 +37,7 @@ struct series {
 	/* private to series.c, first: what every map entry touches, laid out
 	 * as two cache lines (the struct is 64-byte aligned): the key's head,
 	 * the prediction and the counter, then the statistics' hot part */
-	char raw_head[24];       /* the first 24 bytes of raw, zero padded */
+	char line_head[24];      /* the line's first 24 bytes: raw, ": ", zeros */
 	uint32_t rawlen;         /* strlen(raw) */
 	uint32_t th_mask;        /* bit i: threshold i applies */
 	struct series *predicted;      /* who followed it in the previous dump */
