@@ -13,7 +13,7 @@ if ! have bpftrace && [ -z "${BPFTRACE:-}" ]; then
 fi
 [ -d /sys/kernel/tracing/events ] || mount -t tracefs nodev /sys/kernel/tracing 2>/dev/null
 if [ ! -d /sys/kernel/tracing/events/sock/sock_send_length ]; then
-	skip "tracepoint lane" "this kernel has no sock:sock_send_length tracepoint (5.19+)"
+	skip "tracepoint lane" "this kernel has no sock:sock_send_length tracepoint (added in Linux 6.3)"
 	exit 0
 fi
 "$DBNETIO_ROOT/tests/lanes/run-patterns" -P tracepoint

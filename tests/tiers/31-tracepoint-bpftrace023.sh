@@ -21,7 +21,7 @@ if [ ! -x "$BUILD/tcpwork" ] || [ ! -x "$DBNETIO_ROOT/scripts/dbnetio" ]; then
 fi
 [ -d /sys/kernel/tracing/events ] || mount -t tracefs nodev /sys/kernel/tracing 2>/dev/null
 if [ ! -d /sys/kernel/tracing/events/sock/sock_send_length ]; then
-	skip "$name" "this kernel has no sock:sock_send_length tracepoint (5.19+)"
+	skip "$name" "this kernel has no sock:sock_send_length tracepoint (added in Linux 6.3)"
 	exit 0
 fi
 
