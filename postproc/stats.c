@@ -79,6 +79,33 @@ static int hist_add_slow(struct stats *st, int row, unsigned sub)
 }
 
 
+/* Count k samples in the histogram.  0, or -1 when out of memory.
+ * The common case in one step: for a positive double, bits >> 46 is its
+ * biased exponent and top STATS_SUB_BITS mantissa bits, so one subtraction
+ * gives row * STATS_SUB_BUCKETS + sub, and one unsigned compare says it is
+ * in range (not positive, too small or too large go to hist_add()). */
+static int hist_add_batch(struct stats *st, const double *x, size_t k)
+{
+	const uint64_t base = (uint64_t)(1023 - STATS_MIN_EXP) << STATS_SUB_BITS;
+
+	_Static_assert(STATS_SUB_BITS == 6, "bits >> 46 assumes 6 sub-bucket bits");
+	for (size_t i = 0; i < k; i++) {
+		uint64_t bits, idx;
+		uint32_t *row;
+
+		memcpy(&bits, &x[i], sizeof(bits));
+		idx = (bits >> (52 - STATS_SUB_BITS)) - base;
+		if (idx < (uint64_t)STATS_ROWS * STATS_SUB_BUCKETS && st->rows &&
+		    (row = st->rows[idx >> STATS_SUB_BITS]) != NULL) {
+			row[idx & (STATS_SUB_BUCKETS - 1)]++;
+			continue;
+		}
+		if (hist_add(st, x[i]) < 0)
+			return -1;
+	}
+	return 0;
+}
+
 /* Fold every buffered sample not yet in min/sums (and, in histogram mode,
  * into the histogram, emptying the batch).  0 or -1 (out of memory). */
 static int stats_flush(struct stats *st)
@@ -93,9 +120,8 @@ static int stats_flush(struct stats *st)
 	} else {
 		x = st->exact;
 		k = st->nbatch;
-		for (size_t i = 0; i < k; i++)
-			if (hist_add(st, x[i]) < 0)
-				return -1;
+		if (hist_add_batch(st, x, k) < 0)
+			return -1;
 	}
 	/* two accumulators each: the additions need not wait on each other */
 	size_t i = 0;
