@@ -27,6 +27,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
 
 #include "parse.h"
 #include "summary.h"
@@ -522,6 +525,107 @@ static inline uint64_t non_digits(uint64_t c)
 	return (((x & 0x7F7F7F7F7F7F7F7Full) + 0x7676767676767676ull) | x) & 0x8080808080808080ull;
 }
 
+/* The digit run at d (1..15 digits, then a non-digit, within 16 bytes) as a
+ * number, *k its length; UINT64_MAX when there is none or it is longer.
+ * Two 8-byte SWAR conversions, one branch for "more than 8 digits". */
+static inline __attribute__((unused)) uint64_t digits_swar(const char *d, unsigned *k)
+{
+	static const uint64_t pow10[8] = { 1, 10, 100, 1000, 10000, 100000, 1000000, 10000000 };
+	const uint64_t ZERO = 0x3030303030303030ull;
+	uint64_t c0, c1, m0, m1, value;
+
+	memcpy(&c0, d, 8);
+	memcpy(&c1, d + 8, 8);
+	m0 = non_digits(c0);
+	if (m0) {
+		*k = (unsigned)__builtin_ctzll(m0) / 8;
+		if (*k == 0)
+			return UINT64_MAX;
+		return swar8((c0 - ZERO) << (64 - 8 * *k));
+	}
+	m1 = non_digits(c1);
+	if (!m1)
+		return UINT64_MAX;
+	*k = (unsigned)__builtin_ctzll(m1) / 8;
+	value = swar8(c0 - ZERO);
+	if (*k)
+		value = value * pow10[*k] + swar8((c1 - ZERO) << (64 - 8 * *k));
+	*k += 8;
+	return value;
+}
+
+/* The k digits at d by digits_swar(), UINT64_MAX unless exactly k. */
+static inline uint64_t digits_swar_k(const char *d, unsigned k)
+{
+	unsigned got;
+	uint64_t v = digits_swar(d, &got);
+	return got == k ? v : UINT64_MAX;
+}
+
+/* Bit i set: b[i] is '\n', for the 64 bytes at b. */
+static inline uint64_t newlines64(const char *b)
+{
+#ifdef __SSE2__
+	const __m128i nl = _mm_set1_epi8('\n');
+	uint64_t m = 0;
+	for (int i = 0; i < 4; i++) {
+		__m128i v = _mm_loadu_si128((const __m128i *)(const void *)(b + 16 * i));
+		m |= (uint64_t)(uint32_t)_mm_movemask_epi8(_mm_cmpeq_epi8(v, nl)) << (16 * i);
+	}
+	return m;
+#else
+	uint64_t m = 0;
+	for (int i = 0; i < 8; i++) {
+		uint64_t w, x, y;
+		memcpy(&w, b + 8 * i, 8);
+		x = w ^ 0x0a0a0a0a0a0a0a0aull;
+		/* high bit of each zero byte of x, exactly; then gathered */
+		y = (~(((x & 0x7f7f7f7f7f7f7f7full) + 0x7f7f7f7f7f7f7f7full) | x) &
+		     0x8080808080808080ull) >> 7;
+		y |= y >> 7;
+		y |= y >> 14;
+		y |= y >> 28;
+		m |= (y & 0xff) << (8 * i);
+	}
+	return m;
+#endif
+}
+
+/* The k digits (1..15) at d as a number, or UINT64_MAX if one of those
+ * bytes is not a digit.  before: bytes readable before d. */
+static inline uint64_t digits_known(const char *d, unsigned k, size_t before)
+{
+#ifdef __SSE2__
+	/* SSE2 is x86-64's baseline: no flag needed.  The 16 bytes ending at
+	 * the last digit are loaded, those before the first digit masked to
+	 * zero, and pairs, quads and octets of digits combined by three
+	 * multiply-adds: about 20 instructions for up to 15 digits. */
+	static const unsigned char tail_mask[32] = {
+		0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+		255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255,
+	};
+	const __m128i zero = _mm_set1_epi8('0'), nine = _mm_set1_epi8(9), z = _mm_setzero_si128();
+	__m128i t, a, b, c, e;
+
+	if (before + k < 16)
+		return digits_swar_k(d, k);
+	t = _mm_sub_epi8(_mm_loadu_si128((const __m128i *)(const void *)(d + k - 16)), zero);
+	t = _mm_and_si128(t, _mm_loadu_si128((const __m128i *)(const void *)(tail_mask + k)));
+	/* the k digits, most significant first, zeros in front: each <= 9 */
+	if ((unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(_mm_max_epu8(t, nine), nine)) != 0xffff)
+		return UINT64_MAX;
+	a = _mm_madd_epi16(_mm_unpacklo_epi8(t, z), _mm_set1_epi32(0x0001000a));
+	b = _mm_madd_epi16(_mm_unpackhi_epi8(t, z), _mm_set1_epi32(0x0001000a));
+	c = _mm_madd_epi16(_mm_packs_epi32(a, b), _mm_set1_epi32(0x00010064));
+	e = _mm_madd_epi16(_mm_packs_epi32(c, c), _mm_set1_epi32(0x00012710));
+	return (uint64_t)(uint32_t)_mm_cvtsi128_si32(e) * 100000000u +
+	       (uint32_t)_mm_cvtsi128_si32(_mm_srli_si128(e, 4));
+#else
+	(void)before;
+	return digits_swar_k(d, k);
+#endif
+}
+
 /* The steady state of series_take_predicted(): a dump of cumulative
  * counters at a known interval with no sample hook, the predicted series
  * after the dump's first line.  Same accounting as series_account(), minus
@@ -533,26 +637,35 @@ static inline uint64_t non_digits(uint64_t c)
 static size_t take_fast(struct series_source *src, const char *buf, size_t avail,
 			uint64_t *lines)
 {
-	static const uint64_t pow10[8] = { 1, 10, 100, 1000, 10000, 100000, 1000000, 10000000 };
-	const uint64_t ZERO = 0x3030303030303030ull;
-	struct series *s, *last = src->last;
+	struct series *s, *last = src->last, *next = src->pred;
 	const uint64_t seq = src->dump_seq;
 	const int64_t ts = src->ts;
 	const double inv = src->inv, secs = src->dump_seconds;
-	size_t pos = 0;
-	uint64_t n = 0;
+	size_t pos = 0, base = 0;
+	uint64_t n = 0, nlm;
 
-	struct series *next = src->pred;
-
+	/* nlm: the newlines not yet used in the 64 bytes at base.  Each line's
+	 * end comes from it, so where the next line starts does not wait for
+	 * this one's digits to be parsed: lines overlap in the CPU */
+	nlm = avail >= 64 ? newlines64(buf) : 0;
 	while ((s = next) != NULL && s->dump_seq != seq) {
 		const char *p = buf + pos, *d;
-		size_t L = (size_t)s->rawlen + 2;
-		uint64_t w0, w1, w2, h0, h1, h2, c0, c1, m0, m1, value, delta, nl;
+		size_t L = (size_t)s->rawlen + 2, e;
+		uint64_t w0, w1, w2, h0, h1, h2, value, delta;
 		const uint64_t *mk;
 		unsigned k;
 
-		if (L > sizeof(s->line_head) || avail - pos < L + 24)
+		while (!nlm) {
+			if (base + 128 > avail)
+				goto out;
+			base += 64;
+			nlm = newlines64(buf + base);
+		}
+		e = base + (size_t)__builtin_ctzll(nlm);
+		if (L > sizeof(s->line_head) || avail - pos < L + 24 || e <= pos + L ||
+		    e - pos - L > 15)
 			break;
+		k = (unsigned)(e - pos - L);
 		mk = head_mask[L];
 		/* the mapped input is not in cache yet, and the hardware's
 		 * prefetch stops at page ends: ask 2 KiB ahead (-20% time) */
@@ -566,28 +679,10 @@ static size_t take_fast(struct series_source *src, const char *buf, size_t avail
 		if ((((w0 ^ h0) & mk[0]) | ((w1 ^ h1) & mk[1]) | ((w2 ^ h2) & mk[2])) != 0)
 			break;
 		d = p + L;
-		memcpy(&c0, d, 8);
-		memcpy(&c1, d + 8, 8);
-		m0 = non_digits(c0);
-		if (m0) {
-			k = (unsigned)__builtin_ctzll(m0) / 8;
-			if (k == 0)
-				break;
-			value = swar8((c0 - ZERO) << (64 - 8 * k));
-			nl = (c0 >> (8 * k)) & 0xff;
-		} else {
-			m1 = non_digits(c1);
-			if (!m1)
-				break;
-			k = (unsigned)__builtin_ctzll(m1) / 8;
-			value = swar8(c0 - ZERO);
-			if (k)
-				value = value * pow10[k] + swar8((c1 - ZERO) << (64 - 8 * k));
-			nl = (c1 >> (8 * k)) & 0xff;
-			k += 8;
-		}
-		if (nl != '\n' || value < s->last_value)
+		value = digits_known(d, k, pos + L);
+		if (value == UINT64_MAX || value < s->last_value)
 			break;
+		nlm &= nlm - 1;
 		/* account it (see series_account()) */
 		delta = value - s->last_value;
 		s->last_value = value;
@@ -607,9 +702,10 @@ static size_t take_fast(struct series_source *src, const char *buf, size_t avail
 			src->last = last;
 			return SIZE_MAX;   /* out of memory */
 		}
-		pos += L + k + 1;
+		pos = e + 1;
 		n++;
 	}
+out:
 	src->pred = next;
 	src->last = last;
 	src->meta->counts.map_lines += n;
