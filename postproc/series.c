@@ -567,12 +567,10 @@ static inline uint64_t newlines64(const char *b)
 {
 #ifdef __SSE2__
 	const __m128i nl = _mm_set1_epi8('\n');
-	uint64_t m = 0;
-	for (int i = 0; i < 4; i++) {
-		__m128i v = _mm_loadu_si128((const __m128i *)(const void *)(b + 16 * i));
-		m |= (uint64_t)(uint32_t)_mm_movemask_epi8(_mm_cmpeq_epi8(v, nl)) << (16 * i);
-	}
-	return m;
+#define NL16(i) ((uint64_t)(uint32_t)_mm_movemask_epi8(_mm_cmpeq_epi8( \
+	_mm_loadu_si128((const __m128i *)(const void *)(b + 16 * (i))), nl)) << (16 * (i)))
+	return NL16(0) | NL16(1) | NL16(2) | NL16(3);
+#undef NL16
 #else
 	uint64_t m = 0;
 	for (int i = 0; i < 8; i++) {
@@ -662,10 +660,12 @@ static size_t take_fast(struct series_source *src, const char *buf, size_t avail
 			nlm = newlines64(buf + base);
 		}
 		e = base + (size_t)__builtin_ctzll(nlm);
-		if (L > sizeof(s->line_head) || avail - pos < L + 24 || e <= pos + L ||
-		    e - pos - L > 15)
-			break;
+		/* 1..15 digits (a line too short wraps around); reads: 24 bytes
+		 * at p, 16 ending at e (digits_known()), 16 at d only when
+		 * d - buf < 16 while avail >= 64 */
 		k = (unsigned)(e - pos - L);
+		if (L > sizeof(s->line_head) || avail - pos < 24 || e - pos - L - 1 > 14)
+			break;
 		mk = head_mask[L];
 		/* the mapped input is not in cache yet, and the hardware's
 		 * prefetch stops at page ends: ask 2 KiB ahead (-20% time) */
