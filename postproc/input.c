@@ -9,6 +9,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,6 +18,37 @@
 #include <unistd.h>
 
 static ssize_t input_map(struct input *in, char *err, size_t errlen);
+
+/* A file truncated under the mapped window raises SIGBUS at the next access
+ * past its new end, where read(2) would just return less.  That is the file
+ * changing under us (logrotate's copytruncate, say): the handler names it and
+ * exits 1 instead of dying on a signal.  Output given with -o is written by
+ * rename at the very end, so nothing half-written is left behind. */
+static const char *volatile mapped_name;
+
+static void on_sigbus(int sig)
+{
+	static const char pre[] = "dbnetio-report: ";
+	static const char post[] = ": the file shrank while it was being read (truncated?); "
+				   "stopped without a summary, rerun on a copy\n";
+	const char *name = mapped_name ? mapped_name : "an input file";
+
+	(void)sig;
+	(void)!write(2, pre, sizeof(pre) - 1);
+	(void)!write(2, name, strlen(name));
+	(void)!write(2, post, sizeof(post) - 1);
+	_exit(1);
+}
+
+static void guard_sigbus(void)
+{
+	struct sigaction sa;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_sigbus;
+	sigemptyset(&sa.sa_mask);
+	(void)sigaction(SIGBUS, &sa, NULL);
+}
 
 /* ===== API ===== */
 
@@ -85,8 +117,7 @@ void input_close(struct input *in)
  * unread byte, as far as the file goes now (it may be growing, like a
  * read(2) at its end).  The pages are mapped at once (MAP_POPULATE): one
  * call instead of a fault per page.  Returns the bytes gained, 0 at EOF, -1
- * error.  A file truncated under the mapping would raise SIGBUS where
- * read(2) would return less; captures are appended to, not truncated. */
+ * error.  A file truncated under the mapping raises SIGBUS (on_sigbus()). */
 static ssize_t input_map(struct input *in, char *err, size_t errlen)
 {
 	uint64_t first = in->map_off + in->start, off;
@@ -118,6 +149,9 @@ static ssize_t input_map(struct input *in, char *err, size_t errlen)
 		return -1;
 	}
 	(void)madvise(p, len, MADV_SEQUENTIAL);
+	if (!mapped_name)
+		guard_sigbus();
+	mapped_name = in->name;
 	in->buf = p;
 	in->map_off = off;
 	in->start = (size_t)(first - off);

@@ -2,6 +2,7 @@
  * duplicates, backwards clocks, the final partial interval, per-interval
  * counters, key splitting and the predicted lookup. */
 #include <stdlib.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "../../postproc/input.h"
@@ -269,6 +270,49 @@ static void input(void)
 	free(big);
 }
 
+/* A regular file is read through a mapped window; truncating it under the
+ * reader (logrotate's copytruncate) must end in a message naming the file and
+ * exit 1, not in a SIGBUS crash.  Run in a child, whose stderr is captured. */
+static void input_truncated_under_mapping(void)
+{
+	char path[] = "/tmp/dbnetio-unit-XXXXXX", msg[512] = "";
+	const char *line;
+	size_t len, got = 0;
+	int fd = mkstemp(path), errp[2], status = 0;
+	char err[256];
+
+	if (fd < 0 || pipe(errp) < 0)
+		return;
+	/* three windows' worth of lines, so the reader maps more than once */
+	for (size_t i = 0; i < 3 * INPUT_MAP_WINDOW / 16; i++)
+		(void)!write(fd, "@send[1, a]: 1\n", 15);
+	pid_t pid = fork();
+	if (pid == 0) {
+		struct input in;
+		dup2(errp[1], 2);
+		if (input_open(&in, path, err, sizeof(err)) < 0 || !in.mapped)
+			_exit(3);
+		(void)input_next(&in, &line, &len, -1, err, sizeof(err));
+		if (ftruncate(fd, 0) < 0)
+			_exit(4);
+		while (input_next(&in, &line, &len, -1, err, sizeof(err)) == INPUT_LINE)
+			;
+		_exit(0);   /* not reached: the first access past the end faults */
+	}
+	close(errp[1]);
+	for (ssize_t n; (n = read(errp[0], msg + got, sizeof(msg) - 1 - got)) > 0;)
+		got += (size_t)n;
+	msg[got] = '\0';
+	waitpid(pid, &status, 0);
+	UNIT_TRUE("input: a file truncated while mapped exits 1, not on a signal",
+		  WIFEXITED(status) && WEXITSTATUS(status) == 1);
+	UNIT_TRUE("input: ... with a message naming the file",
+		  strstr(msg, path) && strstr(msg, "shrank while it was being read"));
+	close(errp[0]);
+	close(fd);
+	unlink(path);
+}
+
 int main(void)
 {
 	cumulative();
@@ -278,5 +322,6 @@ int main(void)
 	keys_and_prediction();
 	clock_of_day();
 	input();
+	input_truncated_under_mapping();
 	UNIT_DONE();
 }
