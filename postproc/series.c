@@ -508,9 +508,11 @@ static inline size_t take_one(struct series_table *t, struct series_source *src,
 }
 
 #if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
-/* Bytes [0, L) of a 24-byte head, as three words' masks (L capped at 24). */
+/* Bytes [0, L) of a 24-byte head, as three words' masks (L capped at 24).
+ * The "& 7" changes nothing where the shift is used (0 < L - 8i < 8); it keeps
+ * the dead branches' shift counts in range, which clang checks. */
 #define HM(L, i) ((L) - 8 * (i) >= 8 ? ~0ull : (L) - 8 * (i) <= 0 ? 0ull : \
-		  (1ull << (8 * ((L) - 8 * (i)))) - 1)
+		  (1ull << (8 * (((L) - 8 * (i)) & 7))) - 1)
 #define HROW(L) { HM(L, 0), HM(L, 1), HM(L, 2) }
 static const uint64_t head_mask[25][3] = {
 	HROW(0), HROW(1), HROW(2), HROW(3), HROW(4), HROW(5), HROW(6), HROW(7), HROW(8),
