@@ -67,7 +67,8 @@ int parse_u64(const char *s, size_t len, uint64_t *out, char *err, size_t errlen
 	return 0;
 }
 
-static struct record *rec_push(struct parser *p)
+/* A new record of `kind`, zeroed but for that; NULL when out of memory. */
+static struct record *rec_push(struct parser *p, enum record_kind kind)
 {
 	if (p->n == p->cap) {
 		size_t cap = p->cap ? p->cap * 2 : 16;
@@ -78,7 +79,18 @@ static struct record *rec_push(struct parser *p)
 		p->cap = cap;
 	}
 	memset(&p->rec[p->n], 0, sizeof(p->rec[0]));
+	p->rec[p->n].kind = kind;
 	return &p->rec[p->n++];
+}
+
+/* A record that is its kind alone (a blank line, a banner, a warning...):
+ * 0, or -1 with err. */
+static int rec_only(struct parser *p, enum record_kind kind, char *err, size_t errlen)
+{
+	if (rec_push(p, kind))
+		return 0;
+	snprintf(err, errlen, "out of memory");
+	return -1;
 }
 
 /* Append to scratch; returns the offset or (size_t)-1.  Offsets, not
@@ -141,11 +153,8 @@ static int parse_map_text(struct parser *p, const char *s, size_t len, char *err
 		q--;
 	if (q == end) {
 		/* `@h: ` then bucket lines: a histogram or stats map */
-		if (len >= 2 && end[-1] == ' ' && end[-2] == ':' && parse_key_ok(s, len - 2)) {
-			r = rec_push(p);
-			r->kind = REC_UNSUPPORTED;
-			return 0;
-		}
+		if (len >= 2 && end[-1] == ' ' && end[-2] == ':' && parse_key_ok(s, len - 2))
+			return rec_only(p, REC_UNSUPPORTED, err, errlen);
 		parse_excerpt(s, len, ex, sizeof(ex));
 		snprintf(err, errlen, "expected a map entry '@name[key]: integer', got '%s'", ex);
 		return -1;
@@ -160,10 +169,9 @@ static int parse_map_text(struct parser *p, const char *s, size_t len, char *err
 		snprintf(err, errlen, "expected a map entry '@name[key]: integer', got '%s'", ex);
 		return -1;
 	}
-	r = rec_push(p);
+	r = rec_push(p, REC_MAP);
 	if (!r)
 		goto nomem;
-	r->kind = REC_MAP;
 	r->key = s;
 	r->keylen = (size_t)(q - 2 - s);
 	if (end - q <= 19) {
@@ -202,9 +210,8 @@ static int parse_time_text(struct parser *p, const char *s, size_t len, unsigned
 				 (unsigned long long)v);
 			return -1;
 		}
-		if (!(r = rec_push(p)))
+		if (!(r = rec_push(p, REC_TIME)))
 			goto nomem;
-		r->kind = REC_TIME;
 		r->flags = flags;
 		r->ts = (int64_t)v;
 		return 1;
@@ -218,9 +225,8 @@ static int parse_time_text(struct parser *p, const char *s, size_t len, unsigned
 			snprintf(err, errlen, "expected a time of day HH:MM:SS, got '%.8s'", s);
 			return -1;
 		}
-		if (!(r = rec_push(p)))
+		if (!(r = rec_push(p, REC_TIME)))
 			goto nomem;
-		r->kind = REC_TIME;
 		r->flags = flags | REC_F_CLOCK;
 		r->ts = h * 3600 + m * 60 + sec;
 		return 1;
@@ -251,11 +257,10 @@ static int parse_lost(struct parser *p, const char *s, size_t len, char *err, si
 		snprintf(err, errlen, "expected 'Lost N events', got '%s'", ex);
 		return -1;
 	}
-	if (!(r = rec_push(p))) {
+	if (!(r = rec_push(p, REC_LOST))) {
 		snprintf(err, errlen, "out of memory");
 		return -1;
 	}
-	r->kind = REC_LOST;
 	return parse_u64(d, (size_t)(e - d), &r->value, err, errlen);
 }
 
@@ -308,14 +313,12 @@ static int parse_legacy(struct parser *p, const char *s, size_t len, char *err, 
 		snprintf(err, errlen, "timestamp out of range (expected Unix epoch seconds)");
 		return -1;
 	}
-	if (!(r = rec_push(p)))
+	if (!(r = rec_push(p, REC_TIME)))
 		goto nomem;
-	r->kind = REC_TIME;
 	r->flags = REC_F_LEGACY;
 	r->ts = (int64_t)ts;
-	if (!(r = rec_push(p)))
+	if (!(r = rec_push(p, REC_MAP)))
 		goto nomem;
-	r->kind = REC_MAP;
 	r->flags = REC_F_LEGACY;
 	if (parse_u64(sz, (size_t)(e - sz), &r->value, err, errlen) < 0)
 		return -1;
@@ -415,16 +418,14 @@ static int json_map_event(struct parser *p, struct json_object *data, char *err,
 			json_object_object_foreach(mval, k, v) {
 				if (json_object_is_type(v, json_type_object) ||
 				    json_object_is_type(v, json_type_array)) {
-					struct record *r = rec_push(p);
+					struct record *r = rec_push(p, REC_UNSUPPORTED);
 					if (!r)
 						goto nomem;
-					r->kind = REC_UNSUPPORTED;
 					continue;
 				}
-				struct record *r = rec_push(p);
+				struct record *r = rec_push(p, REC_MAP);
 				if (!r)
 					goto nomem;
-				r->kind = REC_MAP;
 				r->flags = REC_F_JSON;
 				if (json_value_u64(v, &r->value, err, errlen) < 0)
 					goto cleanup;
@@ -442,15 +443,13 @@ static int json_map_event(struct parser *p, struct json_object *data, char *err,
 				offs[p->n - 1] = off;
 			}
 		} else if (json_object_is_type(mval, json_type_array)) {
-			struct record *r = rec_push(p);
+			struct record *r = rec_push(p, REC_UNSUPPORTED);
 			if (!r)
 				goto nomem;
-			r->kind = REC_UNSUPPORTED;
 		} else {
-			struct record *r = rec_push(p);
+			struct record *r = rec_push(p, REC_MAP);
 			if (!r)
 				goto nomem;
-			r->kind = REC_MAP;
 			r->flags = REC_F_JSON;
 			if (json_value_u64(mval, &r->value, err, errlen) < 0)
 				goto cleanup;
@@ -518,12 +517,8 @@ static int json_text_event(struct parser *p, struct json_object *data, bool is_t
 				if (parse_text(p, s, l, REC_F_JSON, err, errlen) < 0)
 					return -1;
 			} else if (l > 0) {
-				struct record *r = rec_push(p);
-				if (!r) {
-					snprintf(err, errlen, "out of memory");
+				if (rec_only(p, REC_COMMENT, err, errlen) < 0)
 					return -1;
-				}
-				r->kind = REC_COMMENT;
 			}
 		}
 		s += l + 1;
@@ -574,30 +569,22 @@ static int parse_json(struct parser *p, const char *s, size_t len, char *err, si
 		return json_text_event(p, data, false, err, errlen);
 	if (strcmp(t, "lost_events") == 0) {
 		struct json_object *ev;
-		struct record *r = rec_push(p);
+		struct record *r = rec_push(p, REC_LOST);
 		if (!r) {
 			snprintf(err, errlen, "out of memory");
 			return -1;
 		}
-		r->kind = REC_LOST;
 		if (!data || !json_object_object_get_ex(data, "events", &ev)) {
 			snprintf(err, errlen, "expected lost_events data {\"events\": N}");
 			return -1;
 		}
 		return json_value_u64(ev, &r->value, err, errlen);
 	}
-	struct record *r = rec_push(p);
-	if (!r) {
-		snprintf(err, errlen, "out of memory");
-		return -1;
-	}
 	if (strcmp(t, "attached_probes") == 0)
-		r->kind = REC_BANNER;
-	else if (strcmp(t, "hist") == 0 || strcmp(t, "stats") == 0 || strcmp(t, "lhist") == 0)
-		r->kind = REC_UNSUPPORTED;
-	else
-		r->kind = REC_COMMENT;   /* unknown types are ignored */
-	return 0;
+		return rec_only(p, REC_BANNER, err, errlen);
+	if (strcmp(t, "hist") == 0 || strcmp(t, "stats") == 0 || strcmp(t, "lhist") == 0)
+		return rec_only(p, REC_UNSUPPORTED, err, errlen);
+	return rec_only(p, REC_COMMENT, err, errlen);   /* unknown types are ignored */
 }
 
 /* ===== API ===== */
@@ -609,44 +596,28 @@ static int parse_text(struct parser *p, const char *s, size_t len, unsigned flag
 	char ex[64];
 	int t;
 
-	if (len == 0 || (len == 1 && s[0] == '\r')) {
-		if (!(r = rec_push(p)))
-			goto nomem;
-		r->kind = REC_BLANK;
-		return 0;
-	}
+	if (len == 0 || (len == 1 && s[0] == '\r'))
+		return rec_only(p, REC_BLANK, err, errlen);
 	switch (s[0]) {
 	case '@':
 		return parse_map_text(p, s, len, err, errlen);
 	case '#':
 		if (starts(s, len, "# dbnetio-capture ") || (len == 17 && starts(s, len, "# dbnetio-capture"))) {
-			if (!(r = rec_push(p)))
+			if (!(r = rec_push(p, REC_HEADER)))
 				goto nomem;
-			r->kind = REC_HEADER;
 			r->flags = flags;
 			r->key = s + (len > 18 ? 18 : len);
 			r->keylen = len > 18 ? len - 18 : 0;
 			return 0;
 		}
-		if (len == 15 && starts(s, len, "# dbnetio-final")) {
-			if (!(r = rec_push(p)))
-				goto nomem;
-			r->kind = REC_FINAL;
-			return 0;
-		}
-		if (!(r = rec_push(p)))
-			goto nomem;
-		r->kind = REC_COMMENT;
-		return 0;
+		if (len == 15 && starts(s, len, "# dbnetio-final"))
+			return rec_only(p, REC_FINAL, err, errlen);
+		return rec_only(p, REC_COMMENT, err, errlen);
 	case '{':
 		return parse_json(p, s, len, err, errlen);
 	case 'A':
-		if (starts(s, len, "Attaching ") && len > 3 && memcmp(s + len - 3, "...", 3) == 0) {
-			if (!(r = rec_push(p)))
-				goto nomem;
-			r->kind = REC_BANNER;
-			return 0;
-		}
+		if (starts(s, len, "Attaching ") && len > 3 && memcmp(s + len - 3, "...", 3) == 0)
+			return rec_only(p, REC_BANNER, err, errlen);
 		break;
 	case 'L':
 		if (starts(s, len, "Lost "))
@@ -654,12 +625,8 @@ static int parse_text(struct parser *p, const char *s, size_t len, unsigned flag
 		break;
 	case 'W':
 	case 'E':
-		if (starts(s, len, "WARNING:") || starts(s, len, "ERROR:")) {
-			if (!(r = rec_push(p)))
-				goto nomem;
-			r->kind = REC_WARNING;
-			return 0;
-		}
+		if (starts(s, len, "WARNING:") || starts(s, len, "ERROR:"))
+			return rec_only(p, REC_WARNING, err, errlen);
 		break;
 	case 't':
 		if (starts(s, len, "time: "))
@@ -668,12 +635,8 @@ static int parse_text(struct parser *p, const char *s, size_t len, unsigned flag
 	case '[':
 	case '(':
 		/* histogram bucket lines: `[64, 128)   1 |@@@@|` */
-		if (s[len - 1] == '|') {
-			if (!(r = rec_push(p)))
-				goto nomem;
-			r->kind = REC_UNSUPPORTED;
-			return 0;
-		}
+		if (s[len - 1] == '|')
+			return rec_only(p, REC_UNSUPPORTED, err, errlen);
 		break;
 	default:
 		t = parse_time_text(p, s, len, flags, err, errlen);
