@@ -92,32 +92,110 @@ static void tcp_pair(int family, int *work, int *peer)
 	close(lfd);
 }
 
+/* chunk: an odd-sized slice, so calls do not line up with segment sizes. */
+static size_t chunk(long left, size_t max)
+{
+	return left < (long)max ? (size_t)left : max;
+}
+
+/* io_call: ONE data syscall on FD moving at most WANT bytes; returns what
+ * that syscall returned (for the multi-message calls, the bytes of all its
+ * messages).  CTX holds what a pattern needs besides the fd.  Each way of
+ * sending or receiving below is one io_call, so the syscall a pattern makes
+ * stands in its own few lines, and move_n/move_to_eof are the only loops. */
+typedef ssize_t io_call(int fd, size_t want, void *ctx);
+
+/* wait_ready: a non-blocking call returned EAGAIN; wait (at most 1 s) until
+ * FD can move bytes in direction EVENTS.  Blocking sockets never get here. */
+static void wait_ready(int fd, short events)
+{
+	struct pollfd p = { .fd = fd, .events = events };
+
+	poll(&p, 1, 1000);
+}
+
+/* move_n: CALL until exactly TOTAL bytes moved, at most MAX per call.
+ * EINTR is retried, EAGAIN (only the non-blocking send) waits for room; any
+ * other failure, or a call that moves nothing, is fatal (WHAT names it).
+ * Returns the sum of the returns. */
+static long move_n(int fd, long total, size_t max, io_call *call, void *ctx,
+		   const char *what)
+{
+	long done = 0;
+
+	while (done < total) {
+		ssize_t n = call(fd, chunk(total - done, max), ctx);
+		if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+			wait_ready(fd, POLLOUT);
+			continue;
+		}
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			die(what);
+		done += n;
+	}
+	return done;
+}
+
+/* move_to_eof: CALL with WANT until it returns 0 (the peer closed).  EINTR
+ * is retried, EAGAIN (only the non-blocking recv) waits for data, any other
+ * failure is fatal.  Returns the sum of the positive returns. */
+static long move_to_eof(int fd, size_t want, io_call *call, void *ctx,
+			const char *what)
+{
+	long done = 0;
+
+	for (;;) {
+		ssize_t n = call(fd, want, ctx);
+		if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+			wait_ready(fd, POLLIN);
+			continue;
+		}
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			die(what);
+		if (n == 0)
+			return done;
+		done += n;
+	}
+}
+
+/* The plain calls, shared by several patterns and the peer. */
+static ssize_t call_send(int fd, size_t want, void *ctx)
+{
+	(void)ctx;
+	return send(fd, buf, want, 0);
+}
+
+static ssize_t call_recv(int fd, size_t want, void *ctx)
+{
+	(void)ctx;
+	return recv(fd, buf, want, 0);
+}
+
+static ssize_t call_write(int fd, size_t want, void *ctx)
+{
+	(void)ctx;
+	return write(fd, buf, want);
+}
+
+static ssize_t call_read(int fd, size_t want, void *ctx)
+{
+	(void)ctx;
+	return read(fd, buf, want);
+}
+
 /* peer_main: the other process.  Reads exactly SEND_BYTES, then writes
  * RECV_BYTES and closes, so the workload sees EOF after the answer. */
 static void peer_main(int fd, long in, long out)
 {
-	long got = 0, put = 0;
-
 	prctl(PR_SET_NAME, "tcpwork-peer");
 	if (peer_delay_us)
 		usleep(peer_delay_us);
-	while (got < in) {
-		ssize_t n = read(fd, buf, sizeof(buf));
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			die("peer read");
-		got += n;
-	}
-	while (put < out) {
-		size_t want = out - put < 65521 ? (size_t)(out - put) : 65521;
-		ssize_t n = write(fd, buf, want);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			die("peer write");
-		put += n;
-	}
+	move_n(fd, in, sizeof(buf), call_read, NULL, "peer read");
+	move_n(fd, out, 65521, call_write, NULL, "peer write");
 	close(fd);
 	_exit(0);
 }
@@ -149,160 +227,140 @@ static void reap(pid_t p)
 	}
 }
 
-/* chunk: an odd-sized slice, so calls do not line up with segment sizes. */
-static size_t chunk(long left, size_t max)
-{
-	return left < (long)max ? (size_t)left : max;
-}
-
 /* ------------------------- ways to send ---------------------------------- */
 
 static long send_plain(int fd, long total)
 {
-	long done = 0;
+	return move_n(fd, total, 100003, call_send, NULL, "send");
+}
 
-	while (done < total) {
-		ssize_t n = send(fd, buf, chunk(total - done, 100003), 0);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			die("send");
-		done += n;
-	}
-	return done;
+static ssize_t call_sendmsg(int fd, size_t want, void *ctx)
+{
+	size_t a = want / 3, b = want / 5;
+	struct iovec iov[3] = {
+		{ buf, a }, { buf + a, b }, { buf + a + b, want - a - b },
+	};
+	struct msghdr m = { .msg_iov = iov, .msg_iovlen = 3 };
+
+	(void)ctx;
+	return sendmsg(fd, &m, 0);
 }
 
 static long send_msg(int fd, long total)
 {
-	long done = 0;
-
-	while (done < total) {
-		size_t want = chunk(total - done, 70001);
-		size_t a = want / 3, b = want / 5;
-		struct iovec iov[3] = {
-			{ buf, a }, { buf + a, b }, { buf + a + b, want - a - b },
-		};
-		struct msghdr m = { .msg_iov = iov, .msg_iovlen = 3 };
-		ssize_t n = sendmsg(fd, &m, 0);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			die("sendmsg");
-		done += n;
-	}
-	return done;
+	return move_n(fd, total, 70001, call_sendmsg, NULL, "sendmsg");
 }
 
-/* send_mmsg: sendmmsg, several messages (so several tcp_sendmsg calls) in one
- * syscall. */
+/* call_sendmmsg: sendmmsg, several messages (so several tcp_sendmsg calls) in
+ * one syscall: WANT split into up to 4 messages of at most 30011 bytes. */
+static ssize_t call_sendmmsg(int fd, size_t want, void *ctx)
+{
+	struct iovec iov[4][2];
+	struct mmsghdr mm[4];
+	ssize_t bytes = 0;
+	int n = 0, r;
+
+	(void)ctx;
+	memset(mm, 0, sizeof(mm));
+	for (int i = 0; i < 4 && want > 0; i++, n++) {
+		size_t part = chunk((long)want, 30011);
+		iov[i][0] = (struct iovec){ buf, part / 2 };
+		iov[i][1] = (struct iovec){ buf + part / 2, part - part / 2 };
+		mm[i].msg_hdr.msg_iov = iov[i];
+		mm[i].msg_hdr.msg_iovlen = 2;
+		want -= part;
+	}
+	r = sendmmsg(fd, mm, n, 0);
+	if (r <= 0)
+		return r;
+	for (int i = 0; i < r; i++)
+		bytes += mm[i].msg_len;
+	return bytes;
+}
+
 static long send_mmsg(int fd, long total)
 {
-	long done = 0;
+	return move_n(fd, total, 4 * 30011, call_sendmmsg, NULL, "sendmmsg");
+}
 
-	while (done < total) {
-		struct iovec iov[4][2];
-		struct mmsghdr mm[4];
-		long left = total - done;
-		int n = 0, r;
+static ssize_t call_writev(int fd, size_t want, void *ctx)
+{
+	size_t a = want / 2, b = 7 < want - a ? 7 : want - a;
+	struct iovec iov[3] = {
+		{ buf, a }, { buf + a, b }, { buf + a + b, want - a - b },
+	};
 
-		memset(mm, 0, sizeof(mm));
-		for (int i = 0; i < 4 && left > 0; i++, n++) {
-			size_t want = chunk(left, 30011);
-			iov[i][0] = (struct iovec){ buf, want / 2 };
-			iov[i][1] = (struct iovec){ buf + want / 2, want - want / 2 };
-			mm[i].msg_hdr.msg_iov = iov[i];
-			mm[i].msg_hdr.msg_iovlen = 2;
-			left -= want;
-		}
-		r = sendmmsg(fd, mm, n, 0);
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r <= 0)
-			die("sendmmsg");
-		for (int i = 0; i < r; i++)
-			done += mm[i].msg_len;
-	}
-	return done;
+	(void)ctx;
+	return writev(fd, iov, 3);
 }
 
 static long send_writev(int fd, long total)
 {
-	long done = 0;
+	return move_n(fd, total, 90007, call_writev, NULL, "writev");
+}
 
-	while (done < total) {
-		size_t want = chunk(total - done, 90007);
-		size_t a = want / 2, b = 7 < want - a ? 7 : want - a;
-		struct iovec iov[3] = {
-			{ buf, a }, { buf + a, b }, { buf + a + b, want - a - b },
-		};
-		ssize_t n = writev(fd, iov, 3);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			die("writev");
-		done += n;
-	}
-	return done;
+struct file_src {
+	int fd;
+	off_t off;
+};
+
+static ssize_t call_sendfile(int fd, size_t want, void *ctx)
+{
+	struct file_src *f = ctx;
+
+	return sendfile(fd, f->fd, &f->off, want);
 }
 
 static long send_file(int fd, long total)
 {
 	const char *dir = getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp";
 	char path[4096];
-	long done = 0, w = 0;
-	off_t off = 0;
-	int f;
+	struct file_src f = { -1, 0 };
+	long done;
 
 	snprintf(path, sizeof(path), "%s/tcpwork.XXXXXX", dir);
-	f = mkstemp(path);
-	if (f < 0)
+	f.fd = mkstemp(path);
+	if (f.fd < 0)
 		die("mkstemp");
 	unlink(path);
-	while (w < total) {
-		ssize_t n = write(f, buf, chunk(total - w, sizeof(buf)));
-		if (n <= 0)
-			die("write temp file");
-		w += n;
-	}
-	while (done < total) {
-		ssize_t n = sendfile(fd, f, &off, chunk(total - done, 1000003));
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			die("sendfile");
-		done += n;
-	}
-	close(f);
+	move_n(f.fd, total, sizeof(buf), call_write, NULL, "write temp file");
+	done = move_n(fd, total, 1000003, call_sendfile, &f, "sendfile");
+	close(f.fd);
 	return done;
+}
+
+struct nonblock_stats {
+	long eagain, partial;
+};
+
+/* call_send_nonblock: send that tallies how often it returned short or
+ * failed with EAGAIN (move_n then waits for room). */
+static ssize_t call_send_nonblock(int fd, size_t want, void *ctx)
+{
+	struct nonblock_stats *st = ctx;
+	ssize_t n = send(fd, buf, want, 0);
+
+	if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+		st->eagain++;
+	else if (n >= 0 && (size_t)n < want)
+		st->partial++;
+	return n;
 }
 
 /* send_nonblock: O_NONBLOCK writes bigger than the socket buffer, so many
  * return short or fail with EAGAIN; only positive returns count. */
 static long send_nonblock(int fd, long total)
 {
-	long done = 0, eagain = 0, partial = 0;
+	struct nonblock_stats st = { 0, 0 };
 	int small = 65536;
+	long done;
 
 	/* A small send buffer makes 1 MB writes return short, then EAGAIN. */
 	setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &small, sizeof(small));
 	fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
-	while (done < total) {
-		ssize_t n = send(fd, buf, chunk(total - done, sizeof(buf)), 0);
-		if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
-			struct pollfd p = { .fd = fd, .events = POLLOUT };
-			eagain++;
-			poll(&p, 1, 1000);
-			continue;
-		}
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			die("non-blocking send");
-		if ((size_t)n < chunk(total - done, sizeof(buf)))
-			partial++;
-		done += n;
-	}
-	fprintf(stderr, "tcpwork: nonblock: %ld short writes, %ld EAGAIN returns\n", partial, eagain);
+	done = move_n(fd, total, sizeof(buf), call_send_nonblock, &st, "non-blocking send");
+	fprintf(stderr, "tcpwork: nonblock: %ld short writes, %ld EAGAIN returns\n",
+		st.partial, st.eagain);
 	return done;
 }
 
@@ -310,177 +368,142 @@ static long send_nonblock(int fd, long total)
 
 static long recv_plain(int fd)
 {
-	long done = 0;
+	return move_to_eof(fd, 65519, call_recv, NULL, "recv");
+}
 
-	for (;;) {
-		ssize_t n = recv(fd, buf, 65519, 0);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			die("recv");
-		if (n == 0)
-			return done;
-		done += n;
-	}
+/* call_recvmsg: fixed, uneven iovecs; WANT is their sum. */
+static ssize_t call_recvmsg(int fd, size_t want, void *ctx)
+{
+	struct iovec iov[3] = {
+		{ buf, 1031 }, { buf + 1031, 17 }, { buf + 2048, 40009 },
+	};
+	struct msghdr m = { .msg_iov = iov, .msg_iovlen = 3 };
+
+	(void)want;
+	(void)ctx;
+	return recvmsg(fd, &m, 0);
 }
 
 static long recv_msg(int fd)
 {
-	long done = 0;
-
-	for (;;) {
-		struct iovec iov[3] = {
-			{ buf, 1031 }, { buf + 1031, 17 }, { buf + 2048, 40009 },
-		};
-		struct msghdr m = { .msg_iov = iov, .msg_iovlen = 3 };
-		ssize_t n = recvmsg(fd, &m, 0);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			die("recvmsg");
-		if (n == 0)
-			return done;
-		done += n;
-	}
+	return move_to_eof(fd, 1031 + 17 + 40009, call_recvmsg, NULL, "recvmsg");
 }
 
-/* recv_mmsg: recvmmsg with MSG_WAITFORONE, several messages per syscall
- * when data is queued. */
+/* call_recvmmsg: recvmmsg with MSG_WAITFORONE, several messages per syscall
+ * when data is queued.  A message of 0 bytes is EOF: the batch's bytes
+ * still count, and the next call reports 0 without another syscall. */
+static ssize_t call_recvmmsg(int fd, size_t want, void *ctx)
+{
+	int *eof = ctx;
+	struct iovec iov[3];
+	struct mmsghdr mm[3];
+	ssize_t bytes = 0;
+	int r;
+
+	(void)want;
+	if (*eof)
+		return 0;
+	memset(mm, 0, sizeof(mm));
+	for (int i = 0; i < 3; i++) {
+		iov[i] = (struct iovec){ buf + i * 200000, 20011 };
+		mm[i].msg_hdr.msg_iov = &iov[i];
+		mm[i].msg_hdr.msg_iovlen = 1;
+	}
+	r = recvmmsg(fd, mm, 3, MSG_WAITFORONE, NULL);
+	if (r <= 0)
+		return r;
+	for (int i = 0; i < r; i++)
+		bytes += mm[i].msg_len;
+	if (mm[r - 1].msg_len == 0)
+		*eof = 1;
+	return bytes;
+}
+
 static long recv_mmsg(int fd)
 {
-	long done = 0;
+	int eof = 0;
 
-	for (;;) {
-		struct iovec iov[3];
-		struct mmsghdr mm[3];
-		int r;
+	return move_to_eof(fd, 3 * 20011, call_recvmmsg, &eof, "recvmmsg");
+}
 
-		memset(mm, 0, sizeof(mm));
-		for (int i = 0; i < 3; i++) {
-			iov[i] = (struct iovec){ buf + i * 200000, 20011 };
-			mm[i].msg_hdr.msg_iov = &iov[i];
-			mm[i].msg_hdr.msg_iovlen = 1;
-		}
-		r = recvmmsg(fd, mm, 3, MSG_WAITFORONE, NULL);
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r < 0)
-			die("recvmmsg");
-		if (r == 0 || mm[0].msg_len == 0)
-			return done;
-		for (int i = 0; i < r; i++)
-			done += mm[i].msg_len;
-		if (mm[r - 1].msg_len == 0)
-			return done;
-	}
+static ssize_t call_readv(int fd, size_t want, void *ctx)
+{
+	struct iovec iov[2] = { { buf, 3001 }, { buf + 4096, 50021 } };
+
+	(void)want;
+	(void)ctx;
+	return readv(fd, iov, 2);
 }
 
 static long recv_readv(int fd)
 {
-	long done = 0;
-
-	for (;;) {
-		struct iovec iov[2] = { { buf, 3001 }, { buf + 4096, 50021 } };
-		ssize_t n = readv(fd, iov, 2);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			die("readv");
-		if (n == 0)
-			return done;
-		done += n;
-	}
+	return move_to_eof(fd, 3001 + 50021, call_readv, NULL, "readv");
 }
 
-/* recv_splice: socket -> pipe with splice (tcp_splice_read, which never goes
- * through recvmsg), then drain the pipe with read (not a socket: not counted). */
+/* call_splice: socket -> pipe with splice (tcp_splice_read, which never goes
+ * through recvmsg), then drain the pipe with read (not a socket: not
+ * counted).  CTX is the pipe. */
+static ssize_t call_splice(int fd, size_t want, void *ctx)
+{
+	int *p = ctx;
+	ssize_t n = splice(fd, NULL, p[1], NULL, want, SPLICE_F_MOVE);
+
+	if (n > 0)
+		move_n(p[0], n, (size_t)n, call_read, NULL, "read pipe");
+	return n;
+}
+
 static long recv_splice(int fd)
 {
-	long done = 0;
+	long done;
 	int p[2];
 
 	if (pipe(p) < 0)
 		die("pipe");
-	for (;;) {
-		ssize_t n = splice(fd, NULL, p[1], NULL, 65536, SPLICE_F_MOVE);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			die("splice");
-		if (n == 0)
-			break;
-		done += n;
-		for (ssize_t left = n; left > 0;) {
-			ssize_t r = read(p[0], buf, (size_t)left);
-			if (r <= 0)
-				die("read pipe");
-			left -= r;
-		}
-	}
+	done = move_to_eof(fd, 65536, call_splice, p, "splice");
 	close(p[0]);
 	close(p[1]);
 	return done;
 }
 
-/* recv_peek: every read is preceded by a MSG_PEEK of the same size; peeked
- * bytes are not consumed and must not count. */
+/* call_peek: every read is preceded by a MSG_PEEK of the same size; peeked
+ * bytes are not consumed and must not count, only the read's return does. */
+static ssize_t call_peek(int fd, size_t want, void *ctx)
+{
+	ssize_t n = recv(fd, buf, want, MSG_PEEK);
+
+	(void)ctx;
+	if (n <= 0)
+		return n;
+	n = read(fd, buf, (size_t)n);
+	if (n <= 0)	/* the peeked bytes are queued: 0 is impossible */
+		die("read after peek");
+	return n;
+}
+
 static long recv_peek(int fd)
 {
-	long done = 0;
+	return move_to_eof(fd, 30011, call_peek, NULL, "recv MSG_PEEK");
+}
 
-	for (;;) {
-		ssize_t n = recv(fd, buf, 30011, MSG_PEEK);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			die("recv MSG_PEEK");
-		if (n == 0)
-			return done;
-		n = read(fd, buf, (size_t)n);
-		if (n < 0)
-			die("read after peek");
-		done += n;
-	}
+static ssize_t call_recv_waitall(int fd, size_t want, void *ctx)
+{
+	(void)ctx;
+	return recv(fd, buf, want, MSG_WAITALL);
 }
 
 /* recv_waitall: MSG_WAITALL with a big buffer; inside the kernel one call
  * loops over many segments (tcp_cleanup_rbuf runs several times). */
 static long recv_waitall(int fd)
 {
-	long done = 0;
-
-	for (;;) {
-		ssize_t n = recv(fd, buf, 700001, MSG_WAITALL);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			die("recv MSG_WAITALL");
-		if (n == 0)
-			return done;
-		done += n;
-	}
+	return move_to_eof(fd, 700001, call_recv_waitall, NULL, "recv MSG_WAITALL");
 }
 
+/* recv_nonblock: O_NONBLOCK recv; EAGAIN waits in move_to_eof. */
 static long recv_nonblock(int fd)
 {
-	long done = 0;
-
 	fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
-	for (;;) {
-		ssize_t n = recv(fd, buf, 65519, 0);
-		if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
-			struct pollfd p = { .fd = fd, .events = POLLIN };
-			poll(&p, 1, 1000);
-			continue;
-		}
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			die("non-blocking recv");
-		if (n == 0)
-			return done;
-		done += n;
-	}
+	return move_to_eof(fd, 65519, call_recv, NULL, "non-blocking recv");
 }
 
 /* ------------------------------ patterns --------------------------------- */
@@ -513,53 +536,7 @@ static struct result over_pair(int family, long (*tx)(int, long), long (*rx)(int
 	return r;
 }
 
-struct thread_arg {
-	int fd, idx;
-	long sent, recv;
-};
-
-/* thread_main: one connection per thread; the thread renames itself, which
- * must neither split the process's series nor hide it from a name filter. */
-static void *thread_main(void *v)
-{
-	struct thread_arg *a = v;
-	char name[16];
-
-	snprintf(name, sizeof(name), "worker-%d", a->idx);
-	prctl(PR_SET_NAME, name);
-	a->sent = send_plain(a->fd, SEND_BYTES / NTHREADS);
-	/* recv_plain uses the shared buffer; contents do not matter. */
-	a->recv = recv_plain(a->fd);
-	return NULL;
-}
-
-static struct result threads(void)
-{
-	struct thread_arg a[NTHREADS];
-	pthread_t t[NTHREADS];
-	pid_t peers[NTHREADS];
-	struct result r = { 0, 0 };
-
-	for (int i = 0; i < NTHREADS; i++) {
-		int p;
-		tcp_pair(AF_INET, &a[i].fd, &p);
-		a[i].idx = i;
-		peers[i] = spawn_peer(p, a[i].fd, SEND_BYTES / NTHREADS, RECV_BYTES / NTHREADS);
-	}
-	for (int i = 0; i < NTHREADS; i++)
-		if (pthread_create(&t[i], NULL, thread_main, &a[i]) != 0)
-			die("pthread_create");
-	for (int i = 0; i < NTHREADS; i++) {
-		pthread_join(t[i], NULL);
-		close(a[i].fd);
-		reap(peers[i]);
-		r.sent += a[i].sent;
-		r.recv += a[i].recv;
-	}
-	return r;
-}
-
-/* blocked_threads: more threads than a kretprobe can follow at once (the
+/* blocked-threads: more threads than a kretprobe can follow at once (the
  * kernel keeps max(10, 2 * CPUs) return slots per probe) all blocked in
  * send at the same time, because every peer waits before reading and the
  * send buffers are small.  A send counter that relies on catching each
@@ -568,35 +545,54 @@ static struct result threads(void)
 #define BLOCKED_SEND 400003L
 #define BLOCKED_RECV 1009L
 
-static void *blocked_main(void *v)
+struct thread_arg {
+	int fd, idx, rename;
+	long in;		/* bytes this thread sends */
+	long sent, recv;
+};
+
+/* thread_main: one connection per thread.  With RENAME the thread renames
+ * itself, which must neither split the process's series nor hide it from a
+ * name filter. */
+static void *thread_main(void *v)
 {
 	struct thread_arg *a = v;
+	char name[16];
 
-	a->sent = send_plain(a->fd, BLOCKED_SEND);
+	if (a->rename) {
+		snprintf(name, sizeof(name), "worker-%d", a->idx);
+		prctl(PR_SET_NAME, name);
+	}
+	a->sent = send_plain(a->fd, a->in);
+	/* recv_plain uses the shared buffer; contents do not matter. */
 	a->recv = recv_plain(a->fd);
 	return NULL;
 }
 
-static struct result blocked_threads(void)
+/* on_threads: N (at most NBLOCKED) TCP connections, each with its own peer
+ * and its own thread that sends IN bytes and reads the OUT answer to EOF.
+ * SNDBUF > 0 shrinks each send buffer; RENAME names each thread. */
+static struct result on_threads(int n, long in, long out, int sndbuf, int rename)
 {
 	struct thread_arg a[NBLOCKED];
 	pthread_t t[NBLOCKED];
 	pid_t peers[NBLOCKED];
 	struct result r = { 0, 0 };
-	int small = 16384;
 
-	peer_delay_us = 700000;
-	for (int i = 0; i < NBLOCKED; i++) {
+	for (int i = 0; i < n; i++) {
 		int p;
 		tcp_pair(AF_INET, &a[i].fd, &p);
-		setsockopt(a[i].fd, SOL_SOCKET, SO_SNDBUF, &small, sizeof(small));
+		if (sndbuf > 0)
+			setsockopt(a[i].fd, SOL_SOCKET, SO_SNDBUF, &sndbuf, sizeof(sndbuf));
 		a[i].idx = i;
-		peers[i] = spawn_peer(p, a[i].fd, BLOCKED_SEND, BLOCKED_RECV);
+		a[i].rename = rename;
+		a[i].in = in;
+		peers[i] = spawn_peer(p, a[i].fd, in, out);
 	}
-	for (int i = 0; i < NBLOCKED; i++)
-		if (pthread_create(&t[i], NULL, blocked_main, &a[i]) != 0)
+	for (int i = 0; i < n; i++)
+		if (pthread_create(&t[i], NULL, thread_main, &a[i]) != 0)
 			die("pthread_create");
-	for (int i = 0; i < NBLOCKED; i++) {
+	for (int i = 0; i < n; i++) {
 		pthread_join(t[i], NULL);
 		close(a[i].fd);
 		reap(peers[i]);
@@ -677,9 +673,11 @@ static struct result run(const char *pat)
 		return over_pair(AF_INET, send_nonblock, recv_nonblock);
 	}
 	if (!strcmp(pat, "threads"))
-		return threads();
-	if (!strcmp(pat, "blocked-threads"))
-		return blocked_threads();
+		return on_threads(NTHREADS, SEND_BYTES / NTHREADS, RECV_BYTES / NTHREADS, 0, 1);
+	if (!strcmp(pat, "blocked-threads")) {
+		peer_delay_us = 700000;
+		return on_threads(NBLOCKED, BLOCKED_SEND, BLOCKED_RECV, 16384, 0);
+	}
 	if (!strcmp(pat, "ipv6"))
 		return over_pair(AF_INET6, send_plain, recv_plain);
 	if (!strcmp(pat, "unix")) {
