@@ -4,30 +4,10 @@
 # own Bytes_sent/Bytes_received (tests/db/mariadb-check, which the QEMU guest
 # tier also runs with -P kprobe).  Then: nothing is left behind.
 . "$(dirname "$0")/../lib.sh"
+. "$DBNETIO_ROOT/tests/db/tier.sh"
 
-need_root "mariadb tracepoint" || exit 0
-if [ ! -x "$DBNETIO_ROOT/scripts/dbnetio" ] && [ -z "${DBNETIO_LAUNCHER:-}" ]; then
-	skip "mariadb tracepoint" "scripts/dbnetio (the capture launcher) is not there yet"
-	exit 0
-fi
-
-# A private TMPDIR shows whether the check removed everything it created.
-tmpdir=$(mktemp -d)
-trap 'rm -rf "$tmpdir" "$tmpdir.out"' EXIT
-TMPDIR=$tmpdir "$DBNETIO_ROOT/tests/db/mariadb-check" -P tracepoint -t 10 | tee "$tmpdir.out"
-rc=${PIPESTATUS[0]}
-if [ "$rc" -ne 0 ] && ! grep -q '^FAIL ' "$tmpdir.out"; then
-	fail "mariadb-check" "exited $rc without reporting a failure"
-fi
-check "mariadb-check leaves nothing in TMPDIR" "" "$(ls -A "$tmpdir")"
-
-# Ctrl-C in the middle of the workload: the server is stopped and its data
-# removed all the same (the traps), and the status says it was interrupted.
-out=$(TMPDIR=$tmpdir python3 "$DBNETIO_ROOT/tests/db/interrupt.py" '# capture attached' 2 \
-	"$DBNETIO_ROOT/tests/db/mariadb-check" -P tracepoint -t 10 2>&1)
-check "mariadb-check on Ctrl-C: exit status" "interrupt.py: exit 130" "$(printf '%s\n' "$out" | tail -n 1)"
-check "mariadb-check on Ctrl-C: nothing left in TMPDIR" "" "$(ls -A "$tmpdir")"
-check "mariadb-check on Ctrl-C: no process left using TMPDIR" "" "$(pgrep -f -- "$tmpdir/" || true)"
+db_tier_can_run "mariadb tracepoint" || exit 0
+db_tier_check mariadb -P tracepoint -t 10
 
 # make demo's script, shortened: it must print the summary table with the
 # server in it and write every file the README promises.
