@@ -57,9 +57,40 @@ proc_end() {
 
 # mdb_free_port: print a TCP port on 127.0.0.1 that nobody listens on now.
 # The kernel picks it (bind to port 0); a tiny race with other programs is
-# possible, so mdb_up retries with a new port if the server fails to bind.
+# possible, so db_start_on_free_port retries with a new port if the server
+# fails to bind.
 mdb_free_port() {
 	python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()'
+}
+
+# db_wait_ready PID SECONDS CMD...: wait up to SECONDS until CMD succeeds;
+# false at once if PID (the server) dies meanwhile.
+db_wait_ready() {
+	local pid=$1 deadline=$((SECONDS + $2))
+	shift 2
+	while [ $SECONDS -lt $deadline ]; do
+		proc_alive "$pid" || return 1
+		"$@" && return 0
+		sleep 0.1
+	done
+	return 1
+}
+
+# db_start_on_free_port NAME LOG START STOP: START PORT starts a server on a
+# free PORT and waits until it answers.  Up to three tries, each on a new
+# port: another program may take the port between mdb_free_port and the
+# server's bind.  After a failed try, LOG's tail goes to stderr and STOP
+# stops what START began.
+db_start_on_free_port() {
+	local name=$1 log=$2 start=$3 stop=$4 try port
+	for try in 1 2 3; do
+		port=$(mdb_free_port) || return 1
+		"$start" "$port" && return 0
+		echo "$name: server did not start on port $port (try $try):" >&2
+		tail -n 5 "$log" >&2
+		"$stop"
+	done
+	return 1
 }
 
 # mdb_sql SQL...: run SQL as root over the UNIX socket, tab-separated, no headers.
@@ -67,24 +98,30 @@ mdb_sql() {
 	mariadb --no-defaults -S "$MDB_SOCK" -u root -N -B -e "$*"
 }
 
-# mdb_wait_ready SECONDS: wait until the server answers on its socket.
-mdb_wait_ready() {
-	local deadline=$((SECONDS + $1))
-	while [ $SECONDS -lt $deadline ]; do
-		proc_alive "$MDB_PID" || return 1
-		if [ -S "$MDB_SOCK" ] && mdb_sql 'SELECT 1' >/dev/null 2>&1; then
-			return 0
-		fi
-		sleep 0.2
-	done
-	return 1
+# mdb_ping: true when the server answers on its socket.
+mdb_ping() {
+	[ -S "$MDB_SOCK" ] && mdb_sql 'SELECT 1' >/dev/null 2>&1
+}
+
+# mdb_start PORT: start mariadbd on PORT in the background (MDB_PID) and
+# wait up to 60 s until it answers.
+mdb_start() {
+	MDB_PORT=$1
+	mariadbd --no-defaults --user=root --datadir="$MDB_DIR/data" \
+		--socket="$MDB_SOCK" --port="$MDB_PORT" --bind-address=127.0.0.1 \
+		--pid-file="$MDB_DIR/mariadbd.pid" --log-error="$MDB_DIR/error.log" \
+		--skip-name-resolve --skip-log-bin --skip-ssl --max-connections=200 \
+		--innodb-log-file-size=8M --innodb-buffer-pool-size=64M \
+		--innodb-flush-log-at-trx-commit=0 \
+		</dev/null >/dev/null 2>&1 &
+	MDB_PID=$!
+	db_wait_ready "$MDB_PID" 60 mdb_ping
 }
 
 # mdb_up: create, start and provision the server.  Returns non-zero (and
 # prints the server's error log to stderr) on failure; the caller's EXIT trap
 # must still call mdb_down, which removes whatever was created.
 mdb_up() {
-	local try
 	MDB_DIR=$(mktemp -d "${TMPDIR:-/tmp}/dbnetio-mariadb.XXXXXX") || return 1
 	MDB_SOCK=$MDB_DIR/mysqld.sock
 	if ! mariadb-install-db --no-defaults --datadir="$MDB_DIR/data" --user=root \
@@ -95,24 +132,7 @@ mdb_up() {
 		tail -n 20 "$MDB_DIR/install.log" >&2
 		return 1
 	fi
-	for try in 1 2 3; do
-		MDB_PORT=$(mdb_free_port) || return 1
-		mariadbd --no-defaults --user=root --datadir="$MDB_DIR/data" \
-			--socket="$MDB_SOCK" --port="$MDB_PORT" --bind-address=127.0.0.1 \
-			--pid-file="$MDB_DIR/mariadbd.pid" --log-error="$MDB_DIR/error.log" \
-			--skip-name-resolve --skip-log-bin --skip-ssl --max-connections=200 \
-			--innodb-log-file-size=8M --innodb-buffer-pool-size=64M \
-			--innodb-flush-log-at-trx-commit=0 \
-			</dev/null >/dev/null 2>&1 &
-		MDB_PID=$!
-		if mdb_wait_ready 60; then
-			break
-		fi
-		echo "mariadb: server did not start on port $MDB_PORT (try $try):" >&2
-		tail -n 5 "$MDB_DIR/error.log" >&2
-		mdb_stop
-		[ "$try" -eq 3 ] && return 1
-	done
+	db_start_on_free_port mariadb "$MDB_DIR/error.log" mdb_start mdb_stop || return 1
 	# The sysbench user connects over TCP from 127.0.0.1 only.
 	mdb_sql "CREATE DATABASE sbtest;
 		CREATE USER '$MDB_USER'@'127.0.0.1' IDENTIFIED BY '$MDB_PASS';

@@ -1,5 +1,6 @@
 # tests/db/postgres.sh: a throwaway PostgreSQL server.  Source it after
-# tests/db/mariadb.sh (for proc_alive, proc_end and mdb_free_port), then:
+# tests/db/mariadb.sh (for proc_end, mdb_free_port, db_wait_ready and
+# db_start_on_free_port), then:
 #
 #   pg_up             initdb into a fresh temp dir under ${TMPDIR:-/tmp},
 #                     start postgres on 127.0.0.1 at a free port, with its
@@ -54,9 +55,26 @@ pg_bench() {
 	pg_as_user "$PG_BIN/pgbench" -h "$PG_DIR" -p "$PG_PORT" -U postgres "$@"
 }
 
+# pg_ping: true when the server answers on its UNIX socket.
+pg_ping() {
+	pg_sql 'SELECT 1' >/dev/null 2>&1
+}
+
+# pg_start PORT: start the postmaster on PORT in the background (PG_PID) and
+# wait up to 30 s until it answers.
+pg_start() {
+	PG_PORT=$1
+	(pg_exec_as_user "$PG_BIN/postgres" -D "$PG_DIR/data" -p "$PG_PORT" \
+		-c listen_addresses=127.0.0.1 -c unix_socket_directories="$PG_DIR" \
+		-c fsync=off -c synchronous_commit=off -c full_page_writes=off \
+		-c max_connections=50 -c shared_buffers=32MB -c logging_collector=off \
+		</dev/null >"$PG_DIR/server.log" 2>&1) &
+	PG_PID=$!
+	db_wait_ready "$PG_PID" 30 pg_ping
+}
+
 # pg_up: create, start and provision the server.
 pg_up() {
-	local try
 	PG_BIN=$(pg_find_bin) || { echo "postgres: no server in /usr/lib/postgresql" >&2; return 1; }
 	if [ "$(id -u)" -eq 0 ]; then PG_USER=postgres; else PG_USER=$(id -un); fi
 	PG_DIR=$(mktemp -d "${TMPDIR:-/tmp}/dbnetio-postgres.XXXXXX") || return 1
@@ -71,28 +89,7 @@ pg_up() {
 		tail -n 20 "$PG_DIR/initdb.log" >&2
 		return 1
 	fi
-	for try in 1 2 3; do
-		PG_PORT=$(mdb_free_port) || return 1
-		(pg_exec_as_user "$PG_BIN/postgres" -D "$PG_DIR/data" -p "$PG_PORT" \
-			-c listen_addresses=127.0.0.1 -c unix_socket_directories="$PG_DIR" \
-			-c fsync=off -c synchronous_commit=off -c full_page_writes=off \
-			-c max_connections=50 -c shared_buffers=32MB -c logging_collector=off \
-			</dev/null >"$PG_DIR/server.log" 2>&1) &
-		PG_PID=$!
-		local i
-		for ((i = 0; i < 300; i++)); do
-			proc_alive "$PG_PID" || break
-			pg_sql 'SELECT 1' >/dev/null 2>&1 && break
-			sleep 0.1
-		done
-		if proc_alive "$PG_PID" && pg_sql 'SELECT 1' >/dev/null 2>&1; then
-			break
-		fi
-		echo "postgres: server did not start on port $PG_PORT (try $try):" >&2
-		tail -n 5 "$PG_DIR/server.log" >&2
-		pg_stop
-		[ "$try" -eq 3 ] && return 1
-	done
+	db_start_on_free_port postgres "$PG_DIR/server.log" pg_start pg_stop
 }
 
 # pg_stop: fast shutdown (SIGINT), SIGKILL after 30 s.
