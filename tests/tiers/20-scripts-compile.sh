@@ -18,8 +18,11 @@ kfacts=$BUILD/dbnetio-kfacts
 
 # A stand-in for bpftrace that records its argv (NUL-separated) and prints a
 # line, so the launcher's exact command can be inspected and then compiled.
+# It answers --version (the launcher asks, to know whether sum() needs
+# priming) with \$FAKEBT_VERSION without recording anything.
 cat > "$tmp/fakebt" <<EOF
 #!/bin/sh
+if [ "\$1" = --version ]; then echo "bpftrace \${FAKEBT_VERSION:-v0.17.0}"; exit 0; fi
 for a; do printf '%s\0' "\$a"; done > "$tmp/argv"
 echo fake-bpftrace-output
 EOF
@@ -236,6 +239,11 @@ check "launcher passes -f json" "-f json -e" "${argv[*]:0:3}"
 # parameters after the program: interval duration mode comm filter1 filter2
 check "launcher parameters for -p (duplicates dropped)" "5 7 1 - pid:$$,$threaded " "${argv[*]:4:6}"
 check "launcher pid slots" "$$ $threaded 0 0 0 0 0 0" "${argv[*]:12:8}"
+check "launcher does not prime sum() for bpftrace 0.17" 0 "${argv[22]}"
+rm -f "$tmp/argv"
+FAKEBT_VERSION=v0.23.2 BPFTRACE=$tmp/fakebt "$launcher" -p $$ -o "$tmp/cap" 2>/dev/null
+mapfile -d '' argv023 < "$tmp/argv"
+check "launcher primes sum() for bpftrace 0.23 (first-insert race)" 1 "${argv023[${#argv023[@]}-1]}"
 if [ "$expect_probe" = tracepoint ] && [ -d /sys/kernel/tracing/events/tcp/tcp_rcv_space_adjust ]; then
 	check "launcher passes dbnetio-tp.bt unchanged as the program" \
 		"$(cksum < "$DBNETIO_ROOT/scripts/dbnetio-tp.bt")" "$(printf '%s\n' "${argv[3]}" | cksum)"
