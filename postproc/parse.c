@@ -400,6 +400,40 @@ static size_t json_key_text(struct parser *p, const char *map, const char *key, 
 	return off;
 }
 
+/* One value of a JSON map event: a map record whose key text (the map name,
+ * plus "[key]" when key is not NULL) goes into scratch.  offs[] keeps each
+ * record's scratch offset, 0 for records without one, for fix_keys().
+ * Returns 0, or -1 with err. */
+static int json_map_entry(struct parser *p, const char *map, const char *key,
+			  struct json_object *val, size_t **offs, size_t *noffs,
+			  char *err, size_t errlen)
+{
+	struct record *r = rec_push(p, REC_MAP);
+	size_t off, *no;
+
+	if (!r)
+		goto nomem;
+	r->flags = REC_F_JSON;
+	if (json_value_u64(val, &r->value, err, errlen) < 0)
+		return -1;
+	off = json_key_text(p, map, key, key ? strlen(key) : 0, key != NULL);
+	if (off == (size_t)-1)
+		goto nomem;
+	r->key = SCRATCH_FLAG;
+	r->keylen = p->slen - off;
+	no = realloc(*offs, p->n * sizeof(*no));
+	if (!no)
+		goto nomem;
+	*offs = no;
+	for (; *noffs < p->n; (*noffs)++)
+		no[*noffs] = 0;
+	no[p->n - 1] = off;
+	return 0;
+nomem:
+	snprintf(err, errlen, "out of memory");
+	return -1;
+}
+
 static int json_map_event(struct parser *p, struct json_object *data, char *err, size_t errlen)
 {
 	size_t *offs = NULL, noffs = 0;
@@ -423,48 +457,15 @@ static int json_map_event(struct parser *p, struct json_object *data, char *err,
 						goto nomem;
 					continue;
 				}
-				struct record *r = rec_push(p, REC_MAP);
-				if (!r)
-					goto nomem;
-				r->flags = REC_F_JSON;
-				if (json_value_u64(v, &r->value, err, errlen) < 0)
+				if (json_map_entry(p, mapname, k, v, &offs, &noffs, err, errlen) < 0)
 					goto cleanup;
-				size_t off = json_key_text(p, mapname, k, strlen(k), true);
-				if (off == (size_t)-1)
-					goto nomem;
-				r->key = SCRATCH_FLAG;
-				r->keylen = p->slen - off;
-				size_t *no = realloc(offs, p->n * sizeof(*offs));
-				if (!no)
-					goto nomem;
-				offs = no;
-				for (; noffs < p->n; noffs++)
-					offs[noffs] = 0;
-				offs[p->n - 1] = off;
 			}
 		} else if (json_object_is_type(mval, json_type_array)) {
 			struct record *r = rec_push(p, REC_UNSUPPORTED);
 			if (!r)
 				goto nomem;
-		} else {
-			struct record *r = rec_push(p, REC_MAP);
-			if (!r)
-				goto nomem;
-			r->flags = REC_F_JSON;
-			if (json_value_u64(mval, &r->value, err, errlen) < 0)
-				goto cleanup;
-			size_t off = json_key_text(p, mapname, NULL, 0, false);
-			if (off == (size_t)-1)
-				goto nomem;
-			r->key = SCRATCH_FLAG;
-			r->keylen = p->slen - off;
-			size_t *no = realloc(offs, p->n * sizeof(*offs));
-			if (!no)
-				goto nomem;
-			offs = no;
-			for (; noffs < p->n; noffs++)
-				offs[noffs] = 0;
-			offs[p->n - 1] = off;
+		} else if (json_map_entry(p, mapname, NULL, mval, &offs, &noffs, err, errlen) < 0) {
+			goto cleanup;
 		}
 	}
 	if (offs) {
