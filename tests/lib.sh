@@ -39,3 +39,13 @@ need_root() {
 	skip "$1" "needs root (run make check as root)"
 	return 1
 }
+
+# need_sock_tracepoints NAME: mount tracefs if needed; print a SKIP and return
+# 1 when the kernel lacks the sock:sock_*_length tracepoints the tracepoint
+# program needs.
+need_sock_tracepoints() {
+	[ -d /sys/kernel/tracing/events ] || mount -t tracefs nodev /sys/kernel/tracing 2>/dev/null
+	[ -d /sys/kernel/tracing/events/sock/sock_send_length ] && return 0
+	skip "$1" "this kernel has no sock:sock_send_length tracepoint (added in Linux 6.3)"
+	return 1
+}

@@ -11,11 +11,7 @@ if ! have bpftrace && [ -z "${BPFTRACE:-}" ]; then
 	skip "tracepoint lane" "bpftrace is not installed (scripts/install-deps demo)"
 	exit 0
 fi
-[ -d /sys/kernel/tracing/events ] || mount -t tracefs nodev /sys/kernel/tracing 2>/dev/null
-if [ ! -d /sys/kernel/tracing/events/sock/sock_send_length ]; then
-	skip "tracepoint lane" "this kernel has no sock:sock_send_length tracepoint (added in Linux 6.3)"
-	exit 0
-fi
+need_sock_tracepoints "tracepoint lane" || exit 0
 "$DBNETIO_ROOT/tests/lanes/run-patterns" -P tracepoint
 
 # The stream itself, in JSON: a process that starts AFTER the capture is still

@@ -19,11 +19,7 @@ if [ ! -x "$BUILD/tcpwork" ] || [ ! -x "$DBNETIO_ROOT/scripts/dbnetio" ]; then
 	skip "$name" "$BUILD/tcpwork or scripts/dbnetio missing (run make first)"
 	exit 0
 fi
-[ -d /sys/kernel/tracing/events ] || mount -t tracefs nodev /sys/kernel/tracing 2>/dev/null
-if [ ! -d /sys/kernel/tracing/events/sock/sock_send_length ]; then
-	skip "$name" "this kernel has no sock:sock_send_length tracepoint (added in Linux 6.3)"
-	exit 0
-fi
+need_sock_tracepoints "$name" || exit 0
 
 t0=$SECONDS
 if ! err=$("$DBNETIO_ROOT/tests/chroot/prepare-trixie" 2>&1 >/dev/null); then
