@@ -39,6 +39,18 @@ static void labels(FILE *f, const struct summary *sum, const struct series *s)
 	fputs("\"", f);
 }
 
+/* "NAME{series labels,threshold="SPEC"} ": a per-threshold sample up to
+ * its value. */
+static void threshold_sample(FILE *f, const char *name, const struct summary *sum,
+			     const struct series *s, unsigned ti)
+{
+	fputs(name, f);
+	labels(f, sum, s);
+	fputs(",threshold=\"", f);
+	wu_prom_label(f, sum->thresholds[ti].spec);
+	fputs("\"} ", f);
+}
+
 static void counter_family(FILE *f, const struct summary *sum, const char *name, const char *help,
 			   const char *dir)
 {
@@ -101,11 +113,7 @@ static int prom_finish(void *ctx, const struct summary *sum, char *err, size_t e
 			struct series *s = sum->series[i];
 			for (uint32_t mk = s->th_mask; mk; mk &= mk - 1) {
 				unsigned ti = (unsigned)__builtin_ctz(mk);
-				fputs("dbnetio_threshold_seconds_above", f);
-				labels(f, sum, s);
-				fputs(",threshold=\"", f);
-				wu_prom_label(f, sum->thresholds[ti].spec);
-				fputs("\"} ", f);
+				threshold_sample(f, "dbnetio_threshold_seconds_above", sum, s, ti);
 				wu_json_number(f, s->th[ti].seconds_above);
 				fputs("\n", f);
 			}
@@ -116,11 +124,8 @@ static int prom_finish(void *ctx, const struct summary *sum, char *err, size_t e
 			struct series *s = sum->series[i];
 			for (uint32_t mk = s->th_mask; mk; mk &= mk - 1) {
 				unsigned ti = (unsigned)__builtin_ctz(mk);
-				fputs("dbnetio_alerts_total", f);
-				labels(f, sum, s);
-				fputs(",threshold=\"", f);
-				wu_prom_label(f, sum->thresholds[ti].spec);
-				fprintf(f, "\"} %llu\n", (unsigned long long)s->th[ti].alerts_total);
+				threshold_sample(f, "dbnetio_alerts_total", sum, s, ti);
+				fprintf(f, "%llu\n", (unsigned long long)s->th[ti].alerts_total);
 			}
 		}
 	}
