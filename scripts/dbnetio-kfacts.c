@@ -11,8 +11,14 @@
  * Distributions backport such changes, so the kernel's BTF (the types of the
  * running kernel, /sys/kernel/btf/vmlinux) is the reliable source.
  *
- * USAGE: dbnetio-kfacts [-b BTF_FILE]
- * Output, one key=value a line (stdout carries data only):
+ * The launcher also needs the offset of the wall clock from the kernel's
+ * monotonic clock (bpftrace's nsecs), so the programs can dump on wall-clock
+ * boundaries: -t prints only that, and needs no BTF.
+ *
+ * USAGE: dbnetio-kfacts [-b BTF_FILE] | dbnetio-kfacts -t
+ * Output of -t:
+ *   clock_offset_ns=N               CLOCK_REALTIME - CLOCK_MONOTONIC, in ns
+ * Output otherwise, one key=value a line (stdout carries data only):
  *   tcp_sendpage=1                  1 when BTF has a function tcp_sendpage, else 0
  *   tcp_recvmsg_flags=3             0-based index of tcp_recvmsg's `flags` parameter
  *   tcp_cleanup_rbuf_copied=1       0-based index of tcp_cleanup_rbuf's `copied`
@@ -21,7 +27,9 @@
  */
 #include <errno.h>
 #include <stdio.h>
+#include <stdint.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 #include <bpf/btf.h>
 
@@ -69,6 +77,37 @@ static int param_index(const struct btf *btf, const char *func, const char *para
 	return -1;
 }
 
+/* ------------------------------- clocks ----------------------------------- */
+
+static int64_t ns_of(const struct timespec *t)
+{
+	return (int64_t)t->tv_sec * 1000000000 + t->tv_nsec;
+}
+
+/* print_clock_offset: CLOCK_REALTIME - CLOCK_MONOTONIC, read between two
+ * monotonic reads and taken at their midpoint; the closest of 5 tries
+ * (an interrupt between the reads would skew one). */
+static int print_clock_offset(void)
+{
+	int64_t best = 0, best_span = INT64_MAX;
+
+	for (int i = 0; i < 5; i++) {
+		struct timespec m1, r, m2;
+		if (clock_gettime(CLOCK_MONOTONIC, &m1) || clock_gettime(CLOCK_REALTIME, &r) ||
+		    clock_gettime(CLOCK_MONOTONIC, &m2)) {
+			fprintf(stderr, "dbnetio-kfacts: clock_gettime: %s\n", strerror(errno));
+			return 1;
+		}
+		int64_t span = ns_of(&m2) - ns_of(&m1);
+		if (span < best_span) {
+			best_span = span;
+			best = ns_of(&r) - (ns_of(&m1) + span / 2);
+		}
+	}
+	printf("clock_offset_ns=%lld\n", (long long)best);
+	return 0;
+}
+
 /* ------------------------------- main ------------------------------------- */
 
 int main(int argc, char **argv)
@@ -78,13 +117,15 @@ int main(int argc, char **argv)
 	char err[256];
 	int flags, copied, opt, rc = 1;
 
-	while ((opt = getopt(argc, argv, "b:h")) != -1) {
+	while ((opt = getopt(argc, argv, "b:ht")) != -1) {
 		switch (opt) {
+		case 't':
+			return print_clock_offset();
 		case 'b':
 			path = optarg;
 			break;
 		case 'h':
-			printf("usage: dbnetio-kfacts [-b BTF_FILE]\n");
+			printf("usage: dbnetio-kfacts [-b BTF_FILE] | dbnetio-kfacts -t\n");
 			return 0;
 		default:
 			fprintf(stderr, "usage: dbnetio-kfacts [-b BTF_FILE]\n");

@@ -8,12 +8,17 @@
  * peer renames itself "tcpwork-peer" so that a capture filtering by the name
  * "tcpwork" never counts it, and its pid differs anyway.
  *
- * USAGE: tcpwork [-g FIFO] PATTERN
+ * USAGE: tcpwork [-g FIFO] [-a ADDR] PATTERN
  *   Waits for a line on FIFO (or on stdin without -g) before doing any I/O, so
  *   a test can start tracing first; then prints one line on stdout:
- *     PATTERN PID SENT RECEIVED
+ *     PATTERN PID SENT RECEIVED PEER CONNS
  *   SENT/RECEIVED count only TCP bytes (the sum of positive return values of
- *   the data calls); the "must not count" patterns print 0 0.
+ *   the data calls); the "must not count" patterns print 0 0.  PEER is the
+ *   address the workload's sockets talk to (its client key as a server would
+ *   see it; "-" without TCP), CONNS each TCP connection as
+ *   LOCALPORT:REMOTEPORT:SENT:RECEIVED, comma-separated ("-" for none).
+ *   -a ADDR puts the IPv4 peer on another loopback address (127.0.0.0/8),
+ *   so that several workloads are several distinct clients.
  *   `tcpwork -l` lists the patterns.
  *
  * Sizes are deliberately not round and several MB, so both directions go
@@ -43,6 +48,15 @@
 #define NTHREADS 4
 
 static char buf[1 << 20];
+/* The IPv4 peer's address (-a), and what each TCP connection moved. */
+static struct in_addr peer_v4 = { .s_addr = 0 };
+static char peer_text[INET6_ADDRSTRLEN] = "-";
+struct conn {
+	unsigned lport, rport;
+	long sent, recv;
+};
+static struct conn conns[64];
+static int nconns;
 /* The nonblock pattern's peer waits before reading, so the workload's
  * non-blocking writes really fill the socket buffer and see EAGAIN. */
 static unsigned peer_delay_us;
@@ -76,7 +90,7 @@ static void tcp_pair(int family, int *work, int *peer)
 	} else {
 		struct sockaddr_in *a = (struct sockaddr_in *)&ss;
 		a->sin_family = AF_INET;
-		a->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+		a->sin_addr.s_addr = peer_v4.s_addr ? peer_v4.s_addr : htonl(INADDR_LOOPBACK);
 		len = sizeof(*a);
 	}
 	if (bind(lfd, (struct sockaddr *)&ss, len) < 0 || listen(lfd, 1) < 0)
@@ -90,6 +104,30 @@ static void tcp_pair(int family, int *work, int *peer)
 	if (*peer < 0)
 		die("accept");
 	close(lfd);
+}
+
+/* note_conn: remember what the workload's TCP socket FD moved, by its ports
+ * (the connection key), and the peer's address in text form. */
+static void note_conn(int fd, long sent, long recv)
+{
+	struct sockaddr_storage l, r;
+	socklen_t ll = sizeof(l), rl = sizeof(r);
+
+	if (nconns == (int)(sizeof(conns) / sizeof(conns[0])) ||
+	    getsockname(fd, (struct sockaddr *)&l, &ll) < 0 || getpeername(fd, (struct sockaddr *)&r, &rl) < 0)
+		die("note_conn");
+	if (r.ss_family == AF_INET6) {
+		inet_ntop(AF_INET6, &((struct sockaddr_in6 *)&r)->sin6_addr, peer_text, sizeof(peer_text));
+		conns[nconns].lport = ntohs(((struct sockaddr_in6 *)&l)->sin6_port);
+		conns[nconns].rport = ntohs(((struct sockaddr_in6 *)&r)->sin6_port);
+	} else {
+		inet_ntop(AF_INET, &((struct sockaddr_in *)&r)->sin_addr, peer_text, sizeof(peer_text));
+		conns[nconns].lport = ntohs(((struct sockaddr_in *)&l)->sin_port);
+		conns[nconns].rport = ntohs(((struct sockaddr_in *)&r)->sin_port);
+	}
+	conns[nconns].sent = sent;
+	conns[nconns].recv = recv;
+	nconns++;
 }
 
 /* chunk: an odd-sized slice, so calls do not line up with segment sizes. */
@@ -531,6 +569,8 @@ static struct result over_pair(int family, long (*tx)(int, long), long (*rx)(int
 	peer = spawn_peer(p, w, SEND_BYTES, RECV_BYTES);
 	r.sent = tx(w, SEND_BYTES);
 	r.recv = rx(w);
+	if (family != AF_UNIX)
+		note_conn(w, r.sent, r.recv);
 	close(w);
 	reap(peer);
 	return r;
@@ -594,6 +634,7 @@ static struct result on_threads(int n, long in, long out, int sndbuf, int rename
 			die("pthread_create");
 	for (int i = 0; i < n; i++) {
 		pthread_join(t[i], NULL);
+		note_conn(a[i].fd, a[i].sent, a[i].recv);
 		close(a[i].fd);
 		reap(peers[i]);
 		r.sent += a[i].sent;
@@ -701,8 +742,15 @@ int main(int argc, char **argv)
 	FILE *go = stdin;
 	int opt;
 
-	while ((opt = getopt(argc, argv, "g:l")) != -1) {
+	while ((opt = getopt(argc, argv, "g:a:l")) != -1) {
 		switch (opt) {
+		case 'a':
+			/* test traffic stays on this machine: loopback only */
+			if (inet_pton(AF_INET, optarg, &peer_v4) != 1 || (ntohl(peer_v4.s_addr) >> 24) != 127) {
+				fprintf(stderr, "tcpwork: -a needs an IPv4 loopback address (127.x.y.z), not '%s'\n", optarg);
+				return 1;
+			}
+			break;
 		case 'g':
 			fifo = optarg;
 			break;
@@ -711,12 +759,12 @@ int main(int argc, char **argv)
 				puts(patterns[i]);
 			return 0;
 		default:
-			fprintf(stderr, "usage: tcpwork [-g FIFO] PATTERN | tcpwork -l\n");
+			fprintf(stderr, "usage: tcpwork [-g FIFO] [-a ADDR] PATTERN | tcpwork -l\n");
 			return 1;
 		}
 	}
 	if (optind != argc - 1) {
-		fprintf(stderr, "usage: tcpwork [-g FIFO] PATTERN | tcpwork -l\n");
+		fprintf(stderr, "usage: tcpwork [-g FIFO] [-a ADDR] PATTERN | tcpwork -l\n");
 		return 1;
 	}
 	for (size_t i = 0;; i++) {
@@ -738,6 +786,9 @@ int main(int argc, char **argv)
 	if (go != stdin)
 		fclose(go);
 	r = run(argv[optind]);
-	printf("%s %d %ld %ld\n", argv[optind], (int)getpid(), r.sent, r.recv);
+	printf("%s %d %ld %ld %s ", argv[optind], (int)getpid(), r.sent, r.recv, peer_text);
+	for (int i = 0; i < nconns; i++)
+		printf("%s%u:%u:%ld:%ld", i ? "," : "", conns[i].lport, conns[i].rport, conns[i].sent, conns[i].recv);
+	printf("%s\n", nconns ? "" : "-");
 	return 0;
 }

@@ -1,9 +1,12 @@
 #!/usr/bin/env bash
 # Tier 20: the capture side without tracing anything.
-#  - every bpftrace program compiles (bpftrace -d: parse, analyse and generate
-#    code without attaching), including the kprobe program in the exact form
-#    the launcher builds for pre-6.5 and 6.5+ kernels, and a deliberately
-#    broken program fails the same check;
+#  - the program generator refuses malformed sources, and every variant it
+#    generated into build/programs/ holds what its name says;
+#  - every one of those files compiles (bpftrace -d: parse, analyse and
+#    generate code without attaching) with bpftrace 0.17, the primed ones
+#    with 0.23 too, and a deliberately broken program fails the same check;
+#  - the launcher runs exactly the file for each kernel generation's facts,
+#    key and bpftrace version;
 #  - dbnetio-kfacts agrees with an independent BTF reader;
 #  - the launcher rejects each bad input with a clear message and exit code
 #    before loading anything, and passes user text only as parameters.
@@ -39,93 +42,126 @@ compiles() {
 	fi
 }
 
+# ------------------------------ generate ----------------------------------
+# The generator refuses every malformed source instead of dropping lines.
+gen=$DBNETIO_ROOT/scripts/gen-program
+gen_rejects() {
+	local name=$1 msg=$2 out rc
+	printf '%b' "$3" > "$tmp/src.in"
+	out=$(awk -f "$gen" -v vars="probe=kprobe key=client" "$tmp/src.in" 2>&1 >/dev/null)
+	rc=$?
+	if [ $rc -ne 0 ] && [[ $out == *"$msg"* ]]; then
+		pass "gen-program rejects $name ($out)"
+	else
+		fail "gen-program rejects $name" "expected a failure saying '$msg', measured exit $rc: $out"
+	fi
+}
+gen_rejects "an #if without #endif" "#if without #endif" 'a\n#if key==client\nb\n'
+gen_rejects "an #endif too many" "#endif without #if" 'a\n#endif\n'
+gen_rejects "an unknown macro" "unknown macro or variable 'NOPE'" 'a @{NOPE} b\n'
+gen_rejects "an unknown variable in a condition" "unknown variable 'nope'" '#if nope\n#endif\n'
+gen_rejects "a wrong number of arguments" "M takes 2 arguments, got 1" '#define M(A, B)\n@{A}@{B}\n#enddef\n@{M(x)}\n'
+gen_rejects "an unknown directive" "unknown directive" '#ifdef x\n'
+gen_rejects "a macro without #enddef" "has no #enddef" '#define M\nx\n'
+printf '#if key==client\nc\n#elif key==process\np\n#else\no\n#endif\n#define M(A, B)\n[@{A}|@{B}]\n#enddef\n\t@{M(1@{comma} 2, f(x, y))}\n' > "$tmp/src.in"
+check "gen-program: #elif, macro arguments, commas inside parentheses" "c|	[1, 2|f(x, y)]|" \
+	"$(awk -f "$gen" -v vars="probe=kprobe key=client" "$tmp/src.in" | tr '\n' '|')"
+
+# Every variant the launcher can choose is a file, and it holds what its name
+# says (grep on the generated text: the kernel-dependent probes and keys).
+progs=("$BUILD"/programs/dbnetio-*.bt)
+check "make generated every program variant (3 keys x 8 kprobe + 3 x 4 tracepoint)" 36 "$(ls "$BUILD"/programs/dbnetio-*.bt 2>/dev/null | wc -l)"
+bad=''
+for f in "${progs[@]}"; do
+	n=${f##*/}
+	has() { grep -qE "$1" "$f"; }
+	case $n in *-sendpage1-*) has '^kprobe:tcp_sendpage' || bad+="$n:no-sendpage " ;; *-sendpage0-*) has '^kprobe:tcp_sendpage' && bad+="$n:sendpage " ;; esac
+	case $n in *-flags4-*) has 'arg4 & 2' || bad+="$n:flags " ;; *-flags3-*) has 'arg3 & 2' || bad+="$n:flags " ;; esac
+	case $n in *-splice1-*) has '^tracepoint:syscalls:sys_exit_splice' || bad+="$n:no-splice " ;; *-splice0-*) has 'splice' && has '^tracepoint:syscalls' && bad+="$n:splice " ;; esac
+	case $n in *-prime1*) has '= sum\(0\);' || bad+="$n:no-prime " ;; *-prime0*) has '= sum\(0\);' && bad+="$n:prime " ;; esac
+	case $n in *-process-*) has '@psend\[pid|ntop\(' && bad+="$n:key " ;; *-client-*) { has '@psend\[pid' && has 'ntop\(' && ! has 'rport'; } || bad+="$n:key " ;;
+		*-connection-*) { has '@psend' && has '\$rport, \$lport\]'; } || bad+="$n:key " ;; esac
+	grep -q '^#if\|^#endif\|^#define\|@{' "$f" && bad+="$n:unexpanded "
+done
+check "each variant holds the probes, key and priming its name says" "" "$bad"
+
 # ------------------------------ compile -----------------------------------
-params=(1 0 2 tcpwork comm:tcpwork '' host kernel 0 0 0 0 0 0 0 0 4 variant)
+# The parameters the launcher passes: interval duration mode comm clock pids.
+params=(1 0 2 tcpwork 1796000000000000000 0 0 0 0 0 0 0 0)
 if ! have bpftrace; then
 	skip "bpftrace -d compiles the programs" "bpftrace is not installed (scripts/install-deps demo)"
 elif ! is_root; then
 	skip "bpftrace -d compiles the programs" "needs root (bpftrace checks privileges even in dry-run)"
 else
-	compiles "compile dbnetio-tp.bt" "$DBNETIO_ROOT/scripts/dbnetio-tp.bt" "${params[@]}"
-	compiles "compile dbnetio-tp.bt without parameters" "$DBNETIO_ROOT/scripts/dbnetio-tp.bt"
-	compiles "compile dbnetio.bt as shipped (tcp_sendpage, flags=arg4)" "$DBNETIO_ROOT/scripts/dbnetio.bt" "${params[@]}"
+	for f in "${progs[@]}"; do
+		compiles "compile ${f##*/}" "$f" "${params[@]}"
+	done
+	compiles "compile dbnetio-tracepoint-client-splice1-prime0.bt without parameters" \
+		"$BUILD/programs/dbnetio-tracepoint-client-splice1-prime0.bt"
 
 	# The broken program must fail the same check, or the checks prove nothing.
-	sed 's/sum(args->ret)/sum(args->no_such_field)/' "$DBNETIO_ROOT/scripts/dbnetio-tp.bt" > "$tmp/broken.bt"
+	sed 's/sum(\$n)/sum(args->no_such_field)/' "$BUILD/programs/dbnetio-tracepoint-client-splice1-prime0.bt" > "$tmp/broken.bt"
 	if timeout 120 bpftrace -d "$tmp/broken.bt" "${params[@]}" >/dev/null 2>&1; then
 		fail "bpftrace -d rejects a broken program" "a program reading args->no_such_field compiled"
 	else
 		pass "bpftrace -d rejects a broken program"
 	fi
-
-	# The programs exactly as the launcher passes them (-e TEXT + parameters).
-	# Facts of three kernel generations: before 5.19 (flags is argument 4),
-	# 5.19 to 6.4 such as Debian 12's 6.1 (flags 3, tcp_sendpage), 6.5+.
-	printf 'tcp_sendpage=1\ntcp_recvmsg_flags=4\ntcp_cleanup_rbuf_copied=1\n' > "$tmp/facts-5.10"
-	printf 'tcp_sendpage=1\ntcp_recvmsg_flags=3\ntcp_cleanup_rbuf_copied=1\n' > "$tmp/facts-6.1"
-	printf 'tcp_sendpage=0\ntcp_recvmsg_flags=3\ntcp_cleanup_rbuf_copied=1\n' > "$tmp/facts-6.12"
-	for k in 5.10 6.1 6.12; do
-		printf '#!/bin/sh\ncat %s\n' "$tmp/facts-$k" > "$tmp/kfacts-$k"
-		chmod +x "$tmp/kfacts-$k"
-		rm -f "$tmp/argv"
-		DBNETIO_ASSUME_KPROBES=1 DBNETIO_KFACTS=$tmp/kfacts-$k BPFTRACE=$tmp/fakebt \
-			"$launcher" -P kprobe -p $$ >/dev/null 2>"$tmp/err"
-		argv=()
-		mapfile -d '' argv < "$tmp/argv" 2>/dev/null
-		if [ ${#argv[@]} -lt 3 ]; then
-			fail "launcher kprobe command for $k facts" "no command: $(cat "$tmp/err")"
-			continue
-		fi
-		compiles "compile launcher's kprobe program for $k facts" "${argv[@]}"
-		n=$(grep -c 'tcp_sendpage' <<<"${argv[1]}")
-		if [ $k != 6.12 ]; then
-			[ "$n" -gt 0 ] && pass "kprobe program keeps tcp_sendpage where the kernel has it ($k)" ||
-				fail "kprobe program keeps tcp_sendpage where the kernel has it ($k)" "no tcp_sendpage probe"
-			check "kprobe flags parameter for $k facts" "$(sed -n 's/^tcp_recvmsg_flags=//p' "$tmp/facts-$k")" "${argv[18]}"
-		else
-			check "kprobe program has no tcp_sendpage probe on 6.5+ facts" 0 \
-				"$(grep -cE '^k(ret)?probe:tcp_sendpage' <<<"${argv[1]}")"
-			check "kprobe flags parameter for $k facts" 3 "${argv[18]}"
-		fi
-	done
-
-	# The tracepoint program on a kernel with sock_*_length but without
-	# tcp_rcv_space_adjust (a fake tracefs): the splice block must go.
-	mkdir -p "$tmp/tracefs/events/sock/sock_send_length" "$tmp/tracefs/events/sock/sock_recv_length"
-	rm -f "$tmp/argv"
-	DBNETIO_TRACEFS=$tmp/tracefs BPFTRACE=$tmp/fakebt "$launcher" -P tracepoint -p $$ >/dev/null 2>"$tmp/err"
-	argv=()
-	mapfile -d '' argv < "$tmp/argv" 2>/dev/null
-	if [ ${#argv[@]} -lt 3 ]; then
-		fail "launcher tracepoint command without tcp_rcv_space_adjust" "no command: $(cat "$tmp/err")"
-	else
-		compiles "compile launcher's tracepoint program without the splice block" "${argv[@]}"
-		check "tracepoint program without tcp_rcv_space_adjust has no splice probes" 0 \
-			"$(grep -c '^tracepoint:syscalls' <<<"${argv[1]}")"
-		check "its header variant says so" sock_length "${argv[19]}"
-		check "the launcher warns that splice receive is not counted" 1 \
-			"$(grep -c 'splice() receive is not counted' "$tmp/err")"
-	fi
 fi
 
+# The launcher runs exactly one of those files: facts of three kernel
+# generations, before 5.19 (flags is argument 4), 5.19 to 6.4 such as
+# Debian 12's 6.1 (flags 3, tcp_sendpage), 6.5+; each key; both bpftrace ages.
+printf 'tcp_sendpage=1\ntcp_recvmsg_flags=4\ntcp_cleanup_rbuf_copied=1\n' > "$tmp/facts-5.10"
+printf 'tcp_sendpage=1\ntcp_recvmsg_flags=3\ntcp_cleanup_rbuf_copied=1\n' > "$tmp/facts-6.1"
+printf 'tcp_sendpage=0\ntcp_recvmsg_flags=3\ntcp_cleanup_rbuf_copied=1\n' > "$tmp/facts-6.12"
+declare -A want_variant=([5.10]=sendpage1-flags4 [6.1]=sendpage1-flags3 [6.12]=sendpage0-flags3)
+for k in 5.10 6.1 6.12; do
+	printf '#!/bin/sh\n[ "$1" = -t ] && exec %q -t\ncat %s\n' "$kfacts" "$tmp/facts-$k" > "$tmp/kfacts-$k"
+	chmod +x "$tmp/kfacts-$k"
+	for key in process client connection; do
+		for ver in v0.17.0:0 v0.23.2:1; do
+			rm -f "$tmp/argv"
+			FAKEBT_VERSION=${ver%:*} DBNETIO_ASSUME_KPROBES=1 DBNETIO_KFACTS=$tmp/kfacts-$k BPFTRACE=$tmp/fakebt \
+				"$launcher" -P kprobe -k $key -p $$ >/dev/null 2>"$tmp/err"
+			argv=()
+			mapfile -d '' argv < "$tmp/argv" 2>/dev/null
+			check "launcher runs the generated kprobe program for $k facts, -k $key, bpftrace ${ver%:*}" \
+				"$(readlink -f "$BUILD/programs/dbnetio-kprobe-$key-${want_variant[$k]}-prime${ver#*:}.bt")" \
+				"$(readlink -f "${argv[0]:-none}")"
+		done
+	done
+done
+
+# The tracepoint program on a kernel with sock_*_length but without
+# tcp_rcv_space_adjust (a fake tracefs): the splice0 variant, and a warning.
+mkdir -p "$tmp/tracefs/events/sock/sock_send_length" "$tmp/tracefs/events/sock/sock_recv_length"
+rm -f "$tmp/argv"
+DBNETIO_TRACEFS=$tmp/tracefs BPFTRACE=$tmp/fakebt "$launcher" -P tracepoint -p $$ >"$tmp/out" 2>"$tmp/err"
+argv=()
+mapfile -d '' argv < "$tmp/argv" 2>/dev/null
+check "launcher runs the splice0 variant without tcp_rcv_space_adjust" \
+	"$(readlink -f "$BUILD/programs/dbnetio-tracepoint-client-splice0-prime0.bt")" "$(readlink -f "${argv[0]:-none}")"
+check "its header variant says so" 1 "$(grep -c '^# dbnetio-capture 2 .* variant=sock_length collector=bpftrace$' "$tmp/out")"
+check "the launcher warns that splice receive is not counted" 1 \
+	"$(grep -c 'splice() receive is not counted' "$tmp/err")"
+
 # Newer bpftrace (Debian 13's 0.23, from the tree tier 31 also uses; built
-# once into .cache, ~30 s): both programs must still compile.  Its --dry-run
-# goes on to attach kprobes, which this kernel refuses, so "compiled" means it
-# got as far as "Attaching".
+# once into .cache, ~30 s): every variant it would be given (prime1) must
+# compile without warnings.  Its --dry-run goes on to attach kprobes, which
+# this kernel refuses, so "compiled" means it got as far as "Attaching".
 if ! is_root; then
 	skip "compile with bpftrace 0.23" "needs root (debootstrap and chroot)"
 elif ! "$DBNETIO_ROOT/tests/chroot/prepare-trixie" >/dev/null 2>"$tmp/trixie.err"; then
 	skip "compile with bpftrace 0.23" "cannot build the Debian 13 tree: $(tail -n 2 "$tmp/trixie.err" | tr '\n' ' ')"
 else
-	for prog in dbnetio-tp.bt dbnetio.bt; do
-		text=$(sed '\#^// dbnetio:sendpage-begin#,\#^// dbnetio:sendpage-end#d' "$DBNETIO_ROOT/scripts/$prog")
-		out=$(timeout 120 "$DBNETIO_ROOT/tests/chroot/bpftrace-trixie" --dry-run -e "$text" "${params[@]}" 2>&1)
+	for f in "$BUILD"/programs/dbnetio-*-prime1.bt; do
+		out=$(timeout 120 "$DBNETIO_ROOT/tests/chroot/bpftrace-trixie" --dry-run "$f" "${params[@]}" 2>&1)
 		# (the memlock and "not traceable" warnings are about this kernel)
 		warn=$(grep WARNING <<<"$out" | grep -v -e RLIMIT_MEMLOCK -e 'not traceable')
 		if grep -q '^Attaching [0-9]* probes' <<<"$out" && [ -z "$warn" ]; then
-			pass "compile $prog with bpftrace 0.23, no warnings"
+			pass "compile ${f##*/} with bpftrace 0.23, no warnings"
 		else
-			fail "compile $prog with bpftrace 0.23, no warnings" "$( (grep ERROR <<<"$out"; echo "$warn") | head -n 3 | tr '\n' ' ')"
+			fail "compile ${f##*/} with bpftrace 0.23, no warnings" "$( (grep ERROR <<<"$out"; echo "$warn") | head -n 3 | tr '\n' ' ')"
 		fi
 	done
 fi
@@ -236,30 +272,33 @@ out=$(BPFTRACE=$tmp/fakebt "$launcher" -p $$ -p "$threaded" -p $$ -i 5 -d 7 -f j
 argv=()
 mapfile -d '' argv < "$tmp/argv"
 check "launcher says which probe auto picked" "dbnetio: probe=$expect_probe" "$(cut -d' ' -f1-2 "$tmp/err")"
-check "launcher -o writes bpftrace's stdout to the file" "fake-bpftrace-output" "$(cat "$tmp/cap")"
-check "launcher passes -f json" "-f json -e" "${argv[*]:0:3}"
-# parameters after the program: interval duration mode comm filter1 filter2
-check "launcher parameters for -p (duplicates dropped)" "5 7 1 - pid:$$,$threaded " "${argv[*]:4:6}"
-check "launcher pid slots" "$$ $threaded 0 0 0 0 0 0" "${argv[*]:12:8}"
-check "launcher does not prime sum() for bpftrace 0.17" 0 "${argv[22]}"
-rm -f "$tmp/argv"
-FAKEBT_VERSION=v0.23.2 BPFTRACE=$tmp/fakebt "$launcher" -p $$ -o "$tmp/cap" 2>/dev/null
-mapfile -d '' argv023 < "$tmp/argv"
-check "launcher primes sum() for bpftrace 0.23 (first-insert race)" 1 "${argv023[${#argv023[@]}-1]}"
-if [ "$expect_probe" = tracepoint ] && [ -d /sys/kernel/tracing/events/tcp/tcp_rcv_space_adjust ]; then
-	check "launcher passes dbnetio-tp.bt unchanged as the program" \
-		"$(cksum < "$DBNETIO_ROOT/scripts/dbnetio-tp.bt")" "$(printf '%s\n' "${argv[3]}" | cksum)"
-fi
+hdr="# dbnetio-capture 2 probe=$expect_probe key=client filter=pid:$$,$threaded interval=5 counters=cumulative host="
+check "launcher -o writes its JSON header, then bpftrace's stdout" \
+	"{\"type\": \"printf\", \"data\": \"$hdr|fake-bpftrace-output" \
+	"$(sed -n '1s/host=.*/host=/p; 2p' "$tmp/cap" | tr '\n' '|' | sed 's/|$//')"
+check "the JSON header line is valid JSON whose data is the header" "$hdr" \
+	"$(head -n 1 "$tmp/cap" | python3 -c 'import json, sys; print(json.load(sys.stdin)["data"].split("host=")[0] + "host=")')"
+check "launcher passes -f json" "-f json" "${argv[*]:0:2}"
+# parameters after the program: interval duration mode comm clock pids
+check "launcher parameters for -p (duplicates dropped)" "5 7 1 -" "${argv[*]:3:4}"
+check "launcher passes the realtime-monotonic offset from dbnetio-kfacts -t" \
+	"$("$kfacts" -t | sed 's/^clock_offset_ns=\(.*\)......$/\1/')" "${argv[7]:0:${#argv[7]}-6}"
+check "launcher pid slots" "$$ $threaded 0 0 0 0 0 0" "${argv[*]:8:8}"
 
-# The dry run prints the command, runs nothing, and needs a valid command line.
+# The dry run prints the header and the command, runs nothing, and needs a
+# valid command line.
 rm -f "$tmp/argv"
-out=$(BPFTRACE=$tmp/fakebt "$launcher" -n -c bash -P tracepoint 2>&1)
+out=$(BPFTRACE=$tmp/fakebt "$launcher" -n -c bash -P tracepoint -k process 2>&1)
 rc=$?
-if [ $rc -eq 0 ] && [ ! -e "$tmp/argv" ] && [[ $out == "$tmp/fakebt -e "*" 1 0 2 bash comm:bash ''"* ]]; then
-	pass "launcher --dry-run prints the bpftrace command"
+if [ $rc -eq 0 ] && [ ! -e "$tmp/argv" ] && [[ $out == "# dbnetio-capture 2 probe=tracepoint key=process filter=comm:bash "*"BPFTRACE_MAP_KEYS_MAX=4096 $tmp/fakebt $BUILD/programs/dbnetio-tracepoint-process-splice"?"-prime0.bt 1 0 2 bash "* ]]; then
+	pass "launcher --dry-run prints the header and the bpftrace command"
 else
-	fail "launcher --dry-run prints the bpftrace command" "exit $rc, ran=$([ -e "$tmp/argv" ] && echo yes || echo no), output ${out:0:200}"
+	fail "launcher --dry-run prints the header and the bpftrace command" "exit $rc, ran=$([ -e "$tmp/argv" ] && echo yes || echo no), output ${out:0:300}"
 fi
+rejects "an unknown key" 2 "-k must be process, client or connection, not 'port'" -k port
+rejects "two -c names" 2 "-c given twice" -c bash -c sh
+rejects "a second pid without its -p" 2 "give each process its own -p (-p $$ -p 2)" -p $$ 2
+check "launcher --version names the capture format" "dbnetio 0.2.0 (capture format 2, bpftrace programs)" "$("$launcher" --version)"
 
 # Nothing from the command line becomes program text: a process whose name is
 # a bpftrace injection attempt is matched by that name, passed as $4 only.
@@ -272,22 +311,23 @@ for _ in $(seq 100); do
 	sleep 0.1
 done
 rm -f "$tmp/argv"
-BPFTRACE=$tmp/fakebt "$launcher" -c "$evil" -P tracepoint >/dev/null 2>"$tmp/err"
+BPFTRACE=$tmp/fakebt "$launcher" -c "$evil" -P tracepoint >"$tmp/out" 2>"$tmp/err"
 argv=()
 mapfile -d '' argv < "$tmp/argv" 2>/dev/null
 if [ ${#argv[@]} -lt 8 ]; then
 	fail "launcher passes a hostile name as a parameter" "not run: $(cat "$tmp/err")"
 else
-	check "hostile name is parameter \$4 verbatim" "$evil" "${argv[5]}"
-	check "hostile name is percent-encoded in the header filter" 'comm:x%22%29%3Bsystem%28%22id' "${argv[6]}"
-	check "hostile name is not in the program text" 0 "$(grep -cF "$evil" <<<"${argv[1]}")"
+	check "hostile name is parameter \$4 verbatim" "$evil" "${argv[4]}"
+	check "hostile name is percent-encoded in the header filter" 'filter=comm:x%22%29%3Bsystem%28%22id' \
+		"$(grep -o 'filter=[^ ]*' "$tmp/out")"
+	check "the program is an unchanged generated file" "$(cksum < "$BUILD/programs/${argv[0]##*/}")" "$(cksum < "${argv[0]}")"
 fi
 
 # --help documents every option; the installed launcher finds its programs.
 out=$("$launcher" --help 2>&1)
 rc=$?
 missing=
-for o in -p -c -P -i -d -f -o -n --dry-run BPFTRACE; do
+for o in -p -c -k -P -i -d -f -o -n --dry-run --version BPFTRACE; do
 	grep -q -- " $o" <<<"$out" || missing+="$o "
 done
 check "launcher --help exits 0 and documents every option" "0 " "$rc $missing"
@@ -300,7 +340,9 @@ if make -s -C "$DBNETIO_ROOT" install-scripts DESTDIR="$tmp/dest" PREFIX=/opt/db
 	argv=()
 	mapfile -d '' argv < "$tmp/argv" 2>/dev/null
 	check "installed launcher runs the installed tracepoint program" \
-		"$(cksum < "$inst/libexec/dbnetio/dbnetio-tp.bt")" "$(printf '%s\n' "${argv[1]:-}" | cksum)"
+		"$inst/libexec/dbnetio/programs/" "${argv[0]%/*}/"
+	check "make install installs every generated variant" "$(ls "$BUILD"/programs/*.bt | wc -l)" \
+		"$(ls "$inst"/libexec/dbnetio/programs/*.bt 2>/dev/null | wc -l)"
 else
 	fail "make install for the launcher" "$(tail -n 3 "$tmp/install.log")"
 fi

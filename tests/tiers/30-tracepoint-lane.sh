@@ -12,7 +12,10 @@ if ! have bpftrace && [ -z "${BPFTRACE:-}" ]; then
 	exit 0
 fi
 need_sock_tracepoints "tracepoint lane" || exit 0
-"$DBNETIO_ROOT/tests/lanes/run-patterns" -P tracepoint
+# every key: per process, per client address, per connection
+for key in process client connection; do
+	"$DBNETIO_ROOT/tests/lanes/run-patterns" -P tracepoint -K $key
+done
 
 # The stream itself, in JSON: a process that starts AFTER the capture is still
 # matched by name, -d ends the capture by itself, and the events are exactly
@@ -27,7 +30,8 @@ early=$!
 sleep 0.2
 "$DBNETIO_ROOT/scripts/dbnetio" -P tracepoint -c tcpwork -f json -i 1 -d 3 -o "$tmp/cap.json" 2>"$tmp/err" &
 cap=$!
-for _ in $(seq 300); do grep -q 'dbnetio-capture' "$tmp/cap.json" 2>/dev/null && break; sleep 0.1; done
+# (the header is the launcher's; the first dump comes once probes are live)
+for _ in $(seq 300); do grep -q 'dbnetio-dump-end' "$tmp/cap.json" 2>/dev/null && break; sleep 0.1; done
 late=$(echo go | "$tcpwork" send-recv)
 echo go > "$tmp/go"
 wait $early
@@ -37,7 +41,7 @@ rc=$?
 check "capture with -d 3 exits by itself with status 0" 0 "$rc"
 [ $((SECONDS - t0)) -le 5 ] && pass "capture with -d 3 stopped in time" ||
 	fail "capture with -d 3 stopped in time" "took $((SECONDS - t0)) s after the workloads"
-read -r _ lpid lsent lrecv <<<"$late"
+read -r _ lpid lsent lrecv _ <<<"$late"
 python3 - "$tmp/cap.json" "$lpid" "$lsent" "$lrecv" <<'PY' | sed 's/^/    /; s/^    \(PASS\|FAIL\|SKIP\)/\1/'
 import json, sys
 path, pid, sent, recv = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4])
@@ -54,19 +58,30 @@ for line in open(path):
 check("json stream: every line is a JSON object", 0, bad)
 ev = [e for e in events if e.get("type") != "attached_probes"]
 kinds = [e["type"] for e in ev]
+import re
 check("json stream: first event is the header printf", True,
-      bool(ev) and ev[0]["type"] == "printf" and ev[0]["data"].startswith("# dbnetio-capture 1 probe=tracepoint filter=comm:tcpwork interval=1 counters=cumulative "))
-check("json stream: one time event per interval plus the final one", 4, kinds.count("time"))
+      bool(ev) and ev[0]["type"] == "printf" and ev[0]["data"].startswith("# dbnetio-capture 2 probe=tracepoint key=client filter=comm:tcpwork interval=1 counters=cumulative "))
+timeline = re.compile(r"^[0-9]{10}\.[0-9]{6}\n$")
+times = [e for e in ev if e["type"] == "printf" and timeline.match(e["data"])]
+check("json stream: time lines are printf events with microseconds", True, len(times) >= 3)
+check("json stream: no time events (the programs print their own clock)", 0, kinds.count("time"))
+ends = [i for i, e in enumerate(ev) if e["type"] == "printf" and e["data"] == "# dbnetio-dump-end\n"]
+check("json stream: every dump ends with its marker", len(times), len(ends))
 finals = [i for i, e in enumerate(ev) if e["type"] == "printf" and e["data"] == "# dbnetio-final\n"]
 check("json stream: one final marker", 1, len(finals))
 tail = ev[finals[0] + 1:] if finals else []
-check("json stream: after the marker only a time and the two maps", ["time", "map", "map"], [e["type"] for e in tail])
+check("json stream: after the marker a time, the four maps and the end marker",
+      ["printf", "map", "map", "map", "map", "printf"], [e["type"] for e in tail])
 names = sorted({k for e in ev if e["type"] == "map" for k in e["data"]})
-check("json stream: only @send and @recv maps", ["@recv", "@send"], names)
+check("json stream: only @send, @recv and the process totals", ["@precv", "@psend", "@recv", "@send"], names)
 final = {k: v for e in tail if e["type"] == "map" for k, v in e["data"].items()}
 key = "%s,tcpwork" % pid
-check("json stream: process started after the capture, send", sent, final.get("@send", {}).get(key, 0))
-check("json stream: process started after the capture, recv", recv, final.get("@recv", {}).get(key, 0))
+check("json stream: process started after the capture, send", sent, final.get("@psend", {}).get(key, 0))
+check("json stream: process started after the capture, recv", recv, final.get("@precv", {}).get(key, 0))
+check("json stream: its client key, send", sent, final.get("@send", {}).get(key + ",127.0.0.1", 0))
+# dumps fall on wall-clock seconds: each time line a few ms after one
+fracs = [float(e["data"]) % 1 for e in times[:-1]]
+check("json stream: dumps within 50 ms after a wall-clock second", True, bool(fracs) and max(fracs) < 0.05)
 PY
 
 # Filter by pid: the listed process counts exactly, an unlisted one with the
@@ -77,14 +92,14 @@ a=$!
 "$tcpwork" -g "$tmp/goB" send-recv > "$tmp/B.out" &
 b=$!
 sleep 0.2
-"$DBNETIO_ROOT/scripts/dbnetio" -P tracepoint -p "$a" -d 2 -o "$tmp/cap.txt" 2>"$tmp/err" &
+"$DBNETIO_ROOT/scripts/dbnetio" -P tracepoint -k process -p "$a" -d 2 -o "$tmp/cap.txt" 2>"$tmp/err" &
 cap=$!
-for _ in $(seq 300); do grep -q 'dbnetio-capture' "$tmp/cap.txt" 2>/dev/null && break; sleep 0.1; done
+for _ in $(seq 300); do grep -q 'dbnetio-dump-end' "$tmp/cap.txt" 2>/dev/null && break; sleep 0.1; done
 echo go > "$tmp/goA"; echo go > "$tmp/goB"
 wait $a $b
 wait $cap
 check "pid filter: header" "filter=pid:$a" "$(grep -o 'filter=[^ ]*' "$tmp/cap.txt")"
-read -r _ _ asent arecv < "$tmp/A.out"
+read -r _ _ asent arecv _ < "$tmp/A.out"
 check "pid filter: listed process send" "$asent" "$(awk -v k="@send[$a," 'index($0, k) == 1 { v = $NF } END { print v + 0 }' "$tmp/cap.txt")"
 check "pid filter: listed process recv" "$arecv" "$(awk -v k="@recv[$a," 'index($0, k) == 1 { v = $NF } END { print v + 0 }' "$tmp/cap.txt")"
 check "pid filter: nothing from other pids" "" "$(grep '^@' "$tmp/cap.txt" | grep -v "^@[a-z]*\[$a, ")"
