@@ -15,7 +15,12 @@ protocol stream from the start: the client must not try SSL or GSS
 encryption (PGSSLMODE=disable, PGGSSENCMODE=disable), whose one-byte answers
 are not framed as messages.
 
-USAGE: byteproxy.py UPSTREAM_PORT PORT_FILE REPORT_FILE
+It is also the ground truth per client address: with --source ADDR its
+connections to the server come from ADDR (a loopback address such as
+127.0.0.2), so the server, and a capture keyed by client, sees every client
+of this relay as ADDR, and the relay's counts are what that client moved.
+
+USAGE: byteproxy.py [--source ADDR] UPSTREAM_PORT PORT_FILE REPORT_FILE
   Listens on 127.0.0.1 at a free port and writes that port to PORT_FILE.  On
   SIGTERM or SIGINT it stops accepting, waits up to 10 s for open connections
   to finish, and writes REPORT_FILE: one line per connection,
@@ -104,8 +109,9 @@ def pump(src, dst, conn, direction):
         dst.close()
 
 
-def serve(listener, upstream_port):
-    """Accept clients until stopping; relay each to the upstream server."""
+def serve(listener, upstream_port, source):
+    """Accept clients until stopping; relay each to the upstream server,
+    from the address SOURCE (None: the system's choice)."""
     listener.settimeout(0.2)
     while not stopping.is_set():
         try:
@@ -116,7 +122,8 @@ def serve(listener, upstream_port):
             break
         client.settimeout(None)
         try:
-            server = socket.create_connection(("127.0.0.1", upstream_port))
+            server = socket.create_connection(("127.0.0.1", upstream_port),
+                                              source_address=(source, 0) if source else None)
         except OSError:
             client.close()
             continue
@@ -130,11 +137,19 @@ def serve(listener, upstream_port):
 
 
 def main():
-    if len(sys.argv) != 4:
-        sys.stderr.write("usage: byteproxy.py UPSTREAM_PORT PORT_FILE REPORT_FILE\n")
+    args = sys.argv[1:]
+    source = None
+    if len(args) == 5 and args[0] == "--source":
+        source = args[1]
+        args = args[2:]
+        if not source.startswith("127."):
+            sys.stderr.write("byteproxy.py: --source must be a loopback address (127.x.y.z)\n")
+            return 2
+    if len(args) != 3:
+        sys.stderr.write("usage: byteproxy.py [--source ADDR] UPSTREAM_PORT PORT_FILE REPORT_FILE\n")
         return 2
-    upstream_port = int(sys.argv[1])
-    port_file, report_file = sys.argv[2], sys.argv[3]
+    upstream_port = int(args[0])
+    port_file, report_file = args[1], args[2]
 
     listener = socket.socket()
     listener.bind(("127.0.0.1", 0))
@@ -143,7 +158,7 @@ def main():
     signal.signal(signal.SIGTERM, lambda *_: stop_signal.set())
     signal.signal(signal.SIGINT, lambda *_: stop_signal.set())
 
-    acceptor = threading.Thread(target=serve, args=(listener, upstream_port), daemon=True)
+    acceptor = threading.Thread(target=serve, args=(listener, upstream_port, source), daemon=True)
     acceptor.start()
     tmp = port_file + ".tmp"
     with open(tmp, "w") as f:

@@ -3,13 +3,17 @@
 # tests/db/*-check, scripts/demo and tests/bench/overhead.
 #
 #   cap_start OUT [LAUNCHER ARGS...]  run scripts/dbnetio ARGS -o OUT in its
-#                     own process group; return once the header line is out,
-#                     i.e. every probe is attached (bpftrace runs BEGIN last)
+#                     own process group; return once the first dump is out,
+#                     i.e. every probe is attached (the header is the
+#                     launcher's and comes before)
 #   cap_stop          Ctrl-C the capture and let it print its final dump
 #   cap_totals FILE [COMM [PID]]   print "SEND RECV NPIDS" from the last dump
 #                     of a text capture (the totals, since counters are
 #                     cumulative), over entries whose process name is COMM and
 #                     pid is PID (empty or absent: any)
+#   cap_clients FILE PID   print "CLIENT SEND RECV" per client address of PID
+#                     from the last dump of a client- or connection-keyed
+#                     capture
 #
 # Honours $BPFTRACE (passed on to the launcher).  Needs root.  Source
 # tests/db/mariadb.sh first (proc_alive, proc_end).
@@ -19,8 +23,8 @@ CAP_PID='' CAP_OUT=''
 : "${DBNETIO_ROOT:=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}"
 
 # cap_start OUT ARGS...: start the capture; fail (with its stderr) if it has
-# not printed its header within 180 s (a bpftrace compile takes ~20 s in the
-# emulated guests).
+# not printed its first dump within 180 s (a bpftrace compile takes ~20 s in
+# the emulated guests).
 cap_start() {
 	CAP_OUT=$1
 	shift
@@ -32,7 +36,7 @@ cap_start() {
 	CAP_PID=$!
 	local deadline=$((SECONDS + 180))
 	while [ $SECONDS -lt $deadline ]; do
-		if grep -q '^# dbnetio-capture ' "$CAP_OUT" 2>/dev/null; then
+		if grep -q '^# dbnetio-dump-end' "$CAP_OUT" 2>/dev/null; then
 			return 0
 		fi
 		if ! proc_alive "$CAP_PID"; then
@@ -43,7 +47,7 @@ cap_start() {
 		fi
 		sleep 0.2
 	done
-	echo "capture: no header after 180 s" >&2
+	echo "capture: no first dump after 180 s" >&2
 	cap_stop
 	return 1
 }
@@ -56,16 +60,21 @@ cap_stop() {
 	CAP_PID=
 }
 
-# cap_totals FILE [COMM]: an independent reading of the capture format (README
-# "The capture format"): a line of digits starts a dump; "@send[PID, NAME]: N"
-# and "@recv[...]" lines are cumulative, so the last dump holds the totals.
-# Prints "SEND RECV NPIDS" (NPIDS: distinct pids counted).
+# cap_totals FILE [COMM [PID]]: an independent reading of the capture format
+# (README "The capture format"): a time line starts a dump; "@send[PID, NAME]:
+# N" and "@recv[...]" lines are cumulative, so the last dump holds the
+# totals.  Client- and connection-keyed captures also hold each process's own
+# totals in @psend/@precv ([PID, NAME], exact whatever the per-client map
+# holds): those are read there.  Prints "SEND RECV NPIDS" (NPIDS: distinct
+# pids counted).
 cap_totals() {
-	awk -v comm="${2:-}" -v want="${3:-}" '
-	/^[0-9]+$/ { delete s; delete r; delete p; next }
-	/^@(send|recv)\[/ {
+	local maps='send|recv'
+	grep -q '^@psend\[' "$1" && maps='psend|precv'
+	awk -v comm="${2:-}" -v want="${3:-}" -v maps="$maps" '
+	/^[0-9]+(\.[0-9]+)?$/ { delete s; delete r; delete p; next }
+	$0 ~ ("^@(" maps ")[[]") {
 		line = $0
-		sub(/^@/, "", line)
+		sub(/^@p?/, "", line)
 		map = substr(line, 1, 4)
 		key = line; sub(/^[a-z]+\[/, "", key); sub(/\]: [0-9]+$/, "", key)
 		val = line; sub(/^.*\]: /, "", val)
@@ -83,4 +92,28 @@ cap_totals() {
 		for (k in p) n++
 		printf "%d %d %d\n", ts, tr, n
 	}' "$1"
+}
+
+# cap_clients FILE PID: "CLIENT SEND RECV" for each client address of PID in
+# the last dump (connection keys summed per address), sorted by address.
+cap_clients() {
+	awk -v want="$2" '
+	/^[0-9]+(\.[0-9]+)?$/ { delete s; delete r; delete c; next }
+	/^@(send|recv)\[/ {
+		map = substr($0, 2, 4)
+		key = $0; sub(/^@[a-z]+\[/, "", key); sub(/\]: [0-9]+$/, "", key)
+		n = split(key, f, ", ")
+		if (f[1] != want || n < 3) next
+		# [pid, name, addr] or [pid, name, addr, rport, lport]; the name
+		# may hold ", " itself, so the address is counted from the end
+		a = (n >= 5 && f[n] ~ /^[0-9]+$/ && f[n - 1] ~ /^[0-9]+$/) ? f[n - 2] : f[n]
+		if (map == "send") s[key] = $NF; else r[key] = $NF
+		addr[key] = a
+		c[a] = 1
+	}
+	END {
+		for (k in s) ts[addr[k]] += s[k]
+		for (k in r) tr[addr[k]] += r[k]
+		for (a in c) printf "%s %d %d\n", a, ts[a], tr[a]
+	}' "$1" | sort
 }

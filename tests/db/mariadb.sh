@@ -133,15 +133,17 @@ mdb_up() {
 		return 1
 	fi
 	db_start_on_free_port mariadb "$MDB_DIR/error.log" mdb_start mdb_stop || return 1
-	# The sysbench user connects over TCP from 127.0.0.1 only.
+	# The sysbench user connects over TCP from loopback addresses only
+	# (distinct clients are 127.0.0.2, 127.0.0.3, ... through relays).
 	mdb_sql "CREATE DATABASE sbtest;
-		CREATE USER '$MDB_USER'@'127.0.0.1' IDENTIFIED BY '$MDB_PASS';
-		GRANT ALL ON sbtest.* TO '$MDB_USER'@'127.0.0.1';" || return 1
+		CREATE USER '$MDB_USER'@'127.0.0.%' IDENTIFIED BY '$MDB_PASS';
+		GRANT ALL ON sbtest.* TO '$MDB_USER'@'127.0.0.%';" || return 1
 }
 
-# mdb_sysbench_args: the connection options every sysbench run uses (TCP).
+# mdb_sysbench_args: the connection options every sysbench run uses (TCP);
+# MDB_CONNECT_PORT, when set, is a relay's port to go through instead.
 mdb_sysbench_args() {
-	printf '%s\n' --db-driver=mysql --mysql-host=127.0.0.1 --mysql-port="$MDB_PORT" \
+	printf '%s\n' --db-driver=mysql --mysql-host=127.0.0.1 --mysql-port="${MDB_CONNECT_PORT:-$MDB_PORT}" \
 		--mysql-user="$MDB_USER" --mysql-password="$MDB_PASS" --mysql-db=sbtest
 }
 
@@ -166,6 +168,13 @@ mdb_sysbench() {
 	shift 2
 	mapfile -t conn < <(mdb_sysbench_args)
 	sysbench "$test" "${conn[@]}" --time="$secs" --report-interval=0 "$@" run
+}
+
+# mdb_client PORT SQL: run SQL as the sysbench user over TCP to 127.0.0.1:PORT
+# (a relay's port), one connection; the password goes through the
+# environment, not the command line.
+mdb_client() {
+	MYSQL_PWD=$MDB_PASS mariadb --no-defaults -h 127.0.0.1 -P "$1" -u "$MDB_USER" -N -B sbtest -e "$2"
 }
 
 # mdb_stop: stop the server (clean shutdown on SIGTERM, SIGKILL after 30 s).

@@ -89,6 +89,8 @@ pg_up() {
 		tail -n 20 "$PG_DIR/initdb.log" >&2
 		return 1
 	fi
+	# distinct clients come from 127.0.0.2, 127.0.0.3, ... (relays)
+	printf 'host all all 127.0.0.0/8 scram-sha-256\n' >>"$PG_DIR/data/pg_hba.conf"
 	db_start_on_free_port postgres "$PG_DIR/server.log" pg_start pg_stop
 }
 

@@ -6,8 +6,9 @@
 # differ between them.  Debian 13's bpftrace 0.23 runs here from a chroot
 # (tests/chroot/bpftrace-trixie, tree built once into .cache/trixie).
 #
-#   1. tests/lanes/run-patterns -P tracepoint with BPFTRACE=bpftrace-trixie:
-#      exact bytes per I/O pattern, lines prefixed "[0.23]"
+#   1. tests/lanes/run-patterns -P tracepoint with BPFTRACE=bpftrace-trixie,
+#      for every key: exact bytes per I/O pattern, per process, client and
+#      connection, lines prefixed "[0.23]"
 #   2. the same workload recorded at once by four captures (bpftrace 0.17 and
 #      0.23, text and json): build/dbnetio-report must read each cleanly and
 #      give the same per-process totals, equal to the workload's own count
@@ -36,9 +37,11 @@ esac
 
 # ---------------------------------------------------------------- 1
 t1=$SECONDS
-BPFTRACE=$bt023 "$DBNETIO_ROOT/tests/lanes/run-patterns" -P tracepoint 2>&1 |
-	sed -u -E 's/^(PASS|FAIL|SKIP) /\1 [0.23] /'
-rc=${PIPESTATUS[0]}
+for key in process client connection; do
+	BPFTRACE=$bt023 "$DBNETIO_ROOT/tests/lanes/run-patterns" -P tracepoint -K $key 2>&1 |
+		sed -u -E 's/^(PASS|FAIL|SKIP) /\1 [0.23] /'
+	rc=${PIPESTATUS[0]}
+done
 echo "tier 31: run-patterns with bpftrace 0.23 took $((SECONDS - t1)) s, exit $rc"
 
 # ---------------------------------------------------------------- 2
@@ -84,7 +87,8 @@ for bt in 0.17 0.23; do
 done
 deadline=$((SECONDS + 120))
 for l in "${labels[@]}"; do
-	until grep -q 'dbnetio-capture 1 ' "$tmp/cap.$l" 2>/dev/null || [ $SECONDS -gt $deadline ]; do sleep 0.2; done
+	# the first dump's end: every probe is attached
+	until grep -q 'dbnetio-dump-end' "$tmp/cap.$l" 2>/dev/null || [ $SECONDS -gt $deadline ]; do sleep 0.2; done
 done
 for pat in "${patterns[@]}"; do echo go > "$tmp/go.$pat"; done
 wait "${wl[@]}"
