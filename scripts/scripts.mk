@@ -18,7 +18,8 @@ BINS += $(BUILD)/dbnetio-kfacts $(BUILD)/tcpwork
 # file each (tier 20 compiles these very files).  A name spells its variables:
 # dbnetio-kprobe-client-sendpage1-flags3-prime0.bt is probe=kprobe key=client
 # sendpage=1 flags=3 prime=0.
-#   sendpage  kernels before 6.5 have tcp_sendpage (sendfile's path)
+#   sendpage  kernels before 6.5 have tcp_sendpage (sendfile's path; fexit
+#             and kprobe programs)
 #   flags     tcp_recvmsg's flags argument: 3 since 5.19, 4 before
 #   splice    the kernel has tcp:tcp_rcv_space_adjust and the splice syscall
 #             tracepoints (splice receive on the tracepoint program)
@@ -27,6 +28,8 @@ PROGRAM_KEYS := process client connection
 PROGRAMS := \
 	$(foreach k,$(PROGRAM_KEYS),$(foreach s,0 1,$(foreach f,3 4,$(foreach p,0 1,\
 		$(BUILD)/programs/dbnetio-kprobe-$(k)-sendpage$(s)-flags$(f)-prime$(p).bt)))) \
+	$(foreach k,$(PROGRAM_KEYS),$(foreach s,0 1,$(foreach p,0 1,\
+		$(BUILD)/programs/dbnetio-fexit-$(k)-sendpage$(s)-prime$(p).bt))) \
 	$(foreach k,$(PROGRAM_KEYS),$(foreach s,0 1,$(foreach p,0 1,\
 		$(BUILD)/programs/dbnetio-tracepoint-$(k)-splice$(s)-prime$(p).bt)))
 BINS += $(PROGRAMS)

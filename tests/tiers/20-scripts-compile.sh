@@ -22,10 +22,12 @@ kfacts=$BUILD/dbnetio-kfacts
 # A stand-in for bpftrace that records its argv (NUL-separated) and prints a
 # line, so the launcher's exact command can be inspected and then compiled.
 # It answers --version (the launcher asks, to know whether sum() needs
-# priming) with \$FAKEBT_VERSION without recording anything.
+# priming) with \$FAKEBT_VERSION and --info (whether trampolines work) with
+# kfunc: \$FAKEBT_KFUNC, without recording anything.
 cat > "$tmp/fakebt" <<EOF
 #!/bin/sh
 if [ "\$1" = --version ]; then echo "bpftrace \${FAKEBT_VERSION:-v0.17.0}"; exit 0; fi
+if [ "\$1" = --info ]; then printf 'Kernel features\n  kfunc: %s\n' "\${FAKEBT_KFUNC:-no}"; exit 0; fi
 for a; do printf '%s\0' "\$a"; done > "$tmp/argv"
 echo fake-bpftrace-output
 EOF
@@ -70,12 +72,13 @@ check "gen-program: #elif, macro arguments, commas inside parentheses" "c|	[1, 2
 # Every variant the launcher can choose is a file, and it holds what its name
 # says (grep on the generated text: the kernel-dependent probes and keys).
 progs=("$BUILD"/programs/dbnetio-*.bt)
-check "make generated every program variant (3 keys x 8 kprobe + 3 x 4 tracepoint)" 36 "$(ls "$BUILD"/programs/dbnetio-*.bt 2>/dev/null | wc -l)"
+check "make generated every program variant (3 keys x (8 kprobe + 4 fexit + 4 tracepoint))" 48 "$(ls "$BUILD"/programs/dbnetio-*.bt 2>/dev/null | wc -l)"
 bad=''
 for f in "${progs[@]}"; do
 	n=${f##*/}
 	has() { grep -qE "$1" "$f"; }
-	case $n in *-sendpage1-*) has '^kprobe:tcp_sendpage' || bad+="$n:no-sendpage " ;; *-sendpage0-*) has '^kprobe:tcp_sendpage' && bad+="$n:sendpage " ;; esac
+	case $n in *-sendpage1-*) has '^k(ret)?(probe|func):tcp_sendpage' || bad+="$n:no-sendpage " ;; *-sendpage0-*) has '^k(ret)?(probe|func):tcp_sendpage' && bad+="$n:sendpage " ;; esac
+	case $n in dbnetio-fexit-*) { has '^kretfunc:tcp_sendmsg' && has '^kretfunc:tcp_splice_read' && ! has '^(kprobe|tracepoint):'; } || bad+="$n:probes " ;; esac
 	case $n in *-flags4-*) has 'arg4 & 2' || bad+="$n:flags " ;; *-flags3-*) has 'arg3 & 2' || bad+="$n:flags " ;; esac
 	case $n in *-splice1-*) has '^tracepoint:syscalls:sys_exit_splice' || bad+="$n:no-splice " ;; *-splice0-*) has 'splice' && has '^tracepoint:syscalls' && bad+="$n:splice " ;; esac
 	case $n in *-prime1*) has '= sum\(0\);' || bad+="$n:no-prime " ;; *-prime0*) has '= sum\(0\);' && bad+="$n:prime " ;; esac
@@ -86,6 +89,11 @@ done
 check "each variant holds the probes, key and priming its name says" "" "$bad"
 
 # ------------------------------ compile -----------------------------------
+# bpftrace resolves kfuncs against the kernel's list of traceable functions,
+# which a kernel without ftrace does not give (this machine's refuses reads):
+# the fexit programs are then compiled and run in tier 40's 6.1/6.12 guests.
+kfuncs_listed() { head -c 1 /sys/kernel/tracing/available_filter_functions >/dev/null 2>&1; }
+fexit_gap="this kernel lists no traceable functions (no ftrace) for kretfunc; tier 40 compiles and runs the fexit programs in its 6.1 and 6.12 guests"
 # The parameters the launcher passes: interval duration mode comm clock pids.
 params=(1 0 2 tcpwork 1796000000000000000 0 0 0 0 0 0 0 0)
 if ! have bpftrace; then
@@ -94,8 +102,10 @@ elif ! is_root; then
 	skip "bpftrace -d compiles the programs" "needs root (bpftrace checks privileges even in dry-run)"
 else
 	for f in "${progs[@]}"; do
+		[[ $f == */dbnetio-fexit-* ]] && ! kfuncs_listed && continue
 		compiles "compile ${f##*/}" "$f" "${params[@]}"
 	done
+	kfuncs_listed || gap "compile the 12 fexit programs" "$fexit_gap"
 	compiles "compile dbnetio-tracepoint-client-splice1-prime0.bt without parameters" \
 		"$BUILD/programs/dbnetio-tracepoint-client-splice1-prime0.bt"
 
@@ -132,6 +142,18 @@ for k in 5.10 6.1 6.12; do
 	done
 done
 
+# The fexit program: the sendpage variant where BTF has tcp_sendpage.
+for k in 6.1 6.12; do
+	rm -f "$tmp/argv"
+	DBNETIO_ASSUME_FEXIT=1 DBNETIO_KFACTS=$tmp/kfacts-$k BPFTRACE=$tmp/fakebt \
+		"$launcher" -k client -p $$ >/dev/null 2>"$tmp/err"
+	argv=()
+	mapfile -d '' argv < "$tmp/argv" 2>/dev/null
+	[ $k = 6.1 ] && sp=1 || sp=0
+	check "auto prefers fexit where trampolines work ($k facts)" \
+		"dbnetio: probe=fexit $(readlink -f "$BUILD/programs/dbnetio-fexit-client-sendpage$sp-prime0.bt")" \
+		"$(cut -d' ' -f1-2 "$tmp/err") $(readlink -f "${argv[0]:-none}")"
+done
 # The tracepoint program on a kernel with sock_*_length but without
 # tcp_rcv_space_adjust (a fake tracefs): the splice0 variant, and a warning.
 mkdir -p "$tmp/tracefs/events/sock/sock_send_length" "$tmp/tracefs/events/sock/sock_recv_length"
@@ -155,6 +177,7 @@ elif ! "$DBNETIO_ROOT/tests/chroot/prepare-trixie" >/dev/null 2>"$tmp/trixie.err
 	skip "compile with bpftrace 0.23" "cannot build the Debian 13 tree: $(tail -n 2 "$tmp/trixie.err" | tr '\n' ' ')"
 else
 	for f in "$BUILD"/programs/dbnetio-*-prime1.bt; do
+		[[ $f == */dbnetio-fexit-* ]] && ! kfuncs_listed && continue
 		out=$(timeout 120 "$DBNETIO_ROOT/tests/chroot/bpftrace-trixie" --dry-run "$f" "${params[@]}" 2>&1)
 		# (the memlock and "not traceable" warnings are about this kernel)
 		warn=$(grep WARNING <<<"$out" | grep -v -e RLIMIT_MEMLOCK -e 'not traceable')
@@ -164,6 +187,7 @@ else
 			fail "compile ${f##*/} with bpftrace 0.23, no warnings" "$( (grep ERROR <<<"$out"; echo "$warn") | head -n 3 | tr '\n' ' ')"
 		fi
 	done
+	kfuncs_listed || gap "compile the 6 primed fexit programs with bpftrace 0.23" "$fexit_gap"
 fi
 
 # ------------------------------ kernel facts ------------------------------
@@ -233,7 +257,9 @@ rejects "-p with -c" 2 "use either -p or -c" -p $$ -c bash
 rejects "an unknown process name" 2 "-c: no running process is named 'no-such-proc'" -c no-such-proc
 rejects "a name longer than 15 bytes" 2 "longer than 15 bytes" -c abcdefghijklmnopq
 rejects "an empty name" 2 "-c needs a process name" -c ''
-rejects "an unknown probe variant" 2 "-P must be auto, kprobe or tracepoint, not 'uprobe'" -P uprobe
+rejects "-P fexit where trampolines are refused" 1 "-P fexit: this kernel or bpftrace cannot attach BPF trampolines" \
+	-P fexit -p $$
+rejects "an unknown probe variant" 2 "-P must be auto, fexit, kprobe or tracepoint, not 'uprobe'" -P uprobe
 rejects "interval 0" 2 "-i must be a whole number of seconds from 1 to 3600, not '0'" -i 0
 rejects "a fractional interval" 2 "not '0.5'" -i 0.5
 rejects "a huge interval" 2 "not '99999999999'" -i 99999999999

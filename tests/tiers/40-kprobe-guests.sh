@@ -15,7 +15,7 @@
 . "$(dirname "$0")/../lib.sh"
 
 kernels=${DBNETIO_GUEST_KERNELS:-6.1 6.12}
-limit=${DBNETIO_GUEST_TIMEOUT:-900}
+limit=${DBNETIO_GUEST_TIMEOUT:-1500}
 
 need_root "kprobe guests" || exit 0
 if ! have qemu-system-x86_64 || ! have busybox; then
