@@ -284,3 +284,17 @@ check "reader: mapped file and pipe give the same warnings" "$(sed 's/^[^:]*: [^
 	"$(sed 's/^[^:]*: [^:]*: [^:]*://' "$tmp/big-map.err" | md5sum)"
 check "reader: over-long lines and the cut last line seen" "yes yes" \
 	"$(grep -q 'longer than' "$tmp/big-map.err" && echo yes) $(grep -q 'no newline' "$tmp/big-map.err" && echo yes)"
+
+# ---- format-1 outputs stay as they were --------------------------------------
+# Every output on the format-1 and header-less fixtures (tests/fixtures/golden.sh:
+# table, JSON, CSV, Prometheus, --live, thresholds, merges, --plot data and the
+# Markdown report) hashed per section, against the sums recorded before
+# per-client keys were added.  A FAIL names the sections that changed; see them
+# with `tests/fixtures/golden.sh build/dbnetio-report`.
+tests/fixtures/golden.sh --sums "$R" > "$tmp/golden.sha256"
+changed=$(diff $FX/format1-golden.sha256 "$tmp/golden.sha256" | sed -n 's/^> [0-9a-f]* //p' | head -5 | tr '\n' ';')
+if [ -s "$tmp/golden.sha256" ] && [ -z "$changed" ] && cmp -s $FX/format1-golden.sha256 "$tmp/golden.sha256"; then
+	pass "format-1 fixtures: every output byte-identical to the recorded sums ($(wc -l < "$tmp/golden.sha256") sections)"
+else
+	fail "format-1 fixtures: every output byte-identical to the recorded sums" "changed: ${changed:-the section list}"
+fi
