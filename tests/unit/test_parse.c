@@ -223,6 +223,7 @@ static void header_key(void)
 	rc = parse_header(h, strlen(h), &m, err, sizeof(err));
 	UNIT_ERR_HAS("bad: header key=user", rc, err, "key=process, key=client or key=connection");
 	free(m.probe);
+	free(m.filter);
 }
 
 /* Key a tuple as the series stage does: shape, then the fields. */
