@@ -184,7 +184,8 @@ check "random binary input under --lenient: no crash" 0 "$rc"
 
 # ---- output formats ----------------------------------------------------------
 "$R" -f csv $FX/edge-oddities.txt > "$tmp/e.csv"
-check "csv header" "epoch,source,map,pid,comm,direction,key,bytes,seconds,partial" "$(head -n 1 "$tmp/e.csv")"
+check "csv header: the client columns appended, older columns where they were" "epoch,source,map,pid,comm,direction,key,bytes,seconds,partial,client,client_port,local_port" "$(head -n 1 "$tmp/e.csv")"
+check "csv: a process capture leaves the client columns empty" 0 "$(tail -n +2 "$tmp/e.csv" | grep -vc ",,,$")"
 check "csv: one row per series per dump (3 series x 8 dumps)" 24 "$(tail -n +2 "$tmp/e.csv" | wc -l)"
 check "csv: bytes column sums to the totals" "$(E 'sum(s["total_bytes"] for s in j["series"])')" "$(python3 -c "
 import csv,sys; print(sum(int(r['bytes']) for r in csv.DictReader(open(sys.argv[1]))))" "$tmp/e.csv")"
