@@ -151,11 +151,22 @@ static int series_describe(struct series *s, struct capture_meta *meta, char *er
 	return series_set_label(s);
 }
 
+const char *series_client_text(const struct series *s, char *buf, size_t len)
+{
+	if (s->client_port < 0)
+		snprintf(buf, len, "%s", s->client);
+	else if (strchr(s->client, ':'))
+		/* an IPv6 address before a port goes in brackets, as in a URL */
+		snprintf(buf, len, "[%s]:%d>%d", s->client, s->client_port, s->local_port);
+	else
+		snprintf(buf, len, "%s:%d>%d", s->client, s->client_port, s->local_port);
+	return buf;
+}
+
 int series_set_label(struct series *s)
 {
-	size_t ll = strlen(s->raw) + strlen(s->comm) + strlen(s->client) + 64;
-	char ports[40] = "";
-	bool v6 = strchr(s->client, ':') != NULL;
+	size_t ll = strlen(s->raw) + strlen(s->comm) + SERIES_CLIENT_TEXT_MAX + 32;
+	char client[SERIES_CLIENT_TEXT_MAX];
 
 	free(s->label);
 	s->label = malloc(ll);
@@ -165,12 +176,9 @@ int series_set_label(struct series *s)
 		snprintf(s->label, ll, "%s", s->raw);
 		return 0;
 	}
-	if (s->client_port >= 0)
-		snprintf(ports, sizeof(ports), ":%d>%d", s->client_port, s->local_port);
-	/* an IPv6 address before a port goes in brackets, as in a URL */
-	snprintf(s->label, ll, "%lld%s%s%s%s%s%s%s %s", s->pid, s->comm[0] ? " " : "", s->comm,
-		 s->client[0] ? " " : "", ports[0] && v6 ? "[" : "", s->client,
-		 ports[0] && v6 ? "]" : "", ports, s->direction);
+	series_client_text(s, client, sizeof(client));
+	snprintf(s->label, ll, "%lld%s%s%s%s %s", s->pid, s->comm[0] ? " " : "", s->comm,
+		 client[0] ? " " : "", client, s->direction);
 	return 0;
 }
 

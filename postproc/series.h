@@ -188,6 +188,11 @@ static inline __attribute__((always_inline)) int series_add_sample(struct series
 }
 /* The hash of a series' identity, source and key text (FNV-1a, folded). */
 uint64_t series_hash_key(unsigned source, const char *s, size_t len);
+/* Its client as people read it: "127.0.0.2", "overflow", by connection
+ * "127.0.0.2:53124>3306" or "[::1]:53124>3306" (remote port > local port);
+ * "" when it has none.  Returns buf. */
+#define SERIES_CLIENT_TEXT_MAX 80
+const char *series_client_text(const struct series *s, char *buf, size_t len);
 /* Make s->label from its pid, comm, client, ports and direction (or its raw
  * key for maps that are not dbnetio's).  0, or -1 when out of memory. */
 int series_set_label(struct series *s);
