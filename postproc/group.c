@@ -151,6 +151,7 @@ struct group_node {
 	char *comm;
 	uint64_t total_sum, leaf_sum, overflow_sum;  /* see the file comment */
 	uint64_t dump_total, dump_leaf;
+	uint64_t dump_total_resets, dump_leaf_resets;   /* for its process group */
 	bool has_total, dump_has_total;
 	struct group_node *whole;     /* its group when the grouping has no client */
 	struct group_node *overflow;  /* its "overflow" group, once nonzero */
@@ -160,6 +161,7 @@ struct group_node {
 struct group_member {
 	struct group_node *proc;
 	struct group_node *group;     /* NULL for a total, or no client in the grouping */
+	uint64_t resets;              /* of the member's counter resets, those passed on */
 };
 
 static uint64_t add_sat(uint64_t a, uint64_t b)
@@ -438,14 +440,20 @@ int group_member_sample(struct group_table *g, const struct capture_meta *m,
 		g->in_dump = true;
 	}
 	touch(g, mb->proc);
+	/* a member's counter reset is its group's (the capture restarted) */
+	uint64_t resets = s->resets - mb->resets;
+	mb->resets = s->resets;
 	if (s->total) {
 		mb->proc->dump_total = add_sat(mb->proc->dump_total, smp->bytes);
+		mb->proc->dump_total_resets += resets;
 		mb->proc->dump_has_total = mb->proc->has_total = true;
 		return 0;
 	}
 	mb->proc->dump_leaf = add_sat(mb->proc->dump_leaf, smp->bytes);
+	mb->proc->dump_leaf_resets += resets;
 	if (mb->group) {
 		mb->group->dump_bytes = add_sat(mb->group->dump_bytes, smp->bytes);
+		mb->group->s->resets += resets;
 		touch(g, mb->group);
 	}
 	return 0;
@@ -477,9 +485,11 @@ static int proc_close(struct group_table *g, struct group_node *p)
 			return -1;
 		p->whole->dump_bytes = add_sat(p->whole->dump_bytes,
 					       p->has_total ? p->dump_total : p->dump_leaf);
+		p->whole->s->resets += p->has_total ? p->dump_total_resets : p->dump_leaf_resets;
 		touch(g, p->whole);
 	}
 	p->dump_total = p->dump_leaf = 0;
+	p->dump_total_resets = p->dump_leaf_resets = 0;
 	p->dump_has_total = false;
 	return 0;
 }

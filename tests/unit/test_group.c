@@ -291,6 +291,21 @@ static void overflow_edges(void)
 	UNIT_EQ_U64("restart: the overflow is both runs' (200 + 50)", 250, total(&x, "1 db overflow send"));
 	UNIT_EQ_U64("restart: the client is both runs'", 1100, total(&x, "1 db 10.0.0.1 send"));
 	UNIT_EQ_U64("restart: resets counted for the entry and the total", 2, x.m.counts.resets);
+	UNIT_EQ_U64("restart: the client's group has its member's reset", 1,
+		    G(&x, "1 db 10.0.0.1 send") ? G(&x, "1 db 10.0.0.1 send")->resets : 9);
+	gx_free(&x);
+	gx_init(&x, CAPTURE_KEY_CLIENT, "process");
+	T(&x, 100);
+	V(&x, "@send[1, db, 10.0.0.1]", 1000);
+	V(&x, "@send[1, db, 10.0.0.2]", 1000);
+	V(&x, "@psend[1, db]", 2000);
+	T(&x, 101);
+	V(&x, "@send[1, db, 10.0.0.1]", 100);
+	V(&x, "@send[1, db, 10.0.0.2]", 100);
+	V(&x, "@psend[1, db]", 200);
+	gx_end(&x);
+	UNIT_EQ_U64("restart --by process: the process group has its total's reset", 1,
+		    G(&x, "1 db send") ? G(&x, "1 db send")->resets : 9);
 	gx_free(&x);
 
 	/* no @psend at all: no overflow can be known */
