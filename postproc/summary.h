@@ -1,9 +1,10 @@
 /* summary.h: what dbnetio-report knows about a capture once it has read it.
  *
  * These are the public structures every writer consumes: capture metadata
- * (one per input source), series (one per map key per source) with their
- * statistics and alerts, and the end-of-run summary that ties them together.
- * They are filled by the stages (input -> parse -> series -> stats/threshold)
+ * (one per input source), series (one per map key per source, or per group
+ * of a client or connection capture's keys: group.h) with their statistics
+ * and alerts, and the end-of-run summary that ties them together.  They are
+ * filled by the stages (input -> parse -> series -> group -> stats/threshold)
  * and only read by writers.
  *
  * HOW TO ADD A WRITER: see writer.h.  A writer never includes a stage's
