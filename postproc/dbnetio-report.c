@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "engine.h"
+#include "group.h"
 #include "plot.h"
 #include "report.h"
 #include "threshold.h"
@@ -44,13 +45,13 @@ const char *argp_program_version = "dbnetio-report 1";
 const char *argp_program_bug_address = "the dbnetio issue tracker";
 
 static const char doc[] =
-"Summarise a dbnetio capture: per-process TCP bytes per second, statistics,\n"
-"threshold alerts, CSV/JSON/Prometheus output.\n"
+"Summarise a dbnetio capture: per-process (or per-client, per-connection) TCP\n"
+"bytes per second, statistics, threshold alerts, CSV/JSON/Prometheus output.\n"
 "\n"
 "USAGE: dbnetio-report [OPTION...] [FILE...]   (no FILE or '-' reads stdin)\n"
 "\n"
 "Input: bpftrace text or -f json output (0.17 and newer), the dbnetio header\n"
-"'# dbnetio-capture 1 ...', and the original BCC program's lines.  Several\n"
+"'# dbnetio-capture 1|2 ...', and the original BCC program's lines.  Several\n"
 "files are merged into one report, each labelled by its host= or file name.\n"
 "\n"
 "EXAMPLES:\n"
@@ -61,6 +62,7 @@ static const char doc[] =
 "  dbnetio-report -f prom -o /var/lib/node_exporter/dbnetio.prom cap.txt\n"
 "  scripts/dbnetio -c mariadbd | dbnetio-report --live -t 'recv>1MiB/s'\n"
 "  dbnetio-report db1.txt db2.txt --top 10 --sort peak\n"
+"  dbnetio-report --by process cap.txt       per process, not per client\n"
 "  dbnetio-report --plot charts/ --report report.html cap.txt   PNG charts, HTML report\n"
 "\n"
 "Exit status: 0 no threshold crossed, 2 a threshold was crossed, 1 error.";
@@ -77,6 +79,7 @@ enum {
 	OPT_PLOT_FORMAT,
 	OPT_LOCAL_TIME,
 	OPT_REPORT,
+	OPT_BY,
 };
 
 static const struct argp_option options[] = {
@@ -94,6 +97,9 @@ static const struct argp_option options[] = {
 	  "cumulative or interval (maps cleared each dump); default: the header's, else cumulative", 0 },
 	{ "interval", OPT_INTERVAL, "SECONDS", 0, "dump interval when the header does not say (default 1)", 0 },
 	{ "max-warnings", OPT_MAX_WARNINGS, "N", 0, "bad-line warnings printed under --lenient (default 10)", 0 },
+	{ "by", OPT_BY, "KEY", 0,
+	  "group the series by process, client or connection (default: the capture's own key; "
+	  "a client or connection capture's process totals are its @psend/@precv)", 0 },
 	{ "plot", OPT_PLOT, "DIR", 0,
 	  "write gnuplot charts (time series, stacked by process, rate CDF) and their .dat/.gp into DIR", 0 },
 	{ "plot-format", OPT_PLOT_FORMAT, "FMT", 0, "png (default) or svg", 0 },
@@ -195,6 +201,12 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 	case OPT_REPORT:
 		o->report = arg;
 		break;
+	case OPT_BY: {
+		char e[256];
+		if (group_by_parse(arg, &o->eng.group.by, e, sizeof(e)) < 0)
+			argp_error(state, "%s", e);
+		break;
+	}
 	case ARGP_KEY_ARG:
 		if (o->ninputs == MAX_INPUTS)
 			argp_error(state, "at most %d input files", MAX_INPUTS);
@@ -280,6 +292,15 @@ int main(int argc, char **argv)
 		return 1;
 	if (o.ninputs == 0)
 		o.inputs[o.ninputs++] = "-";
+	if (!strcmp(o.format, "prom")) {
+		/* a port label would make a Prometheus series per connection */
+		if (group_by_has_ports(&o.eng.group.by)) {
+			fprintf(stderr, "dbnetio-report: -f prom: Prometheus series carry no ports; "
+				"use --by client or --by process\n");
+			return 1;
+		}
+		o.eng.group.no_ports = true;
+	}
 
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = on_sigint;     /* no SA_RESTART: reads return EINTR */

@@ -125,13 +125,41 @@ static int on_sample(void *arg, struct series *s, const struct sample *smp)
 	return 0;
 }
 
+/* Once a source's key is final (its header, or its first @send/@recv key;
+ * at its end in any case): can it be grouped as --by asks?  0, or -1 with
+ * the message in e->werr. */
+static int check_key(struct engine *e, struct capture_meta *m, bool at_end)
+{
+	if (e->key_checked[m->index] || !(m->key_known || at_end))
+		return 0;
+	e->key_checked[m->index] = true;
+	return group_check(&e->groups, m, e->werr, sizeof(e->werr));
+}
+
+/* A member's sample: to the group stage. */
+static int on_member(void *arg, struct series *s, const struct sample *smp)
+{
+	struct engine *e = arg;
+
+	return group_member_sample(&e->groups, e->sources[s->source], s, smp, e->werr,
+				   sizeof(e->werr));
+}
+
+/* A dump closed: the groups' samples, then the writers' dump hooks. */
 static int on_dump(void *arg, struct capture_meta *m, int64_t ts, bool partial)
 {
 	struct engine *e = arg;
 
 	(void)partial;
-	if (writers_begin(e, m) < 0)
+	if (check_key(e, m, false) < 0 || writers_begin(e, m) < 0)
 		return -1;
+	char gerr[256];
+	if (group_close_dump(&e->groups, gerr, sizeof(gerr)) < 0) {
+		/* a writer's failure left its own message in e->werr */
+		if (strcmp(gerr, "writer failed") != 0)
+			snprintf(e->werr, sizeof(e->werr), "%s", gerr);
+		return -1;
+	}
 	for (size_t i = 0; i < e->nwriters; i++)
 		if (e->writers[i].ops->dump &&
 		    e->writers[i].ops->dump(e->writers[i].ctx, m, ts, e->werr, sizeof(e->werr)) < 0)
@@ -155,10 +183,13 @@ int engine_init(struct engine *e, const struct engine_opts *o, struct threshold 
 		return -1;
 	}
 	if (parse_init(&e->parser) < 0 ||
-	    series_table_init(&e->table, th, nth, on_sample, on_dump, e) < 0) {
+	    series_table_init(&e->table, th, nth, on_sample, on_dump, e) < 0 ||
+	    group_table_init(&e->groups, &o->group, th, nth, &e->nindex, on_sample, e) < 0) {
 		snprintf(err, errlen, "out of memory");
 		return -1;
 	}
+	e->table.next_index = &e->nindex;
+	e->table.on_member = on_member;
 	return 0;
 }
 
@@ -182,7 +213,7 @@ static struct capture_meta *meta_new(struct engine *e, const char *path)
 {
 	struct capture_meta *m = calloc(1, sizeof(*m));
 	struct capture_meta **ns;
-	bool *nb;
+	bool *nb, *kc;
 
 	if (!m)
 		return NULL;
@@ -200,12 +231,17 @@ static struct capture_meta *meta_new(struct engine *e, const char *path)
 	nb = realloc(e->begun, (e->nsources + 1) * sizeof(*nb));
 	if (nb)
 		e->begun = nb;
-	if (!m->file || !m->host || !m->kernel || !m->probe || !m->filter || !m->variant || !ns || !nb) {
+	kc = realloc(e->key_checked, (e->nsources + 1) * sizeof(*kc));
+	if (kc)
+		e->key_checked = kc;
+	if (!m->file || !m->host || !m->kernel || !m->probe || !m->filter || !m->variant || !ns ||
+	    !nb || !kc) {
 		meta_free(m);
 		return NULL;
 	}
 	e->sources[e->nsources] = m;
 	e->begun[e->nsources] = false;
+	e->key_checked[e->nsources] = false;
 	e->nsources++;
 	return m;
 }
@@ -390,7 +426,7 @@ int engine_run(struct engine *e, const char *path, char *err, size_t errlen)
 	}
 	if (series_close_dump(&e->table, &src, perr, sizeof(perr)) < 0)
 		goto writer_failed;
-	if (writers_begin(e, m) < 0)
+	if (check_key(e, m, true) < 0 || writers_begin(e, m) < 0)
 		goto writer_failed;
 	ret = 0;
 	goto cleanup;
@@ -428,9 +464,21 @@ static int cmp_series(const void *a, const void *b)
 int engine_finish(struct engine *e, char *err, size_t errlen)
 {
 	struct summary *sum = &e->summary;
+	size_t n = 0;
 
-	for (size_t i = 0; i < e->table.n; i++) {
-		struct series *s = e->table.all[i];
+	/* the series writers see: the series stage's own, then the groups */
+	e->order = malloc((e->table.n + e->groups.n + 1) * sizeof(*e->order));
+	if (!e->order) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	for (size_t i = 0; i < e->table.n; i++)
+		if (!e->table.all[i]->grouped)
+			e->order[n++] = e->table.all[i];
+	for (size_t i = 0; i < e->groups.n; i++)
+		e->order[n++] = e->groups.all[i];
+	for (size_t i = 0; i < n; i++) {
+		struct series *s = e->order[i];
 		for (uint32_t m = s->th_mask; m; m &= m - 1) {
 			unsigned ti = (unsigned)__builtin_ctz(m);
 			struct alert a;
@@ -445,21 +493,15 @@ int engine_finish(struct engine *e, char *err, size_t errlen)
 			}
 		}
 	}
-	e->order = malloc((e->table.n ? e->table.n : 1) * sizeof(*e->order));
-	if (!e->order) {
-		snprintf(err, errlen, "out of memory");
-		return -1;
-	}
-	if (e->table.n) {
-		memcpy(e->order, e->table.all, e->table.n * sizeof(*e->order));
+	if (n) {
 		sort_key = e->opts.sort;
-		qsort(e->order, e->table.n, sizeof(*e->order), cmp_series);
+		qsort(e->order, n, sizeof(*e->order), cmp_series);
 	}
 	sum->sources = e->sources;
 	sum->nsources = e->nsources;
 	sum->series = e->order;
-	sum->nseries_all = e->table.n;
-	sum->nseries = e->opts.top && e->opts.top < e->table.n ? e->opts.top : e->table.n;
+	sum->nseries_all = n;
+	sum->nseries = e->opts.top && e->opts.top < n ? e->opts.top : n;
 	sum->thresholds = e->th;
 	sum->nthresholds = e->nth;
 	sum->crossed = e->crossed;
@@ -479,6 +521,7 @@ void engine_free(struct engine *e)
 		if (e->writers[i].ops->free)
 			e->writers[i].ops->free(e->writers[i].ctx);
 	free(e->writers);
+	group_table_free(&e->groups);
 	series_table_free(&e->table);
 	parse_free(&e->parser);
 	for (size_t i = 0; i < e->nth; i++)
@@ -488,6 +531,7 @@ void engine_free(struct engine *e)
 		meta_free(e->sources[i]);
 	free(e->sources);
 	free(e->begun);
+	free(e->key_checked);
 	free(e->order);
 	memset(e, 0, sizeof(*e));
 }

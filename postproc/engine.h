@@ -1,8 +1,11 @@
 /* engine.h: wires the stages together for a run of dbnetio-report.
  *
- * input -> parse -> series -> stats + thresholds -> writers, one source after
- * the other; the engine owns every stage's state and the writers, and builds
- * the end-of-run summary.  Only dbnetio-report.c and the tests use it.
+ * input -> parse -> series -> group -> stats + thresholds -> writers, one
+ * source after the other; the engine owns every stage's state and the
+ * writers, and builds the end-of-run summary.  A process capture's series
+ * go from the series stage straight on (they are their own groups); a
+ * client or connection capture's are members, which the group stage sums.
+ * Only dbnetio-report.c and the tests use it.
  */
 #ifndef DBNETIO_ENGINE_H
 #define DBNETIO_ENGINE_H
@@ -11,6 +14,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "group.h"
 #include "parse.h"
 #include "series.h"
 #include "summary.h"
@@ -28,6 +32,7 @@ struct engine_opts {
 	enum engine_sort sort;
 	size_t top;               /* 0 = all */
 	int max_warnings;         /* bad-line warnings printed under --lenient */
+	struct group_opts group;  /* --by (and what the output format allows) */
 	volatile sig_atomic_t *interrupted; /* set by SIGINT */
 };
 
@@ -35,6 +40,8 @@ struct engine {
 	struct engine_opts opts;
 	struct parser parser;
 	struct series_table table;
+	struct group_table groups;
+	unsigned nindex;          /* series numbered so far, members and groups */
 	struct threshold *th;
 	size_t nth;
 	struct capture_meta **sources;
@@ -43,6 +50,7 @@ struct engine {
 	size_t nwriters;
 	size_t sample_writers;    /* writers with a sample() hook */
 	bool *begun;              /* per source: writers' begin() called */
+	bool *key_checked;        /* per source: its key can be grouped as asked */
 	bool crossed;
 	bool interrupted;
 	int warnings_printed;

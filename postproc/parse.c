@@ -9,6 +9,7 @@
  */
 #include "parse.h"
 
+#include <arpa/inet.h>
 #include <errno.h>
 #include <json-c/json.h>
 #include <stdio.h>
@@ -739,6 +740,9 @@ int parse_header(const char *text, size_t len, struct capture_meta *m, char *err
 		return -1;
 	}
 	m->format_version = (int)ver;
+	/* a header without key= is a process capture (every format-1 header) */
+	m->key = CAPTURE_KEY_PROCESS;
+	m->key_known = true;
 	s = w;
 	while (s < e) {
 		const char *k, *eq, *v;
@@ -777,6 +781,18 @@ int parse_header(const char *text, size_t len, struct capture_meta *m, char *err
 				return -1;
 			}
 			m->interval = (unsigned)iv;
+		} else if (KEY("key")) {
+			if (vl == 7 && memcmp(v, "process", 7) == 0)
+				m->key = CAPTURE_KEY_PROCESS;
+			else if (vl == 6 && memcmp(v, "client", 6) == 0)
+				m->key = CAPTURE_KEY_CLIENT;
+			else if (vl == 10 && memcmp(v, "connection", 10) == 0)
+				m->key = CAPTURE_KEY_CONNECTION;
+			else {
+				parse_excerpt(v, vl, ex, sizeof(ex));
+				snprintf(err, errlen, "expected key=process, key=client or key=connection, got '%s'", ex);
+				return -1;
+			}
 		} else if (KEY("counters")) {
 			if (vl == 10 && memcmp(v, "cumulative", 10) == 0)
 				m->interval_counters = false;
@@ -795,4 +811,126 @@ int parse_header(const char *text, size_t len, struct capture_meta *m, char *err
 		}
 	}
 	return 0;
+}
+
+/* ===== dbnetio keys ===== */
+
+int parse_addr(const char *s, size_t len, char *out, size_t outlen)
+{
+	char buf[INET6_ADDRSTRLEN + 8];
+	unsigned char a[16];
+
+	if (len == 0 || len >= sizeof(buf) || outlen < PARSE_ADDR_MAX)
+		return -1;
+	memcpy(buf, s, len);
+	buf[len] = '\0';
+	if (inet_pton(AF_INET, buf, a) == 1)
+		return inet_ntop(AF_INET, a, out, (socklen_t)outlen) ? 0 : -1;
+	if (inet_pton(AF_INET6, buf, a) != 1)
+		return -1;
+	/* ::ffff:a.b.c.d is an IPv4 peer on a dual-stack socket */
+	static const unsigned char mapped[12] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff };
+	if (memcmp(a, mapped, 12) == 0)
+		return inet_ntop(AF_INET, a + 12, out, (socklen_t)outlen) ? 0 : -1;
+	return inet_ntop(AF_INET6, a, out, (socklen_t)outlen) ? 0 : -1;
+}
+
+/* The last ", " in [s, e), or NULL. */
+static const char *last_sep(const char *s, const char *e)
+{
+	for (const char *p = e - 2; p >= s; p--)
+		if (p[0] == ',' && p[1] == ' ')
+			return p;
+	return NULL;
+}
+
+/* A port, 0..65535, the whole of [s, e); -1 when it is not one. */
+static int port_of(const char *s, const char *e)
+{
+	uint64_t v;
+	char e2[8];
+
+	if (e - s > 5 || parse_u64(s, (size_t)(e - s), &v, e2, sizeof(e2)) < 0 || v > 65535)
+		return -1;
+	return (int)v;
+}
+
+static const char *const shape_text[] = {
+	[CAPTURE_KEY_PROCESS] = "[PID, COMM]",
+	[CAPTURE_KEY_CLIENT] = "[PID, COMM, ADDR]",
+	[CAPTURE_KEY_CONNECTION] = "[PID, COMM, ADDR, RPORT, LPORT]",
+};
+
+int parse_dbnetio_key(const char *k, size_t len, enum capture_key shape, struct parse_key *out,
+		      char *err, size_t errlen)
+{
+	const char *e = k + len, *sep = NULL, *cut = e, *a;
+	char ex[64];
+
+	out->comm = NULL;
+	out->commlen = 0;
+	out->client[0] = '\0';
+	out->client_port = out->local_port = -1;
+	for (const char *p = k; p + 1 < e; p++)
+		if (p[0] == ',' && p[1] == ' ') {
+			sep = p;
+			break;
+		}
+	size_t pl = sep ? (size_t)(sep - k) : len;
+	if (pl == 0 || pl >= 12 || parse_u64(k, pl, &out->pid, err, errlen) < 0)
+		goto bad;
+	if (shape == CAPTURE_KEY_PROCESS) {
+		/* the comm is all the rest, ", " included (format 1's rule) */
+		out->comm = sep ? sep + 2 : e;
+		out->commlen = (size_t)(e - out->comm);
+		return 0;
+	}
+	if (!sep)
+		goto bad;
+	if (shape == CAPTURE_KEY_CONNECTION) {
+		/* ports from the right: ..., ADDR, RPORT, LPORT */
+		const char *s2 = last_sep(sep + 2, e), *s1 = s2 ? last_sep(sep + 2, s2) : NULL;
+		if (!s1 || (out->local_port = port_of(s2 + 2, e)) < 0 ||
+		    (out->client_port = port_of(s1 + 2, s2)) < 0)
+			goto bad;
+		cut = s1;
+	}
+	/* the address is the field before the ports (or the last); "PID, ADDR"
+	 * without a comm field is not this shape */
+	a = last_sep(sep + 2, cut);
+	if (!a || parse_addr(a + 2, (size_t)(cut - a - 2), out->client, sizeof(out->client)) < 0)
+		goto bad;
+	out->comm = sep + 2;
+	out->commlen = (size_t)(a - out->comm);
+	return 0;
+bad:
+	parse_excerpt(k, len, ex, sizeof(ex));
+	snprintf(err, errlen, "expected a key %s (key=%s), got '%s'", shape_text[shape],
+		 parse_key_name(shape), ex);
+	out->client[0] = '\0';
+	out->client_port = out->local_port = -1;
+	return -1;
+}
+
+enum capture_key parse_key_shape(const char *k, size_t len)
+{
+	const char *e = k + len;
+	size_t n = 1;
+	struct parse_key pk;
+	char e2[128];
+
+	for (const char *p = k; p + 1 < e && n < 6; p++)
+		if (p[0] == ',' && p[1] == ' ')
+			n++;
+	if (n == 3 && parse_dbnetio_key(k, len, CAPTURE_KEY_CLIENT, &pk, e2, sizeof(e2)) == 0)
+		return CAPTURE_KEY_CLIENT;
+	if (n == 5 && parse_dbnetio_key(k, len, CAPTURE_KEY_CONNECTION, &pk, e2, sizeof(e2)) == 0)
+		return CAPTURE_KEY_CONNECTION;
+	return CAPTURE_KEY_PROCESS;
+}
+
+const char *parse_key_name(enum capture_key key)
+{
+	return key == CAPTURE_KEY_CONNECTION ? "connection" : key == CAPTURE_KEY_CLIENT ? "client"
+										       : "process";
 }

@@ -20,7 +20,7 @@
 #include <stdint.h>
 #include <string.h>
 
-struct capture_meta;
+#include "summary.h"
 
 enum record_kind {
 	REC_TIME,        /* ts (clock_of_day: seconds since midnight) */
@@ -74,6 +74,43 @@ int parse_u64(const char *s, size_t len, uint64_t *out, char *err, size_t errlen
 void parse_excerpt(const char *s, size_t len, char *out, size_t outlen);
 /* Is [s, s+len) a well-formed map key, `@name` or `@name[...]`? */
 int parse_key_ok(const char *s, size_t len);
+
+/* ===== dbnetio's key tuples (the part between the brackets) =====
+ *
+ *   process     `4321, mariadbd`             (format 1; @psend/@precv always)
+ *   client      `4321, mariadbd, 127.0.0.2`
+ *   connection  `4321, mariadbd, ::1, 53124, 3306`  (remote port, local port)
+ * The comm may itself contain ", ": the pid is read from the left and the
+ * shape's trailing fields from the right; a process key's comm is all the
+ * rest, as in format 1.  These run once per new series, never per line. */
+
+/* Room for any address parse_addr() writes, NUL included. */
+#define PARSE_ADDR_MAX 48
+
+struct parse_key {
+	uint64_t pid;
+	const char *comm;        /* into the key, commlen bytes, not NUL-terminated */
+	size_t commlen;
+	char client[PARSE_ADDR_MAX]; /* canonical address text, "" for a process key */
+	int client_port;         /* the remote (client's) port, -1 unless a connection key */
+	int local_port;          /* the local (server's) port, -1 likewise */
+};
+
+/* Split key tuple [k, k+len) of the given shape into *out.  0, or -1 with
+ * err saying which shape was expected (a pid that is not a number, too few
+ * fields, an address or a port that is not one). */
+int parse_dbnetio_key(const char *k, size_t len, enum capture_key shape, struct parse_key *out,
+		      char *err, size_t errlen);
+/* The shape a header-less stream's key tuple shows: client for 3 fields with
+ * an address in the third, connection for 5 with two ports after it,
+ * process for anything else. */
+enum capture_key parse_key_shape(const char *k, size_t len);
+/* A peer address in canonical text form (inet_ntop's): `::ffff:a.b.c.d`
+ * becomes `a.b.c.d`, `2001:DB8:0::5` becomes `2001:db8::5`.  out must hold
+ * PARSE_ADDR_MAX bytes.  0, or -1 when [s, s+len) is no IPv4/IPv6 address. */
+int parse_addr(const char *s, size_t len, char *out, size_t outlen);
+/* "process", "client" or "connection", as in the header's key=. */
+const char *parse_key_name(enum capture_key key);
 
 /* The hot path: a plain text map entry `@...: <1 to 19 digits>`.  Returns 1
  * with the key length and value, 0 when the line needs parse_line() (any

@@ -360,21 +360,30 @@ int plot_dump(struct plot *p, const struct capture_meta *meta, int64_t ts,
 
 /* ------------------------------------------------------------ rendering */
 
-/* A process: the send and recv series of one pid and name in a source. */
+/* A process, or a client or connection of one when the capture is grouped
+ * so: the send and recv series of one pid, name and client in a source. */
 struct group {
 	long long pid;
 	const char *comm;
+	const struct series *s;  /* one of its series, for its client */
 	uint64_t bytes;          /* sent + received */
 	unsigned column;         /* 1-based column pair in timeseries.dat */
 };
 
-/* qsort/bsearch order of processes: pid, then name. */
+/* qsort/bsearch order of groups: pid, name, client, ports. */
 static int group_cmp_key(const void *a, const void *b)
 {
 	const struct group *x = a, *y = b;
 	if (x->pid != y->pid)
 		return x->pid < y->pid ? -1 : 1;
-	return strcmp(x->comm, y->comm);
+	int c = strcmp(x->comm, y->comm);
+	if (c || !x->s || !y->s)
+		return c;
+	if ((c = strcmp(x->s->client, y->s->client)))
+		return c;
+	if (x->s->client_port != y->s->client_port)
+		return x->s->client_port < y->s->client_port ? -1 : 1;
+	return (x->s->local_port > y->s->local_port) - (x->s->local_port < y->s->local_port);
 }
 
 /* qsort order of processes: most bytes first, ties by key (stable output). */
@@ -387,10 +396,18 @@ static int group_cmp_bytes(const void *a, const void *b)
 }
 
 /* "mariadbd [4321]", or "pid 4321" when the capture has no process names
- * (the BCC program's lines). */
+ * (the BCC program's lines); a client first: "127.0.0.2 (mariadbd [4321])". */
 static const char *group_name(const struct group *g, char *buf, size_t len)
 {
-	if (*g->comm)
+	char client[SERIES_CLIENT_TEXT_MAX] = "";
+
+	if (g->s)
+		series_client_text(g->s, client, sizeof client);
+	if (*client && *g->comm)
+		snprintf(buf, len, "%s (%s [%lld])", client, g->comm, g->pid);
+	else if (*client)
+		snprintf(buf, len, "%s (pid %lld)", client, g->pid);
+	else if (*g->comm)
 		snprintf(buf, len, "%s [%lld]", g->comm, g->pid);
 	else
 		snprintf(buf, len, "pid %lld", g->pid);
@@ -460,6 +477,7 @@ struct chart_ctx {
 	char title[512];         /* "db1: 2026-11-24 22:08:15 to 22:10:15 UTC" */
 	struct group *groups;
 	size_t ngroups, ntop, ncols;
+	const char *noun, *nouns;  /* what a group is: "process", "processes" */
 	const struct threshold *thr[2];
 	unsigned bucket;         /* seconds per row of a long capture, 0 = a row per dump */
 };
@@ -600,9 +618,15 @@ static int make_groups(struct chart_ctx *c, char *err, size_t errlen)
 		const struct series *s = p->series[i];
 		if (!s || s->source != c->source)
 			continue;
-		c->groups[c->ngroups++] = (struct group){ .pid = s->pid, .comm = s->comm,
+		c->groups[c->ngroups++] = (struct group){ .pid = s->pid, .comm = s->comm, .s = s,
 							  .bytes = s->total_bytes };
+		if (s->client_port >= 0)
+			c->noun = "connection", c->nouns = "connections";
+		else if (s->client[0] && !c->noun)
+			c->noun = "client", c->nouns = "clients";
 	}
+	if (!c->noun)
+		c->noun = "process", c->nouns = "processes";
 	/* merge the send and recv series of one process */
 	qsort(c->groups, c->ngroups, sizeof *c->groups, group_cmp_key);
 	size_t m = 0;
@@ -625,7 +649,7 @@ static int make_groups(struct chart_ctx *c, char *err, size_t errlen)
 /* The column pair of series s, by binary search on a key-sorted copy. */
 static unsigned column_of(const struct group *bykey, size_t n, const struct series *s)
 {
-	struct group key = { .pid = s->pid, .comm = s->comm };
+	struct group key = { .pid = s->pid, .comm = s->comm, .s = s };
 	const struct group *g = bsearch(&key, bykey, n, sizeof *bykey, group_cmp_key);
 	return g ? g->column : 0;
 }
@@ -671,11 +695,11 @@ static void dat_header(FILE *f, const struct chart_ctx *c, const char *file, con
 			fprintf(f, "# columns %zu, %zu: sent, received by %s\n", 2 * k + 2, 2 * k + 3,
 				group_name(&c->groups[k], name, sizeof name));
 		else
-			fprintf(f, "# columns %zu, %zu: sent, received by the other %zu processes summed\n",
-				2 * k + 2, 2 * k + 3, c->ngroups - c->ntop);
+			fprintf(f, "# columns %zu, %zu: sent, received by the other %zu %s summed\n",
+				2 * k + 2, 2 * k + 3, c->ngroups - c->ntop, c->nouns);
 	}
-	fprintf(f, "# columns %zu, %zu: 1 when some process was over the send, recv threshold\n",
-		2 * c->ncols + 2, 2 * c->ncols + 3);
+	fprintf(f, "# columns %zu, %zu: 1 when some %s was over the send, recv threshold\n",
+		2 * c->ncols + 2, 2 * c->ncols + 3, c->noun);
 }
 
 /* Replay the temporary file into timeseries.dat (and, for a long capture
@@ -821,7 +845,7 @@ static void write_series_settings(FILE *f, const struct chart_ctx *c)
 		if (k < c->ntop)
 			group_name(&c->groups[k], t, sizeof t);
 		else
-			snprintf(t, sizeof t, "rest (%zu processes)", c->ngroups - c->ntop);
+			snprintf(t, sizeof t, "rest (%zu %s)", c->ngroups - c->ntop, c->nouns);
 		if (k)
 			fputs(", ", f);
 		gp_quote(f, t);
@@ -867,7 +891,7 @@ static int write_chart_gp(struct chart_ctx *c, const char *name, const char *dat
 				 group_name(&c->groups[0], name, sizeof name));
 		else
 			snprintf(subject, sizeof subject,
-				 "all %zu traced processes summed, per-second rates", c->ngroups);
+				 "all %zu traced %s summed, per-second rates", c->ngroups, c->nouns);
 		gp_setting(f, "subject"); gp_quote(f, subject); fputc('\n', f);
 		static const double q[3] = { 0.50, 0.95, 0.99 };
 		for (int d = 0; d < 2; d++)
@@ -1043,7 +1067,8 @@ static int render_source(struct plot *p, const struct summary *sum, unsigned sou
 		if (k == 0)
 			snprintf(title, sizeof title, "TCP bytes per second%s, %s", per, c.title);
 		else if (k == 1)
-			snprintf(title, sizeof title, "TCP bytes per second by process%s, %s", per, c.title);
+			snprintf(title, sizeof title, "TCP bytes per second by %s%s, %s", c.noun, per,
+				 c.title);
 		else
 			snprintf(title, sizeof title, "Distribution of per-second rates, %s", c.title);
 		if (write_chart_gp(&c, kinds[k], k == 2 ? "distribution.dat" :

@@ -24,6 +24,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "parse.h"
 #include "plot.h"
 #include "stats.h"
 #include "threshold.h"
@@ -31,6 +32,9 @@
 #include "write_util.h"
 
 /* ------------------------------------------------------------ utilities */
+
+/* Clients listed in each table of the Who section. */
+#define WHO_TOP 10
 
 /* "1.23 GiB" */
 static const char *fmt_bytes(double v, char *buf, size_t len)
@@ -266,6 +270,8 @@ struct proc {
 	const char *comm;
 	uint64_t sent, recv;
 	double peak_send, peak_recv;
+	unsigned nsend, nrecv;   /* its series each way: with more than one (its
+				  * clients), its own peak is not known here */
 };
 
 /* qsort order of processes: source, pid, name. */
@@ -308,7 +314,8 @@ static struct proc *procs_of(const struct report *r, int src, size_t *n)
 					.sent = send ? s->total_bytes : 0,
 					.recv = send ? 0 : s->total_bytes,
 					.peak_send = send && s->stats.n ? s->stats.max : 0,
-					.peak_recv = !send && s->stats.n ? s->stats.max : 0 };
+					.peak_recv = !send && s->stats.n ? s->stats.max : 0,
+					.nsend = send, .nrecv = !send };
 	}
 	qsort(p, m, sizeof *p, proc_cmp_key);
 	size_t k = 0;
@@ -316,6 +323,8 @@ static struct proc *procs_of(const struct report *r, int src, size_t *n)
 		if (k > 0 && proc_cmp_key(&p[k - 1], &p[i]) == 0) {
 			p[k - 1].sent += p[i].sent;
 			p[k - 1].recv += p[i].recv;
+			p[k - 1].nsend += p[i].nsend;
+			p[k - 1].nrecv += p[i].nrecv;
 			if (p[i].peak_send > p[k - 1].peak_send)
 				p[k - 1].peak_send = p[i].peak_send;
 			if (p[i].peak_recv > p[k - 1].peak_recv)
@@ -383,15 +392,24 @@ static struct dir_total dir_total(const struct report *r, unsigned src, int d)
 	return t;
 }
 
-/* "mariadbd [4321]", or the series' label for a map that is not dbnetio's. */
+/* "mariadbd [4321]", "127.0.0.2 (mariadbd [4321])" for a client, or the
+ * series' label for a map that is not dbnetio's. */
 static const char *who(const struct series *s, char *buf, size_t len)
 {
-	if (s->direction && s->pid >= 0 && *s->comm)
-		snprintf(buf, len, "%s [%lld]", s->comm, s->pid);
-	else if (s->direction && s->pid >= 0)
-		snprintf(buf, len, "pid %lld", s->pid);
-	else
+	char client[SERIES_CLIENT_TEXT_MAX], proc[200];
+
+	if (!s->direction || s->pid < 0) {
 		snprintf(buf, len, "%s", s->label ? s->label : s->raw);
+		return buf;
+	}
+	if (*s->comm)
+		snprintf(proc, sizeof proc, "%s [%lld]", s->comm, s->pid);
+	else
+		snprintf(proc, sizeof proc, "pid %lld", s->pid);
+	if (*series_client_text(s, client, sizeof client))
+		snprintf(buf, len, "%s (%s)", client, proc);
+	else
+		snprintf(buf, len, "%s", proc);
 	return buf;
 }
 
@@ -545,6 +563,7 @@ static int section_talkers(struct emit *e, const struct report *r, const struct 
 	struct proc *p = procs_of(r, (int)m->index, &n);
 	char a[64], b[64], c[64], d[64], key[300];
 	uint64_t all = 0;
+	bool per_client = false;
 
 	if (!p)
 		return -1;
@@ -580,9 +599,12 @@ static int section_talkers(struct emit *e, const struct report *r, const struct 
 		} else {
 			e_cell(e, d, NULL, NULL, true);
 		}
-		e_cell(e, fmt_rate(p[i].peak_send, a, sizeof a), NULL, NULL, true);
-		e_cell(e, fmt_rate(p[i].peak_recv, b, sizeof b), NULL, NULL, true);
+		/* the peak of a process counted per client is the peak of their
+		 * sum, which is not the highest of theirs: not known here */
+		e_cell(e, p[i].nsend > 1 ? "–" : fmt_rate(p[i].peak_send, a, sizeof a), NULL, NULL, true);
+		e_cell(e, p[i].nrecv > 1 ? "–" : fmt_rate(p[i].peak_recv, b, sizeof b), NULL, NULL, true);
 		e_row_end(e);
+		per_client |= p[i].nsend > 1 || p[i].nrecv > 1;
 	}
 	e_table_end(e);
 	if (n > show) {
@@ -590,7 +612,186 @@ static int section_talkers(struct emit *e, const struct report *r, const struct 
 		e_textf(e, "%zu more processes not listed.", n - show);
 		e_para_end(e);
 	}
+	if (per_client) {
+		e_para_begin(e, "note");
+		e_text(e, "– : this capture is shown per client, and a process's peak is the peak of "
+		       "its clients' sum, not the highest of theirs; run with --by process for it.");
+		e_para_end(e);
+	}
 	free(p);
+	return 0;
+}
+
+/* A client of a process (or a connection): its send and recv series. */
+struct who_row {
+	const struct series *s;  /* one of them: pid, comm, client, ports */
+	uint64_t sent, recv;
+	double peak;             /* the higher of its two peaks ... */
+	int64_t peak_ts;         /* ... when it was */
+	const char *peak_dir;    /* and which way */
+};
+
+/* qsort order of clients: process, client, ports. */
+static int who_cmp_key(const void *a, const void *b)
+{
+	const struct series *x = ((const struct who_row *)a)->s, *y = ((const struct who_row *)b)->s;
+	int c;
+	if (x->pid != y->pid)
+		return x->pid < y->pid ? -1 : 1;
+	if ((c = strcmp(x->comm, y->comm)) || (c = strcmp(x->client, y->client)))
+		return c;
+	if (x->client_port != y->client_port)
+		return x->client_port < y->client_port ? -1 : 1;
+	return (x->local_port > y->local_port) - (x->local_port < y->local_port);
+}
+
+/* Most bytes first, ties by key. */
+static int who_cmp_bytes(const void *a, const void *b)
+{
+	const struct who_row *x = a, *y = b;
+	if (x->sent + x->recv != y->sent + y->recv)
+		return x->sent + x->recv > y->sent + y->recv ? -1 : 1;
+	return who_cmp_key(a, b);
+}
+
+/* Highest peak first, ties by key. */
+static int who_cmp_peak(const void *a, const void *b)
+{
+	const struct who_row *x = a, *y = b;
+	if (x->peak != y->peak)
+		return x->peak > y->peak ? -1 : 1;
+	return who_cmp_key(a, b);
+}
+
+/* The clients of source src: its series that have one, send and recv of a
+ * client merged (totals add; the peak is the higher one, with its time and
+ * direction: two series' own peaks, not a sum).  malloc'd, NULL on ENOMEM. */
+static struct who_row *clients_of(const struct report *r, unsigned src, size_t *n)
+{
+	struct who_row *w = calloc(r->nseries ? r->nseries : 1, sizeof *w);
+	size_t m = 0, k = 0;
+
+	*n = 0;
+	if (!w)
+		return NULL;
+	for (size_t i = 0; i < r->nseries; i++) {
+		const struct series *s = r->series[i];
+		if (!s || !s->direction || s->source != src || !*s->client)
+			continue;
+		bool send = strcmp(s->direction, "send") == 0;
+		w[m++] = (struct who_row){ .s = s, .sent = send ? s->total_bytes : 0,
+					   .recv = send ? 0 : s->total_bytes,
+					   .peak = s->stats.n ? s->stats.max : 0,
+					   .peak_ts = s->stats.n ? s->stats.max_ts : 0,
+					   .peak_dir = s->stats.n ? s->direction : NULL };
+	}
+	qsort(w, m, sizeof *w, who_cmp_key);
+	for (size_t i = 0; i < m; i++) {
+		if (k > 0 && who_cmp_key(&w[k - 1], &w[i]) == 0) {
+			w[k - 1].sent += w[i].sent;
+			w[k - 1].recv += w[i].recv;
+			if (w[i].peak_dir && (!w[k - 1].peak_dir || w[i].peak > w[k - 1].peak)) {
+				w[k - 1].peak = w[i].peak;
+				w[k - 1].peak_ts = w[i].peak_ts;
+				w[k - 1].peak_dir = w[i].peak_dir;
+			}
+		} else {
+			w[k++] = w[i];
+		}
+	}
+	*n = k;
+	return w;
+}
+
+/* One table of the Who section: the first `show` clients in the order
+ * qsort left them. */
+static void who_table(struct emit *e, const struct capture_meta *m, const struct who_row *w,
+		      size_t show, bool by_peak)
+{
+	char a[64], b[64], c[64], t[40], client[SERIES_CLIENT_TEXT_MAX], proc[300], key[600];
+	char peak_at[32];
+
+	snprintf(peak_at, sizeof peak_at, "Peak at (%s)", zone(e));
+	if (by_peak)
+		e_table(e, "who", ">#", "Client", "Process", ">Peak", "Direction", peak_at, ">Total", NULL);
+	else
+		e_table(e, "who", ">#", "Client", "Process", ">Sent", ">Received", ">Total", ">Peak",
+			peak_at, NULL);
+	for (size_t i = 0; i < show; i++) {
+		const struct series *s = w[i].s;
+		uint64_t tot = w[i].sent + w[i].recv;
+		series_client_text(s, client, sizeof client);
+		if (*s->comm)
+			snprintf(proc, sizeof proc, "%s [%lld]", s->comm, s->pid);
+		else
+			snprintf(proc, sizeof proc, "pid %lld", s->pid);
+		snprintf(key, sizeof key, "source%u|client|%lld|%s|%s", m->index, s->pid, s->comm, client);
+		e_row(e);
+		snprintf(a, sizeof a, "%zu", i + 1);
+		e_cell(e, a, NULL, NULL, true);
+		e_cell(e, client, NULL, NULL, false);
+		e_cell(e, proc, NULL, NULL, false);
+		if (!by_peak) {
+			e_num(e, key, "sent", (double)w[i].sent, fmt_bytes((double)w[i].sent, a, sizeof a));
+			e_num(e, key, "recv", (double)w[i].recv, fmt_bytes((double)w[i].recv, b, sizeof b));
+			e_num(e, key, "total", (double)tot, fmt_bytes((double)tot, c, sizeof c));
+		}
+		if (w[i].peak_dir) {
+			e_num(e, key, "peak", w[i].peak, fmt_rate(w[i].peak, a, sizeof a));
+			if (by_peak)
+				e_cell(e, w[i].peak_dir, NULL, NULL, false);
+			e_cell(e, fmt_when(e, m, w[i].peak_ts, t, sizeof t), NULL, NULL, false);
+		} else {
+			e_cell(e, "–", NULL, NULL, true);
+			if (by_peak)
+				e_cell(e, "–", NULL, NULL, false);
+			e_cell(e, "–", NULL, NULL, false);
+		}
+		if (by_peak)
+			e_cell(e, fmt_bytes((double)tot, c, sizeof c), NULL, NULL, true);
+		e_row_end(e);
+	}
+	e_table_end(e);
+}
+
+/* Who: the top clients of a source by bytes and by peak, and when each
+ * peaked.  Only for a capture shown per client or connection.  0, or -1 on
+ * ENOMEM. */
+static int section_who(struct emit *e, const struct report *r, const struct capture_meta *m)
+{
+	size_t n;
+	struct who_row *w = clients_of(r, m->index, &n);
+
+	if (!w)
+		return -1;
+	if (n == 0) {
+		e_para_begin(e, "none");
+		e_textf(e, "This capture is shown per process (key=%s): no clients.",
+			parse_key_name(m->key));
+		e_para_end(e);
+		free(w);
+		return 0;
+	}
+	size_t show = n < WHO_TOP ? n : WHO_TOP;
+	bool conns = false;
+	for (size_t i = 0; i < n; i++)
+		conns |= w[i].s->client_port >= 0;
+	e_para_begin(e, "note");
+	if (show < n)
+		e_textf(e, "The %zu biggest of %zu %s", show, n, conns ? "connections" : "clients");
+	else
+		e_textf(e, "The %s", conns ? "connections" : "clients");
+	e_text(e, " by bytes sent and received (overflow: the bytes the capture could not key by "
+	       "client); a peak is the highest per-second rate of one direction.");
+	e_para_end(e);
+	qsort(w, n, sizeof *w, who_cmp_bytes);
+	who_table(e, m, w, show, false);
+	e_para_begin(e, "note");
+	e_textf(e, "The %zu highest peaks:", show);
+	e_para_end(e);
+	qsort(w, n, sizeof *w, who_cmp_peak);
+	who_table(e, m, w, show, true);
+	free(w);
 	return 0;
 }
 
@@ -965,6 +1166,24 @@ static int write_document(struct report *r, FILE *f, const struct summary *sum, 
 		if (section_talkers(&e, r, sum->sources[i]) < 0) {
 			snprintf(err, errlen, "out of memory");
 			return -1;
+		}
+	}
+	bool clients = false;
+	for (size_t i = 0; i < r->nseries; i++)
+		clients |= r->series[i] && r->series[i]->direction && *r->series[i]->client;
+	if (clients) {
+		e_heading(&e, 2, "who", "Who");
+		for (size_t i = 0; i < sum->nsources; i++) {
+			if (sum->nsources > 1) {
+				char h[300], id[32];
+				snprintf(h, sizeof h, "Capture %zu: %s", i + 1, sum->sources[i]->label);
+				snprintf(id, sizeof id, "who%zu", i + 1);
+				e_heading(&e, 3, id, h);
+			}
+			if (section_who(&e, r, sum->sources[i]) < 0) {
+				snprintf(err, errlen, "out of memory");
+				return -1;
+			}
 		}
 	}
 	e_heading(&e, 2, "alerts", "Thresholds and alerts");

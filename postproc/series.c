@@ -36,7 +36,7 @@
 
 /* ===== utility ===== */
 
-static uint64_t hash_key(unsigned source, const char *s, size_t len)
+uint64_t series_hash_key(unsigned source, const char *s, size_t len)
 {
 	uint64_t h = 1469598103934665603ull ^ ((uint64_t)source * 0x9e3779b97f4a7c15ull);
 	for (size_t i = 0; i < len; i++) {
@@ -75,11 +75,16 @@ static char *dupn(const char *s, size_t n)
 }
 
 /* Split the text key into map name, key tuple and, for dbnetio's own maps,
- * pid/comm/direction.  The comm may contain ", ": split at the first. */
-static int series_describe(struct series *s, char *err, size_t errlen)
+ * pid/comm/direction and the client fields of the capture's key (parse.h).
+ * The first @send/@recv key of a header-less stream says what the capture
+ * is keyed by (meta->key).  In a client or connection capture @send/@recv
+ * and the process totals @psend/@precv are members (s->grouped); a key
+ * that does not have the capture's shape is an error. */
+static int series_describe(struct series *s, struct capture_meta *meta, char *err, size_t errlen)
 {
 	const char *raw = s->raw, *br = memchr(raw, '[', s->rawlen);
 	size_t ml = br ? (size_t)(br - raw) : s->rawlen;
+	struct parse_key pk;
 
 	if (!parse_key_ok(raw, s->rawlen)) {
 		char ex[64];
@@ -100,39 +105,87 @@ static int series_describe(struct series *s, char *err, size_t errlen)
 	s->key = br ? dupn(br + 1, s->rawlen - ml - 2) : dupn("", 0);
 	s->pid = -1;
 	s->comm = NULL;
+	s->client_port = s->local_port = -1;
 	if (!s->map || !s->key)
 		return -1;
 	bool send = strcmp(s->map, "@send") == 0, recv = strcmp(s->map, "@recv") == 0;
+	bool total = strcmp(s->map, "@psend") == 0 || strcmp(s->map, "@precv") == 0;
+	size_t kl = strlen(s->key);
 	if ((send || recv) && br) {
-		const char *k = s->key, *sep = strstr(k, ", ");
-		size_t pl = sep ? (size_t)(sep - k) : strlen(k);
-		uint64_t pid;
-		char e2[8];
-		if (pl > 0 && pl < 12 && parse_u64(k, pl, &pid, e2, sizeof(e2)) == 0) {
-			s->pid = (long long)pid;
-			s->comm = dupn(sep ? sep + 2 : "", sep ? strlen(sep + 2) : 0);
-			s->direction = send ? "send" : "recv";
+		if (!meta->key_known) {
+			meta->key = parse_key_shape(s->key, kl);
+			meta->key_known = true;
 		}
+		if (parse_dbnetio_key(s->key, kl, meta->key, &pk, err, errlen) == 0) {
+			s->direction = send ? "send" : "recv";
+			s->grouped = meta->key != CAPTURE_KEY_PROCESS;
+		} else if (meta->key != CAPTURE_KEY_PROCESS) {
+			char msg[256];
+			snprintf(msg, sizeof(msg), "%s", err);
+			snprintf(err, errlen, "%s: %s", s->map, msg);
+			return -1;
+		}
+		/* a process capture's @send[x] without a pid is just a map */
+	} else if (total && br && meta->key != CAPTURE_KEY_PROCESS) {
+		if (parse_dbnetio_key(s->key, kl, CAPTURE_KEY_PROCESS, &pk, err, errlen) < 0) {
+			char msg[256];
+			snprintf(msg, sizeof(msg), "%s", err);
+			snprintf(err, errlen, "%s: %s", s->map, msg);
+			return -1;
+		}
+		s->direction = s->map[2] == 's' ? "send" : "recv";
+		s->grouped = s->total = true;
 	}
-	if (!s->comm)
+	if (s->direction) {
+		s->pid = (long long)pk.pid;
+		s->comm = dupn(pk.comm, pk.commlen);
+		s->client = dupn(pk.client, strlen(pk.client));
+		s->client_port = pk.client_port;
+		s->local_port = pk.local_port;
+	} else {
 		s->comm = dupn("", 0);
-	if (!s->comm)
+		s->client = dupn("", 0);
+	}
+	if (!s->comm || !s->client)
 		return -1;
-	size_t ll = s->rawlen + 32;
+	return series_set_label(s);
+}
+
+const char *series_client_text(const struct series *s, char *buf, size_t len)
+{
+	if (s->client_port < 0)
+		snprintf(buf, len, "%s", s->client);
+	else if (strchr(s->client, ':'))
+		/* an IPv6 address before a port goes in brackets, as in a URL */
+		snprintf(buf, len, "[%s]:%d>%d", s->client, s->client_port, s->local_port);
+	else
+		snprintf(buf, len, "%s:%d>%d", s->client, s->client_port, s->local_port);
+	return buf;
+}
+
+int series_set_label(struct series *s)
+{
+	size_t ll = strlen(s->raw) + strlen(s->comm) + SERIES_CLIENT_TEXT_MAX + 32;
+	char client[SERIES_CLIENT_TEXT_MAX];
+
+	free(s->label);
 	s->label = malloc(ll);
 	if (!s->label)
 		return -1;
-	if (s->direction)
-		snprintf(s->label, ll, "%lld%s%s %s", s->pid, s->comm[0] ? " " : "", s->comm,
-			 s->direction);
-	else
+	if (!s->direction) {
 		snprintf(s->label, ll, "%s", s->raw);
+		return 0;
+	}
+	series_client_text(s, client, sizeof(client));
+	snprintf(s->label, ll, "%lld%s%s%s%s %s", s->pid, s->comm[0] ? " " : "", s->comm,
+		 client[0] ? " " : "", client, s->direction);
 	return 0;
 }
 
-static struct series *series_new(struct series_table *t, unsigned source, const char *key,
-				 size_t keylen, uint64_t h, char *err, size_t errlen)
+static struct series *series_new(struct series_table *t, struct capture_meta *meta,
+				 const char *key, size_t keylen, uint64_t h, char *err, size_t errlen)
 {
+	unsigned source = meta->index;
 	/* 64-byte aligned: its hot part is then exactly two cache lines */
 	size_t size = (sizeof(struct series) + 63) & ~(size_t)63;
 	struct series *s = keylen > UINT32_MAX - 1 ? NULL : aligned_alloc(64, size);
@@ -140,7 +193,7 @@ static struct series *series_new(struct series_table *t, unsigned source, const 
 	if (!s)
 		goto nomem;
 	memset(s, 0, size);
-	s->index = (unsigned)t->n;
+	s->index = (*t->next_index)++;
 	s->source = source;
 	s->hash = h;
 	s->raw = dupn(key, keylen);
@@ -156,12 +209,12 @@ static struct series *series_new(struct series_table *t, unsigned source, const 
 		goto nomem;
 	stats_init(&s->stats);
 	err[0] = '\0';
-	if (series_describe(s, err, errlen) < 0) {
+	if (series_describe(s, meta, err, errlen) < 0) {
 		if (!err[0])
 			snprintf(err, errlen, "out of memory");
 		goto fail;
 	}
-	if (t->nth) {
+	if (t->nth && !s->grouped) {
 		s->th = calloc(t->nth, sizeof(*s->th));
 		if (!s->th)
 			goto nomem;
@@ -192,6 +245,7 @@ fail:
 		free(s->map);
 		free(s->key);
 		free(s->comm);
+		free(s->client);
 		free(s->label);
 		free(s->th);
 		free(s);
@@ -212,6 +266,7 @@ int series_table_init(struct series_table *t, const struct threshold *th, size_t
 	t->on_sample = on_sample;
 	t->on_dump = on_dump;
 	t->arg = arg;
+	t->next_index = &t->own_index;
 	return table_grow(t);
 }
 
@@ -228,6 +283,7 @@ void series_table_free(struct series_table *t)
 		free(s->map);
 		free(s->key);
 		free(s->comm);
+		free(s->client);
 		free(s->label);
 		free(s);
 	}
@@ -369,32 +425,32 @@ series_account(struct series_table *t, struct series_source *src,
 		src->first = s;
 	src->last = s;
 	src->meta->counts.map_lines++;
-	if (__builtin_add_overflow(s->total_bytes, delta, &s->total_bytes))
-		s->total_bytes = UINT64_MAX;
-	if (src->dump_timed) {
-		if (!s->last_ts)
-			s->first_ts = src->ts;
-		s->last_ts = src->ts;
-	}
 	/* x * (1/1) is exact; other intervals get one rounding either way */
 	double rate = !src->is_rate ? 0 : src->one ? (double)delta : (double)delta * src->inv;
-	if (src->is_rate && stats_add(&s->stats, rate, src->dump_seconds, src->ts) < 0) {
-		snprintf(err, errlen, "out of memory");
-		return -1;
-	}
-	if (t->on_sample) {
-		struct sample smp = {
-			.ts = src->ts,
-			.seconds = src->dump_partial ? 0 : src->dump_seconds,
-			.bytes = delta,
-			.rate = rate,
-			.is_rate = src->is_rate,
-			.partial = src->dump_partial,
-		};
-		if (t->on_sample(t->arg, s, &smp) < 0) {
+	struct sample smp = {
+		.ts = src->ts,
+		.seconds = src->dump_partial ? 0 : src->dump_seconds,
+		.bytes = delta,
+		.rate = rate,
+		.is_rate = src->is_rate,
+		.partial = src->dump_partial,
+		.timed = src->dump_timed,
+	};
+	if (__builtin_expect(s->grouped, 0)) {
+		/* a member: the group stage keeps the numbers */
+		if (t->on_member && t->on_member(t->arg, s, &smp) < 0) {
 			snprintf(err, errlen, "%s", "writer failed");
 			return -1;
 		}
+		return 0;
+	}
+	if (series_add_sample(s, &smp) < 0) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	if (t->on_sample && t->on_sample(t->arg, s, &smp) < 0) {
+		snprintf(err, errlen, "%s", "writer failed");
+		return -1;
 	}
 	return 0;
 }
@@ -627,7 +683,8 @@ static inline uint64_t digits_known(const char *d, unsigned k, size_t before)
 }
 
 /* The steady state of series_take_predicted(): a dump of cumulative
- * counters at a known interval with no sample hook, the predicted series
+ * counters of a process capture (no members, whose samples the group stage
+ * needs) at a known interval with no sample hook, the predicted series
  * after the dump's first line.  Same accounting as series_account(), minus
  * what this state makes constant; anything else (a counter reset, 16+
  * digits, a key over 22 bytes, the buffer's last bytes) stops it and is left
@@ -725,7 +782,7 @@ size_t series_take_predicted(struct series_table *t, struct series_source *src, 
 	for (;;) {
 #if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
 		if (src->in_dump && src->is_rate && !src->interval_counters && !t->on_sample &&
-		    src->last) {
+		    src->last && src->meta->key == CAPTURE_KEY_PROCESS) {
 			uint64_t k;
 			took = take_fast(src, buf + pos, avail - pos, &k);
 			if (took == SIZE_MAX) {
@@ -761,13 +818,13 @@ int series_value(struct series_table *t, struct series_source *src, const char *
 	}
 	if (!(s && s->rawlen == keylen && memcmp(s->raw, key, keylen) == 0 &&
 	      s->source == src->meta->index)) {
-		uint64_t h = hash_key(src->meta->index, key, keylen);
+		uint64_t h = series_hash_key(src->meta->index, key, keylen);
 		for (s = t->buckets[h & (t->nbuckets - 1)]; s; s = s->hnext)
 			if (s->hash == h && s->rawlen == keylen && s->source == src->meta->index &&
 			    memcmp(s->raw, key, keylen) == 0)
 				break;
 		if (!s) {
-			s = series_new(t, src->meta->index, key, keylen, h, err, errlen);
+			s = series_new(t, src->meta, key, keylen, h, err, errlen);
 			if (!s)
 				return -1;
 		}

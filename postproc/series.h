@@ -1,16 +1,24 @@
 /* series.h: a series is one map key of one source, e.g. `@send[4321,
  * mariadbd]` from db1's capture, and the per-interval samples made from it.
  *
- * dbnetio's own maps @send/@recv keyed [pid, comm] get pid, comm and
- * direction (the comm may itself contain ", ": only the first separator
- * splits).  Any other map keeps its name and key tuple as they are.  The
- * series identity is the bpftrace text form of the key (`@send[4321,
- * mariadbd]`); JSON keys ("4321,mariadbd") are converted to it, so text and
- * JSON captures of one run give the same series.
+ * dbnetio's own maps @send/@recv get pid, comm and direction from their key,
+ * and client, client_port and local_port when the capture's key says so
+ * (parse.h, "dbnetio's key tuples"; a process key's comm may itself contain
+ * ", ": only the first separator splits).  Any other map keeps its name and
+ * key tuple as they are.  The series identity is the bpftrace text form of
+ * the key (`@send[4321, mariadbd]`); JSON keys ("4321,mariadbd") are
+ * converted to it, so text and JSON captures of one run give the same
+ * series.
+ *
+ * A process capture's series are what the report shows.  A client or
+ * connection capture's @send/@recv series, and its process totals
+ * @psend/@precv, are members instead: the group stage (group.h) sums them
+ * into the series the report shows, which are struct series too.
  *
  * HOW TO ADD A WRITER: see writer.h.  Writers read struct series and struct
  * sample; per-series writer state can be kept in an array indexed by
- * series->index (dense, 0..n-1 in order of first appearance).
+ * series->index (dense over every series of the run, members and groups
+ * included, in order of creation).
  */
 #ifndef DBNETIO_SERIES_H
 #define DBNETIO_SERIES_H
@@ -31,6 +39,7 @@ struct sample {
 	bool is_rate;      /* a per-second rate sample (counts in the statistics) */
 	bool partial;      /* the last, partial interval (# dbnetio-final) or a dump
 			    * without a usable timestamp: bytes count toward totals only */
+	bool timed;        /* the dump had a time line (ts is its time) */
 };
 
 struct series {
@@ -57,9 +66,19 @@ struct series {
 	const char *direction;   /* "send", "recv", or NULL for other maps */
 	long long pid;           /* -1 when not a dbnetio map */
 	char *comm;              /* "" when not known */
-	char *label;             /* human label: "4321 mariadbd send" */
+	char *client;            /* the peer's address ("127.0.0.2", "::1"), or
+				  * "overflow" (bytes the capture could not key
+				  * by client); "" when the key has none */
+	int client_port;         /* the peer's (remote) port, -1 when none */
+	int local_port;          /* the server's (local) port, -1 when none */
+	char *label;             /* human label: "4321 mariadbd send",
+				  * "4321 mariadbd 127.0.0.2:53124>3306 send" */
 	uint64_t resets;         /* times its counter went down */
 	struct threshold_state *th; /* one per threshold, NULL if none apply */
+	bool grouped;            /* a member: its samples go to the group stage,
+				  * it keeps no statistics and no writer sees it */
+	bool total;              /* a member that is a process's own total
+				  * (@psend/@precv of a client/connection capture) */
 
 	/* private to series.c */
 	struct series *hnext;
@@ -79,13 +98,18 @@ typedef int (*series_dump_fn)(void *arg, struct capture_meta *meta, int64_t ts, 
 struct series_table {
 	bool failed;             /* a sample hook or allocation failed on the */
 	char fail[256];          /* fast path: the engine must stop (why) */
-	struct series **all;     /* by index */
+	struct series **all;     /* in order of creation */
 	size_t n, cap;
+	unsigned *next_index;    /* the run's series numbering (it counts the
+				  * group stage's series too); &own_index unless
+				  * the engine shares its counter */
+	unsigned own_index;
 	struct series **buckets; /* hash table, power-of-two size */
 	size_t nbuckets;
 	const struct threshold *th;
 	size_t nth;
 	series_sample_fn on_sample;
+	series_sample_fn on_member;   /* every sample of a member (s->grouped) */
 	series_dump_fn on_dump;
 	void *arg;
 };
@@ -143,5 +167,34 @@ size_t series_take_predicted(struct series_table *t, struct series_source *src, 
 void series_final_marker(struct series_source *src);
 /* Close the open dump, if any (end of input, or idle in --live). */
 int series_close_dump(struct series_table *t, struct series_source *src, char *err, size_t errlen);
+
+/* ===== shared with the group stage ===== */
+
+/* Account one sample into a series' own numbers: its total bytes (saturating
+ * at 2^64-1), the first and last timestamped dump it was in and, for a rate
+ * sample, its statistics.  0, or -1 when out of memory.  Inline: the series
+ * stage runs it for every map entry of a process capture. */
+static inline __attribute__((always_inline)) int series_add_sample(struct series *s,
+								   const struct sample *smp)
+{
+	if (__builtin_add_overflow(s->total_bytes, smp->bytes, &s->total_bytes))
+		s->total_bytes = UINT64_MAX;
+	if (smp->timed) {
+		if (!s->last_ts)
+			s->first_ts = smp->ts;
+		s->last_ts = smp->ts;
+	}
+	return smp->is_rate ? stats_add(&s->stats, smp->rate, smp->seconds, smp->ts) : 0;
+}
+/* The hash of a series' identity, source and key text (FNV-1a, folded). */
+uint64_t series_hash_key(unsigned source, const char *s, size_t len);
+/* Its client as people read it: "127.0.0.2", "overflow", by connection
+ * "127.0.0.2:53124>3306" or "[::1]:53124>3306" (remote port > local port);
+ * "" when it has none.  Returns buf. */
+#define SERIES_CLIENT_TEXT_MAX 80
+const char *series_client_text(const struct series *s, char *buf, size_t len);
+/* Make s->label from its pid, comm, client, ports and direction (or its raw
+ * key for maps that are not dbnetio's).  0, or -1 when out of memory. */
+int series_set_label(struct series *s);
 
 #endif

@@ -1,9 +1,10 @@
 /* summary.h: what dbnetio-report knows about a capture once it has read it.
  *
  * These are the public structures every writer consumes: capture metadata
- * (one per input source), series (one per map key per source) with their
- * statistics and alerts, and the end-of-run summary that ties them together.
- * They are filled by the stages (input -> parse -> series -> stats/threshold)
+ * (one per input source), series (one per map key per source, or per group
+ * of a client or connection capture's keys: group.h) with their statistics
+ * and alerts, and the end-of-run summary that ties them together.  They are
+ * filled by the stages (input -> parse -> series -> group -> stats/threshold)
  * and only read by writers.
  *
  * HOW TO ADD A WRITER: see writer.h.  A writer never includes a stage's
@@ -42,6 +43,15 @@ struct capture_counts {
 	uint64_t partial_dumps;  /* dumps after "# dbnetio-final" or without a time line */
 };
 
+/* What a capture's @send/@recv maps are keyed by (README, "The capture
+ * format"): [PID, COMM], [PID, COMM, ADDR] or [PID, COMM, ADDR, RPORT,
+ * LPORT].  The order is the fineness: a finer key can be grouped coarser. */
+enum capture_key {
+	CAPTURE_KEY_PROCESS = 0,
+	CAPTURE_KEY_CLIENT = 1,
+	CAPTURE_KEY_CONNECTION = 2,
+};
+
 /* One input source (a file, or stdin).  Strings are NUL-terminated, never
  * NULL (empty when unknown).  Timestamps are Unix epoch seconds unless
  * clock_of_day is set (HH:MM:SS input): then they are seconds since the
@@ -52,6 +62,10 @@ struct capture_meta {
 	char *label;             /* host= from the header, else file basename */
 	char *host, *kernel, *probe, *filter, *variant;
 	int format_version;      /* 0 when the stream had no dbnetio header */
+	enum capture_key key;    /* the header's key= (format 1, or none: process);
+				  * a header-less stream's is inferred from its
+				  * first @send/@recv key */
+	bool key_known;          /* key is final: from a header, or inferred */
 	unsigned interval;       /* seconds between dumps (header, else 1) */
 	bool interval_counters;  /* maps are cleared every dump (counters=interval) */
 	bool clock_of_day;       /* timestamps were HH:MM:SS */

@@ -1,15 +1,21 @@
 /* write_csv.c: `--format csv`, one row per series per interval, streamed as
  * samples are made (nothing is kept, so any capture length fits in memory).
  *
- * Columns: epoch,source,map,pid,comm,direction,key,bytes,seconds,partial
- * (pid/comm/direction empty for maps other than dbnetio's @send/@recv;
- * partial=1 for the last partial interval and dumps without a usable time).
+ * Columns: epoch,source,map,pid,comm,direction,key,bytes,seconds,partial,
+ * client,client_port,local_port (pid/comm/direction empty for maps other
+ * than dbnetio's @send/@recv; partial=1 for the last partial interval and
+ * dumps without a usable time; client empty unless the series is grouped by
+ * client or connection, the ports unless by connection).  The client
+ * columns came last so that the older columns kept their positions.
  */
 #include <stdlib.h>
 #include <string.h>
 
 #include "write_util.h"
 #include "writer.h"
+
+#define CSV_HEADER "epoch,source,map,pid,comm,direction,key,bytes,seconds,partial," \
+		   "client,client_port,local_port\n"
 
 struct csv_ctx {
 	FILE *out;
@@ -35,7 +41,7 @@ static int csv_begin(void *ctx, const struct capture_meta *m, char *err, size_t 
 	free(c->labels[m->index]);
 	c->labels[m->index] = strdup(m->label);
 	if (!c->header_done) {
-		fputs("epoch,source,map,pid,comm,direction,key,bytes,seconds,partial\n", c->out);
+		fputs(CSV_HEADER, c->out);
 		c->header_done = true;
 	}
 	return 0;
@@ -58,8 +64,13 @@ static int csv_sample(void *ctx, const struct series *s, const struct sample *sm
 	wu_csv_field(c->out, s->comm);
 	fprintf(c->out, ",%s,", s->direction ? s->direction : "");
 	wu_csv_field(c->out, s->key);
-	fprintf(c->out, ",%llu,%g,%d\n", (unsigned long long)smp->bytes, smp->seconds,
+	fprintf(c->out, ",%llu,%g,%d,", (unsigned long long)smp->bytes, smp->seconds,
 		smp->partial ? 1 : 0);
+	wu_csv_field(c->out, s->client);
+	if (s->client_port >= 0)
+		fprintf(c->out, ",%d,%d\n", s->client_port, s->local_port);
+	else
+		fputs(",,\n", c->out);
 	if (ferror(c->out)) {
 		snprintf(err, errlen, "write error on output");
 		return -1;
@@ -72,7 +83,7 @@ static int csv_finish(void *ctx, const struct summary *sum, char *err, size_t er
 	struct csv_ctx *c = ctx;
 	(void)sum;
 	if (!c->header_done)
-		fputs("epoch,source,map,pid,comm,direction,key,bytes,seconds,partial\n", c->out);
+		fputs(CSV_HEADER, c->out);
 	if (fflush(c->out) != 0) {
 		snprintf(err, errlen, "write error on output");
 		return -1;

@@ -1,14 +1,20 @@
 /* write_json.c: `--format json`, the end-of-run summary as one JSON object:
  *   {"sources": [...], "thresholds": [...], "crossed": bool,
  *    "series": [{"source", "map", "key", "pid", "comm", "direction",
+ *                "client", "client_port", "local_port",
  *                "total_bytes", "seconds", "samples", "resets",
  *                "rate": {"min","mean","max","stddev","p50","p90","p95","p99"},
  *                "peak_ts", "quantiles": "exact"|"histogram",
  *                "above": [{"threshold", "seconds"}], "alerts": [...]}]}
- * Rates are bytes per second.
+ * Rates are bytes per second.  A series has "client" when its grouping has
+ * one (by client or connection: an address, or "overflow"), and
+ * "client_port"/"local_port" when it has ports (by connection, not the
+ * overflow); otherwise they are left out, as is a source's "key" for a
+ * process capture, so a process capture's JSON is what it always was.
  */
 #include <stdlib.h>
 
+#include "parse.h"
 #include "write_util.h"
 #include "writer.h"
 
@@ -75,6 +81,8 @@ static int json_finish(void *ctx, const struct summary *sum, char *err, size_t e
 			m->format_version, m->interval, m->interval_counters ? "interval" : "cumulative",
 			input_kind(m));
 		fprintf(f, ", \"clock\": \"%s\"", m->clock_of_day ? "time-of-day" : "epoch");
+		if (m->key != CAPTURE_KEY_PROCESS)
+			fprintf(f, ", \"key\": \"%s\"", parse_key_name(m->key));
 		if (m->have_time)
 			fprintf(f, ", \"start\": %lld, \"end\": %lld, \"duration\": %lld",
 				(long long)m->start, (long long)m->end, (long long)(m->end - m->start));
@@ -109,6 +117,13 @@ static int json_finish(void *ctx, const struct summary *sum, char *err, size_t e
 			wu_json_string(f, s->comm);
 			fprintf(f, ", \"direction\": \"%s\"", s->direction);
 		}
+		if (s->client[0]) {
+			fputs(", \"client\": ", f);
+			wu_json_string(f, s->client);
+		}
+		if (s->client_port >= 0)
+			fprintf(f, ", \"client_port\": %d, \"local_port\": %d", s->client_port,
+				s->local_port);
 		fprintf(f, ", \"total_bytes\": %llu, \"seconds\": ", (unsigned long long)s->total_bytes);
 		wu_json_number(f, st->seconds);
 		fprintf(f, ", \"samples\": %llu, \"resets\": %llu, \"rate\": {",

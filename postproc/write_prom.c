@@ -4,7 +4,10 @@
  * (dbnetio-report.c does that for every format), so the collector never
  * reads a half-written file.
  *
- * Metrics (labels: source, pid, comm for dbnetio's maps; map, key otherwise):
+ * Metrics (labels: source, pid, comm for dbnetio's maps, and client when
+ * grouped by client (never ports: a series per connection would grow the
+ * database without bound, so dbnetio-report.c keeps prom to --by client);
+ * map, key otherwise):
  *   dbnetio_sent_bytes_total, dbnetio_received_bytes_total   counters
  *   dbnetio_map_value_total                                  other maps
  *   dbnetio_rate_bytes_per_second{stat="max|mean|p50|p95|p99"} gauges
@@ -30,6 +33,10 @@ static void labels(FILE *f, const struct summary *sum, const struct series *s)
 	if (s->direction) {
 		fprintf(f, "\",pid=\"%lld\",comm=\"", s->pid);
 		wu_prom_label(f, s->comm);
+		if (s->client[0]) {
+			fputs("\",client=\"", f);
+			wu_prom_label(f, s->client);
+		}
 	} else {
 		fputs("\",map=\"", f);
 		wu_prom_label(f, s->map);

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "parse.h"
 #include "units.h"
 #include "write_util.h"
 #include "writer.h"
@@ -136,6 +137,8 @@ static int table_finish(void *ctx, const struct summary *sum, char *err, size_t 
 			(unsigned long long)m->counts.dumps, m->interval,
 			m->interval_counters ? "per-interval" : "cumulative",
 			m->legacy_bcc ? "BCC" : m->json ? "json" : "text");
+		if (m->key != CAPTURE_KEY_PROCESS)
+			fprintf(f, ", key %s", parse_key_name(m->key));
 		if (m->probe[0])
 			fprintf(f, ", probe %s", m->probe);
 		if (m->filter[0])

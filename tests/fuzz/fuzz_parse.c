@@ -3,8 +3,9 @@
  * The input bytes are a capture stream.  They go through the whole engine as
  * dbnetio-report runs it — line reader, parser (text, json, BCC, header),
  * series (deltas, resets, gaps), statistics, a threshold, and the table and
- * json writers (to /dev/null) — from a memfd, strict or --lenient depending
- * on the first byte.  Any crash, leak, or sanitizer report is a finding.
+ * json writers (to /dev/null) — from a memfd, strict or --lenient and
+ * grouped by the capture's key or --by process depending on the first
+ * byte.  Any crash, leak, or sanitizer report is a finding.
  *
  *   make fuzz FUZZ_SECONDS=600     (corpus: tests/fuzz/corpus, findings in .cache/)
  */
@@ -16,6 +17,7 @@
 #include <unistd.h>
 
 #include "../../postproc/engine.h"
+#include "../../postproc/group.h"
 #include "../../postproc/threshold.h"
 #include "../../postproc/writer.h"
 
@@ -34,6 +36,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (!devnull)
 		devnull = fopen("/dev/null", "w");
 	o.lenient = size > 0 && (data[0] & 1);
+	if (size > 0 && (data[0] & 2))
+		group_by_parse("process", &o.group.by, err, sizeof(err));
 	fd = memfd_create("fuzz", 0);
 	if (fd < 0)
 		return 0;

@@ -184,7 +184,8 @@ check "random binary input under --lenient: no crash" 0 "$rc"
 
 # ---- output formats ----------------------------------------------------------
 "$R" -f csv $FX/edge-oddities.txt > "$tmp/e.csv"
-check "csv header" "epoch,source,map,pid,comm,direction,key,bytes,seconds,partial" "$(head -n 1 "$tmp/e.csv")"
+check "csv header: the client columns appended, older columns where they were" "epoch,source,map,pid,comm,direction,key,bytes,seconds,partial,client,client_port,local_port" "$(head -n 1 "$tmp/e.csv")"
+check "csv: a process capture leaves the client columns empty" 0 "$(tail -n +2 "$tmp/e.csv" | grep -vc ",,,$")"
 check "csv: one row per series per dump (3 series x 8 dumps)" 24 "$(tail -n +2 "$tmp/e.csv" | wc -l)"
 check "csv: bytes column sums to the totals" "$(E 'sum(s["total_bytes"] for s in j["series"])')" "$(python3 -c "
 import csv,sys; print(sum(int(r['bytes']) for r in csv.DictReader(open(sys.argv[1]))))" "$tmp/e.csv")"
@@ -284,3 +285,210 @@ check "reader: mapped file and pipe give the same warnings" "$(sed 's/^[^:]*: [^
 	"$(sed 's/^[^:]*: [^:]*: [^:]*://' "$tmp/big-map.err" | md5sum)"
 check "reader: over-long lines and the cut last line seen" "yes yes" \
 	"$(grep -q 'longer than' "$tmp/big-map.err" && echo yes) $(grep -q 'no newline' "$tmp/big-map.err" && echo yes)"
+
+# ---- format-1 outputs stay as they were --------------------------------------
+# Every output on the format-1 and header-less fixtures (tests/fixtures/golden.sh:
+# table, JSON, CSV, Prometheus, --live, thresholds, merges, --plot data and the
+# Markdown report) hashed per section, against the sums recorded before
+# per-client keys were added.  A FAIL names the sections that changed; see them
+# with `tests/fixtures/golden.sh build/dbnetio-report`.
+tests/fixtures/golden.sh --sums "$R" > "$tmp/golden.sha256"
+changed=$(diff $FX/format1-golden.sha256 "$tmp/golden.sha256" | sed -n 's/^> [0-9a-f]* //p' | head -5 | tr '\n' ';')
+if [ -s "$tmp/golden.sha256" ] && [ -z "$changed" ] && cmp -s $FX/format1-golden.sha256 "$tmp/golden.sha256"; then
+	pass "format-1 fixtures: every output byte-identical to the recorded sums ($(wc -l < "$tmp/golden.sha256") sections)"
+else
+	fail "format-1 fixtures: every output byte-identical to the recorded sums" "changed: ${changed:-the section list}"
+fi
+
+# ---- format 2: per-client and per-connection keys (tests/fixtures/keys) -------
+# Written by tests/fixtures/keys/make.py: each capture in text and as its
+# JSON twin.  Expected numbers come from the capture itself (keyfx below):
+# a client's total is the sum of the last values of its keys (the counters
+# never go down there; ::ffff:a.b.c.d is a.b.c.d), a process's total is its
+# last @psend/@precv, its overflow that minus its keys' sum.
+KX=$FX/keys
+keyfx() { # FILE EXPR: evaluate EXPR over the capture's counters
+	python3 - "$1" "$2" <<'PY'
+import ipaddress, re, sys
+last = {}
+for line in open(sys.argv[1]):
+    m = re.match(r"^@(p?)(send|recv)\[(.*)\]: (\d+)$", line.rstrip("\n"))
+    if m:
+        last[(m.group(1), m.group(2), m.group(3))] = int(m.group(4))
+def norm(a):
+    ip = ipaddress.ip_address(a)
+    return str(ip.ipv4_mapped) if ip.version == 6 and ip.ipv4_mapped else str(ip)
+conn = {}       # (pid, comm, client, rport, lport, dir) -> bytes
+client = {}     # (pid, comm, client, dir) -> bytes
+proc = {}       # (pid, comm, dir) -> @psend/@precv
+keyed = {}      # (pid, comm, dir) -> sum of its keys
+for (p, d, k), v in last.items():
+    f = k.split(", ")
+    if p:
+        proc[(int(f[0]), ", ".join(f[1:]), d)] = v
+        continue
+    if re.fullmatch(r"\d+", f[-1]) and re.fullmatch(r"\d+", f[-2]):
+        pid, comm, addr, rp, lp = int(f[0]), ", ".join(f[1:-3]), norm(f[-3]), int(f[-2]), int(f[-1])
+        conn[(pid, comm, addr, rp, lp, d)] = conn.get((pid, comm, addr, rp, lp, d), 0) + v
+    else:
+        pid, comm, addr = int(f[0]), ", ".join(f[1:-1]), norm(f[-1])
+    client[(pid, comm, addr, d)] = client.get((pid, comm, addr, d), 0) + v
+    keyed[(pid, comm, d)] = keyed.get((pid, comm, d), 0) + v
+overflow = {k: proc[k] - keyed.get(k, 0) for k in proc if proc[k] > keyed.get(k, 0)}
+print(eval(sys.argv[2]))
+PY
+}
+# jrows FILE: "pid|comm|client|ports|direction total" per series of a JSON summary
+jrows() { python3 -c '
+import json, sys
+for s in json.load(open(sys.argv[1]))["series"]:
+    print("%s|%s|%s|%s|%s %d" % (s["pid"], s["comm"], s.get("client", "-"),
+          "%s>%s" % (s["client_port"], s["local_port"]) if "client_port" in s else "-",
+          s["direction"], s["total_bytes"]))' "$1" | sort; }
+
+for cap in client connection; do
+	t=$KX/$cap-text.txt j=$KX/$cap-json.json
+	"$R" -f json "$t" > "$tmp/k-$cap-t.json"; rc1=$?
+	"$R" -f json "$j" > "$tmp/k-$cap-j.json"; rc2=$?
+	check "key=$cap: text and JSON twins parse" "0 0" "$rc1 $rc2"
+	same "key=$cap: text and JSON twins give identical summaries" "$(strip "$tmp/k-$cap-t.json")" "$(strip "$tmp/k-$cap-j.json")"
+	for by in process client; do
+		"$R" -f json --by $by "$t" > "$tmp/k-t.json"
+		"$R" -f json --by $by "$j" > "$tmp/k-j.json"
+		same "key=$cap --by $by: text and JSON twins identical" "$(strip "$tmp/k-t.json")" "$(strip "$tmp/k-j.json")"
+	done
+	check "key=$cap: the source says its key" "$cap" "$(jpath "$tmp/k-$cap-t.json" 'j["sources"][0]["key"]')"
+	check "key=$cap: every series has a client" 0 "$(jpath "$tmp/k-$cap-t.json" 'sum("client" not in s for s in j["series"])')"
+	# the process totals are @psend/@precv, whatever the grouping
+	"$R" -f json --by process "$t" > "$tmp/k-$cap-p.json"
+	check "key=$cap --by process: each process's total is its last @psend/@precv" \
+		"$(keyfx "$t" '" ".join("%d|%s|%s=%d" % (k + (v,)) for k, v in sorted(proc.items()))')" \
+		"$(jpath "$tmp/k-$cap-p.json" '" ".join("%d|%s|%s=%d" % k for k in sorted((s["pid"], s["comm"], s["direction"], s["total_bytes"]) for s in j["series"]))')"
+	check "key=$cap --by process: no client fields" 0 "$(jpath "$tmp/k-$cap-p.json" 'sum("client" in s or "client_port" in s for s in j["series"])')"
+	check "key=$cap: the overflow is @psend/@precv minus their keys" \
+		"$(keyfx "$t" '" ".join("%d|%s|%s=%d" % (k + (v,)) for k, v in sorted(overflow.items()))')" \
+		"$(jpath "$tmp/k-$cap-t.json" '" ".join("%d|%s|%s=%d" % k for k in sorted((s["pid"], s["comm"], s["direction"], s["total_bytes"]) for s in j["series"] if s["client"] == "overflow"))')"
+	"$R" -f json --by client "$t" > "$tmp/k-$cap-c.json"
+	check "key=$cap --by client: each client's total is the sum of its counters" \
+		"$(keyfx "$t" '" ".join("%d|%s|%s|%s=%d" % (k + (v,)) for k, v in sorted(client.items()))')" \
+		"$(jpath "$tmp/k-$cap-c.json" '" ".join("%d|%s|%s|%s=%d" % k for k in sorted((s["pid"], s["comm"], s["client"], s["direction"], s["total_bytes"]) for s in j["series"] if s["client"] != "overflow"))')"
+	check "key=$cap --by client: no ports" 0 "$(jpath "$tmp/k-$cap-c.json" 'sum("client_port" in s for s in j["series"])')"
+done
+check "key=connection: each connection's total is its counter (mapped peer as IPv4)" \
+	"$(keyfx $KX/connection-text.txt '" ".join("%d|%s|%s|%d>%d|%s=%d" % (k + (v,)) for k, v in sorted(conn.items()))')" \
+	"$(jpath "$tmp/k-connection-t.json" '" ".join("%d|%s|%s|%d>%d|%s=%d" % k for k in sorted((s["pid"], s["comm"], s["client"], s["client_port"], s["local_port"], s["direction"], s["total_bytes"]) for s in j["series"] if s["client"] != "overflow"))')"
+check "key=connection: the overflow has no ports" 0 \
+	"$(jpath "$tmp/k-connection-t.json" 'sum("client_port" in s for s in j["series"] if s["client"] == "overflow")')"
+check "key=client: the mapped ::ffff:10.0.0.7 and 10.0.0.7 are one client" 2 \
+	"$(jpath "$tmp/k-client-t.json" 'sum(s["client"] == "10.0.0.7" for s in j["series"])')"
+check "key=client: a comm holding ', ' keeps its clients" "127.0.0.3 ::1" \
+	"$(jpath "$tmp/k-client-t.json" '" ".join(sorted({s["client"] for s in j["series"] if s["comm"] == "my, odd: proc"}))')"
+# statistics of a group are its summed samples': the process's peak is not
+# the sum of its clients' peaks (their peaks fall in different seconds)
+check "key=client --by process: the peak is the summed samples' (CSV), not a sum of peaks" \
+	"$("$R" -f csv --by process $KX/client-text.txt | python3 -c '
+import csv, sys
+print(max(int(r["bytes"]) for r in csv.DictReader(sys.stdin) if r["pid"] == "4321" and r["direction"] == "send" and r["partial"] == "0"))')" \
+	"$(jpath "$tmp/k-client-p.json" '"%d" % [s for s in j["series"] if s["pid"] == 4321 and s["direction"] == "send"][0]["rate"]["max"]')"
+
+# the table labels, the header-less inference, errors
+"$R" $KX/connection-text.txt > "$tmp/k.tab"
+check "table: a connection's label is pid comm client:port>port direction" 1 \
+	"$(grep -c '^4321 mariadbd 127.0.0.2:53124>3306 send ' "$tmp/k.tab")"
+check "table: an IPv6 connection in brackets, the source line says the key" "1 1" \
+	"$(grep -c '^4321 mariadbd \[::1\]:40000>3306 recv ' "$tmp/k.tab") $(head -n 1 "$tmp/k.tab" | grep -c ', key connection,')"
+grep -v '^# dbnetio-capture' $KX/client-text.txt > "$tmp/headerless.txt"
+"$R" -f json "$tmp/headerless.txt" > "$tmp/hl.json"
+check "header-less: a client key is inferred from the first @send key" \
+	"$(jrows "$tmp/k-client-t.json" | md5sum)" "$(jrows "$tmp/hl.json" | md5sum)"
+"$R" --by connection $KX/client-text.txt > /dev/null 2> "$tmp/err"; rc=$?
+check "--by connection of a client capture: exit 1, the message names its key" "1 1" \
+	"$rc $(grep -c 'client-text.txt has key=client' "$tmp/err")"
+"$R" --by client $FX/edge-oddities.txt > /dev/null 2> "$tmp/err"; rc=$?
+check "--by client of a format-1 capture: exit 1, says key=process" "1 1" "$rc $(grep -c 'has key=process' "$tmp/err")"
+"$R" --by user $KX/client-text.txt > /dev/null 2> "$tmp/err"; rc=$?
+check "--by user: exit 1, says what --by takes" "1 1" "$rc $(grep -c 'expected process, client or connection' "$tmp/err")"
+"$R" -f prom --by connection $KX/connection-text.txt > /dev/null 2> "$tmp/err"; rc=$?
+check "-f prom --by connection: refused (no port labels)" "1 1" "$rc $(grep -c 'carry no ports' "$tmp/err")"
+printf '# dbnetio-capture 2 key=client interval=1\n1700000000\n@send[1, db, 10.0.0.1]: 5\n@send[1, db]: 7\n' > "$tmp/badkey.txt"
+"$R" "$tmp/badkey.txt" > /dev/null 2> "$tmp/err"; rc=$?
+check "a process key in a key=client capture: exit 1 at file:line, says the shape" "1 1" \
+	"$rc $(grep -c 'badkey.txt:4: @send: expected a key \[PID, COMM, ADDR\] (key=client)' "$tmp/err")"
+
+# Prometheus and CSV carry the client; thresholds watch each group
+"$R" -f prom $KX/connection-text.txt > "$tmp/k.prom"
+check "prom: a connection capture is shown per client, with a client label and no port" "yes 0" \
+	"$(grep -q '^dbnetio_sent_bytes_total{source="db1",pid="4321",comm="mariadbd",client="127.0.0.2"} ' "$tmp/k.prom" && echo yes) $(grep -c '_port=' "$tmp/k.prom")"
+check "prom: every sample line is name{labels} value" 0 "$(grep -v '^#' "$tmp/k.prom" | grep -cvE '^[a-z_]+(\{([a-z_]+="([^"\\]|\\.)*",?)*\})? [0-9.e+-]+$')"
+"$R" -f csv $KX/connection-text.txt > "$tmp/k.csv"
+check "csv: client and both ports on a connection's rows, the overflow without ports" "0 yes" \
+	"$(python3 -c '
+import csv, sys
+print(sum(1 for r in csv.DictReader(open(sys.argv[1])) if not r["client"] or (r["client"] != "overflow") != bool(r["client_port"] and r["local_port"])))' "$tmp/k.csv") $(grep -q ',127.0.0.2,53124,3306$' "$tmp/k.csv" && echo yes)"
+"$R" -f json -t 'send>40KiB/s' $KX/client-text.txt > "$tmp/k-th.json"; rc=$?
+check "thresholds: each client is watched (exit 2; alerts on client series only)" "2 True" \
+	"$rc $(jpath "$tmp/k-th.json" 'all(s.get("client") for s in j["series"] if s["alerts"]) and any(s["alerts"] for s in j["series"])')"
+"$R" -f json --by process -t 'send>40KiB/s' $KX/client-text.txt > "$tmp/k-thp.json"
+check "thresholds --by process: the process's summed rate is watched" "True" \
+	"$(jpath "$tmp/k-thp.json" '[s for s in j["series"] if s["pid"] == 4321 and s["direction"] == "send"][0]["rate"]["max"] > 40 * 1024 and [s for s in j["series"] if s["pid"] == 4321 and s["direction"] == "send"][0]["alerts"] != []')"
+"$R" --live $KX/client-text.txt > "$tmp/k.live"
+check "--live: each interval names its top client" "6 6" "$(grep -c '^[0-9:]\{8\} send ' "$tmp/k.live") $(grep -cE '^[0-9:]{8} send .* top [0-9]+ .* ([0-9]+\.[0-9.]+|[0-9a-f]*:[0-9a-f:.]*|overflow) (send|recv) [0-9.]+ [KMG]?i?B/s$' "$tmp/k.live")"
+sed 's/host=db1/host=db2/' $KX/client-text.txt > "$tmp/db2k.txt"
+"$R" -f json $KX/client-text.txt "$tmp/db2k.txt" > "$tmp/km.json"
+check "merge: two hosts keep their clients" "$(jrows "$tmp/k-client-t.json" | wc -l) $(jrows "$tmp/k-client-t.json" | wc -l) 0" \
+	"$(jpath "$tmp/km.json" '"%d %d %d" % (sum(s["source"] == "db1" for s in j["series"]), sum(s["source"] == "db2" for s in j["series"]), sum("client" not in s for s in j["series"]))')"
+
+# Property, every fixture: a process's total is the same under every grouping.
+# The sum over its series (clients and overflow, or connections) of total_bytes
+# per source, process and direction equals the process total of --by process,
+# in JSON, in CSV (the bytes column) and in Prometheus.
+mkdir -p "$tmp/prop"
+nfx=0
+for f in $FX/*.txt $FX/*.json $FX/bpftrace-0.23/*.txt $FX/bpftrace-0.23/*.json $FX/charts/*.txt $KX/*.txt $KX/*.json; do
+	case $f in *generic-clock*) continue ;; esac   # no @send/@recv
+	nfx=$((nfx + 1))
+	echo "$f" > "$tmp/prop/$nfx.name"
+	for fmt in json csv prom; do
+		"$R" -f $fmt "$f" > "$tmp/prop/$nfx.$fmt.own" 2>/dev/null
+		"$R" -f $fmt --by process "$f" > "$tmp/prop/$nfx.$fmt.process" 2>/dev/null
+	done
+done
+bad_prop=$(python3 - "$tmp/prop" "$nfx" <<'PY'
+import csv, json, re, sys
+d, n = sys.argv[1], int(sys.argv[2])
+def add(t, k, v): t[k] = t.get(k, 0) + v
+def sums_json(path):
+    t = {}
+    for s in json.load(open(path))["series"]:
+        if s.get("direction"):
+            add(t, (s["source"], s["pid"], s["comm"], s["direction"]), s["total_bytes"])
+    return t
+def sums_csv(path):
+    t = {}
+    for r in csv.DictReader(open(path)):
+        if r["direction"]:
+            add(t, (r["source"], r["pid"], r["comm"], r["direction"]), int(r["bytes"]))
+    return t
+prom = re.compile(r'dbnetio_(sent|received)_bytes_total\{source="(.*?)",pid="(\d+)",'
+                  r'comm="((?:[^"\\]|\\.)*)"(?:,client="[^"]*")?\} (\d+)$')
+def sums_prom(path):
+    t = {}
+    for l in open(path):
+        m = prom.match(l)
+        if m:
+            add(t, (m.group(2), m.group(3), m.group(4), m.group(1)), int(m.group(5)))
+    return t
+bad = []
+for i in range(1, n + 1):
+    name = open("%s/%d.name" % (d, i)).read().strip().rsplit("/", 1)[-1]
+    for fmt, fn in (("json", sums_json), ("csv", sums_csv), ("prom", sums_prom)):
+        own, proc = fn("%s/%d.%s.own" % (d, i, fmt)), fn("%s/%d.%s.process" % (d, i, fmt))
+        if not own or own != proc:
+            bad.append("%s:%s" % (name, fmt))
+print(" ".join(bad))
+PY
+)
+check "property: per process and direction, the series' totals sum to the --by process total (JSON, CSV, prom; $nfx fixtures)" "" "$bad_prop"
+check "property: the key fixtures' --by process totals are their @psend/@precv" \
+	"$(keyfx $KX/connection-text.txt 'sum(proc.values())')" \
+	"$(jpath "$tmp/k-connection-p.json" 'sum(s["total_bytes"] for s in j["series"])')"

@@ -140,6 +140,31 @@ done
 check "hostile names: broken UTF-8 replaced in the script" 1 \
 	"$(grep -c "'bad??utf8 \[202\]'" "$tmp/hostile/timeseries.gp")"
 
+# ---------------------------------------------------------------- per client
+# A key=client capture is drawn per client (each labelled with its process):
+# the top ones by bytes, its overflow among them, the rest summed.  The .dat
+# column of a client is its per-second bytes as the CSV gives them.
+keys=$DBNETIO_ROOT/tests/fixtures/keys
+"$report" --plot "$tmp/client" "$keys/client-text.txt" >/dev/null 2>"$tmp/client.err"
+check "client capture: timeseries.png and stacked.png render" "png $(tpl_size timeseries) png $(tpl_size stacked)" \
+	"$(python3 "$imginfo" "$tmp/client/timeseries.png") $(python3 "$imginfo" "$tmp/client/stacked.png")"
+check "client capture: series titled by client and process, overflow included, the rest are clients" "1 1 1" \
+	"$(grep -c "'127.0.0.2 (mariadbd \[4321\])'" "$tmp/client/timeseries.gp") $(grep -c "'overflow (mariadbd \[4321\])'" "$tmp/client/timeseries.gp") $(grep -c "'rest ([0-9]* clients)'" "$tmp/client/timeseries.gp")"
+check "client capture: the stacked chart is by client" 1 "$(grep -c "^if (!exists(\"title\")) title = 'TCP bytes per second by client, " "$tmp/client/stacked.gp")"
+col=$(awk '/^# columns [0-9]+, [0-9]+: sent, received by 127.0.0.2 \(mariadbd \[4321\]\)/ { sub(",", "", $3); print $3 }' \
+	"$tmp/client/timeseries.dat")
+"$report" -f csv "$keys/client-text.txt" | python3 -c 'import csv, sys
+for r in csv.DictReader(sys.stdin):
+    if r["client"] == "127.0.0.2" and r["pid"] == "4321" and r["map"] == "@send" and r["partial"] == "0":
+        print(r["epoch"], r["bytes"])' >"$tmp/client.expect"
+awk -v c="${col:-0}" '!/^#/ && NF { print $1, $c }' "$tmp/client/timeseries.dat" >"$tmp/client.got"
+check "client capture: the 127.0.0.2 column is that client's bytes per second" \
+	"$(wc -l <"$tmp/client.expect") rows equal" \
+	"$(if [ -n "$col" ] && cmp -s "$tmp/client.expect" "$tmp/client.got"; then echo "$(wc -l <"$tmp/client.got") rows equal"; else diff "$tmp/client.expect" "$tmp/client.got" | head -3 | tr '\n' ' '; fi)"
+"$report" --plot "$tmp/conn" "$keys/connection-text.txt" >/dev/null 2>"$tmp/conn.err"
+check "connection capture: an IPv6 connection titled [addr]:port>port (process)" 1 \
+	"$(grep -c "'\[::1\]:40000>3306 (mariadbd \[4321\])'" "$tmp/conn/timeseries.gp")"
+
 # ------------------------------------------------------------------- SVG
 "$report" --plot "$tmp/svg" --plot-format svg "$fixture" >/dev/null 2>"$tmp/svg.err"
 for chart in timeseries stacked distribution; do

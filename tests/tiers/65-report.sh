@@ -107,7 +107,56 @@ else
 	else
 		skip "recorded capture report" "no capture in tests/fixtures/"
 	fi
+
+	# Per-client captures: the Who section's numbers are the JSON summary's
+	# (a client's send and recv series summed; its peak the higher of their
+	# two), the rest of the page too, and a hostile name stays text.
+	keys=$DBNETIO_ROOT/tests/fixtures/keys
+	for cap in client connection; do
+		"$report" --report "$tmp/$cap.html" "$keys/$cap-text.txt" >/dev/null 2>"$tmp/$cap.err"
+		"$report" -f json "$keys/$cap-text.txt" >"$tmp/$cap.json" 2>/dev/null
+		if timeout 120 python3 "$rt/chromecheck.py" "$tmp/$cap.html" "$tmp/$cap.png" >"$tmp/$cap-cc.json" 2>"$tmp/$cap-cc.err"; then
+			check "key=$cap report: page numbers equal the JSON" ok \
+				"$(out=$(python3 "$rt/domvsjson.py" "$tmp/$cap-cc.json" "$tmp/$cap.json") && echo ok || echo "$out" | head -3 | tr '\n' ';')"
+			check "key=$cap report: Who lists every client with the JSON's bytes and peak" ok \
+				"$(python3 - "$tmp/$cap-cc.json" "$tmp/$cap.json" <<'PY'
+import json, sys
+dom = json.load(open(sys.argv[1]))["stats"]
+want = {}
+for s in json.load(open(sys.argv[2]))["series"]:
+    c = s["client"]
+    if "client_port" in s:
+        c = ("[%s]" if ":" in c else "%s") % c + ":%d>%d" % (s["client_port"], s["local_port"])
+    w = want.setdefault("source0|client|%d|%s|%s" % (s["pid"], s["comm"], c), {"sent": 0, "recv": 0, "peak": 0})
+    w["sent" if s["direction"] == "send" else "recv"] += s["total_bytes"]
+    w["peak"] = max(w["peak"], s["rate"]["max"])
+bad = []
+for k, w in want.items():
+    w["total"] = w["sent"] + w["recv"]
+    for f, v in w.items():
+        got = dom.get(k + "|" + f)
+        if not got or abs(float(got["value"]) - v) > 1e-6 * max(1, v):
+            bad.append("%s|%s: JSON %s, page %s" % (k, f, v, got and got["value"]))
+print("ok" if want and not bad else "; ".join(bad[:3]) or "no clients")
+PY
+)"
+			check "key=$cap report: charts drawn" "timeseries stacked distribution" \
+				"$(python3 -c "import json; print(' '.join(c['kind'] for c in json.load(open('$tmp/$cap-cc.json'))['charts']))")"
+		else
+			fail "key=$cap report loads in Chromium" "$(tail -n 2 "$tmp/$cap-cc.err")"
+		fi
+	done
+	printf '# dbnetio-capture 2 key=client interval=1\n1795558096\n@send[7, <script>alert(2)</script>, ::1]: 5\n@psend[7, <script>alert(2)</script>]: 9\n1795558097\n@send[7, <script>alert(2)</script>, ::1]: 10\n@psend[7, <script>alert(2)</script>]: 20\n' >"$tmp/hk.txt"
+	"$report" --report "$tmp/hk.html" "$tmp/hk.txt" >/dev/null 2>&1
+	if timeout 120 python3 "$rt/chromecheck.py" "$tmp/hk.html" "$tmp/hk.png" >"$tmp/hk-cc.json" 2>/dev/null; then
+		check "hostile name in Who: shown as text, no element injected" "True False" \
+			"$(python3 -c "import json; d=json.load(open('$tmp/hk-cc.json')); print('<script>alert(2)</script> [7]' in d['text'], 'script' in d['elements'])")"
+	else
+		fail "hostile client capture report loads in Chromium" "chromecheck failed"
+	fi
 fi
+"$report" --report "$tmp/nowho.html" "$fixture" >/dev/null 2>&1
+check "a process capture's report has no Who section" 0 "$(grep -c '<h2 id="who">' "$tmp/nowho.html")"
 
 # ----------------------------------------------------------- Markdown
 mkdir -p "$tmp/md"
@@ -119,6 +168,10 @@ for l in $links; do
 done
 check "Markdown links three PNG charts that exist beside it" "3 of 3" "$ok of $(echo "$links" | grep -c .)"
 check "Markdown escapes markup in process names" 1 "$(grep -c -F '| x\<b\>&'"'"'"y |' "$tmp/md/r.md")"
+mkdir -p "$tmp/mdk"
+"$report" --report "$tmp/mdk/r.md" "$DBNETIO_ROOT/tests/fixtures/keys/client-text.txt" >/dev/null 2>&1
+check "Markdown of a client capture: a Who section, 10.0.0.7 first by bytes and by peak" "1 2" \
+	"$(grep -c '^## Who$' "$tmp/mdk/r.md") $(grep -c -F '| 1 | 10.0.0.7 | mariadbd \[4321\] |' "$tmp/mdk/r.md")"
 check "Markdown summary table has a row per series" \
 	"$(python3 -c "import json; print(len(json.load(open('$tmp/summary.json'))['series']))")" \
 	"$(grep -c -E '^\| [0-9]+ .* (send|recv) \|' "$tmp/md/r.md")"

@@ -200,6 +200,121 @@ static void header(void)
 	free(m.probe);
 }
 
+/* The header's key= (issue 9): the shape of @send/@recv. */
+static void header_key(void)
+{
+	struct capture_meta m = { 0 };
+	const char *h = "2 probe=tracepoint key=client filter=comm:mariadbd collector=bpftrace";
+	int rc = parse_header(h, strlen(h), &m, err, sizeof(err));
+	UNIT_TRUE("format 2 header with key=client", rc == 0 && m.format_version == 2 &&
+		  m.key == CAPTURE_KEY_CLIENT && m.key_known);
+	h = "2 key=connection";
+	rc = parse_header(h, strlen(h), &m, err, sizeof(err));
+	UNIT_TRUE("header key=connection", rc == 0 && m.key == CAPTURE_KEY_CONNECTION);
+	h = "2 probe=kprobe";
+	rc = parse_header(h, strlen(h), &m, err, sizeof(err));
+	UNIT_TRUE("format 2 header without key= is a process capture",
+		  rc == 0 && m.key == CAPTURE_KEY_PROCESS && m.key_known);
+	h = "1 probe=kprobe interval=1";
+	rc = parse_header(h, strlen(h), &m, err, sizeof(err));
+	UNIT_TRUE("format 1 header is a process capture", rc == 0 && m.key == CAPTURE_KEY_PROCESS &&
+		  m.key_known);
+	h = "2 key=user";
+	rc = parse_header(h, strlen(h), &m, err, sizeof(err));
+	UNIT_ERR_HAS("bad: header key=user", rc, err, "key=process, key=client or key=connection");
+	free(m.probe);
+	free(m.filter);
+}
+
+/* Key a tuple as the series stage does: shape, then the fields. */
+static struct parse_key K;
+static int key(const char *k, enum capture_key shape)
+{
+	err[0] = '\0';
+	return parse_dbnetio_key(k, strlen(k), shape, &K, err, sizeof(err));
+}
+
+static int comm_is(const char *want)
+{
+	return K.comm && K.commlen == strlen(want) && memcmp(K.comm, want, K.commlen) == 0;
+}
+
+static void key_tuples(void)
+{
+	int rc;
+
+	rc = key("4321, mariadbd", CAPTURE_KEY_PROCESS);
+	UNIT_TRUE("process key: pid and comm", rc == 0 && K.pid == 4321 && comm_is("mariadbd") &&
+		  K.client[0] == '\0' && K.client_port == -1 && K.local_port == -1);
+	rc = key("77, my, odd: proc", CAPTURE_KEY_PROCESS);
+	UNIT_TRUE("process key: a comm with ', ' is all the rest", rc == 0 && K.pid == 77 &&
+		  comm_is("my, odd: proc"));
+	rc = key("4321", CAPTURE_KEY_PROCESS);
+	UNIT_TRUE("process key: the BCC lines' pid alone", rc == 0 && K.pid == 4321 && comm_is(""));
+
+	rc = key("4321, mariadbd, 127.0.0.2", CAPTURE_KEY_CLIENT);
+	UNIT_TRUE("client key: IPv4", rc == 0 && K.pid == 4321 && comm_is("mariadbd") &&
+		  K.client_port == -1);
+	UNIT_EQ_STR("client key: IPv4 address", "127.0.0.2", K.client);
+	rc = key("4321, mariadbd, ::1", CAPTURE_KEY_CLIENT);
+	UNIT_EQ_STR("client key: IPv6 loopback", "::1", rc == 0 ? K.client : "(failed)");
+	rc = key("4321, mariadbd, 2001:DB8:0:0::5", CAPTURE_KEY_CLIENT);
+	UNIT_EQ_STR("client key: IPv6 in canonical form", "2001:db8::5", rc == 0 ? K.client : "(failed)");
+	rc = key("4321, mariadbd, ::ffff:10.1.2.3", CAPTURE_KEY_CLIENT);
+	UNIT_EQ_STR("client key: IPv4-mapped IPv6 becomes IPv4", "10.1.2.3", rc == 0 ? K.client : "(failed)");
+	rc = key("4321, my, odd, proc, 10.0.0.1", CAPTURE_KEY_CLIENT);
+	UNIT_TRUE("client key: a comm with ', ', the address from the right",
+		  rc == 0 && K.pid == 4321 && comm_is("my, odd, proc") && strcmp(K.client, "10.0.0.1") == 0);
+
+	rc = key("4321, mariadbd, 127.0.0.2, 53124, 3306", CAPTURE_KEY_CONNECTION);
+	UNIT_TRUE("connection key: address and both ports", rc == 0 && K.pid == 4321 &&
+		  comm_is("mariadbd") && strcmp(K.client, "127.0.0.2") == 0 &&
+		  K.client_port == 53124 && K.local_port == 3306);
+	rc = key("9, post, gres, ::ffff:192.168.0.9, 0, 65535", CAPTURE_KEY_CONNECTION);
+	UNIT_TRUE("connection key: comm with ', ', mapped address, ports 0 and 65535",
+		  rc == 0 && K.pid == 9 && comm_is("post, gres") && strcmp(K.client, "192.168.0.9") == 0 &&
+		  K.client_port == 0 && K.local_port == 65535);
+
+	rc = key("4321, mariadbd", CAPTURE_KEY_CLIENT);
+	UNIT_ERR_HAS("bad: client key without an address", rc, err, "[PID, COMM, ADDR] (key=client)");
+	rc = key("4321, mariadbd, db1.example", CAPTURE_KEY_CLIENT);
+	UNIT_ERR_HAS("bad: client key with a host name", rc, err, "key=client");
+	rc = key("4321, 127.0.0.2", CAPTURE_KEY_CLIENT);
+	UNIT_ERR_HAS("bad: client key without a comm", rc, err, "key=client");
+	rc = key("x, mariadbd, 127.0.0.2", CAPTURE_KEY_CLIENT);
+	UNIT_ERR_HAS("bad: client key whose pid is no number", rc, err, "key=client");
+	rc = key("4321, mariadbd, 127.0.0.2, 53124, 65536", CAPTURE_KEY_CONNECTION);
+	UNIT_ERR_HAS("bad: connection key with a port past 65535", rc, err, "key=connection");
+	rc = key("4321, mariadbd, 127.0.0.2, 53124", CAPTURE_KEY_CONNECTION);
+	UNIT_ERR_HAS("bad: connection key with one port", rc, err, "RPORT, LPORT");
+	rc = key("4321, mariadbd", CAPTURE_KEY_CONNECTION);
+	UNIT_ERR_HAS("bad: process key where a connection key belongs", rc, err, "key=connection");
+
+	/* a header-less stream: the first @send key says what the capture is */
+	UNIT_TRUE("shape: two fields are a process key",
+		  parse_key_shape("4321, mariadbd", 14) == CAPTURE_KEY_PROCESS);
+	UNIT_TRUE("shape: three fields, an address third, a client key",
+		  parse_key_shape("4321, mariadbd, ::1", 19) == CAPTURE_KEY_CLIENT);
+	UNIT_TRUE("shape: five fields, address and ports, a connection key",
+		  parse_key_shape("4321, m, 10.0.0.1, 5, 3306", 26) == CAPTURE_KEY_CONNECTION);
+	UNIT_TRUE("shape: three fields without an address stay a process key",
+		  parse_key_shape("77, my, odd", 11) == CAPTURE_KEY_PROCESS);
+	UNIT_TRUE("shape: five fields without ports stay a process key",
+		  parse_key_shape("7, a, 10.0.0.1, b, c", 20) == CAPTURE_KEY_PROCESS);
+}
+
+/* JSON map events name the same keys as text. */
+static void json_keys(void)
+{
+	int rc = pl("{\"type\": \"map\", \"data\": {\"@send\": {\"4321,mariadbd,127.0.0.2\": 7, "
+		    "\"4321,mariadbd,::1,53124,3306\": 8}}}");
+	UNIT_TRUE("json client key becomes the text form", rc == 0 && P.n == 2 &&
+		  P.rec[0].keylen == 32 && memcmp(P.rec[0].key, "@send[4321, mariadbd, 127.0.0.2]", 32) == 0);
+	UNIT_TRUE("json connection key becomes the text form", rc == 0 && P.n == 2 &&
+		  P.rec[1].keylen == 39 &&
+		  memcmp(P.rec[1].key, "@send[4321, mariadbd, ::1, 53124, 3306]", 39) == 0);
+}
+
 int main(void)
 {
 	if (parse_init(&P) < 0)
@@ -208,6 +323,9 @@ int main(void)
 	json_lines();
 	bad_lines();
 	header();
+	header_key();
+	key_tuples();
+	json_keys();
 	parse_free(&P);
 	UNIT_DONE();
 }
