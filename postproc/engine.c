@@ -338,6 +338,10 @@ int engine_run(struct engine *e, const char *path, char *err, size_t errlen)
 						goto writer_failed;
 					series_final_marker(&src);
 					break;
+				case REC_DUMP_END:
+					if (series_close_dump(&e->table, &src, perr, sizeof(perr)) < 0)
+						goto writer_failed;
+					break;
 				case REC_LOST:
 					m->counts.lost_events += r->value;
 					m->counts.lost_notices++;
