@@ -102,7 +102,7 @@ static int on_sample(void *arg, struct series *s, const struct sample *smp)
 			unsigned ti = (unsigned)__builtin_ctz(m);
 			struct alert ended, fired;
 			int ev = threshold_feed(&s->th[ti], &e->th[ti], ti, smp->rate, smp->seconds,
-						smp->ts, &ended, &fired);
+						smp->ts, smp->end, &ended, &fired);
 			if (ev < 0) {
 				snprintf(e->werr, sizeof(e->werr), "out of memory");
 				return -1;
@@ -314,7 +314,7 @@ int engine_run(struct engine *e, const char *path, char *err, size_t errlen)
 				case REC_TIME:
 					/* BCC lines carry the time on every line: one dump per time */
 					if ((r->flags & REC_F_LEGACY) && src.in_dump && src.dump_timed &&
-					    src.ts == r->ts)
+					    src.at == r->ts)
 						break;
 					if (series_time(&e->table, &src, r->ts, r->flags & REC_F_CLOCK, perr,
 							sizeof(perr)) < 0)

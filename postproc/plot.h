@@ -2,7 +2,8 @@
  * the report writer reuses.
  *
  * Per source it writes into a directory:
- *   timeseries.dat   one row per dump: epoch, then sent and received bytes/s
+ *   timeseries.dat   one row per interval: its start (epoch seconds; second k
+ *                    is [k, k+I)), then sent and received bytes/s
  *                    of each drawn series (the top processes by bytes, then
  *                    "rest" summed), then two 0/1 columns "some process was
  *                    over the send/recv threshold"; a blank line where

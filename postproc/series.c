@@ -10,7 +10,9 @@
  * met twice in one dump starts a new dump without a time line.  Touching each
  * series once per dump, in line order, keeps its state in cache.
  *
- * Timestamps decide what a sample means: the first dump covers one interval;
+ * Timestamps decide what a sample means.  The samples of a dump are
+ * labelled by the START of the interval they cover, the previous dump's
+ * time: second k is [k, k+I).  The first dump covers one interval, [t-I, t);
  * a later one covers the time since the previous dump (more than an interval
  * is a gap, counted, and the rate is averaged over it); the same or an
  * earlier timestamp (duplicated or backwards clocks), the dump after
@@ -271,12 +273,14 @@ int series_close_dump(struct series_table *t, struct series_source *src, char *e
 	return 0;
 }
 
-static void open_dump(struct series_source *src, int64_t ts, bool timed, bool partial,
-		      double seconds)
+/* Open a dump whose samples are [start, end), seconds long. */
+static void open_dump(struct series_source *src, int64_t start, int64_t end, bool timed,
+		      bool partial, double seconds)
 {
 	src->in_dump = true;
 	src->dump_seq++;
-	src->ts = ts;
+	src->ts = start;
+	src->end = end;
 	src->dump_timed = timed;
 	src->dump_partial = partial;
 	src->dump_seconds = seconds;
@@ -294,6 +298,7 @@ int series_time(struct series_table *t, struct series_source *src, int64_t ts, b
 	unsigned iv = m->interval ? m->interval : 1;
 	bool partial = false;
 	double seconds = iv;
+	int64_t start, end;
 
 	if (series_close_dump(t, src, err, errlen) < 0)
 		return -1;
@@ -307,36 +312,44 @@ int series_time(struct series_table *t, struct series_source *src, int64_t ts, b
 		src->have_clock = true;
 	}
 	m->counts.dumps++;
+	/* the samples start at the previous dump; the first dump's at t - I */
+	start = src->have_prev ? src->prev_at : ts - iv;
+	end = ts > start ? ts : start + iv;
 	if (src->final_next) {
 		/* the last, partial interval: its time may well repeat the last one */
 		partial = true;
 		src->final_next = false;
 	} else if (src->have_prev) {
-		if (ts == src->prev_ts) {
+		if (ts == src->prev_at) {
 			m->counts.duplicates++;
 			partial = true;
-		} else if (ts < src->prev_ts) {
+		} else if (ts < src->prev_at) {
 			m->counts.backwards++;
 			partial = true;
 		} else {
-			seconds = (double)(ts - src->prev_ts);
-			if (ts - src->prev_ts > (int64_t)iv) {
+			seconds = (double)(ts - src->prev_at);
+			if (ts - src->prev_at > (int64_t)iv) {
 				m->counts.gaps++;
-				m->counts.missing_seconds += (uint64_t)(ts - src->prev_ts) - iv;
+				m->counts.missing_seconds += (uint64_t)(ts - src->prev_at) - iv;
 			}
 		}
 	}
-	if (!m->have_time) {
-		m->start = m->end = ts;
-		m->have_time = true;
+	if (!partial) {
+		/* the capture is its full intervals: first start to last end */
+		if (!m->have_time) {
+			m->start = start;
+			m->end = end;
+			m->have_time = true;
+		}
+		if (start < m->start)
+			m->start = start;
+		if (end > m->end)
+			m->end = end;
 	}
-	if (ts < m->start)
-		m->start = ts;
-	if (ts > m->end)
-		m->end = ts;
-	src->prev_ts = ts;
+	src->prev_at = ts;
 	src->have_prev = true;
-	open_dump(src, ts, true, partial, seconds);
+	src->at = ts;
+	open_dump(src, start, end, true, partial, seconds);
 	return 0;
 }
 
@@ -385,6 +398,7 @@ series_account(struct series_table *t, struct series_source *src,
 	if (t->on_sample) {
 		struct sample smp = {
 			.ts = src->ts,
+			.end = src->end,
 			.seconds = src->dump_partial ? 0 : src->dump_seconds,
 			.bytes = delta,
 			.rate = rate,
@@ -748,6 +762,15 @@ size_t series_take_predicted(struct series_table *t, struct series_source *src, 
 	return pos;
 }
 
+/* A dump without a time line: after the last dump, totals only. */
+static void open_untimed(struct series_source *src)
+{
+	unsigned iv = src->meta->interval ? src->meta->interval : 1;
+	int64_t start = src->have_prev ? src->prev_at : 0;
+
+	open_dump(src, start, start + iv, false, true, 0);
+}
+
 int series_value(struct series_table *t, struct series_source *src, const char *key,
 		 size_t keylen, uint64_t value, char *err, size_t errlen)
 {
@@ -756,7 +779,7 @@ int series_value(struct series_table *t, struct series_source *src, const char *
 	if (!src->in_dump) {
 		/* entries without a time line: totals only */
 		src->meta->counts.untimed++;
-		open_dump(src, src->have_prev ? src->prev_ts : 0, false, true, 0);
+		open_untimed(src);
 		s = src->pred;
 	}
 	if (!(s && s->rawlen == keylen && memcmp(s->raw, key, keylen) == 0 &&
@@ -778,7 +801,7 @@ int series_value(struct series_table *t, struct series_source *src, const char *
 		if (series_close_dump(t, src, err, errlen) < 0)
 			return -1;
 		src->meta->counts.untimed++;
-		open_dump(src, src->have_prev ? src->prev_ts : 0, false, true, 0);
+		open_untimed(src);
 	}
 	return series_account(t, src, s, value, err, errlen);
 }

@@ -22,10 +22,14 @@
 #include "stats.h"
 #include "threshold.h"
 
-/* One per-interval data point of a series, handed to writers as it is made. */
+/* One per-interval data point of a series, handed to writers as it is made.
+ * Times are labels in whole seconds: a sample is second ts, the interval
+ * [ts, end) (README, "The capture format"). */
 struct sample {
-	int64_t ts;        /* end of the interval: the dump's timestamp */
-	double seconds;    /* interval length; 0 when unknown */
+	int64_t ts;        /* start of the interval: the second it is labelled by */
+	int64_t end;       /* end of the interval: the next interval's start */
+	double seconds;    /* the time between its dumps, the rate's denominator;
+			    * 0 when unknown */
 	uint64_t bytes;    /* bytes in the interval (delta of the cumulative total) */
 	double rate;       /* bytes / seconds; valid when is_rate */
 	bool is_rate;      /* a per-second rate sample (counts in the statistics) */
@@ -45,9 +49,9 @@ struct series {
 	uint64_t dump_seq;       /* the source's dump it last appeared in */
 
 	uint64_t total_bytes;    /* all bytes, including partial intervals */
-	int64_t last_ts;         /* last timestamped dump it appeared in */
+	int64_t last_ts;         /* label of the last timestamped dump it appeared in */
 	struct stats stats;      /* of the rate samples */
-	int64_t first_ts;        /* first timestamped dump it appeared in */
+	int64_t first_ts;        /* label of the first timestamped dump it appeared in */
 
 	unsigned index;          /* dense, order of first appearance */
 	unsigned source;         /* index of its struct capture_meta */
@@ -72,7 +76,7 @@ struct capture_meta;
 
 /* Called for every sample as its map entry is read (after the series' own
  * stats took it; NULL when nothing else needs samples), then once for each
- * dump as it closes. */
+ * dump as it closes, with the label (interval start) of its samples. */
 typedef int (*series_sample_fn)(void *arg, struct series *s, const struct sample *smp);
 typedef int (*series_dump_fn)(void *arg, struct capture_meta *meta, int64_t ts, bool partial);
 
@@ -99,8 +103,10 @@ struct series_source {
 	bool dump_partial;
 	bool dump_timed;
 	bool final_next;
-	bool have_prev;
-	int64_t ts, prev_ts;
+	bool have_prev;               /* a dump was seen: prev_at */
+	int64_t ts, end;              /* the open dump's samples: [ts, end) */
+	int64_t at;                   /* the open dump's own time */
+	int64_t prev_at;              /* the previous dump's time */
 	double dump_seconds;
 	int64_t clock_offset;    /* HH:MM:SS input: days passed, in seconds */
 	int64_t last_clock;

@@ -2,6 +2,9 @@
  * line for each alert as it fires and as it ends:
  *   22:13:45 [db1] send 1.20 MiB/s  recv 88.0 KiB/s  top 4321 mariadbd send 1.19 MiB/s
  *   22:13:46 ALERT send>1MiB/s: 4321 mariadbd send above since 22:13:44, peak 1.31 MiB/s
+ * A line's time is the START of its interval (second k is [k, k+I)), as in
+ * every other output; an ALERT line carries the second that fired it, an
+ * END line the end of the last second above.
  * The summary (any --format) follows at the end or on Ctrl-C.
  */
 #include <stdlib.h>
@@ -106,7 +109,7 @@ static int live_alert(void *ctx, const struct series *s, const struct threshold 
 
 	if (ev == ALERT_FIRED)
 		fprintf(c->out, "%s ALERT %s: %s above since %s, peak %s/s\n",
-			wu_clock(m, al->end, t, sizeof(t)), th->spec, s->label,
+			wu_clock(m, al->last, t, sizeof(t)), th->spec, s->label,
 			wu_clock(m, al->start, a, sizeof(a)), units_format_bytes(al->peak, p, sizeof(p)));
 	else
 		fprintf(c->out, "%s END %s: %s from %s, peak %s/s%s\n",

@@ -53,7 +53,9 @@ for f in $FX/dbnetio-tp-text.txt $FX/bpftrace017-text.txt; do
 	exp_total=$(awk '/^@send\[/ { v=$NF } END { print v }' "$f")
 	check "$b: send total = last cumulative value" "$exp_total" \
 		"$("$R" -f json "$f" | python3 -c 'import json,sys; print([s["total_bytes"] for s in json.load(sys.stdin)["series"] if s["direction"]=="send"][0])')"
-	exp=$(awk '/^[0-9]+$/ { t=$1 } /^# dbnetio-final/ { fin=1 } /^@send\[/ { if (!fin) printf "%s %d\n", t, $NF-prev; prev=$NF }' "$f")
+	# a sample is labelled by its interval's start: the previous dump's
+	# time, and one interval before the first dump for the first
+	exp=$(awk '/^[0-9]+$/ { k = n++ ? t : $1 - 1; t = $1 } /^# dbnetio-final/ { fin=1 } /^@send\[/ { if (!fin) printf "%s %d\n", k, $NF-prev; prev=$NF }' "$f")
 	got=$("$R" -f csv "$f" | python3 -c 'import csv,sys
 for r in csv.DictReader(sys.stdin):
     if r["map"] == "@send" and r["partial"] == "0": print(r["epoch"], r["bytes"])')
@@ -62,6 +64,44 @@ for r in csv.DictReader(sys.stdin):
 	check "$b: rate samples = dumps before the final one" "$exp_n" \
 		"$("$R" -f json "$f" | python3 -c 'import json,sys; print(json.load(sys.stdin)["series"][0]["samples"])')"
 done
+# Old captures keep their numbers; only the labels moved (README, "What the
+# outputs mean"): every CSV row equals an independent reading of the capture
+# where a sample is second k = [k, k+1), k the previous dump's time (one
+# before the first dump's), its seconds the time since that dump, and the
+# dump after "# dbnetio-final" is partial.
+format1_rows() { python3 - "$1" <<'PY'
+import re, sys
+last, prev, rows, fin = {}, None, [], False
+for line in open(sys.argv[1], errors="replace"):
+    line = line.rstrip("\n")
+    if re.fullmatch(r"[0-9]+", line):
+        t = int(line)
+        part = fin or (prev is not None and t <= prev)
+        start = (t - 1) if prev is None else prev
+        secs = 0 if part else t - start
+        prev = t
+        fin = False
+    elif line == "# dbnetio-final":
+        fin = True
+    elif line.startswith("@") and re.search(r": [0-9]+$", line):
+        key, v = line.rsplit(": ", 1)
+        d = int(v) - last.get(key, 0) if int(v) >= last.get(key, 0) else int(v)
+        last[key] = int(v)
+        rows.append("%d %s %d %s %d" % (start, key, d, secs, 1 if part else 0))
+print("\n".join(rows))
+PY
+}
+csv_rows() { "$R" -f csv "$1" | python3 -c 'import csv, sys
+for r in csv.DictReader(sys.stdin):
+    k = "%s[%s]" % (r["map"], r["key"]) if r["key"] else r["map"]
+    print(r["epoch"], k, r["bytes"], r["seconds"], r["partial"])'; }
+for f in $FX/dbnetio-tp-text.txt $FX/bpftrace017-text.txt $FX/bpftrace024-text.txt \
+	$FX/charts/spike-gap.txt $FX/bpftrace-0.23/bare-text.txt $FX/bpftrace-0.23/dbnetio-tp-text.txt; do
+	[ -f "$f" ] || continue
+	same "$(basename "$f"): every CSV row is the capture's delta at its interval's start" \
+		"$(format1_rows "$f")" "$(csv_rows "$f")"
+done
+
 "$R" -f json $FX/bpftrace017-json.json > "$tmp/b.json"
 check "bpftrace 0.17 json capture: send total = last cumulative value" \
 	"$(grep '"@send"' $FX/bpftrace017-json.json | tail -n 1 | sed 's/.*: \([0-9]*\)}}}/\1/')" \

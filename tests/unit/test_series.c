@@ -221,7 +221,8 @@ static void clock_of_day(void)
 	V(&f, "@b[x]", 30);
 	series_close_dump(&f.t, &f.src, err, sizeof(err));
 	UNIT_TRUE("HH:MM:SS across midnight is one second later",
-		  ngot == 2 && got[1].ts == 86400 && got[1].is_rate && got[1].seconds == 1 && got[1].bytes == 20);
+		  ngot == 2 && got[1].ts == 86399 && got[1].end == 86400 && got[1].is_rate &&
+		  got[1].seconds == 1 && got[1].bytes == 20);
 	UNIT_EQ_U64("no backwards count at midnight", 0, f.m.counts.backwards);
 	fx_free(&f);
 }
