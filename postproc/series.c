@@ -17,7 +17,8 @@
  * is a gap, counted, and the rate is averaged over it); the same or an
  * earlier timestamp (duplicated or backwards clocks), the dump after
  * "# dbnetio-final" and map entries without a time line are partial: their
- * bytes count toward totals, but they are not rate samples.
+ * bytes count toward totals, but they are not rate samples, and a backwards
+ * dump is not what the next one is measured from.
  *
  * Lookup cost: dumps list their keys in the same order every time, so each
  * series remembers which one followed it in the previous dump; a line is
@@ -346,8 +347,11 @@ int series_time(struct series_table *t, struct series_source *src, int64_t ts, b
 		if (end > m->end)
 			m->end = end;
 	}
-	src->prev_at = ts;
-	src->have_prev = true;
+	/* what the next dump is measured from: not a backwards one */
+	if (!src->have_prev || ts > src->prev_at) {
+		src->prev_at = ts;
+		src->have_prev = true;
+	}
 	src->at = ts;
 	open_dump(src, start, end, true, partial, seconds);
 	return 0;

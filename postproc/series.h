@@ -103,10 +103,10 @@ struct series_source {
 	bool dump_partial;
 	bool dump_timed;
 	bool final_next;
-	bool have_prev;               /* a dump was seen: prev_at */
+	bool have_prev;               /* a good dump was seen: prev_at */
 	int64_t ts, end;              /* the open dump's samples: [ts, end) */
 	int64_t at;                   /* the open dump's own time */
-	int64_t prev_at;              /* the previous dump's time */
+	int64_t prev_at;              /* the last good dump's time */
 	double dump_seconds;
 	int64_t clock_offset;    /* HH:MM:SS input: days passed, in seconds */
 	int64_t last_clock;

@@ -79,7 +79,8 @@ for line in open(sys.argv[1], errors="replace"):
         part = fin or (prev is not None and t <= prev)
         start = (t - 1) if prev is None else prev
         secs = 0 if part else t - start
-        prev = t
+        if not part or prev is None:
+            prev = t
         fin = False
     elif line == "# dbnetio-final":
         fin = True
@@ -138,20 +139,23 @@ check "0.24 text: 2^64-1 total" 18446744073709551615 "$(jpath "$tmp/n1.json" 'j[
 same "0.24 text and json (quoted integers, unknown event) identical" "$(strip "$tmp/n1.json")" "$(strip "$tmp/n2.json")"
 
 # ---- hand-written edge cases (tests/fixtures/edge-oddities.txt) -------------
-# 4321 send: 1000 @0, 3000 @1 (+2000), 9000 @4 (gap, +6000 over 3 s), 9500 @4
-# (duplicate, +500 total only), 9600 @3 (backwards, +100), 400 @5 (reset,
-# +400 over 2 s), 1400 @6 (+1000), final 1500 (+100): total 11100, rates
-# 1000 2000 2000 200 1000 -> 5 samples over 8 s, max 2000, min 200, mean 1240.
+# 4321 send: 1000 @0 (second -1, the interval before the first dump), 3000 @1
+# (+2000, second 0), 9000 @4 (gap, +6000 over 3 s, second 1), 9500 @4
+# (duplicate, +500 total only), 9600 @3 (backwards, +100 total only), 400 @5
+# (reset, +400, measured from the last good dump @4: 1 s, second 4), 1400 @6
+# (+1000, second 5), final 1500 (+100): total 11100, rates 1000 2000 2000
+# 400 1000 -> 5 samples over 7 s (the capture's -1 .. 6), max 2000, min 400,
+# mean 1280, one gap of 2 missing seconds.
 "$R" -f json $FX/edge-oddities.txt > "$tmp/e.json"
 E() { jpath "$tmp/e.json" "$1"; }
 S='[s for s in j["series"] if s["pid"]==4321 and s["direction"]=="send"][0]'
 check "edge: total counts partial, duplicate and backwards bytes" 11100 "$(E "$S[\"total_bytes\"]")"
 check "edge: rate samples exclude duplicate, backwards and final dumps" 5 "$(E "$S[\"samples\"]")"
-check "edge: seconds observed include the gap" 8 "$(E "$S[\"seconds\"]")"
-check "edge: rate min/mean/max" "200 1240 2000" "$(E "' '.join(str(v) for v in ($S['rate']['min'], $S['rate']['mean'], $S['rate']['max']))")"
+check "edge: seconds observed include the gap" 7 "$(E "$S[\"seconds\"]")"
+check "edge: rate min/mean/max" "400 1280 2000" "$(E "' '.join(str(v) for v in ($S['rate']['min'], $S['rate']['mean'], $S['rate']['max']))")"
 check "edge: counter reset counted, not negative" "1" "$(E "$S[\"resets\"]")"
 check "edge: lost events counted" 17 "$(E 'j["sources"][0]["counts"]["lost_events"]')"
-check "edge: gaps and missing seconds" "2 3" "$(E '"%d %d" % (j["sources"][0]["counts"]["gaps"], j["sources"][0]["counts"]["missing_seconds"])')"
+check "edge: gaps and missing seconds" "1 2" "$(E '"%d %d" % (j["sources"][0]["counts"]["gaps"], j["sources"][0]["counts"]["missing_seconds"])')"
 check "edge: duplicates and backwards counted" "1 1" "$(E '"%d %d" % (j["sources"][0]["counts"]["duplicates"], j["sources"][0]["counts"]["backwards"])')"
 check "edge: warnings and histogram lines counted" "1 2" "$(E '"%d %d" % (j["sources"][0]["counts"]["warnings"], j["sources"][0]["counts"]["unsupported"])')"
 check "edge: comm with ', ' split at the first separator" "my, odd: proc" "$(E '[s for s in j["series"] if s["pid"]==77][0]["comm"]')"

@@ -106,10 +106,10 @@ static void oddities(void)
 	V(&f, "@send[1, db]", 1100);
 	T(&f, 103);                      /* backwards */
 	V(&f, "@send[1, db]", 1200);
-	T(&f, 104);
+	T(&f, 105);
 	V(&f, "@send[1, db]", 1300);
 	series_final_marker(&f.src);
-	T(&f, 105);
+	T(&f, 106);
 	V(&f, "@send[1, db]", 1350);
 	series_close_dump(&f.t, &f.src, err, sizeof(err));
 	V(&f, "@send[1, db]", 1360);     /* a map print without a time line */
@@ -123,7 +123,11 @@ static void oddities(void)
 	UNIT_TRUE("duplicate: bytes kept, not a rate", !got[3].is_rate && got[3].bytes == 100);
 	UNIT_EQ_U64("backwards timestamp counted", 1, f.m.counts.backwards);
 	UNIT_TRUE("backwards: bytes kept, not a rate", !got[4].is_rate && got[4].bytes == 100);
-	UNIT_TRUE("after a backwards clock, rates resume", got[5].is_rate && got[5].seconds == 1);
+	/* issue 15: measured from the last good dump (104), not the backwards one (103) */
+	UNIT_TRUE("after a backwards clock, the next interval is measured from the last good dump",
+		  got[5].is_rate && got[5].seconds == 1 && got[5].ts == 104 && got[5].end == 105 &&
+		  got[5].rate == 100);
+	UNIT_EQ_U64("after a backwards clock, no gap from the backwards dump", 1, f.m.counts.gaps);
 	UNIT_TRUE("final: partial, bytes kept, not a rate", got[6].partial && !got[6].is_rate && got[6].bytes == 50);
 	UNIT_TRUE("untimed entries: partial, bytes kept", got[7].partial && got[7].bytes == 10);
 	UNIT_EQ_U64("untimed entries counted", 1, f.m.counts.untimed);
