@@ -316,8 +316,10 @@ int engine_run(struct engine *e, const char *path, char *err, size_t errlen)
 					if ((r->flags & REC_F_LEGACY) && src.in_dump && src.dump_timed &&
 					    src.at == r->ts)
 						break;
-					if (series_time(&e->table, &src, r->ts, r->flags & REC_F_CLOCK, perr,
-							sizeof(perr)) < 0)
+					if (series_time(&e->table, &src, r->ts, r->usec,
+							(r->flags & REC_F_CLOCK ? SERIES_TIME_CLOCK : 0) |
+							(r->flags & REC_F_FRAC ? SERIES_TIME_FRAC : 0),
+							perr, sizeof(perr)) < 0)
 						goto writer_failed;
 					break;
 				case REC_HEADER:

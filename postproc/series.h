@@ -22,19 +22,30 @@
 #include "stats.h"
 #include "threshold.h"
 
+/* Why a dump's samples are partial: their bytes count toward totals only. */
+enum partial_reason {
+	PARTIAL_NONE = 0,  /* a full interval: rate samples */
+	PARTIAL_FIRST,     /* format 2's first dump: from attach to the first boundary */
+	PARTIAL_FINAL,     /* the last, partial interval (after # dbnetio-final) */
+	PARTIAL_REPEATED,  /* its time repeats or precedes the last good dump's */
+	PARTIAL_UNTIMED,   /* map entries without a time line */
+};
+
 /* One per-interval data point of a series, handed to writers as it is made.
  * Times are labels in whole seconds: a sample is second ts, the interval
- * [ts, end) (README, "The capture format"). */
+ * [ts, end), whatever the exact moments of its two dumps (README, "The
+ * capture format"). */
 struct sample {
 	int64_t ts;        /* start of the interval: the second it is labelled by */
 	int64_t end;       /* end of the interval: the next interval's start */
-	double seconds;    /* the time between its dumps, the rate's denominator;
-			    * 0 when unknown */
+	double seconds;    /* the real time between its dumps, the rate's
+			    * denominator (end - ts for integer time lines);
+			    * 0 when partial */
 	uint64_t bytes;    /* bytes in the interval (delta of the cumulative total) */
 	double rate;       /* bytes / seconds; valid when is_rate */
 	bool is_rate;      /* a per-second rate sample (counts in the statistics) */
-	bool partial;      /* the last, partial interval (# dbnetio-final) or a dump
-			    * without a usable timestamp: bytes count toward totals only */
+	bool partial;      /* why != PARTIAL_NONE: bytes count toward totals only */
+	enum partial_reason why;
 };
 
 struct series {
@@ -103,10 +114,13 @@ struct series_source {
 	bool dump_partial;
 	bool dump_timed;
 	bool final_next;
-	bool have_prev;               /* a good dump was seen: prev_at */
+	bool have_prev;               /* a good dump was seen: prev_at, prev_us */
+	enum partial_reason why;      /* of the open dump */
 	int64_t ts, end;              /* the open dump's samples: [ts, end) */
-	int64_t at;                   /* the open dump's own time */
-	int64_t prev_at;              /* the last good dump's time */
+	int64_t at;                   /* the open dump's own time, whole seconds
+				       * (format 2: its boundary) */
+	int64_t prev_at, prev_us;     /* the last good dump: boundary (whole
+				       * seconds) and exact time (microseconds) */
 	double dump_seconds;
 	int64_t clock_offset;    /* HH:MM:SS input: days passed, in seconds */
 	int64_t last_clock;
@@ -126,10 +140,12 @@ int series_table_init(struct series_table *t, const struct threshold *th, size_t
 void series_table_free(struct series_table *t);
 void series_source_init(struct series_source *src, struct capture_meta *meta);
 void series_source_free(struct series_source *src);
-/* A time line: closes the open dump and opens one at ts.  clock: ts is
- * seconds since midnight (HH:MM:SS). */
-int series_time(struct series_table *t, struct series_source *src, int64_t ts, bool clock,
-		char *err, size_t errlen);
+/* How a time line was written (series_time()'s flags). */
+#define SERIES_TIME_CLOCK 1   /* ts is seconds since midnight (HH:MM:SS) */
+#define SERIES_TIME_FRAC 2    /* S.ffffff (format 2): usec holds the fraction */
+/* A time line: closes the open dump and opens one at ts + usec/10^6. */
+int series_time(struct series_table *t, struct series_source *src, int64_t ts, uint32_t usec,
+		unsigned flags, char *err, size_t errlen);
 /* A map entry (key in text form).  The hot path. */
 int series_value(struct series_table *t, struct series_source *src, const char *key,
 		 size_t keylen, uint64_t value, char *err, size_t errlen);

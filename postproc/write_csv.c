@@ -2,9 +2,13 @@
  * samples are made (nothing is kept, so any capture length fits in memory).
  *
  * Columns: epoch,source,map,pid,comm,direction,key,bytes,seconds,partial
- * (pid/comm/direction empty for maps other than dbnetio's @send/@recv;
- * partial=1 for the last partial interval and dumps without a usable time).
+ * (epoch is the START of the interval, second k being [k, k+I); seconds is
+ * the real time the bytes were counted over, to the microsecond, so
+ * bytes/seconds is the rate; pid/comm/direction empty for maps other than
+ * dbnetio's @send/@recv; partial=1 for the first dump of a format-2 capture,
+ * the last partial interval and dumps without a usable time).
  */
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -41,6 +45,25 @@ static int csv_begin(void *ctx, const struct capture_meta *m, char *err, size_t 
 	return 0;
 }
 
+/* Seconds as a decimal: whole ones as integers ("1", as %g wrote them),
+ * others to the microsecond without trailing zeros ("0.98", "1.030012"). */
+static void put_seconds(FILE *f, double v)
+{
+	char b[64];
+	size_t n;
+
+	if (v == floor(v) && fabs(v) < 1e15) {
+		fprintf(f, "%.0f", v);
+		return;
+	}
+	n = (size_t)snprintf(b, sizeof(b), "%.6f", v);
+	while (n > 1 && b[n - 1] == '0')
+		n--;
+	if (n > 1 && b[n - 1] == '.')
+		n--;
+	fwrite(b, 1, n, f);
+}
+
 static int csv_sample(void *ctx, const struct series *s, const struct sample *smp, char *err,
 		      size_t errlen)
 {
@@ -58,8 +81,9 @@ static int csv_sample(void *ctx, const struct series *s, const struct sample *sm
 	wu_csv_field(c->out, s->comm);
 	fprintf(c->out, ",%s,", s->direction ? s->direction : "");
 	wu_csv_field(c->out, s->key);
-	fprintf(c->out, ",%llu,%g,%d\n", (unsigned long long)smp->bytes, smp->seconds,
-		smp->partial ? 1 : 0);
+	fprintf(c->out, ",%llu,", (unsigned long long)smp->bytes);
+	put_seconds(c->out, smp->seconds);
+	fprintf(c->out, ",%d\n", smp->partial ? 1 : 0);
 	if (ferror(c->out)) {
 		snprintf(err, errlen, "write error on output");
 		return -1;

@@ -20,6 +20,7 @@ struct live_ctx {
 	double send, recv, other, top_rate;
 	const struct series *top;
 	uint64_t partial_bytes;
+	enum partial_reason why;      /* of the partial bytes */
 	size_t nsamples;
 	char **labels;
 	size_t nlabels;
@@ -51,6 +52,7 @@ static int live_sample(void *ctx, const struct series *s, const struct sample *s
 	c->nsamples++;
 	if (!smp->is_rate) {
 		c->partial_bytes += smp->bytes;
+		c->why = smp->why;
 		return 0;
 	}
 	if (s->direction && s->direction[0] == 's')
@@ -85,9 +87,17 @@ static int live_dump(void *ctx, const struct capture_meta *m, int64_t ts, char *
 			fprintf(c->out, "  top %s %s/s", c->top->label,
 				units_format_bytes(c->top_rate, a, sizeof(a)));
 	}
-	if (c->partial_bytes)
-		fprintf(c->out, " (final partial interval: %s)",
+	if (c->partial_bytes) {
+		static const char *const what[] = {
+			[PARTIAL_NONE] = "partial interval",
+			[PARTIAL_FIRST] = "first, partial interval",
+			[PARTIAL_FINAL] = "final partial interval",
+			[PARTIAL_REPEATED] = "repeated or backwards time line",
+			[PARTIAL_UNTIMED] = "map entries without a time line",
+		};
+		fprintf(c->out, " (%s: %s, totals only)", what[c->why],
 			units_format_bytes((double)c->partial_bytes, a, sizeof(a)));
+	}
 	fputs("\n", c->out);
 	c->send = c->recv = c->other = c->top_rate = 0;
 	c->top = NULL;

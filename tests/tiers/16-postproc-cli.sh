@@ -162,6 +162,65 @@ check "edge: comm with ', ' split at the first separator" "my, odd: proc" "$(E '
 "$R" $FX/edge-oddities.txt > "$tmp/e.tab"
 grep -q '17 events lost' "$tmp/e.tab" && pass "edge: the summary says events were lost" || fail "edge: the summary says events were lost" "no '17 events lost' in the table"
 
+# ---- format 2: exact times, boundaries, the first dump partial ------------
+# tests/fixtures/format2-jitter.txt, hand-written to spec/capture-format-2.md
+# (.json: the same dumps as bpftrace -f json prints them: the time and the
+# markers as printf events).  Dumps 0.98 s, 1.03 s, 1.49 s (the one for
+# boundary ...099 is 0.5 s late: a tie goes to the earlier boundary, dumps are
+# never early), 0.5 s and 1.02 s apart.  4321 sends 10000 B/s throughout
+# (9800 B in 0.98 s, 10300 in 1.03 s...) and receives 500, 2000, 1000, 3000,
+# 4000 B/s.  The first dump (attach to the first boundary) and the final one
+# are partial: totals only.  The capture is seconds ...096 to ...100.
+F2=$FX/format2-jitter.txt
+"$R" -f csv $F2 > "$tmp/f2.csv"; rc1=$?
+"$R" -f json $F2 > "$tmp/f2t.json"; rc2=$?
+"$R" -f json $FX/format2-jitter.json > "$tmp/f2j.json"; rc3=$?
+check "format 2: text and json captures parse" "0 0 0" "$rc1 $rc2 $rc3"
+check "format 2: CSV epoch is each interval's start, seconds the real time between dumps" \
+	"1795558095 send 5000 0 1|1795558096 send 9800 0.98 0|1795558097 send 10300 1.03 0|1795558098 send 14900 1.49 0|1795558099 send 5000 0.5 0|1795558100 send 10200 1.02 0|1795558101 send 4310 0 1|" \
+	"$(python3 -c 'import csv, sys
+print("".join("%s %s %s %s %s|" % (r["epoch"], r["direction"], r["bytes"], r["seconds"], r["partial"]) for r in csv.DictReader(open(sys.argv[1])) if r["direction"] == "send"))' "$tmp/f2.csv")"
+check "format 2: per-second rates are bytes over real seconds" \
+	"send 10000 10000 10000 10000 10000 recv 500 2000 1000 3000 4000" \
+	"$(python3 -c 'import csv, sys
+out = {}
+for r in csv.DictReader(open(sys.argv[1])):
+    if r["partial"] == "0":
+        out.setdefault(r["direction"], []).append("%.6g" % (int(r["bytes"]) / float(r["seconds"])))
+print("send", " ".join(out["send"]), "recv", " ".join(out["recv"]))' "$tmp/f2.csv")"
+F2S='[s for s in j["series"] if s["direction"]=="send"][0]'
+F2R='[s for s in j["series"] if s["direction"]=="recv"][0]'
+check "format 2: JSON rates, samples and seconds" "10000.000 10000.000 5 5.02 59510" \
+	"$(jpath "$tmp/f2t.json" '"%.3f %.3f %d %.2f %d" % ('"$F2S"'["rate"]["min"], '"$F2S"'["rate"]["max"], '"$F2S"'["samples"], '"$F2S"'["seconds"], '"$F2S"'["total_bytes"])')"
+check "format 2: JSON peak_ts is the start of the peak second" "4000 1795558100" \
+	"$(jpath "$tmp/f2t.json" '"%.0f %d" % ('"$F2R"'["rate"]["max"], '"$F2R"'["peak_ts"])')"
+check "format 2: capture start/end are the first full interval's start and the last one's end" \
+	"1795558096 1795558101 5 2 0 0" \
+	"$(jpath "$tmp/f2t.json" '" ".join(str(v) for v in (j["sources"][0]["start"], j["sources"][0]["end"], j["sources"][0]["duration"], j["sources"][0]["counts"]["partial_dumps"], j["sources"][0]["counts"]["gaps"], j["sources"][0]["counts"]["duplicates"]))')"
+same "format 2: text and json of the same dumps give identical summaries" "$(strip "$tmp/f2t.json")" "$(strip "$tmp/f2j.json")"
+"$R" -f json -t 'recv>2500 for 2s' $F2 > "$tmp/f2a.json"
+check "format 2: an alert starts at its first second over and ends after its last" "1795558099 1795558101 1795558100 4000" \
+	"$(jpath "$tmp/f2a.json" '" ".join(str(v) for v in [(a["start"], a["end"], a["peak_ts"], int(a["peak"])) for s in j["series"] for a in s["alerts"]][0])')"
+
+# tests/fixtures/format2-stall.txt: the program stalled for 5 s, so the
+# dumps of boundaries ...203 to ...207 never came.  The rule: one gap, its
+# missing seconds b(t1) - b(t0) - I = 208 - 202 - 1 = 5; the interval is
+# second ...202 (to ...208), its rate the bytes over the real 6.000015 s;
+# no sample is invented for the missing seconds and none is hidden.
+"$R" -f json $FX/format2-stall.txt > "$tmp/st.json"
+check "format 2 stall: one gap of 5 missing seconds" "1 5" \
+	"$(jpath "$tmp/st.json" '"%d %d" % (j["sources"][0]["counts"]["gaps"], j["sources"][0]["counts"]["missing_seconds"])')"
+check "format 2 stall: the gap is one sample, second ...202, 24000 B over 6.000015 s" \
+	"1795558200 1795558201 1795558202 1795558208 1795558209 | 1795558202 24000 6.000015" \
+	"$("$R" -f csv $FX/format2-stall.txt | python3 -c 'import csv, sys
+rows = [r for r in csv.DictReader(sys.stdin) if r["key"] == "4321, mariadbd" and r["direction"] == "send" and r["partial"] == "0"]
+g = [r for r in rows if float(r["seconds"]) > 1.5][0]
+print(" ".join(r["epoch"] for r in rows), "|", g["epoch"], g["bytes"], g["seconds"])')"
+ST='[s for s in j["series"] if s["pid"]==4321 and s["direction"]=="send"][0]'
+check "format 2 stall: 5 samples, the gap's averaged one among them, all 4000 B/s" "5 4000 4000 6" \
+	"$(jpath "$tmp/st.json" '"%d %.0f %.0f %.0f" % ('"$ST"'["samples"], '"$ST"'["rate"]["min"], '"$ST"'["rate"]["max"], '"$ST"'["seconds"] - 4)')"
+"$R" $FX/format2-stall.txt | grep -q '1 gaps, 5 seconds without a dump' && pass "format 2 stall: the table notes the gap" || fail "format 2 stall: the table notes the gap" "$("$R" $FX/format2-stall.txt | grep note)"
+
 # HH:MM:SS generic script with clear() (per-interval counters) over midnight,
 # and a last map print without a time line (bpftrace's exit print):
 # nginx 100+300+200+50 = 650 in 4 rate samples, +5 untimed = 655.
