@@ -146,8 +146,6 @@ int engine_init(struct engine *e, const struct engine_opts *o, struct threshold 
 {
 	memset(e, 0, sizeof(*e));
 	e->opts = *o;
-	if (!e->opts.live_idle_ms)
-		e->opts.live_idle_ms = 300;
 	e->th = th;
 	e->nth = nth;
 	if (nth > SERIES_MAX_THRESHOLDS) {
@@ -257,9 +255,10 @@ int engine_run(struct engine *e, const char *path, char *err, size_t errlen)
 	in_open = true;
 
 	for (;;) {
-		int timeout = e->opts.live ? e->opts.live_idle_ms : -1;
-		if (quiet_deadline_ms >= 0)
-			timeout = 200;
+		/* Input that goes quiet ends nothing: a pipe may stall between a
+		 * dump's maps or inside a line.  Only after Ctrl-C is there a
+		 * deadline, for bpftrace's last dump. */
+		int timeout = quiet_deadline_ms >= 0 ? 200 : -1;
 		enum input_status st;
 		size_t took;
 
@@ -375,9 +374,7 @@ int engine_run(struct engine *e, const char *path, char *err, size_t errlen)
 			fprintf(stderr, "dbnetio-report: warning: %s:%llu: last line has no newline "
 				"(capture cut short?), ignored\n", m->file, (unsigned long long)in.lineno);
 		} else if (st == INPUT_TIMEOUT) {
-			/* live: the input went quiet, so the dump is complete */
-			if (series_close_dump(&e->table, &src, perr, sizeof(perr)) < 0)
-				goto writer_failed;
+			/* after Ctrl-C: bpftrace had its time to print */
 			if (quiet_deadline_ms >= 0 && (quiet_deadline_ms -= 200) < 0)
 				break;
 		} else if (st == INPUT_INTERRUPTED) {

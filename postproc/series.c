@@ -1,8 +1,9 @@
 /* series.c: from map entries to per-interval samples.
  *
- * A dump is a time line and the map entries after it; it closes at the next
- * time line, "# dbnetio-final", the end of the input or (live) a quiet
- * input.  Its time line already says what its samples are (the interval
+ * A dump is a time line and the map entries after it; it closes at its
+ * "# dbnetio-dump-end", the next time line, "# dbnetio-final" or the end of
+ * the input, never because the input went quiet (a pipe may stall anywhere,
+ * even inside a line).  Its time line already says what its samples are (the interval
  * length, partial or not), so each map entry becomes its series' sample as
  * it is read: cumulative counters by difference with the previous value (a
  * value that goes down is a counter reset: the capture restarted, and the

@@ -163,7 +163,8 @@ size_t series_take_predicted(struct series_table *t, struct series_source *src, 
 			     size_t avail, uint64_t *lines);
 /* "# dbnetio-final": the next dump is a partial interval. */
 void series_final_marker(struct series_source *src);
-/* Close the open dump, if any (end of input, or idle in --live). */
+/* Close the open dump, if any: its dump-end marker, the next time line,
+ * "# dbnetio-final" or the end of input (never a quiet input). */
 int series_close_dump(struct series_table *t, struct series_source *src, char *err, size_t errlen);
 
 #endif

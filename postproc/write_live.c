@@ -1,11 +1,14 @@
-/* write_live.c: `--live`, one line per dump as it arrives, flushed, and a
- * line for each alert as it fires and as it ends:
- *   22:13:45 [db1] send 1.20 MiB/s  recv 88.0 KiB/s  top 4321 mariadbd send 1.19 MiB/s
+/* write_live.c: `--live`, one line per dump as it is complete, flushed, and
+ * a line for each alert as it fires and as it ends:
  *   22:13:46 ALERT send>1MiB/s: 4321 mariadbd send above since 22:13:44, peak 1.31 MiB/s
+ *   22:13:46 [db1] send 1.20 MiB/s  recv 88.0 KiB/s  top 4321 mariadbd send 1.19 MiB/s
  * A line's time is the START of its interval (second k is [k, k+I)), as in
  * every other output; an ALERT line carries the second that fired it, an
- * END line the end of the last second above.
- * The summary (any --format) follows at the end or on Ctrl-C.
+ * END line the end of the last second above.  A dump is complete at its
+ * dump-end marker, the next time line, "# dbnetio-final" or the end of
+ * input, never when the input goes quiet, so these lines say what reading
+ * the saved capture afterwards says.  The summary (any --format) follows at
+ * the end or on Ctrl-C.
  */
 #include <stdlib.h>
 #include <string.h>
