@@ -8,7 +8,6 @@
  * dbnetio's @send/@recv; partial=1 for the first dump of a format-2 capture,
  * the last partial interval and dumps without a usable time).
  */
-#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -45,25 +44,6 @@ static int csv_begin(void *ctx, const struct capture_meta *m, char *err, size_t 
 	return 0;
 }
 
-/* Seconds as a decimal: whole ones as integers ("1", as %g wrote them),
- * others to the microsecond without trailing zeros ("0.98", "1.030012"). */
-static void put_seconds(FILE *f, double v)
-{
-	char b[64];
-	size_t n;
-
-	if (v == floor(v) && fabs(v) < 1e15) {
-		fprintf(f, "%.0f", v);
-		return;
-	}
-	n = (size_t)snprintf(b, sizeof(b), "%.6f", v);
-	while (n > 1 && b[n - 1] == '0')
-		n--;
-	if (n > 1 && b[n - 1] == '.')
-		n--;
-	fwrite(b, 1, n, f);
-}
-
 static int csv_sample(void *ctx, const struct series *s, const struct sample *smp, char *err,
 		      size_t errlen)
 {
@@ -82,7 +62,7 @@ static int csv_sample(void *ctx, const struct series *s, const struct sample *sm
 	fprintf(c->out, ",%s,", s->direction ? s->direction : "");
 	wu_csv_field(c->out, s->key);
 	fprintf(c->out, ",%llu,", (unsigned long long)smp->bytes);
-	put_seconds(c->out, smp->seconds);
+	wu_json_number(c->out, smp->seconds);    /* "1" as %g wrote it, or "0.980000" */
 	fprintf(c->out, ",%d\n", smp->partial ? 1 : 0);
 	if (ferror(c->out)) {
 		snprintf(err, errlen, "write error on output");

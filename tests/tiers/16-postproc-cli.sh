@@ -177,7 +177,7 @@ F2=$FX/format2-jitter.txt
 "$R" -f json $FX/format2-jitter.json > "$tmp/f2j.json"; rc3=$?
 check "format 2: text and json captures parse" "0 0 0" "$rc1 $rc2 $rc3"
 check "format 2: CSV epoch is each interval's start, seconds the real time between dumps" \
-	"1795558095 send 5000 0 1|1795558096 send 9800 0.98 0|1795558097 send 10300 1.03 0|1795558098 send 14900 1.49 0|1795558099 send 5000 0.5 0|1795558100 send 10200 1.02 0|1795558101 send 4310 0 1|" \
+	"1795558095 send 5000 0 1|1795558096 send 9800 0.980000 0|1795558097 send 10300 1.030000 0|1795558098 send 14900 1.490000 0|1795558099 send 5000 0.500000 0|1795558100 send 10200 1.020000 0|1795558101 send 4310 0 1|" \
 	"$(python3 -c 'import csv, sys
 print("".join("%s %s %s %s %s|" % (r["epoch"], r["direction"], r["bytes"], r["seconds"], r["partial"]) for r in csv.DictReader(open(sys.argv[1])) if r["direction"] == "send"))' "$tmp/f2.csv")"
 check "format 2: per-second rates are bytes over real seconds" \
