@@ -3,8 +3,8 @@
  * A dump is a time line and the map entries after it; it closes at its
  * "# dbnetio-dump-end", the next time line, "# dbnetio-final" or the end of
  * the input, never because the input went quiet (a pipe may stall anywhere,
- * even inside a line).  Its time line already says what its samples are (the interval
- * length, partial or not), so each map entry becomes its series' sample as
+ * even inside a line).  Its time line already says what its samples are (the
+ * interval, partial or not), so each map entry becomes its series' sample as
  * it is read: cumulative counters by difference with the previous value (a
  * value that goes down is a counter reset: the capture restarted, and the
  * new value is the bytes since), per-interval counters as they are.  A key
