@@ -90,7 +90,7 @@ static const struct argp_option options[] = {
 	  "(units B KiB MiB GiB KB MB GB, per second; repeatable)", 0 },
 	{ "lenient", OPT_LENIENT, NULL, 0, "skip and count bad lines instead of failing", 0 },
 	{ "live", OPT_LIVE, NULL, 0,
-	  "print one line per interval as dumps arrive, alerts as they fire; Ctrl-C prints the summary", 0 },
+	  "print one line per interval as each dump completes, alerts as they fire; Ctrl-C prints the summary", 0 },
 	{ "top", OPT_TOP, "N", 0, "only the N first series in the --sort order", 0 },
 	{ "sort", OPT_SORT, "KEY", 0, "total (default), peak or name", 0 },
 	{ "counters", OPT_COUNTERS, "KIND", 0,

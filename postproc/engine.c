@@ -102,7 +102,7 @@ static int on_sample(void *arg, struct series *s, const struct sample *smp)
 			unsigned ti = (unsigned)__builtin_ctz(m);
 			struct alert ended, fired;
 			int ev = threshold_feed(&s->th[ti], &e->th[ti], ti, smp->rate, smp->seconds,
-						smp->ts, &ended, &fired);
+						smp->ts, smp->end, &ended, &fired);
 			if (ev < 0) {
 				snprintf(e->werr, sizeof(e->werr), "out of memory");
 				return -1;
@@ -174,8 +174,6 @@ int engine_init(struct engine *e, const struct engine_opts *o, struct threshold 
 {
 	memset(e, 0, sizeof(*e));
 	e->opts = *o;
-	if (!e->opts.live_idle_ms)
-		e->opts.live_idle_ms = 300;
 	e->th = th;
 	e->nth = nth;
 	if (nth > SERIES_MAX_THRESHOLDS) {
@@ -293,9 +291,10 @@ int engine_run(struct engine *e, const char *path, char *err, size_t errlen)
 	in_open = true;
 
 	for (;;) {
-		int timeout = e->opts.live ? e->opts.live_idle_ms : -1;
-		if (quiet_deadline_ms >= 0)
-			timeout = 200;
+		/* Input that goes quiet ends nothing: a pipe may stall between a
+		 * dump's maps or inside a line.  Only after Ctrl-C is there a
+		 * deadline, for bpftrace's last dump. */
+		int timeout = quiet_deadline_ms >= 0 ? 200 : -1;
 		enum input_status st;
 		size_t took;
 
@@ -350,10 +349,12 @@ int engine_run(struct engine *e, const char *path, char *err, size_t errlen)
 				case REC_TIME:
 					/* BCC lines carry the time on every line: one dump per time */
 					if ((r->flags & REC_F_LEGACY) && src.in_dump && src.dump_timed &&
-					    src.ts == r->ts)
+					    src.at == r->ts)
 						break;
-					if (series_time(&e->table, &src, r->ts, r->flags & REC_F_CLOCK, perr,
-							sizeof(perr)) < 0)
+					if (series_time(&e->table, &src, r->ts, r->usec,
+							(r->flags & REC_F_CLOCK ? SERIES_TIME_CLOCK : 0) |
+							(r->flags & REC_F_FRAC ? SERIES_TIME_FRAC : 0),
+							perr, sizeof(perr)) < 0)
 						goto writer_failed;
 					break;
 				case REC_HEADER:
@@ -373,6 +374,10 @@ int engine_run(struct engine *e, const char *path, char *err, size_t errlen)
 					if (series_close_dump(&e->table, &src, perr, sizeof(perr)) < 0)
 						goto writer_failed;
 					series_final_marker(&src);
+					break;
+				case REC_DUMP_END:
+					if (series_close_dump(&e->table, &src, perr, sizeof(perr)) < 0)
+						goto writer_failed;
 					break;
 				case REC_LOST:
 					m->counts.lost_events += r->value;
@@ -405,9 +410,7 @@ int engine_run(struct engine *e, const char *path, char *err, size_t errlen)
 			fprintf(stderr, "dbnetio-report: warning: %s:%llu: last line has no newline "
 				"(capture cut short?), ignored\n", m->file, (unsigned long long)in.lineno);
 		} else if (st == INPUT_TIMEOUT) {
-			/* live: the input went quiet, so the dump is complete */
-			if (series_close_dump(&e->table, &src, perr, sizeof(perr)) < 0)
-				goto writer_failed;
+			/* after Ctrl-C: bpftrace had its time to print */
 			if (quiet_deadline_ms >= 0 && (quiet_deadline_ms -= 200) < 0)
 				break;
 		} else if (st == INPUT_INTERRUPTED) {

@@ -25,8 +25,7 @@ enum engine_sort { SORT_TOTAL, SORT_PEAK, SORT_NAME };
 
 struct engine_opts {
 	bool lenient;             /* skip and count bad lines instead of failing */
-	bool live;                /* close a dump when the input goes quiet */
-	int live_idle_ms;         /* how quiet (default 300 ms) */
+	bool live;                /* reading a live pipe: Ctrl-C waits for the last dump */
 	int counters;             /* -1 from header, 0 cumulative, 1 interval */
 	unsigned interval;        /* default interval when no header says (0 = 1) */
 	enum engine_sort sort;

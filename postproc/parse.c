@@ -193,7 +193,25 @@ nomem:
 	return -1;
 }
 
-/* `1795558096` or `22:15:01`; returns 1 if it is one, 0 if not, -1 bad */
+/* Is [s, s+len) a format-2 time line, digits '.' six digits? */
+static int is_frac_time(const char *s, size_t len)
+{
+	size_t i = 0;
+
+	while (i < len && is_digit(s[i]))
+		i++;
+	if (i == 0 || i + 7 != len || s[i] != '.')
+		return 0;
+	for (i++; i < len; i++)
+		if (!is_digit(s[i]))
+			return 0;
+	return 1;
+}
+
+/* `1795558096`, `1795558096.000081` or `22:15:01`; returns 1 if it is one,
+ * 0 if not, -1 bad.  The fraction of a format-2 line is kept as microseconds
+ * (exactly six decimals, as the programs print them: other counts are a
+ * mistake worth an error, not a guess). */
 static int parse_time_text(struct parser *p, const char *s, size_t len, unsigned flags,
 			   char *err, size_t errlen)
 {
@@ -202,9 +220,17 @@ static int parse_time_text(struct parser *p, const char *s, size_t len, unsigned
 
 	while (i < len && is_digit(s[i]))
 		i++;
-	if (i == len) {
-		uint64_t v;
-		if (parse_u64(s, len, &v, err, errlen) < 0)
+	if (i == len || (i > 0 && s[i] == '.')) {
+		uint64_t v, us = 0;
+		char ex[64];
+		if (i < len && !is_frac_time(s, len)) {
+			parse_excerpt(s, len, ex, sizeof(ex));
+			snprintf(err, errlen, "expected a time line of epoch seconds with six decimals "
+				 "(S.ffffff), got '%s'", ex);
+			return -1;
+		}
+		if (parse_u64(s, i, &v, err, errlen) < 0 ||
+		    (i < len && parse_u64(s + i + 1, 6, &us, err, errlen) < 0))
 			return -1;
 		if (v > (1ull << 40)) {
 			snprintf(err, errlen, "timestamp %llu out of range (expected Unix epoch seconds)",
@@ -213,8 +239,9 @@ static int parse_time_text(struct parser *p, const char *s, size_t len, unsigned
 		}
 		if (!(r = rec_push(p, REC_TIME)))
 			goto nomem;
-		r->flags = flags;
+		r->flags = flags | (i < len ? REC_F_FRAC : 0);
 		r->ts = (int64_t)v;
+		r->usec = (uint32_t)us;
 		return 1;
 	}
 	if (len == 8 && is_digit(s[0]) && is_digit(s[1]) && s[2] == ':' && is_digit(s[3]) &&
@@ -514,8 +541,9 @@ static int json_text_event(struct parser *p, struct json_object *data, bool is_t
 				return -1;
 			}
 		} else {
-			/* printf text: dbnetio's header and markers, else a comment */
-			if (l > 0 && s[0] == '#') {
+			/* printf text: dbnetio's header, markers and (format 2)
+			 * time lines, else a comment */
+			if (l > 0 && (s[0] == '#' || is_frac_time(s, l))) {
 				if (parse_text(p, s, l, REC_F_JSON, err, errlen) < 0)
 					return -1;
 			} else if (l > 0) {
@@ -614,6 +642,8 @@ static int parse_text(struct parser *p, const char *s, size_t len, unsigned flag
 		}
 		if (len == 15 && starts(s, len, "# dbnetio-final"))
 			return rec_only(p, REC_FINAL, err, errlen);
+		if (len == 18 && starts(s, len, "# dbnetio-dump-end"))
+			return rec_only(p, REC_DUMP_END, err, errlen);
 		return rec_only(p, REC_COMMENT, err, errlen);
 	case '{':
 		return parse_json(p, s, len, err, errlen);

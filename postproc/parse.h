@@ -2,11 +2,13 @@
  *
  * Accepted line shapes (README, "The capture format"):
  *   bpftrace -f text   `@send[4321, mariadbd]: 182733`, `@x: 5`, a time line
- *                      (`1795558096` epoch or `22:15:01`), the banner
+ *                      (`1795558096` or `1795558096.000081` epoch seconds, or
+ *                      `22:15:01`), the banner
  *                      `Attaching N probes...`, `Lost N events`, `WARNING:`
  *                      and `ERROR:` lines, blank lines, histogram lines;
  *   bpftrace -f json   one object per line, dispatched on "type";
- *   dbnetio            `# dbnetio-capture 1 key=value...`, `# dbnetio-final`;
+ *   dbnetio            `# dbnetio-capture 1 key=value...`, `# dbnetio-final`,
+ *                      `# dbnetio-dump-end`;
  *   the BCC original   `time: <epoch>pid: <pid> type: sendMsg size: <n>`.
  * A line yields zero or more records (a JSON map event one per key).  Keys
  * are always in bpftrace's text form, `@send[4321, mariadbd]`, whatever the
@@ -23,10 +25,11 @@
 #include "summary.h"
 
 enum record_kind {
-	REC_TIME,        /* ts (clock_of_day: seconds since midnight) */
+	REC_TIME,        /* ts (clock_of_day: seconds since midnight), usec */
 	REC_MAP,         /* key, keylen, value */
 	REC_HEADER,      /* key/keylen: the header text after "# dbnetio-capture " */
 	REC_FINAL,       /* # dbnetio-final: the next dump is partial */
+	REC_DUMP_END,    /* # dbnetio-dump-end: the open dump is complete */
 	REC_LOST,        /* value: events lost */
 	REC_BANNER,      /* Attaching N probes... / attached_probes */
 	REC_WARNING,     /* WARNING: / ERROR: */
@@ -39,12 +42,14 @@ enum record_flag {
 	REC_F_CLOCK = 1,   /* REC_TIME was HH:MM:SS */
 	REC_F_JSON = 2,    /* came from a JSON event */
 	REC_F_LEGACY = 4,  /* came from a BCC-format line */
+	REC_F_FRAC = 8,    /* REC_TIME was S.ffffff (format 2): usec holds the fraction */
 };
 
 struct record {
 	enum record_kind kind;
 	unsigned flags;
 	int64_t ts;
+	uint32_t usec;           /* REC_F_FRAC: microseconds after ts */
 	const char *key;
 	size_t keylen;
 	uint64_t value;

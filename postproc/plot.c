@@ -688,7 +688,8 @@ static void dat_header(FILE *f, const struct chart_ctx *c, const char *file, con
 	char name[200];
 
 	fprintf(f, "# %s%s: written by dbnetio-report; %s.\n"
-		"# column 1: time, Unix epoch seconds (UTC); a blank line marks missing seconds\n",
+		"# column 1: start of the interval (second k is [k, k+I)), Unix epoch seconds (UTC);"
+		" a blank line marks missing seconds\n",
 		c->stem, file, what);
 	for (size_t k = 0; k < c->ncols; k++) {
 		if (k < c->ntop)
@@ -707,7 +708,8 @@ static void dat_header(FILE *f, const struct chart_ctx *c, const char *file, con
  * column.  In buckets, timeseries.dat holds each column's highest second of
  * the bucket (spikes must stay visible: finding them is the point) and
  * stacked.dat the mean (stacking maxima of different seconds would overstate
- * the total); a bucket's time is its end, and a gap closes it.  0 or -1
+ * the total); a row's time is the start of its interval or bucket (second k
+ * is [k, k+I), as in every output), and a gap closes a bucket.  0 or -1
  * with err. */
 static int write_timeseries_dat(struct chart_ctx *c, char *err, size_t errlen)
 {
@@ -754,7 +756,7 @@ static int write_timeseries_dat(struct chart_ctx *c, char *err, size_t errlen)
 		dat_header(f, c, "timeseries.dat", "bytes per second per dump");
 	}
 
-	int64_t prev = 0, bend = 0;
+	int64_t prev = 0, bstart = 0;
 	unsigned brows = 0;
 	bool first = true;
 	struct rec r;
@@ -779,12 +781,14 @@ static int write_timeseries_dat(struct chart_ctx *c, char *err, size_t errlen)
 		/* a later dump than one interval: seconds are missing */
 		bool gap = got && !first && ts - prev > (int64_t)interval;
 		if (k) {
-			int64_t end = got ? (ts + k - 1) / k * k : 0;
-			if (brows && (!got || gap || end != bend)) {
-				put_row(f, bend, bmax, n, bflag);
+			/* the bucket [b, b+k) holding second ts (clock-of-day
+			 * labels may be below zero: floor, not truncation) */
+			int64_t b = got ? (ts >= 0 ? ts / k : -((-ts + k - 1) / k)) * k : 0;
+			if (brows && (!got || gap || b != bstart)) {
+				put_row(f, bstart, bmax, n, bflag);
 				for (size_t i = 0; i < n; i++)
 					bsum[i] /= brows;
-				put_row(sf, bend, bsum, n, bflag);
+				put_row(sf, bstart, bsum, n, bflag);
 				memset(bmax, 0, n * sizeof *bmax);
 				memset(bsum, 0, n * sizeof *bsum);
 				bflag[0] = bflag[1] = false;
@@ -796,7 +800,7 @@ static int write_timeseries_dat(struct chart_ctx *c, char *err, size_t errlen)
 				fputc('\n', f);
 				fputc('\n', sf);
 			}
-			bend = end;
+			bstart = b;
 			for (size_t i = 0; i < n; i++) {
 				if (row[i] > bmax[i])
 					bmax[i] = row[i];
@@ -1038,8 +1042,11 @@ static int render_source(struct plot *p, const struct summary *sum, unsigned sou
 	} else {
 		snprintf(c.stem, sizeof c.stem, "%s", p->prefix);
 	}
-	fmt_time(from, sizeof from, c.ps->first_ts, p->o.local_time);
-	fmt_time(to, sizeof to, c.ps->last_ts, p->o.local_time);
+	/* the capture's span: start of its first full interval to the end of
+	 * its last, as the table and the report say */
+	bool span = m && m->have_time;
+	fmt_time(from, sizeof from, span ? m->start : c.ps->first_ts, p->o.local_time);
+	fmt_time(to, sizeof to, span ? m->end : c.ps->last_ts, p->o.local_time);
 	if (m && m->clock_of_day)
 		snprintf(c.title, sizeof c.title, "%s%s%s to %s", label, *label ? ": " : "",
 			 from + 11, to + 11);

@@ -2,11 +2,12 @@
  * the report writer reuses.
  *
  * Per source it writes into a directory:
- *   timeseries.dat   one row per dump: epoch, then sent and received bytes/s
- *                    of each drawn series (the top processes by bytes, or
- *                    clients or connections when the series are grouped so,
- *                    then "rest" summed), then two 0/1 columns "some process
- *                    was over the send/recv threshold"; a blank line where
+ *   timeseries.dat   one row per interval: its start (epoch seconds; second k
+ *                    is [k, k+I)), then sent and received bytes/s of each
+ *                    drawn series (the top processes by bytes, or clients or
+ *                    connections when the series are grouped so, then "rest"
+ *                    summed), then two 0/1 columns "some process was over the
+ *                    send/recv threshold"; a blank line where
  *                    seconds are missing (gnuplot breaks its lines there);
  *   distribution.dat the CDF of the per-dump totals (all processes summed),
  *                    send block then receive block;

@@ -419,7 +419,8 @@ static double capture_seconds(const struct capture_meta *m)
 {
 	if (!m->have_time)
 		return 0;
-	/* first to last dump, as the JSON summary's "duration" */
+	/* start of the first full interval to the end of the last, as the
+	 * JSON summary's "duration" */
 	return (double)(m->end - m->start);
 }
 
@@ -440,7 +441,7 @@ static void section_glance(struct emit *e, const struct report *r, const struct 
 			fmt_when(e, m, m->end, t2, sizeof t2), zone(e),
 			fmt_duration(secs, c, sizeof c));
 	else
-		e_text(e, ", no timestamped dump.");
+		e_text(e, m->counts.dumps ? ", no full interval." : ", no timestamped dump.");
 	e_para_end(e);
 
 	if (e->html)
@@ -537,9 +538,9 @@ static void section_capture(struct emit *e, const struct capture_meta *m)
 	if (m->have_time) {
 		char z[64];
 		snprintf(z, sizeof z, "%s %s", fmt_when(e, m, m->start, t, sizeof t), zone(e));
-		KV("first dump", z);
+		KV("start", z);
 		snprintf(z, sizeof z, "%s %s", fmt_when(e, m, m->end, t, sizeof t), zone(e));
-		KV("last dump", z);
+		KV("end", z);
 		KV("duration", fmt_duration(capture_seconds(m), a, sizeof a));
 	}
 	snprintf(a, sizeof a, "%u s, counters %s", m->interval ? m->interval : 1,

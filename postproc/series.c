@@ -1,21 +1,30 @@
 /* series.c: from map entries to per-interval samples.
  *
- * A dump is a time line and the map entries after it; it closes at the next
- * time line, "# dbnetio-final", the end of the input or (live) a quiet
- * input.  Its time line already says what its samples are (the interval
- * length, partial or not), so each map entry becomes its series' sample as
+ * A dump is a time line and the map entries after it; it closes at its
+ * "# dbnetio-dump-end", the next time line, "# dbnetio-final" or the end of
+ * the input, never because the input went quiet (a pipe may stall anywhere,
+ * even inside a line).  Its time line already says what its samples are (the
+ * interval, partial or not), so each map entry becomes its series' sample as
  * it is read: cumulative counters by difference with the previous value (a
  * value that goes down is a counter reset: the capture restarted, and the
  * new value is the bytes since), per-interval counters as they are.  A key
  * met twice in one dump starts a new dump without a time line.  Touching each
  * series once per dump, in line order, keeps its state in cache.
  *
- * Timestamps decide what a sample means: the first dump covers one interval;
- * a later one covers the time since the previous dump (more than an interval
- * is a gap, counted, and the rate is averaged over it); the same or an
- * earlier timestamp (duplicated or backwards clocks), the dump after
- * "# dbnetio-final" and map entries without a time line are partial: their
- * bytes count toward totals, but they are not rate samples.
+ * Timestamps decide what a sample means.  Each good dump has a boundary in
+ * whole seconds: its integer time (format 1), or its S.ffffff time rounded
+ * to a multiple of the interval (format 2, whose programs dump just after
+ * each boundary).  The samples of a dump are labelled by the START of the
+ * interval they cover, the previous good dump's boundary: second k is
+ * [k, k+I).  The first dump covers one interval (format 1: [t-I, t)) or,
+ * in format 2, the time from attach to the first boundary, which is partial.
+ * A later one covers the time since the last good dump: its rate divides by
+ * the real elapsed time (format 2: the exact times' difference), and more
+ * than an interval between boundaries is a gap, counted, the rate averaged
+ * over it.  The same or an earlier boundary (duplicated or backwards
+ * clocks), the dump after "# dbnetio-final" and map entries without a time
+ * line are partial: their bytes count toward totals, but they are not rate
+ * samples, and a backwards dump is not what the next one is measured from.
  *
  * Lookup cost: dumps list their keys in the same order every time, so each
  * series remembers which one followed it in the previous dump; a line is
@@ -327,13 +336,18 @@ int series_close_dump(struct series_table *t, struct series_source *src, char *e
 	return 0;
 }
 
-static void open_dump(struct series_source *src, int64_t ts, bool timed, bool partial,
-		      double seconds)
+/* Open a dump whose samples are [start, end), seconds long in real time. */
+static void open_dump(struct series_source *src, int64_t start, int64_t end, bool timed,
+		      enum partial_reason why, double seconds)
 {
+	bool partial = why != PARTIAL_NONE;
+
 	src->in_dump = true;
 	src->dump_seq++;
-	src->ts = ts;
+	src->ts = start;
+	src->end = end;
 	src->dump_timed = timed;
+	src->why = why;
 	src->dump_partial = partial;
 	src->dump_seconds = seconds;
 	src->is_rate = !partial && seconds > 0;
@@ -343,17 +357,29 @@ static void open_dump(struct series_source *src, int64_t ts, bool timed, bool pa
 	src->pred = src->prev_head;
 }
 
-int series_time(struct series_table *t, struct series_source *src, int64_t ts, bool clock,
-		char *err, size_t errlen)
+/* The boundary of a format-2 time us (microseconds): round(t / I) * I in
+ * whole seconds.  An exact tie (a dump I/2 late) goes to the earlier
+ * boundary: dumps are taken just after a boundary, never before one. */
+static int64_t boundary(int64_t us, unsigned iv)
+{
+	int64_t ius = (int64_t)iv * 1000000;
+	return (us + ius / 2 - 1) / ius * (int64_t)iv;
+}
+
+int series_time(struct series_table *t, struct series_source *src, int64_t ts, uint32_t usec,
+		unsigned flags, char *err, size_t errlen)
 {
 	struct capture_meta *m = src->meta;
 	unsigned iv = m->interval ? m->interval : 1;
-	bool partial = false;
+	/* format 2: aligned dumps, exact times */
+	bool aligned = (flags & SERIES_TIME_FRAC) || m->format_version >= 2;
+	enum partial_reason why = PARTIAL_NONE;
+	int64_t us, at, start, end;
 	double seconds = iv;
 
 	if (series_close_dump(t, src, err, errlen) < 0)
 		return -1;
-	if (clock) {
+	if (flags & SERIES_TIME_CLOCK) {
 		/* HH:MM:SS: carry over midnight (a jump back of more than 12 h) */
 		m->clock_of_day = true;
 		if (src->have_clock && ts + src->clock_offset < src->last_clock - 43200)
@@ -362,37 +388,63 @@ int series_time(struct series_table *t, struct series_source *src, int64_t ts, b
 		src->last_clock = ts;
 		src->have_clock = true;
 	}
+	us = ts * 1000000 + (flags & SERIES_TIME_FRAC ? usec : 0);
+	at = aligned ? boundary(us, iv) : ts;
 	m->counts.dumps++;
 	if (src->final_next) {
 		/* the last, partial interval: its time may well repeat the last one */
-		partial = true;
+		why = PARTIAL_FINAL;
 		src->final_next = false;
-	} else if (src->have_prev) {
-		if (ts == src->prev_ts) {
+		start = src->have_prev ? src->prev_at : at - iv;
+		end = at > start ? at : start + iv;
+	} else if (!src->have_prev) {
+		/* the first: format 1's covers the interval before it, format 2's
+		 * only the time since attach */
+		if (aligned)
+			why = PARTIAL_FIRST;
+		start = at - iv;
+		end = at;
+	} else if (at <= src->prev_at) {
+		/* the same or an earlier boundary: bytes, no rate */
+		if (at == src->prev_at)
 			m->counts.duplicates++;
-			partial = true;
-		} else if (ts < src->prev_ts) {
+		else
 			m->counts.backwards++;
-			partial = true;
-		} else {
-			seconds = (double)(ts - src->prev_ts);
-			if (ts - src->prev_ts > (int64_t)iv) {
-				m->counts.gaps++;
-				m->counts.missing_seconds += (uint64_t)(ts - src->prev_ts) - iv;
-			}
+		why = PARTIAL_REPEATED;
+		start = src->prev_at;
+		end = start + iv;
+	} else {
+		start = src->prev_at;
+		end = at;
+		seconds = aligned ? (double)(us - src->prev_us) / 1e6 : (double)(at - src->prev_at);
+		if (at - src->prev_at > (int64_t)iv) {
+			m->counts.gaps++;
+			m->counts.missing_seconds += (uint64_t)(at - src->prev_at) - iv;
 		}
 	}
-	if (!m->have_time) {
-		m->start = m->end = ts;
-		m->have_time = true;
+	if (why == PARTIAL_NONE) {
+		/* the capture is its full intervals: first start to last end */
+		if (!m->have_time) {
+			m->start = start;
+			m->end = end;
+			m->have_time = true;
+		}
+		if (start < m->start)
+			m->start = start;
+		if (end > m->end)
+			m->end = end;
 	}
-	if (ts < m->start)
-		m->start = ts;
-	if (ts > m->end)
-		m->end = ts;
-	src->prev_ts = ts;
-	src->have_prev = true;
-	open_dump(src, ts, true, partial, seconds);
+	/* what the next dump is measured from: not a backwards one; a repeated
+	 * boundary's snapshot is later, so the next bytes start there */
+	if (!src->have_prev || at > src->prev_at) {
+		src->prev_at = at;
+		src->prev_us = us;
+		src->have_prev = true;
+	} else if (at == src->prev_at && us > src->prev_us) {
+		src->prev_us = us;
+	}
+	src->at = at;
+	open_dump(src, start, end, true, why, seconds);
 	return 0;
 }
 
@@ -429,12 +481,14 @@ series_account(struct series_table *t, struct series_source *src,
 	double rate = !src->is_rate ? 0 : src->one ? (double)delta : (double)delta * src->inv;
 	struct sample smp = {
 		.ts = src->ts,
+		.end = src->end,
 		.seconds = src->dump_partial ? 0 : src->dump_seconds,
 		.bytes = delta,
 		.rate = rate,
 		.is_rate = src->is_rate,
 		.partial = src->dump_partial,
 		.timed = src->dump_timed,
+		.why = src->why,
 	};
 	if (__builtin_expect(s->grouped, 0)) {
 		/* a member: the group stage keeps the numbers */
@@ -805,6 +859,15 @@ size_t series_take_predicted(struct series_table *t, struct series_source *src, 
 	return pos;
 }
 
+/* A dump without a time line: after the last good dump, totals only. */
+static void open_untimed(struct series_source *src)
+{
+	unsigned iv = src->meta->interval ? src->meta->interval : 1;
+	int64_t start = src->have_prev ? src->prev_at : 0;
+
+	open_dump(src, start, start + iv, false, PARTIAL_UNTIMED, 0);
+}
+
 int series_value(struct series_table *t, struct series_source *src, const char *key,
 		 size_t keylen, uint64_t value, char *err, size_t errlen)
 {
@@ -813,7 +876,7 @@ int series_value(struct series_table *t, struct series_source *src, const char *
 	if (!src->in_dump) {
 		/* entries without a time line: totals only */
 		src->meta->counts.untimed++;
-		open_dump(src, src->have_prev ? src->prev_ts : 0, false, true, 0);
+		open_untimed(src);
 		s = src->pred;
 	}
 	if (!(s && s->rawlen == keylen && memcmp(s->raw, key, keylen) == 0 &&
@@ -835,7 +898,7 @@ int series_value(struct series_table *t, struct series_source *src, const char *
 		if (series_close_dump(t, src, err, errlen) < 0)
 			return -1;
 		src->meta->counts.untimed++;
-		open_dump(src, src->have_prev ? src->prev_ts : 0, false, true, 0);
+		open_untimed(src);
 	}
 	return series_account(t, src, s, value, err, errlen);
 }

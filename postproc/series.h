@@ -30,15 +30,30 @@
 #include "stats.h"
 #include "threshold.h"
 
-/* One per-interval data point of a series, handed to writers as it is made. */
+/* Why a dump's samples are partial: their bytes count toward totals only. */
+enum partial_reason {
+	PARTIAL_NONE = 0,  /* a full interval: rate samples */
+	PARTIAL_FIRST,     /* format 2's first dump: from attach to the first boundary */
+	PARTIAL_FINAL,     /* the last, partial interval (after # dbnetio-final) */
+	PARTIAL_REPEATED,  /* its time repeats or precedes the last good dump's */
+	PARTIAL_UNTIMED,   /* map entries without a time line */
+};
+
+/* One per-interval data point of a series, handed to writers as it is made.
+ * Times are labels in whole seconds: a sample is second ts, the interval
+ * [ts, end), whatever the exact moments of its two dumps (README, "The
+ * capture format"). */
 struct sample {
-	int64_t ts;        /* end of the interval: the dump's timestamp */
-	double seconds;    /* interval length; 0 when unknown */
+	int64_t ts;        /* start of the interval: the second it is labelled by */
+	int64_t end;       /* end of the interval: the next interval's start */
+	double seconds;    /* the real time between its dumps, the rate's
+			    * denominator (end - ts for integer time lines);
+			    * 0 when partial */
 	uint64_t bytes;    /* bytes in the interval (delta of the cumulative total) */
 	double rate;       /* bytes / seconds; valid when is_rate */
 	bool is_rate;      /* a per-second rate sample (counts in the statistics) */
-	bool partial;      /* the last, partial interval (# dbnetio-final) or a dump
-			    * without a usable timestamp: bytes count toward totals only */
+	bool partial;      /* why != PARTIAL_NONE: bytes count toward totals only */
+	enum partial_reason why;
 	bool timed;        /* the dump had a time line (ts is its time) */
 };
 
@@ -54,9 +69,9 @@ struct series {
 	uint64_t dump_seq;       /* the source's dump it last appeared in */
 
 	uint64_t total_bytes;    /* all bytes, including partial intervals */
-	int64_t last_ts;         /* last timestamped dump it appeared in */
+	int64_t last_ts;         /* label of the last timestamped dump it appeared in */
 	struct stats stats;      /* of the rate samples */
-	int64_t first_ts;        /* first timestamped dump it appeared in */
+	int64_t first_ts;        /* label of the first timestamped dump it appeared in */
 
 	unsigned index;          /* dense, order of first appearance */
 	unsigned source;         /* index of its struct capture_meta */
@@ -91,7 +106,7 @@ struct capture_meta;
 
 /* Called for every sample as its map entry is read (after the series' own
  * stats took it; NULL when nothing else needs samples), then once for each
- * dump as it closes. */
+ * dump as it closes, with the label (interval start) of its samples. */
 typedef int (*series_sample_fn)(void *arg, struct series *s, const struct sample *smp);
 typedef int (*series_dump_fn)(void *arg, struct capture_meta *meta, int64_t ts, bool partial);
 
@@ -123,8 +138,13 @@ struct series_source {
 	bool dump_partial;
 	bool dump_timed;
 	bool final_next;
-	bool have_prev;
-	int64_t ts, prev_ts;
+	bool have_prev;               /* a good dump was seen: prev_at, prev_us */
+	enum partial_reason why;      /* of the open dump */
+	int64_t ts, end;              /* the open dump's samples: [ts, end) */
+	int64_t at;                   /* the open dump's own time, whole seconds
+				       * (format 2: its boundary) */
+	int64_t prev_at, prev_us;     /* the last good dump: boundary (whole
+				       * seconds) and exact time (microseconds) */
 	double dump_seconds;
 	int64_t clock_offset;    /* HH:MM:SS input: days passed, in seconds */
 	int64_t last_clock;
@@ -144,10 +164,12 @@ int series_table_init(struct series_table *t, const struct threshold *th, size_t
 void series_table_free(struct series_table *t);
 void series_source_init(struct series_source *src, struct capture_meta *meta);
 void series_source_free(struct series_source *src);
-/* A time line: closes the open dump and opens one at ts.  clock: ts is
- * seconds since midnight (HH:MM:SS). */
-int series_time(struct series_table *t, struct series_source *src, int64_t ts, bool clock,
-		char *err, size_t errlen);
+/* How a time line was written (series_time()'s flags). */
+#define SERIES_TIME_CLOCK 1   /* ts is seconds since midnight (HH:MM:SS) */
+#define SERIES_TIME_FRAC 2    /* S.ffffff (format 2): usec holds the fraction */
+/* A time line: closes the open dump and opens one at ts + usec/10^6. */
+int series_time(struct series_table *t, struct series_source *src, int64_t ts, uint32_t usec,
+		unsigned flags, char *err, size_t errlen);
 /* A map entry (key in text form).  The hot path. */
 int series_value(struct series_table *t, struct series_source *src, const char *key,
 		 size_t keylen, uint64_t value, char *err, size_t errlen);
@@ -165,7 +187,8 @@ size_t series_take_predicted(struct series_table *t, struct series_source *src, 
 			     size_t avail, uint64_t *lines);
 /* "# dbnetio-final": the next dump is a partial interval. */
 void series_final_marker(struct series_source *src);
-/* Close the open dump, if any (end of input, or idle in --live). */
+/* Close the open dump, if any: its dump-end marker, the next time line,
+ * "# dbnetio-final" or the end of input (never a quiet input). */
 int series_close_dump(struct series_table *t, struct series_source *src, char *err, size_t errlen);
 
 /* ===== shared with the group stage ===== */

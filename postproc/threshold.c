@@ -157,35 +157,35 @@ static int end_run(struct threshold_state *st, struct alert *ended)
 }
 
 int threshold_feed(struct threshold_state *st, const struct threshold *th,
-		   unsigned index, double rate, double seconds, int64_t ts,
+		   unsigned index, double rate, double seconds, int64_t start, int64_t end,
 		   struct alert *ended, struct alert *fired)
 {
 	bool above = th->inclusive ? rate >= th->limit : rate > th->limit;
-	int64_t begin = ts - (int64_t)(seconds + 0.5);
+	double span = (double)(end - start);
 	int ev = 0;
 
 	if (!above)
 		return end_run(st, ended);
-	st->seconds_above += seconds;
-	if (st->in_run && begin != st->run_end) {
+	st->seconds_above += span;
+	if (st->in_run && start != st->run_end) {
 		/* a gap: the run above is not known to be continuous */
 		if ((ev = end_run(st, ended)) < 0)
 			return -1;
 	}
 	if (!st->in_run) {
 		st->in_run = true;
-		st->run_start = begin;
+		st->run_start = start;
 		st->run_seconds = 0;
 		st->run_peak = rate;
-		st->run_peak_ts = ts;
+		st->run_peak_ts = start;
 		st->run_over = 0;
 	}
-	st->run_end = ts;
-	st->run_seconds += seconds;
+	st->run_end = end;
+	st->run_seconds += span;
 	st->run_over += (rate - th->limit) * seconds;
 	if (rate > st->run_peak) {
 		st->run_peak = rate;
-		st->run_peak_ts = ts;
+		st->run_peak_ts = start;
 	}
 	if (!st->firing && st->run_seconds >= (double)th->sustain) {
 		st->firing = true;
@@ -196,6 +196,7 @@ int threshold_feed(struct threshold_state *st, const struct threshold *th,
 		st->cur.threshold = index;
 		st->cur.start = st->run_start;
 		st->cur.end = st->run_end;
+		st->cur.last = start;
 		st->cur.peak = st->run_peak;
 		st->cur.peak_ts = st->run_peak_ts;
 		st->cur.bytes_over = st->run_over;

@@ -5,9 +5,12 @@
  * series an alert starts when the rate has stayed above the limit for the
  * sustain time (contiguous intervals), and ends at the first interval at or
  * below it (or at the end of the input: then it is still "open").  An alert
- * records start (beginning of its first interval above), end, peak rate and
- * the bytes over the limit.  Time above the limit is counted whether or not it
- * lasted long enough to alert.
+ * records start (beginning of its first interval above), end (end of its
+ * last), peak rate and the bytes over the limit.  Sustain and time above are
+ * counted in labelled seconds (end - start of each interval), so a dump a
+ * little early or late neither shortens nor lengthens them; bytes over use
+ * the real seconds the rate was measured over.  Time above the limit is
+ * counted whether or not it lasted long enough to alert.
  *
  * HOW TO ADD A WRITER: see writer.h; writers read struct alert and the
  * per-series struct threshold_state, never change them.
@@ -36,8 +39,10 @@ struct threshold {
 struct alert {
 	unsigned threshold;      /* index into the threshold array */
 	int64_t start, end;      /* epoch seconds (start of first interval, end of last) */
+	int64_t last;            /* start of the last interval above, the one
+				  * that fired or extended it */
 	double peak;             /* bytes/s */
-	int64_t peak_ts;
+	int64_t peak_ts;         /* start of the peak interval */
 	double bytes_over;       /* bytes above limit*seconds over the alert */
 	bool open;               /* still above when the input ended */
 };
@@ -64,14 +69,15 @@ void threshold_free(struct threshold *th);
 /* Does threshold th watch a series of this map ("@send", ...)? */
 bool threshold_applies(const struct threshold *th, const char *map, const char *direction);
 
-/* Feed one rate sample (interval (ts-seconds, ts]) to a state.  Returns a
- * bitmask: THRESHOLD_FIRED when an alert just started (copied to *fired),
- * THRESHOLD_ENDED when one just ended (copied to *ended); both can happen when
- * a gap separates two runs above the limit.  -1 on allocation failure. */
+/* Feed one rate sample, interval [start, end) measured over `seconds` real
+ * seconds, to a state.  Returns a bitmask: THRESHOLD_FIRED when an alert just
+ * started (copied to *fired), THRESHOLD_ENDED when one just ended (copied to
+ * *ended); both can happen when a gap separates two runs above the limit.
+ * -1 on allocation failure. */
 #define THRESHOLD_FIRED 1
 #define THRESHOLD_ENDED 2
 int threshold_feed(struct threshold_state *st, const struct threshold *th,
-		   unsigned index, double rate, double seconds, int64_t ts,
+		   unsigned index, double rate, double seconds, int64_t start, int64_t end,
 		   struct alert *ended, struct alert *fired);
 /* End of input: an alert still firing is stored as open.  Returns
  * THRESHOLD_ENDED if there was one (copied to *out if not NULL). */

@@ -2,11 +2,14 @@
  * samples are made (nothing is kept, so any capture length fits in memory).
  *
  * Columns: epoch,source,map,pid,comm,direction,key,bytes,seconds,partial,
- * client,client_port,local_port (pid/comm/direction empty for maps other
- * than dbnetio's @send/@recv; partial=1 for the last partial interval and
- * dumps without a usable time; client empty unless the series is grouped by
- * client or connection, the ports unless by connection).  The client
- * columns came last so that the older columns kept their positions.
+ * client,client_port,local_port (epoch is the START of the interval, second
+ * k being [k, k+I); seconds is the real time the bytes were counted over, to
+ * the microsecond, so bytes/seconds is the rate; pid/comm/direction empty for
+ * maps other than dbnetio's @send/@recv; partial=1 for the first dump of a
+ * format-2 capture, the last partial interval and dumps without a usable
+ * time; client empty unless the series is grouped by client or connection,
+ * the ports unless by connection).  The client columns came last so that the
+ * older columns kept their positions.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -64,8 +67,9 @@ static int csv_sample(void *ctx, const struct series *s, const struct sample *sm
 	wu_csv_field(c->out, s->comm);
 	fprintf(c->out, ",%s,", s->direction ? s->direction : "");
 	wu_csv_field(c->out, s->key);
-	fprintf(c->out, ",%llu,%g,%d,", (unsigned long long)smp->bytes, smp->seconds,
-		smp->partial ? 1 : 0);
+	fprintf(c->out, ",%llu,", (unsigned long long)smp->bytes);
+	wu_json_number(c->out, smp->seconds);    /* "1" as %g wrote it, or "0.980000" */
+	fprintf(c->out, ",%d,", smp->partial ? 1 : 0);
 	wu_csv_field(c->out, s->client);
 	if (s->client_port >= 0)
 		fprintf(c->out, ",%d,%d\n", s->client_port, s->local_port);

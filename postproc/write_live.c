@@ -1,8 +1,14 @@
-/* write_live.c: `--live`, one line per dump as it arrives, flushed, and a
- * line for each alert as it fires and as it ends:
- *   22:13:45 [db1] send 1.20 MiB/s  recv 88.0 KiB/s  top 4321 mariadbd send 1.19 MiB/s
+/* write_live.c: `--live`, one line per dump as it is complete, flushed, and
+ * a line for each alert as it fires and as it ends:
  *   22:13:46 ALERT send>1MiB/s: 4321 mariadbd send above since 22:13:44, peak 1.31 MiB/s
- * The summary (any --format) follows at the end or on Ctrl-C.
+ *   22:13:46 [db1] send 1.20 MiB/s  recv 88.0 KiB/s  top 4321 mariadbd send 1.19 MiB/s
+ * A line's time is the START of its interval (second k is [k, k+I)), as in
+ * every other output; an ALERT line carries the second that fired it, an
+ * END line the end of the last second above.  A dump is complete at its
+ * dump-end marker, the next time line, "# dbnetio-final" or the end of
+ * input, never when the input goes quiet, so these lines say what reading
+ * the saved capture afterwards says.  The summary (any --format) follows at
+ * the end or on Ctrl-C.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -17,6 +23,7 @@ struct live_ctx {
 	double send, recv, other, top_rate;
 	const struct series *top;
 	uint64_t partial_bytes;
+	enum partial_reason why;      /* of the partial bytes */
 	size_t nsamples;
 	char **labels;
 	size_t nlabels;
@@ -48,6 +55,7 @@ static int live_sample(void *ctx, const struct series *s, const struct sample *s
 	c->nsamples++;
 	if (!smp->is_rate) {
 		c->partial_bytes += smp->bytes;
+		c->why = smp->why;
 		return 0;
 	}
 	if (s->direction && s->direction[0] == 's')
@@ -82,9 +90,17 @@ static int live_dump(void *ctx, const struct capture_meta *m, int64_t ts, char *
 			fprintf(c->out, "  top %s %s/s", c->top->label,
 				units_format_bytes(c->top_rate, a, sizeof(a)));
 	}
-	if (c->partial_bytes)
-		fprintf(c->out, " (final partial interval: %s)",
+	if (c->partial_bytes) {
+		static const char *const what[] = {
+			[PARTIAL_NONE] = "partial interval",
+			[PARTIAL_FIRST] = "first, partial interval",
+			[PARTIAL_FINAL] = "final partial interval",
+			[PARTIAL_REPEATED] = "repeated or backwards time line",
+			[PARTIAL_UNTIMED] = "map entries without a time line",
+		};
+		fprintf(c->out, " (%s: %s, totals only)", what[c->why],
 			units_format_bytes((double)c->partial_bytes, a, sizeof(a)));
+	}
 	fputs("\n", c->out);
 	c->send = c->recv = c->other = c->top_rate = 0;
 	c->top = NULL;
@@ -106,7 +122,7 @@ static int live_alert(void *ctx, const struct series *s, const struct threshold 
 
 	if (ev == ALERT_FIRED)
 		fprintf(c->out, "%s ALERT %s: %s above since %s, peak %s/s\n",
-			wu_clock(m, al->end, t, sizeof(t)), th->spec, s->label,
+			wu_clock(m, al->last, t, sizeof(t)), th->spec, s->label,
 			wu_clock(m, al->start, a, sizeof(a)), units_format_bytes(al->peak, p, sizeof(p)));
 	else
 		fprintf(c->out, "%s END %s: %s from %s, peak %s/s%s\n",

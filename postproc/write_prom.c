@@ -146,7 +146,7 @@ static int prom_finish(void *ctx, const struct summary *sum, char *err, size_t e
 		wu_prom_label(f, sum->sources[i]->label ? sum->sources[i]->label : sum->sources[i]->file);
 		fprintf(f, "\"} %llu\n", (unsigned long long)sum->sources[i]->counts.lost_events);
 	}
-	fputs("# HELP dbnetio_capture_end_timestamp_seconds Time of the last dump.\n"
+	fputs("# HELP dbnetio_capture_end_timestamp_seconds End of the last full interval.\n"
 	      "# TYPE dbnetio_capture_end_timestamp_seconds gauge\n", f);
 	for (size_t i = 0; i < sum->nsources; i++) {
 		const struct capture_meta *m = sum->sources[i];

@@ -132,7 +132,7 @@ static int table_finish(void *ctx, const struct summary *sum, char *err, size_t 
 				wu_time(m, m->end, b, sizeof(b)), m->clock_of_day ? "" : " UTC",
 				(long long)(m->end - m->start));
 		else
-			fputs("no timestamps", f);
+			fputs(m->counts.dumps ? "no full interval" : "no timestamps", f);
 		fprintf(f, ", %llu dumps, interval %u s, %s counters, %s input",
 			(unsigned long long)m->counts.dumps, m->interval,
 			m->interval_counters ? "per-interval" : "cumulative",

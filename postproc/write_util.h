@@ -16,7 +16,8 @@ size_t wu_utf8_len(const unsigned char *s, size_t n);
  * starts no valid sequence becomes U+FFFD. */
 /* A JSON string literal, quotes included. */
 void wu_json_string(FILE *f, const char *s);
-/* A number as JSON: integers without a fraction, others to 6 decimals. */
+/* A number as JSON (and CSV's seconds): integers without a fraction, others
+ * to 6 decimals. */
 void wu_json_number(FILE *f, double v);
 /* A CSV field, quoted when it holds , " or a line break. */
 void wu_csv_field(FILE *f, const char *s);

@@ -53,7 +53,9 @@ for f in $FX/dbnetio-tp-text.txt $FX/bpftrace017-text.txt; do
 	exp_total=$(awk '/^@send\[/ { v=$NF } END { print v }' "$f")
 	check "$b: send total = last cumulative value" "$exp_total" \
 		"$("$R" -f json "$f" | python3 -c 'import json,sys; print([s["total_bytes"] for s in json.load(sys.stdin)["series"] if s["direction"]=="send"][0])')"
-	exp=$(awk '/^[0-9]+$/ { t=$1 } /^# dbnetio-final/ { fin=1 } /^@send\[/ { if (!fin) printf "%s %d\n", t, $NF-prev; prev=$NF }' "$f")
+	# a sample is labelled by its interval's start: the previous dump's
+	# time, and one interval before the first dump for the first
+	exp=$(awk '/^[0-9]+$/ { k = n++ ? t : $1 - 1; t = $1 } /^# dbnetio-final/ { fin=1 } /^@send\[/ { if (!fin) printf "%s %d\n", k, $NF-prev; prev=$NF }' "$f")
 	got=$("$R" -f csv "$f" | python3 -c 'import csv,sys
 for r in csv.DictReader(sys.stdin):
     if r["map"] == "@send" and r["partial"] == "0": print(r["epoch"], r["bytes"])')
@@ -62,6 +64,45 @@ for r in csv.DictReader(sys.stdin):
 	check "$b: rate samples = dumps before the final one" "$exp_n" \
 		"$("$R" -f json "$f" | python3 -c 'import json,sys; print(json.load(sys.stdin)["series"][0]["samples"])')"
 done
+# Old captures keep their numbers; only the labels moved (README, "What the
+# outputs mean"): every CSV row equals an independent reading of the capture
+# where a sample is second k = [k, k+1), k the previous dump's time (one
+# before the first dump's), its seconds the time since that dump, and the
+# dump after "# dbnetio-final" is partial.
+format1_rows() { python3 - "$1" <<'PY'
+import re, sys
+last, prev, rows, fin = {}, None, [], False
+for line in open(sys.argv[1], errors="replace"):
+    line = line.rstrip("\n")
+    if re.fullmatch(r"[0-9]+", line):
+        t = int(line)
+        part = fin or (prev is not None and t <= prev)
+        start = (t - 1) if prev is None else prev
+        secs = 0 if part else t - start
+        if not part or prev is None:
+            prev = t
+        fin = False
+    elif line == "# dbnetio-final":
+        fin = True
+    elif line.startswith("@") and re.search(r": [0-9]+$", line):
+        key, v = line.rsplit(": ", 1)
+        d = int(v) - last.get(key, 0) if int(v) >= last.get(key, 0) else int(v)
+        last[key] = int(v)
+        rows.append("%d %s %d %s %d" % (start, key, d, secs, 1 if part else 0))
+print("\n".join(rows))
+PY
+}
+csv_rows() { "$R" -f csv "$1" | python3 -c 'import csv, sys
+for r in csv.DictReader(sys.stdin):
+    k = "%s[%s]" % (r["map"], r["key"]) if r["key"] else r["map"]
+    print(r["epoch"], k, r["bytes"], r["seconds"], r["partial"])'; }
+for f in $FX/dbnetio-tp-text.txt $FX/bpftrace017-text.txt $FX/bpftrace024-text.txt \
+	$FX/charts/spike-gap.txt $FX/bpftrace-0.23/bare-text.txt $FX/bpftrace-0.23/dbnetio-tp-text.txt; do
+	[ -f "$f" ] || continue
+	same "$(basename "$f"): every CSV row is the capture's delta at its interval's start" \
+		"$(format1_rows "$f")" "$(csv_rows "$f")"
+done
+
 "$R" -f json $FX/bpftrace017-json.json > "$tmp/b.json"
 check "bpftrace 0.17 json capture: send total = last cumulative value" \
 	"$(grep '"@send"' $FX/bpftrace017-json.json | tail -n 1 | sed 's/.*: \([0-9]*\)}}}/\1/')" \
@@ -98,25 +139,87 @@ check "0.24 text: 2^64-1 total" 18446744073709551615 "$(jpath "$tmp/n1.json" 'j[
 same "0.24 text and json (quoted integers, unknown event) identical" "$(strip "$tmp/n1.json")" "$(strip "$tmp/n2.json")"
 
 # ---- hand-written edge cases (tests/fixtures/edge-oddities.txt) -------------
-# 4321 send: 1000 @0, 3000 @1 (+2000), 9000 @4 (gap, +6000 over 3 s), 9500 @4
-# (duplicate, +500 total only), 9600 @3 (backwards, +100), 400 @5 (reset,
-# +400 over 2 s), 1400 @6 (+1000), final 1500 (+100): total 11100, rates
-# 1000 2000 2000 200 1000 -> 5 samples over 8 s, max 2000, min 200, mean 1240.
+# 4321 send: 1000 @0 (second -1, the interval before the first dump), 3000 @1
+# (+2000, second 0), 9000 @4 (gap, +6000 over 3 s, second 1), 9500 @4
+# (duplicate, +500 total only), 9600 @3 (backwards, +100 total only), 400 @5
+# (reset, +400, measured from the last good dump @4: 1 s, second 4), 1400 @6
+# (+1000, second 5), final 1500 (+100): total 11100, rates 1000 2000 2000
+# 400 1000 -> 5 samples over 7 s (the capture's -1 .. 6), max 2000, min 400,
+# mean 1280, one gap of 2 missing seconds.
 "$R" -f json $FX/edge-oddities.txt > "$tmp/e.json"
 E() { jpath "$tmp/e.json" "$1"; }
 S='[s for s in j["series"] if s["pid"]==4321 and s["direction"]=="send"][0]'
 check "edge: total counts partial, duplicate and backwards bytes" 11100 "$(E "$S[\"total_bytes\"]")"
 check "edge: rate samples exclude duplicate, backwards and final dumps" 5 "$(E "$S[\"samples\"]")"
-check "edge: seconds observed include the gap" 8 "$(E "$S[\"seconds\"]")"
-check "edge: rate min/mean/max" "200 1240 2000" "$(E "' '.join(str(v) for v in ($S['rate']['min'], $S['rate']['mean'], $S['rate']['max']))")"
+check "edge: seconds observed include the gap" 7 "$(E "$S[\"seconds\"]")"
+check "edge: rate min/mean/max" "400 1280 2000" "$(E "' '.join(str(v) for v in ($S['rate']['min'], $S['rate']['mean'], $S['rate']['max']))")"
 check "edge: counter reset counted, not negative" "1" "$(E "$S[\"resets\"]")"
 check "edge: lost events counted" 17 "$(E 'j["sources"][0]["counts"]["lost_events"]')"
-check "edge: gaps and missing seconds" "2 3" "$(E '"%d %d" % (j["sources"][0]["counts"]["gaps"], j["sources"][0]["counts"]["missing_seconds"])')"
+check "edge: gaps and missing seconds" "1 2" "$(E '"%d %d" % (j["sources"][0]["counts"]["gaps"], j["sources"][0]["counts"]["missing_seconds"])')"
 check "edge: duplicates and backwards counted" "1 1" "$(E '"%d %d" % (j["sources"][0]["counts"]["duplicates"], j["sources"][0]["counts"]["backwards"])')"
 check "edge: warnings and histogram lines counted" "1 2" "$(E '"%d %d" % (j["sources"][0]["counts"]["warnings"], j["sources"][0]["counts"]["unsupported"])')"
 check "edge: comm with ', ' split at the first separator" "my, odd: proc" "$(E '[s for s in j["series"] if s["pid"]==77][0]["comm"]')"
 "$R" $FX/edge-oddities.txt > "$tmp/e.tab"
 grep -q '17 events lost' "$tmp/e.tab" && pass "edge: the summary says events were lost" || fail "edge: the summary says events were lost" "no '17 events lost' in the table"
+
+# ---- format 2: exact times, boundaries, the first dump partial ------------
+# tests/fixtures/format2-jitter.txt, hand-written to spec/capture-format-2.md
+# (.json: the same dumps as bpftrace -f json prints them: the time and the
+# markers as printf events).  Dumps 0.98 s, 1.03 s, 1.49 s (the one for
+# boundary ...099 is 0.5 s late: a tie goes to the earlier boundary, dumps are
+# never early), 0.5 s and 1.02 s apart.  4321 sends 10000 B/s throughout
+# (9800 B in 0.98 s, 10300 in 1.03 s...) and receives 500, 2000, 1000, 3000,
+# 4000 B/s.  The first dump (attach to the first boundary) and the final one
+# are partial: totals only.  The capture is seconds ...096 to ...100.
+F2=$FX/format2-jitter.txt
+"$R" -f csv $F2 > "$tmp/f2.csv"; rc1=$?
+"$R" -f json $F2 > "$tmp/f2t.json"; rc2=$?
+"$R" -f json $FX/format2-jitter.json > "$tmp/f2j.json"; rc3=$?
+check "format 2: text and json captures parse" "0 0 0" "$rc1 $rc2 $rc3"
+check "format 2: CSV epoch is each interval's start, seconds the real time between dumps" \
+	"1795558095 send 5000 0 1|1795558096 send 9800 0.980000 0|1795558097 send 10300 1.030000 0|1795558098 send 14900 1.490000 0|1795558099 send 5000 0.500000 0|1795558100 send 10200 1.020000 0|1795558101 send 4310 0 1|" \
+	"$(python3 -c 'import csv, sys
+print("".join("%s %s %s %s %s|" % (r["epoch"], r["direction"], r["bytes"], r["seconds"], r["partial"]) for r in csv.DictReader(open(sys.argv[1])) if r["direction"] == "send"))' "$tmp/f2.csv")"
+check "format 2: per-second rates are bytes over real seconds" \
+	"send 10000 10000 10000 10000 10000 recv 500 2000 1000 3000 4000" \
+	"$(python3 -c 'import csv, sys
+out = {}
+for r in csv.DictReader(open(sys.argv[1])):
+    if r["partial"] == "0":
+        out.setdefault(r["direction"], []).append("%.6g" % (int(r["bytes"]) / float(r["seconds"])))
+print("send", " ".join(out["send"]), "recv", " ".join(out["recv"]))' "$tmp/f2.csv")"
+F2S='[s for s in j["series"] if s["direction"]=="send"][0]'
+F2R='[s for s in j["series"] if s["direction"]=="recv"][0]'
+check "format 2: JSON rates, samples and seconds" "10000.000 10000.000 5 5.02 59510" \
+	"$(jpath "$tmp/f2t.json" '"%.3f %.3f %d %.2f %d" % ('"$F2S"'["rate"]["min"], '"$F2S"'["rate"]["max"], '"$F2S"'["samples"], '"$F2S"'["seconds"], '"$F2S"'["total_bytes"])')"
+check "format 2: JSON peak_ts is the start of the peak second" "4000 1795558100" \
+	"$(jpath "$tmp/f2t.json" '"%.0f %d" % ('"$F2R"'["rate"]["max"], '"$F2R"'["peak_ts"])')"
+check "format 2: capture start/end are the first full interval's start and the last one's end" \
+	"1795558096 1795558101 5 2 0 0" \
+	"$(jpath "$tmp/f2t.json" '" ".join(str(v) for v in (j["sources"][0]["start"], j["sources"][0]["end"], j["sources"][0]["duration"], j["sources"][0]["counts"]["partial_dumps"], j["sources"][0]["counts"]["gaps"], j["sources"][0]["counts"]["duplicates"]))')"
+same "format 2: text and json of the same dumps give identical summaries" "$(strip "$tmp/f2t.json")" "$(strip "$tmp/f2j.json")"
+"$R" -f json -t 'recv>2500 for 2s' $F2 > "$tmp/f2a.json"
+check "format 2: an alert starts at its first second over and ends after its last" "1795558099 1795558101 1795558100 4000" \
+	"$(jpath "$tmp/f2a.json" '" ".join(str(v) for v in [(a["start"], a["end"], a["peak_ts"], int(a["peak"])) for s in j["series"] for a in s["alerts"]][0])')"
+
+# tests/fixtures/format2-stall.txt: the program stalled for 5 s, so the
+# dumps of boundaries ...203 to ...207 never came.  The rule: one gap, its
+# missing seconds b(t1) - b(t0) - I = 208 - 202 - 1 = 5; the interval is
+# second ...202 (to ...208), its rate the bytes over the real 6.000015 s;
+# no sample is invented for the missing seconds and none is hidden.
+"$R" -f json $FX/format2-stall.txt > "$tmp/st.json"
+check "format 2 stall: one gap of 5 missing seconds" "1 5" \
+	"$(jpath "$tmp/st.json" '"%d %d" % (j["sources"][0]["counts"]["gaps"], j["sources"][0]["counts"]["missing_seconds"])')"
+check "format 2 stall: the gap is one sample, second ...202, 24000 B over 6.000015 s" \
+	"1795558200 1795558201 1795558202 1795558208 1795558209 | 1795558202 24000 6.000015" \
+	"$("$R" -f csv $FX/format2-stall.txt | python3 -c 'import csv, sys
+rows = [r for r in csv.DictReader(sys.stdin) if r["key"] == "4321, mariadbd" and r["direction"] == "send" and r["partial"] == "0"]
+g = [r for r in rows if float(r["seconds"]) > 1.5][0]
+print(" ".join(r["epoch"] for r in rows), "|", g["epoch"], g["bytes"], g["seconds"])')"
+ST='[s for s in j["series"] if s["pid"]==4321 and s["direction"]=="send"][0]'
+check "format 2 stall: 5 samples, the gap's averaged one among them, all 4000 B/s" "5 4000 4000 6" \
+	"$(jpath "$tmp/st.json" '"%d %.0f %.0f %.0f" % ('"$ST"'["samples"], '"$ST"'["rate"]["min"], '"$ST"'["rate"]["max"], '"$ST"'["seconds"] - 4)')"
+"$R" $FX/format2-stall.txt | grep -q '1 gaps, 5 seconds without a dump' && pass "format 2 stall: the table notes the gap" || fail "format 2 stall: the table notes the gap" "$("$R" $FX/format2-stall.txt | grep note)"
 
 # HH:MM:SS generic script with clear() (per-interval counters) over midnight,
 # and a last map print without a time line (bpftrace's exit print):
@@ -215,14 +318,19 @@ check "merge: series of both, each with its source" "3 3" "$(jpath "$tmp/m.json"
 check "merge: the same file twice gets distinct labels" 2 "$(jpath "$tmp/m2.json" 'len(set(s["label"] for s in j["sources"]))')"
 "$R" $FX/edge-oddities.txt "$tmp/db2.txt" | grep -q '^SOURCE ' && pass "merge: table has a SOURCE column" || fail "merge: table SOURCE column" "none"
 
-# ---- --live: a line per interval as it arrives, then Ctrl-C ------------------
+# ---- --live: a line per interval as it is complete, then Ctrl-C -------------
+# A dump is complete at its dump-end marker (or the next time line), never
+# because the input paused: tests/tiers/17-live.sh stalls the pipe anywhere.
 mkfifo "$tmp/fifo"
 "$R" --live -t 'send>1000' "$tmp/fifo" > "$tmp/live.out" 2>&1 &
 lpid=$!
 exec 7> "$tmp/fifo"
 printf '# dbnetio-capture 1 interval=1\n1700000000\n@send[1, db]: 5000\n@recv[1, db]: 10\n' >&7
+sleep 0.6
+check "--live: a quiet input does not end the dump" 0 "$(grep -c '^[0-9:]* send ' "$tmp/live.out")"
+printf '# dbnetio-dump-end\n' >&7
 for i in $(seq 1 40); do grep -q '^[0-9:]* send ' "$tmp/live.out" && break; sleep 0.05; done
-check "--live: a line for the dump before more input comes" 1 "$(grep -c '^[0-9:]* send ' "$tmp/live.out")"
+check "--live: a line for the dump at its dump-end marker, before more input comes" 1 "$(grep -c '^[0-9:]* send ' "$tmp/live.out")"
 check "--live: the alert is printed as it fires" 1 "$(grep -c 'ALERT send>1000' "$tmp/live.out")"
 kill -INT $lpid
 for i in $(seq 1 60); do kill -0 $lpid 2>/dev/null || break; sleep 0.05; done

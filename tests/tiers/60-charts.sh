@@ -70,13 +70,14 @@ check "process name quoted for gnuplot" 1 \
 
 # ------------------------------------------------------- .dat is the capture
 # Expected rates straight from the capture with awk: per dump, the delta of
-# each cumulative counter over the seconds since the previous dump.  Columns
-# are ranked by bytes, so look the process up by the .dat's own header.
+# each cumulative counter over the seconds since the previous dump, at the
+# start of that interval (the previous dump's time).  Columns are ranked by
+# bytes, so look the process up by the .dat's own header.
 awk -v want='@send[4321, mariadbd]' '
 	/^# dbnetio-final/ { exit }
 	/^[0-9]+$/ { ts = $1; next }
 	index($0, want ": ") == 1 { v = $NF
-		if (have) printf "%d %.6f\n", ts, (v - last) / (ts - lts)
+		if (have) printf "%d %.6f\n", lts, (v - last) / (ts - lts)
 		have = 1; last = v; lts = ts }
 ' "$fixture" >"$tmp/expect.rates"
 col=$(awk '/^# columns [0-9]+, [0-9]+: sent, received by mariadbd \[4321\]/ { sub(",", "", $3); print $3 }' \
@@ -290,9 +291,9 @@ maxrss() {
 		fail "long capture drawn in buckets" "expected at most 1500 rows of k > 1 s, measured $rows rows, k=$k"
 	fi
 	awk -v k="${k:-1}" '/^[0-9]+$/ { ts = $1; next }
-		/^@send\[1, a\]: / { v = $NF; if (have) { d = v - last; e = int((ts + k - 1) / k) * k
+		/^@send\[1, a\]: / { v = $NF; if (have) { d = v - last; e = int(lts / k) * k
 			if (!(e in m) || d > m[e]) m[e] = d; if (!(e in seen)) { seen[e] = 1; order[++n] = e } }
-			have = 1; last = v }
+			have = 1; last = v; lts = ts }
 		END { for (i = 1; i <= n; i++) printf "%d %d\n", order[i], m[order[i]] }' "$tmp/long.txt" >"$tmp/long.expect"
 	awk '!/^#/ && NF { printf "%d %d\n", $1, $2 }' "$tmp/mem-long/timeseries.dat" >"$tmp/long.got"
 	check "long capture: each bucket shows its highest second" \

@@ -37,9 +37,20 @@ static void good_lines(void)
 	rc = pl("1795558096");
 	UNIT_TRUE("epoch time line", rc == 0 && P.rec[0].kind == REC_TIME && P.rec[0].ts == 1795558096 &&
 		  !(P.rec[0].flags & REC_F_CLOCK));
+	UNIT_TRUE("integer time line has no fraction", !(P.rec[0].flags & REC_F_FRAC) && P.rec[0].usec == 0);
+	rc = pl("1795558096.000081");
+	UNIT_TRUE("format-2 time line S.ffffff", rc == 0 && P.n == 1 && P.rec[0].kind == REC_TIME &&
+		  P.rec[0].ts == 1795558096 && P.rec[0].usec == 81 && (P.rec[0].flags & REC_F_FRAC) &&
+		  !(P.rec[0].flags & REC_F_CLOCK));
+	rc = pl("1795558096.999999");
+	UNIT_TRUE("format-2 time line keeps every microsecond", rc == 0 && P.rec[0].usec == 999999);
 	rc = pl("22:15:01");
 	UNIT_TRUE("HH:MM:SS time line", rc == 0 && P.rec[0].kind == REC_TIME &&
 		  P.rec[0].ts == 22 * 3600 + 15 * 60 + 1 && (P.rec[0].flags & REC_F_CLOCK));
+	rc = pl("# dbnetio-dump-end");
+	UNIT_TRUE("dump-end marker", rc == 0 && P.n == 1 && P.rec[0].kind == REC_DUMP_END);
+	rc = pl("# dbnetio-dump-ending");
+	UNIT_TRUE("a longer '#' line is a comment, not the marker", rc == 0 && P.rec[0].kind == REC_COMMENT);
 	rc = pl("Attaching 7 probes...");
 	UNIT_TRUE("bpftrace banner", rc == 0 && P.rec[0].kind == REC_BANNER);
 	rc = pl("Lost 12 events");
@@ -95,6 +106,18 @@ static void json_lines(void)
 	UNIT_TRUE("json printf header", rc == 0 && P.n == 1 && P.rec[0].kind == REC_HEADER);
 	rc = pl("{\"type\": \"printf\", \"data\": \"# dbnetio-final\\n\"}");
 	UNIT_TRUE("json printf final marker", rc == 0 && P.n == 1 && P.rec[0].kind == REC_FINAL);
+	rc = pl("{\"type\": \"printf\", \"data\": \"1795558096.000081\\n\"}");
+	UNIT_TRUE("json printf format-2 time line", rc == 0 && P.n == 1 && P.rec[0].kind == REC_TIME &&
+		  P.rec[0].ts == 1795558096 && P.rec[0].usec == 81 &&
+		  (P.rec[0].flags & (REC_F_FRAC | REC_F_JSON)) == (REC_F_FRAC | REC_F_JSON));
+	rc = pl("{\"type\": \"time\", \"data\": \"1795558096.500000\\n\"}");
+	UNIT_TRUE("json time event with a fraction", rc == 0 && P.n == 1 && P.rec[0].kind == REC_TIME &&
+		  P.rec[0].usec == 500000 && (P.rec[0].flags & REC_F_FRAC));
+	rc = pl("{\"type\": \"printf\", \"data\": \"# dbnetio-dump-end\\n\"}");
+	UNIT_TRUE("json printf dump-end marker", rc == 0 && P.n == 1 && P.rec[0].kind == REC_DUMP_END);
+	rc = pl("{\"type\": \"printf\", \"data\": \"1795558096\\n\"}");
+	UNIT_TRUE("json printf of an integer is a comment, not a time", rc == 0 && P.n == 1 &&
+		  P.rec[0].kind == REC_COMMENT);
 	rc = pl("{\"type\": \"printf\", \"data\": \"hello\\n\"}");
 	UNIT_TRUE("json other printf is a comment", rc == 0 && P.n == 1 && P.rec[0].kind == REC_COMMENT);
 	rc = pl("{\"type\": \"attached_probes\", \"data\": {\"probes\": 5}}");
@@ -139,6 +162,16 @@ static void bad_lines(void)
 	UNIT_ERR_HAS("bad: time line past 2^64", rc, err, "out of range");
 	rc = pl("99999999999999");
 	UNIT_ERR_HAS("bad: time line past any epoch", rc, err, "epoch");
+	rc = pl("1795558096.00008");
+	UNIT_ERR_HAS("bad: time line with five decimals", rc, err, "six decimals");
+	rc = pl("1795558096.0000812");
+	UNIT_ERR_HAS("bad: time line with seven decimals", rc, err, "six decimals");
+	rc = pl("1795558096.");
+	UNIT_ERR_HAS("bad: time line with a bare point", rc, err, "six decimals");
+	rc = pl("1795558096.00a081");
+	UNIT_ERR_HAS("bad: time line with a letter in the fraction", rc, err, "six decimals");
+	rc = pl("99999999999999.000000");
+	UNIT_ERR_HAS("bad: fractional time line past any epoch", rc, err, "epoch");
 	rc = pl("25:61:00");
 	UNIT_ERR_HAS("bad: impossible time of day", rc, err, "HH:MM:SS");
 	rc = pl("Lost many events");

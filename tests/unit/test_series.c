@@ -47,7 +47,7 @@ static void fx_init(struct fx *f, bool interval_counters)
 
 static void T(struct fx *f, int64_t ts)
 {
-	series_time(&f->t, &f->src, ts, false, err, sizeof(err));
+	series_time(&f->t, &f->src, ts, 0, 0, err, sizeof(err));
 }
 
 static void V(struct fx *f, const char *key, uint64_t v)
@@ -106,10 +106,10 @@ static void oddities(void)
 	V(&f, "@send[1, db]", 1100);
 	T(&f, 103);                      /* backwards */
 	V(&f, "@send[1, db]", 1200);
-	T(&f, 104);
+	T(&f, 105);
 	V(&f, "@send[1, db]", 1300);
 	series_final_marker(&f.src);
-	T(&f, 105);
+	T(&f, 106);
 	V(&f, "@send[1, db]", 1350);
 	series_close_dump(&f.t, &f.src, err, sizeof(err));
 	V(&f, "@send[1, db]", 1360);     /* a map print without a time line */
@@ -123,7 +123,11 @@ static void oddities(void)
 	UNIT_TRUE("duplicate: bytes kept, not a rate", !got[3].is_rate && got[3].bytes == 100);
 	UNIT_EQ_U64("backwards timestamp counted", 1, f.m.counts.backwards);
 	UNIT_TRUE("backwards: bytes kept, not a rate", !got[4].is_rate && got[4].bytes == 100);
-	UNIT_TRUE("after a backwards clock, rates resume", got[5].is_rate && got[5].seconds == 1);
+	/* issue 15: measured from the last good dump (104), not the backwards one (103) */
+	UNIT_TRUE("after a backwards clock, the next interval is measured from the last good dump",
+		  got[5].is_rate && got[5].seconds == 1 && got[5].ts == 104 && got[5].end == 105 &&
+		  got[5].rate == 100);
+	UNIT_EQ_U64("after a backwards clock, no gap from the backwards dump", 1, f.m.counts.gaps);
 	UNIT_TRUE("final: partial, bytes kept, not a rate", got[6].partial && !got[6].is_rate && got[6].bytes == 50);
 	UNIT_TRUE("untimed entries: partial, bytes kept", got[7].partial && got[7].bytes == 10);
 	UNIT_EQ_U64("untimed entries counted", 1, f.m.counts.untimed);
@@ -215,14 +219,118 @@ static void clock_of_day(void)
 	struct fx f;
 
 	fx_init(&f, false);
-	series_time(&f.t, &f.src, 86399, true, err, sizeof(err));
+	series_time(&f.t, &f.src, 86399, 0, SERIES_TIME_CLOCK, err, sizeof(err));
 	V(&f, "@b[x]", 10);
-	series_time(&f.t, &f.src, 0, true, err, sizeof(err));
+	series_time(&f.t, &f.src, 0, 0, SERIES_TIME_CLOCK, err, sizeof(err));
 	V(&f, "@b[x]", 30);
 	series_close_dump(&f.t, &f.src, err, sizeof(err));
 	UNIT_TRUE("HH:MM:SS across midnight is one second later",
-		  ngot == 2 && got[1].ts == 86400 && got[1].is_rate && got[1].seconds == 1 && got[1].bytes == 20);
+		  ngot == 2 && got[1].ts == 86399 && got[1].end == 86400 && got[1].is_rate &&
+		  got[1].seconds == 1 && got[1].bytes == 20);
 	UNIT_EQ_U64("no backwards count at midnight", 0, f.m.counts.backwards);
+	fx_free(&f);
+}
+
+/* A format-2 time line, s.us */
+static void TF(struct fx *f, int64_t sec, uint32_t us)
+{
+	series_time(&f->t, &f->src, sec, us, SERIES_TIME_FRAC, err, sizeof(err));
+}
+
+/* Format 2 (capture-format-2.md, "What second k means"): a dump belongs to
+ * the boundary round(t / I) * I, a sample is labelled by the previous
+ * boundary and divides by the real elapsed time, the first dump is partial. */
+static void format2(void)
+{
+	struct fx f;
+
+	fx_init(&f, false);
+	TF(&f, 100, 81);                 /* attach .. boundary 100 */
+	V(&f, "@send[1, db]", 500);
+	TF(&f, 100, 980081);             /* 0.98 s later: boundary 101 */
+	V(&f, "@send[1, db]", 1480);
+	TF(&f, 102, 10081);              /* 1.03 s later: boundary 102 */
+	V(&f, "@send[1, db]", 2510);
+	TF(&f, 103, 500000);             /* 0.5 s late: the tie is boundary 103 */
+	V(&f, "@send[1, db]", 4000);
+	TF(&f, 104, 81);
+	V(&f, "@send[1, db]", 4500);
+	TF(&f, 104, 300000);             /* boundary 104 again */
+	V(&f, "@send[1, db]", 4600);
+	TF(&f, 111, 81);                 /* boundaries 105..110 missing */
+	V(&f, "@send[1, db]", 11300);
+	series_close_dump(&f.t, &f.src, err, sizeof(err));
+	UNIT_TRUE("format 2: the first dump is partial, second 99 (attach .. 100)",
+		  ngot == 7 && got[0].partial && got[0].why == PARTIAL_FIRST && !got[0].is_rate &&
+		  got[0].ts == 99 && got[0].bytes == 500);
+	UNIT_TRUE("format 2: a dump 0.98 s later is second 100, [100, 101)",
+		  got[1].is_rate && got[1].ts == 100 && got[1].end == 101);
+	UNIT_EQ_DBL("format 2: its seconds are the real 0.98", 0.98, got[1].seconds, 1e-12);
+	UNIT_EQ_DBL("format 2: its rate divides by them", 1000, got[1].rate, 1e-9);
+	UNIT_TRUE("format 2: 1.03 s later is second 101", got[2].ts == 101 && got[2].end == 102);
+	UNIT_EQ_DBL("format 2: its rate over 1.03 s", 1000, got[2].rate, 1e-9);
+	UNIT_TRUE("format 2: a dump exactly 0.5 s late still closes second 102",
+		  got[3].is_rate && got[3].ts == 102 && got[3].end == 103);
+	UNIT_EQ_DBL("format 2: ... over the real 1.489919 s", 1.489919, got[3].seconds, 1e-12);
+	UNIT_TRUE("format 2: the next, on time, is second 103 over 0.500081 s",
+		  got[4].ts == 103 && fabs(got[4].seconds - 0.500081) < 1e-12);
+	UNIT_TRUE("format 2: a repeated boundary is a duplicate: bytes, no rate",
+		  got[5].partial && got[5].why == PARTIAL_REPEATED && got[5].bytes == 100 &&
+		  f.m.counts.duplicates == 1);
+	UNIT_TRUE("format 2: a gap is second 104 to 111, from the later snapshot of 104",
+		  got[6].is_rate && got[6].ts == 104 && got[6].end == 111 &&
+		  fabs(got[6].seconds - 6.700081) < 1e-12 && fabs(got[6].rate - 6700 / 6.700081) < 1e-9);
+	UNIT_TRUE("format 2: one gap of 6 missing seconds", f.m.counts.gaps == 1 &&
+		  f.m.counts.missing_seconds == 6);
+	UNIT_TRUE("format 2: the capture is its full intervals, 100 .. 111",
+		  f.m.have_time && f.m.start == 100 && f.m.end == 111);
+	fx_free(&f);
+
+	/* interval 5: boundaries are multiples of 5 */
+	fx_init(&f, false);
+	f.m.interval = 5;
+	TF(&f, 1000, 20000);
+	V(&f, "@send[1, db]", 10);
+	TF(&f, 1004, 980000);            /* early: boundary 1005 */
+	V(&f, "@send[1, db]", 506);
+	TF(&f, 1015, 10000);             /* 1010 missing */
+	V(&f, "@send[1, db]", 1506);
+	series_close_dump(&f.t, &f.src, err, sizeof(err));
+	UNIT_TRUE("format 2, interval 5: the first dump is second 995, partial",
+		  ngot == 3 && got[0].ts == 995 && got[0].partial);
+	UNIT_TRUE("format 2, interval 5: second 1000 is [1000, 1005), 4.96 s",
+		  got[1].ts == 1000 && got[1].end == 1005 && fabs(got[1].seconds - 4.96) < 1e-12 &&
+		  fabs(got[1].rate - 100) < 1e-9);
+	UNIT_TRUE("format 2, interval 5: a gap of 5 missing seconds (one interval)",
+		  got[2].ts == 1005 && got[2].end == 1015 && f.m.counts.gaps == 1 &&
+		  f.m.counts.missing_seconds == 5);
+	fx_free(&f);
+
+	/* a format-2 header with integer time lines: still aligned, first partial */
+	fx_init(&f, false);
+	f.m.format_version = 2;
+	T(&f, 200);
+	V(&f, "@send[1, db]", 10);
+	T(&f, 201);
+	V(&f, "@send[1, db]", 30);
+	series_close_dump(&f.t, &f.src, err, sizeof(err));
+	UNIT_TRUE("format-2 header, integer time lines: first partial, then second 200",
+		  ngot == 2 && got[0].partial && got[1].is_rate && got[1].ts == 200 &&
+		  got[1].seconds == 1 && got[1].bytes == 20);
+	fx_free(&f);
+
+	/* format 1: the first dump is the interval before it, a full one */
+	fx_init(&f, false);
+	T(&f, 300);
+	V(&f, "@send[1, db]", 10);
+	T(&f, 301);
+	V(&f, "@send[1, db]", 30);
+	series_close_dump(&f.t, &f.src, err, sizeof(err));
+	UNIT_TRUE("format 1: the first dump is second 299, a rate sample",
+		  ngot == 2 && got[0].is_rate && got[0].ts == 299 && got[0].end == 300 &&
+		  got[1].ts == 300);
+	UNIT_TRUE("format 1: the capture starts at the first interval's start",
+		  f.m.start == 299 && f.m.end == 301);
 	fx_free(&f);
 }
 
@@ -321,6 +429,7 @@ int main(void)
 	interval_counters();
 	keys_and_prediction();
 	clock_of_day();
+	format2();
 	input();
 	input_truncated_under_mapping();
 	UNIT_DONE();

@@ -56,7 +56,7 @@ static void feed(struct threshold_state *st, const struct threshold *t, struct r
 		 int64_t ts)
 {
 	struct alert e, f;
-	int ev = threshold_feed(st, t, 0, rate, 1, ts, &e, &f);
+	int ev = threshold_feed(st, t, 0, rate, 1, ts - 1, ts, &e, &f);
 	if (ev & THRESHOLD_FIRED) {
 		r->fired++;
 		r->last_fired = f;
@@ -92,7 +92,7 @@ static void machine(void)
 	UNIT_EQ_U64("ends at the first interval at the limit", 1, r.ended);
 	UNIT_EQ_U64("alert end", 7, r.last_ended.end);
 	UNIT_EQ_DBL("alert peak", 500, r.last_ended.peak, 0);
-	UNIT_EQ_U64("alert peak time", 6, r.last_ended.peak_ts);
+	UNIT_EQ_U64("alert peak time: the start of the peak interval", 5, r.last_ended.peak_ts);
 	UNIT_EQ_DBL("alert bytes over the limit", 100 + 200 + 400 + 20, r.last_ended.bytes_over, 0);
 	UNIT_TRUE("ended alert is not open", !r.last_ended.open);
 	/* a gap breaks the run */
@@ -119,10 +119,30 @@ static void machine(void)
 	threshold_state_free(&st);
 	threshold_free(&t);
 
+	/* format 2: intervals labelled in whole seconds, measured over jittered
+	 * real ones; sustain counts the labels, bytes over the real time */
+	threshold_parse("send>100 for 3s", &t, err, sizeof(err));
+	memset(&r, 0, sizeof(r));
+	struct alert e2, f2;
+	int ev = threshold_feed(&st, &t, 0, 200, 0.98, 10, 11, &e2, &f2);
+	ev |= threshold_feed(&st, &t, 0, 200, 0.99, 11, 12, &e2, &f2);
+	UNIT_EQ_U64("jitter: 2 labelled seconds (1.97 real) do not fire 'for 3s'", 0, ev & THRESHOLD_FIRED);
+	ev = threshold_feed(&st, &t, 0, 300, 1.02, 12, 13, &e2, &f2);
+	UNIT_TRUE("jitter: the 3rd labelled second fires, whatever the real 2.99 s",
+		  (ev & THRESHOLD_FIRED) && f2.start == 10 && f2.end == 13 && f2.last == 12);
+	UNIT_EQ_DBL("jitter: time above in labelled seconds", 3, st.seconds_above, 0);
+	UNIT_EQ_DBL("jitter: bytes over in real seconds", 100 * 0.98 + 100 * 0.99 + 200 * 1.02,
+		    f2.bytes_over, 1e-9);
+	ev = threshold_feed(&st, &t, 0, 300, 6.01, 13, 19, &e2, &f2);
+	UNIT_TRUE("a gap sample above extends the alert to its end", !(ev & THRESHOLD_ENDED) &&
+		  threshold_finish(&st, &a) == THRESHOLD_ENDED && a.end == 19 && a.last == 13);
+	threshold_state_free(&st);
+	threshold_free(&t);
+
 	/* many alerts: stored up to the cap, all counted */
 	threshold_parse("send>1", &t, err, sizeof(err));
 	for (int i = 0; i < 3000; i++)
-		threshold_feed(&st, &t, 0, (i % 2) ? 5 : 0, 1, i + 1, NULL, NULL);
+		threshold_feed(&st, &t, 0, (i % 2) ? 5 : 0, 1, i, i + 1, NULL, NULL);
 	UNIT_EQ_U64("alerts beyond the cap are counted", 1500, st.alerts_total);
 	UNIT_EQ_U64("alerts stored up to the cap", THRESHOLD_MAX_ALERTS, st.nalerts);
 	threshold_state_free(&st);
