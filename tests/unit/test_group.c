@@ -78,7 +78,7 @@ static void gx_init(struct gx *x, int key, const char *by)
 
 static void T(struct gx *x, int64_t ts)
 {
-	series_time(&x->t, &x->src, ts, false, err, sizeof(err));
+	series_time(&x->t, &x->src, ts, 0, 0, err, sizeof(err));
 }
 
 static int V(struct gx *x, const char *key, uint64_t v)
@@ -194,6 +194,10 @@ static void group_statistics(void)
 	static const uint64_t a[] = { 100, 100, 400, 400 }, b[] = { 0, 300, 300, 300 };
 
 	gx_init(&x, CAPTURE_KEY_CLIENT, "process");
+	/* a format-2 capture's first dump is partial: a baseline before it */
+	T(&x, 99);
+	V(&x, "@send[7, pg, 10.0.0.1]", 0);
+	V(&x, "@send[7, pg, 10.0.0.2]", 0);
 	for (int i = 0; i < 4; i++) {
 		T(&x, 100 + i);
 		V(&x, "@send[7, pg, 10.0.0.1]", a[i]);      /* +100, +0, +300, +0 */
@@ -205,7 +209,8 @@ static void group_statistics(void)
 	if (!p)
 		return;
 	UNIT_EQ_DBL("stats: peak of the sums (300), not the sum of peaks (600)", 300, p->stats.max, 0);
-	UNIT_EQ_U64("stats: peak time is the sum's", 101, p->stats.max_ts);
+	/* labelled by the interval's start: the dump at 101 closes [100, 101) */
+	UNIT_EQ_U64("stats: peak time is the sum's", 100, p->stats.max_ts);
 	UNIT_EQ_DBL("stats: mean of the summed rates", 175, stats_mean(&p->stats), 1e-9);
 	UNIT_EQ_DBL("stats: min of the summed rates", 0, stats_min(&p->stats), 0);
 	UNIT_EQ_DBL("stats: p50 of the summed rates", 100, stats_quantile(&p->stats, 0.5), 0);
