@@ -22,6 +22,10 @@
  *   tcp_sendpage=1                  1 when BTF has a function tcp_sendpage, else 0
  *   tcp_recvmsg_flags=3             0-based index of tcp_recvmsg's `flags` parameter
  *   tcp_cleanup_rbuf_copied=1       0-based index of tcp_cleanup_rbuf's `copied`
+ *   kernfs_node_id_offset=N         byte offset of struct kernfs_node's `id` (a
+ *                                   cgroup's id): bpftrace 0.17 cannot name a
+ *                                   member after an anonymous union, and -g
+ *                                   reads an ancestor cgroup's id by offset
  * Exit status 0 on success, 1 with a message on stderr when BTF cannot be
  * read or a required function or parameter is missing.
  */
@@ -77,6 +81,29 @@ static int param_index(const struct btf *btf, const char *func, const char *para
 	return -1;
 }
 
+/* member_offset: the byte offset of member MEMBER of struct STRUCT, or -1
+ * with a message in ERR.  Members of anonymous structs and unions are
+ * looked into, as C sees them. */
+static int member_offset(const struct btf *btf, const char *strct, const char *member,
+			 char *err, size_t errlen)
+{
+	int id = btf__find_by_name_kind(btf, strct, BTF_KIND_STRUCT);
+	const struct btf_type *t = id < 0 ? NULL : btf__type_by_id(btf, id);
+
+	if (!t) {
+		snprintf(err, errlen, "BTF has no struct %s", strct);
+		return -1;
+	}
+	const struct btf_member *m = btf_members(t);
+	for (int i = 0; i < btf_vlen(t); i++) {
+		const char *name = btf__name_by_offset(btf, m[i].name_off);
+		if (name && !strcmp(name, member))
+			return (int)(btf_member_bit_offset(t, i) / 8);
+	}
+	snprintf(err, errlen, "BTF struct %s has no member %s", strct, member);
+	return -1;
+}
+
 /* ------------------------------- clocks ----------------------------------- */
 
 static int64_t ns_of(const struct timespec *t)
@@ -115,7 +142,7 @@ int main(int argc, char **argv)
 	const char *path = NULL;
 	struct btf *btf;
 	char err[256];
-	int flags, copied, opt, rc = 1;
+	int flags, copied, knid, opt, rc = 1;
 
 	while ((opt = getopt(argc, argv, "b:ht")) != -1) {
 		switch (opt) {
@@ -149,9 +176,13 @@ int main(int argc, char **argv)
 	copied = param_index(btf, "tcp_cleanup_rbuf", "copied", err, sizeof(err));
 	if (copied < 0)
 		goto cleanup;
+	knid = member_offset(btf, "kernfs_node", "id", err, sizeof(err));
+	if (knid < 0)
+		goto cleanup;
 	printf("tcp_sendpage=%d\n", func_proto(btf, "tcp_sendpage") ? 1 : 0);
 	printf("tcp_recvmsg_flags=%d\n", flags);
 	printf("tcp_cleanup_rbuf_copied=%d\n", copied);
+	printf("kernfs_node_id_offset=%d\n", knid);
 	rc = 0;
 cleanup:
 	if (rc)

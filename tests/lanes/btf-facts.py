@@ -37,3 +37,14 @@ def params(fn):
 print('tcp_sendpage=%d' % ('tcp_sendpage' in funcs))
 print('tcp_recvmsg_flags=%d' % params('tcp_recvmsg').index('flags'))
 print('tcp_cleanup_rbuf_copied=%d' % params('tcp_cleanup_rbuf').index('copied'))
+# struct members: name_off, type, offset (bits, or bitfield-size << 24 | bits
+# when the struct's kind_flag is set)
+structs = [t for t in tl[1:] if t and t[0] == 4 and t[1] == 'kernfs_node']
+k, n, st, v, s = structs[0]
+kflag = None
+for no, info, _ in [struct.unpack_from('<III', types, s - 12)]:
+    kflag = info >> 31
+for i in range(v):
+    mno, mtype, moff = struct.unpack_from('<III', types, s + 12 * i)
+    if name(mno) == 'id':
+        print('kernfs_node_id_offset=%d' % (((moff & 0xffffff) if kflag else moff) // 8))

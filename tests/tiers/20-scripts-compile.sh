@@ -253,7 +253,11 @@ else
 	fail "launcher rejects a thread id" "could not start a threaded helper"
 fi
 rejects "more than 8 pids" 2 "at most 8 -p options (got 9)" -p 1 -p 1 -p 1 -p 1 -p 1 -p 1 -p 1 -p 1 -p 1
-rejects "-p with -c" 2 "use either -p or -c" -p $$ -c bash
+rejects "-p with -c" 2 "use one of -p, -c and -g" -p $$ -c bash
+rejects "-g with -c" 2 "use one of -p, -c and -g" -g /sys/fs/cgroup -c bash
+rejects "-g on a path that does not exist" 2 "-g: '$tmp/nocg' is not a directory" -g "$tmp/nocg"
+rejects "-g on a directory that is no cgroup v2" 2 "-g: '$tmp' is not on a cgroup v2 file system" -g "$tmp"
+rejects "two -g" 2 "-g given twice" -g /sys/fs/cgroup -g /sys/fs/cgroup
 rejects "an unknown process name" 2 "-c: no running process is named 'no-such-proc'" -c no-such-proc
 rejects "a name longer than 15 bytes" 2 "longer than 15 bytes" -c abcdefghijklmnopq
 rejects "an empty name" 2 "-c needs a process name" -c ''
@@ -309,7 +313,7 @@ check "launcher passes -f json" "-f json" "${argv[*]:0:2}"
 check "launcher parameters for -p (duplicates dropped)" "5 7 1 -" "${argv[*]:3:4}"
 check "launcher passes the realtime-monotonic offset from dbnetio-kfacts -t" \
 	"$("$kfacts" -t | sed 's/^clock_offset_ns=\(.*\)......$/\1/')" "${argv[7]:0:${#argv[7]}-6}"
-check "launcher pid slots" "$$ $threaded 0 0 0 0 0 0" "${argv[*]:8:8}"
+check "launcher pid slots, then no cgroup" "$$ $threaded 0 0 0 0 0 0 0 0" "${argv[*]:8:10}"
 
 # The dry run prints the header and the command, runs nothing, and needs a
 # valid command line.
@@ -353,7 +357,7 @@ fi
 out=$("$launcher" --help 2>&1)
 rc=$?
 missing=
-for o in -p -c -k -P -i -d -f -o -n --dry-run --version BPFTRACE; do
+for o in -p -c -g -k -P -i -d -f -o -n --dry-run --version BPFTRACE; do
 	grep -q -- " $o" <<<"$out" || missing+="$o "
 done
 check "launcher --help exits 0 and documents every option" "0 " "$rc $missing"
