@@ -24,9 +24,11 @@ USAGE: byteproxy.py [--source ADDR] UPSTREAM_PORT PORT_FILE REPORT_FILE
   Listens on 127.0.0.1 at a free port and writes that port to PORT_FILE.  On
   SIGTERM or SIGINT it stops accepting, waits up to 10 s for open connections
   to finish, and writes REPORT_FILE: one line per connection,
-  "PID UP DOWN STATE": client-to-server bytes, server-to-client bytes (PID 0
-  when no BackendKeyData was seen), STATE "closed" when both directions
-  reached EOF, "open" otherwise (counts may then be short); then exits.
+  "PID UP DOWN STATE PORT": client-to-server bytes, server-to-client bytes
+  (PID 0 when no BackendKeyData was seen), STATE "closed" when both
+  directions reached EOF, "open" otherwise (counts may then be short), and
+  the relay's own port on its connection to the server (the client port the
+  server sees); then exits.
 """
 
 import os
@@ -47,6 +49,8 @@ class Conn:
         self.pid = 0       # backend pid from BackendKeyData, 0 if unseen
         self.head = b""    # server bytes kept until BackendKeyData is found
         self.open_pumps = 2
+        self.port = 0      # the relay's port towards the server: the client
+                           # port the server (and a capture) sees
 
     def scan_for_pid(self, data):
         """Walk the server's first messages (type byte, int32 length that
@@ -130,6 +134,7 @@ def serve(listener, upstream_port, source):
         for s in (client, server):
             s.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         conn = Conn()
+        conn.port = server.getsockname()[1]
         with lock:
             conns.append(conn)
         threading.Thread(target=pump, args=(client, server, conn, "up"), daemon=True).start()
@@ -177,7 +182,7 @@ def main():
                 break
         time.sleep(0.05)
     with lock:
-        lines = ["%d %d %d %s\n" % (c.pid, c.up, c.down, "closed" if c.open_pumps == 0 else "open")
+        lines = ["%d %d %d %s %d\n" % (c.pid, c.up, c.down, "closed" if c.open_pumps == 0 else "open", c.port)
                  for c in conns]
     tmp = report_file + ".tmp"
     with open(tmp, "w") as f:

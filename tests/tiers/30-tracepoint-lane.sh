@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
 # Tier 30: the tracepoint lane — every ground-truth pattern of
 # tests/lanes/tcpwork.c captured through scripts/dbnetio -P tracepoint on this
-# machine's kernel, byte for byte (splice() receive is a known gap only on
-# kernels without tcp:tcp_rcv_space_adjust), then the JSON stream's shape and
-# the pid filter.  (A real MariaDB against its own counters is tier 50.)
+# machine's kernel, byte for byte, per process, client and connection
+# (splice() receive is a known gap only on kernels without
+# tcp:tcp_rcv_space_adjust); 30 paced wall-clock seconds under load, each
+# exact (tests/lanes/run-paced); then the JSON stream's shape, the pid and
+# cgroup filters, and a full per-connection map.  (A real MariaDB against its own counters is tier 50.)
 . "$(dirname "$0")/../lib.sh"
 
 need_root "tracepoint lane" || exit 0
@@ -16,6 +18,8 @@ need_sock_tracepoints "tracepoint lane" || exit 0
 for key in process client connection; do
 	"$DBNETIO_ROOT/tests/lanes/run-patterns" -P tracepoint -K $key
 done
+# per-second fidelity: 30 paced seconds under more CPU hogs than cores
+"$DBNETIO_ROOT/tests/lanes/run-paced" -P tracepoint -s 30
 
 # The stream itself, in JSON: a process that starts AFTER the capture is still
 # matched by name, -d ends the capture by itself, and the events are exactly
