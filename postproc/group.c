@@ -323,25 +323,15 @@ static struct group_node *group_get(struct group_table *g, const struct group_no
 	stats_init(&s->stats);
 	if (!s->map || !s->comm || !s->client || series_set_label(s) < 0)
 		goto fail;
-	if (g->nth) {
-		if (!(s->th = calloc(g->nth, sizeof(*s->th))))
-			goto fail;
-		for (size_t i = 0; i < g->nth; i++)
-			if (threshold_applies(&g->th[i], s->map, s->direction))
-				s->th_mask |= 1u << i;
-	}
-	if (g->n == g->cap) {
-		size_t cap = g->cap ? g->cap * 2 : 64;
-		struct series **a = realloc(g->all, cap * sizeof(*a));
-		if (!a)
-			goto fail;
-		g->all = a;
-		g->cap = cap;
-	}
-	if (!(n = node_new(g, p->source, false, s->raw, h)))
+	if (series_watch(s, g->th, g->nth) < 0)
 		goto fail;
+	if (series_array_push(&g->all, &g->n, &g->cap, s) < 0)
+		goto fail;
+	if (!(n = node_new(g, p->source, false, s->raw, h))) {
+		g->n--;         /* not kept after all */
+		goto fail;
+	}
 	n->s = s;
-	g->all[g->n++] = s;
 	return n;
 fail:
 	free(key);

@@ -160,6 +160,32 @@ static int series_describe(struct series *s, struct capture_meta *meta, char *er
 	return series_set_label(s);
 }
 
+int series_watch(struct series *s, const struct threshold *th, size_t nth)
+{
+	if (!nth)
+		return 0;
+	if (!(s->th = calloc(nth, sizeof(*s->th))))
+		return -1;
+	for (size_t i = 0; i < nth; i++)
+		if (threshold_applies(&th[i], s->map, s->direction))
+			s->th_mask |= 1u << i;
+	return 0;
+}
+
+int series_array_push(struct series ***all, size_t *n, size_t *cap, struct series *s)
+{
+	if (*n == *cap) {
+		size_t c = *cap ? *cap * 2 : 64;
+		struct series **a = realloc(*all, c * sizeof(*a));
+		if (!a)
+			return -1;
+		*all = a;
+		*cap = c;
+	}
+	(*all)[(*n)++] = s;
+	return 0;
+}
+
 const char *series_client_text(const struct series *s, char *buf, size_t len)
 {
 	if (s->client_port < 0)
@@ -223,25 +249,12 @@ static struct series *series_new(struct series_table *t, struct capture_meta *me
 			snprintf(err, errlen, "out of memory");
 		goto fail;
 	}
-	if (t->nth && !s->grouped) {
-		s->th = calloc(t->nth, sizeof(*s->th));
-		if (!s->th)
-			goto nomem;
-		for (size_t i = 0; i < t->nth; i++)
-			if (threshold_applies(&t->th[i], s->map, s->direction))
-				s->th_mask |= 1u << i;
-	}
-	if (t->n == t->cap) {
-		size_t cap = t->cap ? t->cap * 2 : 64;
-		struct series **a = realloc(t->all, cap * sizeof(*a));
-		if (!a)
-			goto nomem;
-		t->all = a;
-		t->cap = cap;
-	}
+	if (!s->grouped && series_watch(s, t->th, t->nth) < 0)
+		goto nomem;
 	if ((t->n + 1) * 2 > t->nbuckets && table_grow(t) < 0)
 		goto nomem;
-	t->all[t->n++] = s;
+	if (series_array_push(&t->all, &t->n, &t->cap, s) < 0)
+		goto nomem;
 	size_t b = h & (t->nbuckets - 1);
 	s->hnext = t->buckets[b];
 	t->buckets[b] = s;

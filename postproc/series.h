@@ -219,5 +219,13 @@ const char *series_client_text(const struct series *s, char *buf, size_t len);
 /* Make s->label from its pid, comm, client, ports and direction (or its raw
  * key for maps that are not dbnetio's).  0, or -1 when out of memory. */
 int series_set_label(struct series *s);
+/* Give s its per-threshold state and its mask of the thresholds among
+ * th[0..nth) that apply to its map and direction.  0, or -1 when out of
+ * memory. */
+int series_watch(struct series *s, const struct threshold *th, size_t nth);
+/* Append s to the growable array *all of *n entries (capacity *cap),
+ * doubling it from 64 when full.  0, or -1 when out of memory (the array is
+ * then unchanged). */
+int series_array_push(struct series ***all, size_t *n, size_t *cap, struct series *s);
 
 #endif
