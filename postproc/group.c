@@ -267,23 +267,6 @@ static char *raw_text(const char *direction, const char *key)
 }
 
 /* Free a group's series (made by group_get()). */
-static void group_series_free(struct series *s, size_t nth)
-{
-	if (!s)
-		return;
-	stats_free(&s->stats);
-	if (s->th)
-		for (size_t j = 0; j < nth; j++)
-			threshold_state_free(&s->th[j]);
-	free(s->th);
-	free(s->raw);
-	free(s->map);
-	free(s->key);
-	free(s->comm);
-	free(s->client);
-	free(s->label);
-	free(s);
-}
 
 /* The group of process p (its pid, comm, direction, source) with the given
  * client fields, made on first use.  NULL when out of memory. */
@@ -336,7 +319,7 @@ static struct group_node *group_get(struct group_table *g, const struct group_no
 fail:
 	free(key);
 	free(raw);
-	group_series_free(s, g->nth);
+	series_free(s, g->nth);
 	return NULL;
 }
 
@@ -389,7 +372,7 @@ void group_table_free(struct group_table *g)
 	for (size_t i = 0; i < g->nbuckets; i++)
 		for (struct group_node *n = g->buckets[i], *next; n; n = next) {
 			next = n->hnext;
-			group_series_free(n->s, g->nth);
+			series_free(n->s, g->nth);
 			free(n->comm);
 			free(n->raw);
 			free(n);

@@ -160,6 +160,24 @@ static int series_describe(struct series *s, struct capture_meta *meta, char *er
 	return series_set_label(s);
 }
 
+void series_free(struct series *s, size_t nth)
+{
+	if (!s)
+		return;
+	stats_free(&s->stats);
+	if (s->th)
+		for (size_t j = 0; j < nth; j++)
+			threshold_state_free(&s->th[j]);
+	free(s->th);
+	free(s->raw);
+	free(s->map);
+	free(s->key);
+	free(s->comm);
+	free(s->client);
+	free(s->label);
+	free(s);
+}
+
 int series_watch(struct series *s, const struct threshold *th, size_t nth)
 {
 	if (!nth)
@@ -294,21 +312,8 @@ int series_table_init(struct series_table *t, const struct threshold *th, size_t
 
 void series_table_free(struct series_table *t)
 {
-	for (size_t i = 0; i < t->n; i++) {
-		struct series *s = t->all[i];
-		stats_free(&s->stats);
-		if (s->th)
-			for (size_t j = 0; j < t->nth; j++)
-				threshold_state_free(&s->th[j]);
-		free(s->th);
-		free(s->raw);
-		free(s->map);
-		free(s->key);
-		free(s->comm);
-		free(s->client);
-		free(s->label);
-		free(s);
-	}
+	for (size_t i = 0; i < t->n; i++)
+		series_free(t->all[i], t->nth);
 	free(t->all);
 	free(t->buckets);
 	memset(t, 0, sizeof(*t));

@@ -219,6 +219,9 @@ const char *series_client_text(const struct series *s, char *buf, size_t len);
 /* Make s->label from its pid, comm, client, ports and direction (or its raw
  * key for maps that are not dbnetio's).  0, or -1 when out of memory. */
 int series_set_label(struct series *s);
+/* Free s and everything it owns (NULL is fine); nth: how many thresholds
+ * its state was made for. */
+void series_free(struct series *s, size_t nth);
 /* Give s its per-threshold state and its mask of the thresholds among
  * th[0..nth) that apply to its map and direction.  0, or -1 when out of
  * memory. */
