@@ -1,8 +1,9 @@
 /* input.c: the buffered line reader (see input.h for the contract).
  *
  * The buffer holds [start, end) unread bytes.  When no newline is left in it,
- * the unread tail moves to the front and read(2) refills the rest; with a
- * 1 MiB buffer that memmove is rare and short.
+ * the unread tail moves to the front and read(2) refills the rest; the
+ * buffer is INPUT_BUF_SIZE (256 KiB, input.h), so that memmove is rare and
+ * short.
  */
 #include "input.h"
 

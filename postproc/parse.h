@@ -117,12 +117,6 @@ int parse_addr(const char *s, size_t len, char *out, size_t outlen);
 /* "process", "client" or "connection", as in the header's key=. */
 const char *parse_key_name(enum capture_key key);
 
-/* The hot path: a plain text map entry `@...: <1 to 19 digits>`.  Returns 1
- * with the key length and value, 0 when the line needs parse_line() (any
- * other shape, and every error, which parse_line() then explains).  The key
- * itself is not checked here: a key equal to a known series' key is known to
- * be good, and a new one is checked with parse_key_ok() when its series is
- * created.  19 digits cannot overflow 2^64; 20 go the careful way. */
 /* Exactly n decimal digits at p (1 <= n <= 19) into *out: 1, or 0 when a
  * byte is not a digit.  Eight digits at a time with 64-bit arithmetic (SWAR)
  * on little-endian machines: in the benchmark values have 7 to 10 digits. */
@@ -159,6 +153,12 @@ static inline int parse_digits(const char *p, size_t n, uint64_t *out)
 	return 1;
 }
 
+/* The hot path: a plain text map entry `@...: <1 to 19 digits>`.  Returns 1
+ * with the key length and value, 0 when the line needs parse_line() (any
+ * other shape, and every error, which parse_line() then explains).  The key
+ * itself is not checked here: a key equal to a known series' key is known to
+ * be good, and a new one is checked with parse_key_ok() when its series is
+ * created.  19 digits cannot overflow 2^64; 20 go the careful way. */
 static inline int parse_map_fast(const char *s, size_t len, size_t *keylen, uint64_t *value)
 {
 	const char *end = s + len, *q = end;

@@ -307,6 +307,8 @@ check "-o: a good run replaces the file by rename" "0 11100 1" "$rc $(grep '^dbn
 if command -v strace >/dev/null 2>&1; then
 	strace -f -e trace=rename,renameat,renameat2 -o "$tmp/strace" "$R" -f prom -o "$tmp/out.prom" $FX/edge-oddities.txt
 	grep -q 'rename.*out.prom.tmp.*out.prom' "$tmp/strace" && pass "-o: written by rename (strace)" || fail "-o by rename" "$(cat "$tmp/strace")"
+else
+	skip "-o: written by rename (strace)" "strace is not installed (scripts/install-deps check installs it)"
 fi
 
 # ---- several files merged, labelled by host or file -------------------------

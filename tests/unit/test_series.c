@@ -343,8 +343,11 @@ static void input(void)
 	size_t len;
 	char *big = malloc(INPUT_MAX_LINE + 100);
 
-	if (pipe(fds) < 0)
+	if (!big || pipe(fds) < 0) {
+		UNIT_TRUE("input: test set-up (malloc, pipe)", 0);
+		free(big);
 		return;
+	}
 	memset(big, 'A', INPUT_MAX_LINE + 99);
 	big[INPUT_MAX_LINE + 99] = '\n';
 	if (fork() == 0) {
@@ -389,8 +392,10 @@ static void input_truncated_under_mapping(void)
 	int fd = mkstemp(path), errp[2], status = 0;
 	char err[256];
 
-	if (fd < 0 || pipe(errp) < 0)
+	if (fd < 0 || pipe(errp) < 0) {
+		UNIT_TRUE("input: truncated-file test set-up (mkstemp, pipe)", 0);
 		return;
+	}
 	/* three windows' worth of lines, so the reader maps more than once */
 	for (size_t i = 0; i < 3 * INPUT_MAP_WINDOW / 16; i++)
 		(void)!write(fd, "@send[1, a]: 1\n", 15);
