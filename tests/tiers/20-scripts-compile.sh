@@ -152,7 +152,7 @@ for k in 6.1 6.12; do
 	[ $k = 6.1 ] && sp=1 || sp=0
 	check "auto prefers fexit where trampolines work ($k facts)" \
 		"dbnetio: probe=fexit $(readlink -f "$BUILD/programs/dbnetio-fexit-client-sendpage$sp-prime0.bt")" \
-		"$(cut -d' ' -f1-2 "$tmp/err") $(readlink -f "${argv[0]:-none}")"
+		"$(grep -m1 'probe=' "$tmp/err" | cut -d' ' -f1-2) $(readlink -f "${argv[0]:-none}")"
 done
 # The tracepoint program on a kernel with sock_*_length but without
 # tcp_rcv_space_adjust (a fake tracefs): the splice0 variant, and a warning.
@@ -301,7 +301,7 @@ rm -f "$tmp/argv"
 out=$(BPFTRACE=$tmp/fakebt "$launcher" -p $$ -p "$threaded" -p $$ -i 5 -d 7 -f json -o "$tmp/cap" 2>"$tmp/err")
 argv=()
 mapfile -d '' argv < "$tmp/argv"
-check "launcher says which probe auto picked" "dbnetio: probe=$expect_probe" "$(cut -d' ' -f1-2 "$tmp/err")"
+check "launcher says which probe auto picked" "dbnetio: probe=$expect_probe" "$(grep -m1 'probe=' "$tmp/err" | cut -d' ' -f1-2)"
 hdr="# dbnetio-capture 2 probe=$expect_probe key=client filter=pid:$$,$threaded interval=5 counters=cumulative host="
 check "launcher -o writes its JSON header, then bpftrace's stdout" \
 	"{\"type\": \"printf\", \"data\": \"$hdr|fake-bpftrace-output" \
