@@ -1,0 +1,1100 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * dbnetio-collect: count the TCP bytes each traced process sends and
+ * receives, per process and per client, and write the dbnetio capture stream
+ * (format 2, /work/spec/capture-format-2.md; README "The capture format") at
+ * every wall-clock boundary of the interval.
+ *
+ * It is the libbpf counterpart of scripts/dbnetio's bpftrace programs: the
+ * same stream, so dbnetio-report reads it unchanged, at a fraction of the
+ * cost (no LLVM at start-up, a few MB of memory, one map update per socket
+ * call).  The kernel side is dbnetio-collect.bpf.c; the types both sides
+ * share are in dbnetio-collect.h.
+ *
+ * Flow: parse and check the command line; learn the kernel's facts from BTF;
+ * load and attach one probe set (fexit, else tracepoints, else kprobes);
+ * print the header; then, at every boundary, read the per-CPU maps, sum
+ * them, and print one dump; on SIGINT/SIGTERM or when -d expires, print the
+ * final dump and exit.
+ */
+#include <argp.h>
+#include <arpa/inet.h>
+#include <errno.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/utsname.h>
+#include <time.h>
+#include <unistd.h>
+#include <linux/types.h>
+#include <bpf/bpf.h>
+#include <bpf/btf.h>
+#include <bpf/libbpf.h>
+#include "dbnetio-collect.h"
+#include "dbnetio-collect.skel.h"
+
+#define PROG "dbnetio-collect"
+#define MAX_INTERVAL 3600		/* the launcher's bounds, kept identical */
+#define MAX_DURATION 31536000
+#define THREADS_MAX 16384		/* threads of traced processes mid-call (kprobe, splice) */
+
+#ifndef AF_INET
+#define AF_INET 2
+#endif
+#ifndef AF_INET6
+#define AF_INET6 10
+#endif
+
+enum probe_set { PROBE_AUTO, PROBE_FEXIT, PROBE_TRACEPOINT, PROBE_KPROBE };
+static const char *const probe_names[] = { "auto", "fexit", "tracepoint", "kprobe" };
+static const char *const key_names[] = { "process", "client", "connection" };
+
+/* ============================== options ================================= */
+
+static struct env {
+	__u32 *pids;
+	size_t npids;
+	char comm[COLLECT_COMM_LEN];
+	enum collect_key_mode key;
+	enum probe_set probe;
+	long interval;
+	long duration;
+	const char *outfile;
+	bool json;
+	bool verbose;
+} env = {
+	.key = COLLECT_KEY_CLIENT,
+	.probe = PROBE_AUTO,
+	.interval = 1,
+};
+
+static volatile sig_atomic_t exiting;
+
+const char *argp_program_version = PROG " (dbnetio) capture format 2";
+static const char argp_program_doc[] =
+	"Count the TCP bytes each traced process sends and receives, per process\n"
+	"and per client, and print the cumulative totals at every interval\n"
+	"boundary in the dbnetio capture format, ready for dbnetio-report.\n"
+	"\n"
+	"USAGE: dbnetio-collect [-p PID]... [-c COMM] [-k process|client|connection]\n"
+	"                       [-P auto|fexit|tracepoint|kprobe] [-i SECONDS]\n"
+	"                       [-d SECONDS] [-f text|json] [-o FILE] [-v]\n"
+	"\n"
+	"EXAMPLES:\n"
+	"    dbnetio-collect -c mariadbd -d 60 -o cap.txt  # MariaDB for a minute\n"
+	"    dbnetio-collect -c postgres | dbnetio-report --live\n"
+	"    dbnetio-collect -p 4321 -p 4322 -k process -i 5\n"
+	"    dbnetio-collect -k connection -f json         # all, per connection\n"
+	"\n"
+	"Without -p or -c every process is traced.  Needs root.";
+
+static const struct argp_option opts[] = {
+	{ "pid", 'p', "PID", 0, "Trace this process (repeatable, any number); must be running", 0 },
+	{ "comm", 'c', "COMM", 0,
+	  "Trace processes named COMM (the thread-group leader's /proc/PID/comm), "
+	  "including ones started later", 0 },
+	{ "key", 'k', "KEY", 0, "process, client (default: per peer address) or connection "
+	  "(per peer address and ports)", 0 },
+	{ "probe", 'P', "PROBE", 0, "auto (default: fexit, else tracepoint, else kprobe), "
+	  "fexit, tracepoint or kprobe", 0 },
+	{ "interval", 'i', "SECONDS", 0, "Seconds between dumps, 1 to 3600 (default 1)", 0 },
+	{ "duration", 'd', "SECONDS", 0, "Stop after SECONDS (default 0: until SIGINT/SIGTERM)", 0 },
+	{ "format", 'f', "FORMAT", 0, "text (default) or json (bpftrace's JSON events)", 0 },
+	{ "output", 'o', "FILE", 0, "Write the capture to FILE instead of stdout", 0 },
+	{ "verbose", 'v', NULL, 0, "Print libbpf's messages on stderr", 0 },
+	{ NULL, 'h', NULL, OPTION_HIDDEN, "Show this help", 0 },
+	{},
+};
+
+/* parse_long: S as a decimal integer in [MIN, MAX] into *OUT.  The one
+ * number parser of this program: no sign games, no trailing junk, no
+ * overflow (strtol's ERANGE).  Returns 0, or -1 when S is not such a
+ * number. */
+static int parse_long(const char *s, long min, long max, long *out)
+{
+	char *end;
+	long v;
+
+	if (!s || !*s || *s == ' ' || *s == '+')
+		return -1;
+	errno = 0;
+	v = strtol(s, &end, 10);
+	if (errno || *end || v < min || v > max)
+		return -1;
+	*out = v;
+	return 0;
+}
+
+/* pick: the index of S in NAMES (N of them), or -1. */
+static int pick(const char *s, const char *const *names, int n)
+{
+	for (int i = 0; i < n; i++)
+		if (!strcmp(s, names[i]))
+			return i;
+	return -1;
+}
+
+/* proc_tgid: the thread-group id of task PID from /proc/PID/status, or -1
+ * when no such task is running. */
+static long proc_tgid(long pid)
+{
+	char path[64], line[256];
+	long tgid = -1;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%ld/status", pid);
+	f = fopen(path, "r");
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f))
+		if (!strncmp(line, "Tgid:", 5)) {
+			tgid = strtol(line + 5, NULL, 10);
+			break;
+		}
+	fclose(f);
+	return tgid;
+}
+
+static error_t parse_arg(int key, char *arg, struct argp_state *state)
+{
+	long v;
+	int i;
+
+	switch (key) {
+	case 'p': {
+		long tgid;
+		__u32 *n;
+
+		if (parse_long(arg, 1, INT_MAX, &v) < 0)
+			argp_error(state, "-p: '%s' is not a process id", arg);
+		tgid = proc_tgid(v);
+		if (tgid < 0)
+			argp_error(state, "-p: no running process %ld", v);
+		if (tgid != v)
+			argp_error(state, "-p: %ld is a thread of process %ld; use -p %ld", v, tgid, tgid);
+		for (size_t j = 0; j < env.npids; j++)
+			if (env.pids[j] == (__u32)v)
+				return 0;
+		n = realloc(env.pids, (env.npids + 1) * sizeof(*n));
+		if (!n)
+			argp_failure(state, 1, ENOMEM, "-p");
+		env.pids = n;
+		env.pids[env.npids++] = (__u32)v;
+		break;
+	}
+	case 'c':
+		if (!*arg)
+			argp_error(state, "-c needs a process name");
+		if (strlen(arg) >= COLLECT_COMM_LEN)
+			argp_error(state, "-c: '%s' is longer than %d bytes, the kernel's limit for a "
+				   "process name (see /proc/PID/comm)", arg, COLLECT_COMM_LEN - 1);
+		if (strchr(arg, '\n'))
+			argp_error(state, "-c: a process name cannot contain a newline");
+		memset(env.comm, 0, sizeof(env.comm));
+		memcpy(env.comm, arg, strlen(arg));
+		break;
+	case 'k':
+		if ((i = pick(arg, key_names, 3)) < 0)
+			argp_error(state, "-k must be process, client or connection, not '%s'", arg);
+		env.key = (enum collect_key_mode)i;
+		break;
+	case 'P':
+		if ((i = pick(arg, probe_names, 4)) < 0)
+			argp_error(state, "-P must be auto, fexit, tracepoint or kprobe, not '%s'", arg);
+		env.probe = (enum probe_set)i;
+		break;
+	case 'i':
+		if (parse_long(arg, 1, MAX_INTERVAL, &env.interval) < 0)
+			argp_error(state, "-i must be a whole number of seconds from 1 to %d, not '%s'",
+				   MAX_INTERVAL, arg);
+		break;
+	case 'd':
+		if (parse_long(arg, 0, MAX_DURATION, &env.duration) < 0)
+			argp_error(state, "-d must be a whole number of seconds from 0 (no limit) to %d, "
+				   "not '%s'", MAX_DURATION, arg);
+		break;
+	case 'f':
+		if (!strcmp(arg, "json"))
+			env.json = true;
+		else if (!strcmp(arg, "text"))
+			env.json = false;
+		else
+			argp_error(state, "-f must be text or json, not '%s'", arg);
+		break;
+	case 'o':
+		if (!*arg)
+			argp_error(state, "-o needs a file name");
+		env.outfile = arg;
+		break;
+	case 'v':
+		env.verbose = true;
+		break;
+	case 'h':
+		argp_state_help(state, stdout, ARGP_HELP_STD_HELP);
+		break;
+	case ARGP_KEY_ARG:
+		argp_error(state, "unexpected argument '%s'", arg);
+		break;
+	case ARGP_KEY_END:
+		if (env.npids && env.comm[0])
+			argp_error(state, "use either -p or -c, not both");
+		break;
+	default:
+		return ARGP_ERR_UNKNOWN;
+	}
+	return 0;
+}
+
+/* ============================ kernel facts ============================== */
+
+struct kfacts {
+	bool sendpage;		/* tcp_sendpage exists (before 6.5) */
+	int recv_flags;		/* index of tcp_recvmsg's flags argument */
+	bool sock_length_tp;	/* sock:sock_send_length/recv_length (6.3+) */
+	bool rcv_space_tp;	/* tcp:tcp_rcv_space_adjust */
+	bool splice_tp;		/* syscalls:sys_enter_splice/sys_exit_splice in tracefs */
+};
+
+/* btf_param_index: the 0-based position of parameter PARAM of function FUNC
+ * in BTF, or -1 when either is missing. */
+static int btf_param_index(const struct btf *btf, const char *func, const char *param)
+{
+	int id = btf__find_by_name_kind(btf, func, BTF_KIND_FUNC);
+	const struct btf_type *t;
+	const struct btf_param *p;
+
+	if (id < 0 || !(t = btf__type_by_id(btf, id)) || !(t = btf__type_by_id(btf, t->type)) ||
+	    !btf_is_func_proto(t))
+		return -1;
+	p = btf_params(t);
+	for (int i = 0; i < btf_vlen(t); i++) {
+		const char *name = btf__name_by_offset(btf, p[i].name_off);
+		if (name && !strcmp(name, param))
+			return i;
+	}
+	return -1;
+}
+
+/* tracefs_events: the events directory of tracefs, mounting tracefs at
+ * /sys/kernel/tracing when nothing is there (libbpf attaches the syscall
+ * tracepoints through it). */
+static const char *tracefs_events(void)
+{
+	static const char *const dirs[] = { "/sys/kernel/tracing/events",
+					    "/sys/kernel/debug/tracing/events" };
+
+	if (access(dirs[0], F_OK) != 0)
+		mount("nodev", "/sys/kernel/tracing", "tracefs", 0, NULL);
+	for (size_t i = 0; i < sizeof(dirs) / sizeof(dirs[0]); i++)
+		if (access(dirs[i], F_OK) == 0)
+			return dirs[i];
+	return NULL;
+}
+
+/* kfacts_read: what the running kernel offers, from its BTF (distributions
+ * backport, so never from the version number) and tracefs.  Returns 0, or
+ * -1 with a message in ERR when BTF cannot be read. */
+static int kfacts_read(struct kfacts *kf, char *err, size_t errlen)
+{
+	struct btf *btf = btf__load_vmlinux_btf();
+	const char *events = tracefs_events();
+	char path[256];
+
+	if (!btf) {
+		snprintf(err, errlen, "cannot read the kernel's BTF (/sys/kernel/btf/vmlinux): %s",
+			 strerror(errno));
+		return -1;
+	}
+	kf->sendpage = btf__find_by_name_kind(btf, "tcp_sendpage", BTF_KIND_FUNC) >= 0;
+	kf->recv_flags = btf_param_index(btf, "tcp_recvmsg", "flags");
+	kf->sock_length_tp =
+		btf__find_by_name_kind(btf, "btf_trace_sock_send_length", BTF_KIND_TYPEDEF) >= 0 &&
+		btf__find_by_name_kind(btf, "btf_trace_sock_recv_length", BTF_KIND_TYPEDEF) >= 0;
+	kf->rcv_space_tp =
+		btf__find_by_name_kind(btf, "btf_trace_tcp_rcv_space_adjust", BTF_KIND_TYPEDEF) >= 0;
+	btf__free(btf);
+	kf->splice_tp = false;
+	if (events) {
+		snprintf(path, sizeof(path), "%s/syscalls/sys_enter_splice", events);
+		kf->splice_tp = access(path, F_OK) == 0;
+		snprintf(path, sizeof(path), "%s/syscalls/sys_exit_splice", events);
+		kf->splice_tp = kf->splice_tp && access(path, F_OK) == 0;
+	}
+	return 0;
+}
+
+/* =========================== loading probes ============================= */
+
+/* libbpf's first warning of a load attempt (it names the program and the
+ * kernel's answer; the later ones only repeat that the load failed). */
+static char libbpf_first[512];
+
+static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list args)
+{
+	va_list copy;
+
+	if (level == LIBBPF_WARN && !libbpf_first[0]) {
+		const char *p = libbpf_first;
+
+		va_copy(copy, args);
+		vsnprintf(libbpf_first, sizeof(libbpf_first), fmt, copy);
+		va_end(copy);
+		libbpf_first[strcspn(libbpf_first, "\n")] = '\0';
+		if (!strncmp(p, "libbpf: ", 8))
+			memmove(libbpf_first, p + 8, strlen(p + 8) + 1);
+	}
+	if (!env.verbose || level == LIBBPF_DEBUG)
+		return 0;
+	return vfprintf(stderr, fmt, args);
+}
+
+/* set_autoload: load exactly the programs of SET (plus optional ones the
+ * kernel has). */
+static void set_autoload(struct dbnetio_collect_bpf *obj, enum probe_set set,
+			 const struct kfacts *kf)
+{
+	struct bpf_program *prog;
+	bool splice = kf->rcv_space_tp && kf->splice_tp;
+
+	bpf_object__for_each_program(prog, obj->obj)
+		bpf_program__set_autoload(prog, false);
+	switch (set) {
+	case PROBE_FEXIT:
+		bpf_program__set_autoload(obj->progs.fexit_tcp_sendmsg, true);
+		bpf_program__set_autoload(obj->progs.fexit_tcp_sendpage, kf->sendpage);
+		bpf_program__set_autoload(obj->progs.fexit_tcp_recvmsg, true);
+		bpf_program__set_autoload(obj->progs.fexit_tcp_read_sock, true);
+		break;
+	case PROBE_TRACEPOINT:
+		bpf_program__set_autoload(obj->progs.tp_sock_send_length, true);
+		bpf_program__set_autoload(obj->progs.tp_sock_recv_length, true);
+		bpf_program__set_autoload(obj->progs.tp_sys_enter_splice, splice);
+		bpf_program__set_autoload(obj->progs.tp_tcp_rcv_space_adjust, splice);
+		bpf_program__set_autoload(obj->progs.tp_sys_exit_splice, splice);
+		break;
+	case PROBE_KPROBE:
+		bpf_program__set_autoload(obj->progs.kp_tcp_sendmsg, true);
+		bpf_program__set_autoload(obj->progs.kp_tcp_sendpage, kf->sendpage);
+		bpf_program__set_autoload(obj->progs.kp_tcp_recvmsg, true);
+		bpf_program__set_autoload(obj->progs.kp_tcp_cleanup_rbuf, true);
+		bpf_program__set_autoload(obj->progs.kp_sys_exit, true);
+		bpf_program__set_autoload(obj->progs.kp_sched_process_exit, true);
+		break;
+	case PROBE_AUTO:
+		break;
+	}
+}
+
+/* variant_text: the header's variant= for SET on this kernel. */
+static void variant_text(enum probe_set set, const struct kfacts *kf, char *buf, size_t len)
+{
+	switch (set) {
+	case PROBE_FEXIT:
+		snprintf(buf, len, "sendmsg,%srecvmsg,read_sock,flags=arg%d",
+			 kf->sendpage ? "sendpage," : "", kf->recv_flags);
+		break;
+	case PROBE_TRACEPOINT:
+		snprintf(buf, len, "sock_length%s", kf->rcv_space_tp && kf->splice_tp ? ",splice" : "");
+		break;
+	default:
+		snprintf(buf, len, "sendmsg,%scleanup_rbuf,flags=arg%d",
+			 kf->sendpage ? "sendpage," : "", kf->recv_flags);
+		break;
+	}
+}
+
+/* probes_start: open, configure, load and attach the programs of SET, and
+ * fill the pid filter.  Returns 0 with *OUT set, or a negative errno with a
+ * message in ERR (and nothing left loaded). */
+static int probes_start(enum probe_set set, const struct kfacts *kf,
+			struct dbnetio_collect_bpf **out, char *err, size_t errlen)
+{
+	struct dbnetio_collect_bpf *obj;
+	const char *stage = "open";
+	int e;
+
+	libbpf_first[0] = '\0';
+	obj = dbnetio_collect_bpf__open();
+	if (!obj) {
+		e = -errno;
+		goto fail;
+	}
+	obj->rodata->filter_mode = env.npids ? COLLECT_FILTER_PID
+				 : env.comm[0] ? COLLECT_FILTER_COMM : COLLECT_FILTER_ALL;
+	memcpy((char *)obj->rodata->filter_comm, env.comm, sizeof(env.comm));
+	obj->rodata->key_mode = (__u8)env.key;
+	obj->rodata->recv_flags_arg = (__u32)kf->recv_flags;
+	/* Unused maps shrink to one entry; see dbnetio-collect.h for the sizes. */
+	bpf_map__set_max_entries(obj->maps.traced_pids, env.npids ? (__u32)env.npids : 1);
+	bpf_map__set_max_entries(obj->maps.procs, env.npids ? (__u32)env.npids : PROCS_MAX);
+	bpf_map__set_max_entries(obj->maps.flows, env.key == COLLECT_KEY_PROCESS ? 1 : FLOWS_MAX);
+	bpf_map__set_max_entries(obj->maps.threads, set == PROBE_FEXIT ? 1 : THREADS_MAX);
+	set_autoload(obj, set, kf);
+
+	stage = "load";
+	e = dbnetio_collect_bpf__load(obj);
+	if (e)
+		goto fail;
+	for (size_t i = 0; i < env.npids; i++) {
+		__u8 one = 1;
+		if (bpf_map_update_elem(bpf_map__fd(obj->maps.traced_pids), &env.pids[i], &one, BPF_ANY)) {
+			e = -errno;
+			stage = "fill the pid filter";
+			goto fail;
+		}
+	}
+	stage = "attach";
+	e = dbnetio_collect_bpf__attach(obj);
+	if (e)
+		goto fail;
+	*out = obj;
+	return 0;
+fail:
+	snprintf(err, errlen, "%s: cannot %s the programs: %s%s%s", probe_names[set], stage,
+		 strerror(-e), libbpf_first[0] ? " (libbpf: " : "", libbpf_first[0] ? libbpf_first : "");
+	if (libbpf_first[0])
+		strncat(err, ")", errlen - strlen(err) - 1);
+	dbnetio_collect_bpf__destroy(obj);
+	return e;
+}
+
+/* ============================== reading ================================= */
+
+/* One line of a map: a process (family 0) or a (process, peer) key, with
+ * its bytes summed over CPUs. */
+struct row {
+	__u32 tgid;
+	__u16 family;
+	__u16 rport;		/* network order, as in the kernel */
+	__u16 lport;
+	__u8 addr[16];
+	char comm[COLLECT_COMM_LEN];
+	__u64 send, recv;
+};
+
+struct rows {
+	struct row *v;
+	size_t n, cap;
+};
+
+static int rows_push(struct rows *r, const struct row *x)
+{
+	if (r->n == r->cap) {
+		size_t cap = r->cap ? r->cap * 2 : 64;
+		struct row *v = realloc(r->v, cap * sizeof(*v));
+		if (!v)
+			return -ENOMEM;
+		r->v = v;
+		r->cap = cap;
+	}
+	r->v[r->n++] = *x;
+	return 0;
+}
+
+/* map_read: every key of the per-CPU map FD with its values summed by ADD
+ * (KSZ key bytes, VSZ value bytes per CPU).  Uses the batch interface (one
+ * syscall per BATCH keys), falling back to key-by-key on kernels without it.
+ * Returns 0 or a negative errno. */
+typedef int (*row_add_fn)(struct rows *out, const void *key, const void *values, int ncpu,
+			  size_t vstride);
+
+static int map_read(int fd, size_t ksz, size_t vsz, int ncpu, row_add_fn add, struct rows *out)
+{
+	size_t vstride = (vsz + 7) & ~(size_t)7, batch = 1024;
+	char *keys = NULL, *vals = NULL, *prev = NULL, *cur = NULL;
+	__u32 token = 0, count;
+	bool first = true;
+	int e = 0;
+
+	keys = malloc(batch * ksz);
+	vals = malloc(batch * vstride * (size_t)ncpu);
+	if (!keys || !vals) {
+		e = -ENOMEM;
+		goto cleanup;
+	}
+	for (;;) {
+		count = (__u32)batch;
+		e = bpf_map_lookup_batch(fd, first ? NULL : &token, &token, keys, vals, &count, NULL);
+		if (e && errno == ENOSPC && batch < 1u << 20) {	/* one bucket holds more */
+			char *k, *v;
+			batch *= 4;
+			k = realloc(keys, batch * ksz);
+			if (k)
+				keys = k;
+			v = realloc(vals, batch * vstride * (size_t)ncpu);
+			if (v)
+				vals = v;
+			if (!k || !v) {
+				e = -ENOMEM;
+				goto cleanup;
+			}
+			continue;
+		}
+		if (e && errno != ENOENT) {
+			if (first && (errno == EINVAL || errno == ENOTSUP || errno == EOPNOTSUPP))
+				goto by_key;
+			e = -errno;
+			goto cleanup;
+		}
+		for (__u32 i = 0; i < count; i++) {
+			int a = add(out, keys + i * ksz, vals + i * vstride * (size_t)ncpu, ncpu, vstride);
+			if (a) {
+				e = a;
+				goto cleanup;
+			}
+		}
+		if (e)		/* ENOENT: that was the last batch */
+			break;
+		first = false;
+	}
+	e = 0;
+	goto cleanup;
+by_key:
+	prev = NULL;
+	cur = malloc(ksz);
+	prev = malloc(ksz);
+	if (!cur || !prev) {
+		e = -ENOMEM;
+		goto cleanup;
+	}
+	for (void *pk = NULL; bpf_map_get_next_key(fd, pk, cur) == 0; pk = prev) {
+		if (bpf_map_lookup_elem(fd, cur, vals) == 0) {
+			e = add(out, cur, vals, ncpu, vstride);
+			if (e)
+				goto cleanup;
+		}
+		memcpy(prev, cur, ksz);
+	}
+	e = 0;
+cleanup:
+	free(keys);
+	free(vals);
+	free(prev);
+	free(cur);
+	return e;
+}
+
+/* proc_row_add: one procs entry; the name is in the copy of the CPU that
+ * created the key. */
+static int proc_row_add(struct rows *out, const void *key, const void *values, int ncpu,
+			size_t vstride)
+{
+	struct row r = { .tgid = *(const __u32 *)key };
+
+	for (int c = 0; c < ncpu; c++) {
+		const struct proc_count *v = (const void *)((const char *)values + (size_t)c * vstride);
+		r.send += v->send;
+		r.recv += v->recv;
+		if (!r.comm[0] && v->comm[0])
+			memcpy(r.comm, v->comm, sizeof(r.comm));
+	}
+	r.comm[COLLECT_COMM_LEN - 1] = '\0';
+	return rows_push(out, &r);
+}
+
+static int flow_row_add(struct rows *out, const void *key, const void *values, int ncpu,
+			size_t vstride)
+{
+	const struct flow_key *k = key;
+	struct row r = { .tgid = k->tgid, .family = k->family, .rport = k->rport, .lport = k->lport };
+
+	memcpy(r.addr, k->addr, sizeof(r.addr));
+	for (int c = 0; c < ncpu; c++) {
+		const struct flow_count *v = (const void *)((const char *)values + (size_t)c * vstride);
+		r.send += v->send;
+		r.recv += v->recv;
+	}
+	return rows_push(out, &r);
+}
+
+/* row_cmp_key: order by identity (pid, name, peer, ports), so equal keys
+ * from the kernel and from retired processes sit together. */
+static int row_cmp_key(const void *a, const void *b)
+{
+	const struct row *x = a, *y = b;
+	int c;
+
+	if (x->tgid != y->tgid)
+		return x->tgid < y->tgid ? -1 : 1;
+	if ((c = strncmp(x->comm, y->comm, COLLECT_COMM_LEN)))
+		return c;
+	if (x->family != y->family)
+		return x->family < y->family ? -1 : 1;
+	if ((c = memcmp(x->addr, y->addr, sizeof(x->addr))))
+		return c;
+	if (x->rport != y->rport)
+		return x->rport < y->rport ? -1 : 1;
+	return x->lport < y->lport ? -1 : x->lport > y->lport;
+}
+
+/* rows_merge: sort R by identity and fold equal keys into one. */
+static void rows_merge(struct rows *r)
+{
+	size_t w = 0;
+
+	if (r->n < 2)
+		return;
+	qsort(r->v, r->n, sizeof(*r->v), row_cmp_key);
+	for (size_t i = 1; i < r->n; i++) {
+		if (row_cmp_key(&r->v[w], &r->v[i]) == 0) {
+			r->v[w].send += r->v[i].send;
+			r->v[w].recv += r->v[i].recv;
+		} else {
+			r->v[++w] = r->v[i];
+		}
+	}
+	r->n = w + 1;
+}
+
+/* ============================= retiring ================================= */
+
+/*
+ * The procs map is keyed by tgid, so it fills with processes that have
+ * exited.  At every dump the keys of processes that no longer exist move to
+ * user space (atomically: lookup-and-delete, so a byte counted after the
+ * read starts a new key and is never lost), with their flows; the rows here
+ * are added to every later dump.  Cost: one kill(0) per process per dump.
+ */
+static struct rows retired_procs, retired_flows;
+
+/* proc_gone: true when no process TGID exists any more (a zombie still
+ * exists: its pid cannot be reused yet). */
+static bool proc_gone(__u32 tgid)
+{
+	return kill((pid_t)tgid, 0) < 0 && errno == ESRCH;
+}
+
+static void retire(struct dbnetio_collect_bpf *obj, const struct rows *procs,
+		   const struct rows *flows, int ncpu)
+{
+	int pfd = bpf_map__fd(obj->maps.procs), ffd = bpf_map__fd(obj->maps.flows);
+	size_t pstride = (sizeof(struct proc_count) + 7) & ~(size_t)7;
+	size_t fstride = (sizeof(struct flow_count) + 7) & ~(size_t)7;
+	void *vals = malloc(pstride * (size_t)ncpu);
+
+	if (!vals)
+		return;
+	for (size_t i = 0; i < procs->n; i++) {
+		const struct row *p = &procs->v[i];
+
+		if (!proc_gone(p->tgid))
+			continue;
+		if (bpf_map_lookup_and_delete_elem(pfd, &p->tgid, vals))
+			continue;	/* kernel without it (< 5.14): keep the key */
+		proc_row_add(&retired_procs, &p->tgid, vals, ncpu, pstride);
+		/* the name of its flows, which are read without one */
+		memcpy(retired_procs.v[retired_procs.n - 1].comm, p->comm, COLLECT_COMM_LEN);
+		for (size_t j = 0; j < flows->n; j++) {
+			const struct row *f = &flows->v[j];
+			struct flow_key k = { .tgid = f->tgid, .family = f->family,
+					      .rport = f->rport, .lport = f->lport };
+
+			if (f->tgid != p->tgid)
+				continue;
+			memcpy(k.addr, f->addr, sizeof(k.addr));
+			if (fstride > pstride || bpf_map_lookup_and_delete_elem(ffd, &k, vals))
+				continue;
+			if (flow_row_add(&retired_flows, &k, vals, ncpu, fstride) == 0)
+				memcpy(retired_flows.v[retired_flows.n - 1].comm, p->comm,
+				       COLLECT_COMM_LEN);
+		}
+	}
+	free(vals);
+}
+
+/* ============================== writing ================================= */
+
+/* pct_encode: S percent-encoded outside [A-Za-z0-9._:,+-], as the capture
+ * header's values require, into BUF. */
+static void pct_encode(const char *s, char *buf, size_t len)
+{
+	size_t w = 0;
+
+	for (; *s && w + 4 < len; s++) {
+		unsigned char c = (unsigned char)*s;
+		if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+		    strchr("._:,+-", c))
+			buf[w++] = (char)c;
+		else
+			w += (size_t)snprintf(buf + w, len - w, "%%%02X", c);
+	}
+	buf[w] = '\0';
+}
+
+/* put_comm: a process name as the text stream shows it; a control
+ * character (a newline would break the line) becomes '?'. */
+static void put_comm(FILE *f, const char *comm)
+{
+	for (int i = 0; i < COLLECT_COMM_LEN && comm[i]; i++) {
+		unsigned char c = (unsigned char)comm[i];
+		fputc(c < 0x20 || c == 0x7f ? '?' : c, f);
+	}
+}
+
+/* put_json_string: S (at most N bytes) as the inside of a JSON string. */
+static void put_json_string(FILE *f, const char *s, size_t n)
+{
+	for (size_t i = 0; i < n && s[i]; i++) {
+		unsigned char c = (unsigned char)s[i];
+		if (c == '"' || c == '\\')
+			fprintf(f, "\\%c", c);
+		else if (c < 0x20 || c == 0x7f)
+			fprintf(f, "\\u%04x", c);
+		else
+			fputc(c, f);
+	}
+}
+
+/* put_printf_event: LINE (without its newline) as bpftrace's JSON printf
+ * event, or as a text line. */
+static void put_line(FILE *f, const char *line)
+{
+	if (!env.json) {
+		fprintf(f, "%s\n", line);
+		return;
+	}
+	fputs("{\"type\": \"printf\", \"data\": \"", f);
+	put_json_string(f, line, strlen(line));
+	fputs("\\n\"}\n", f);
+}
+
+/* put_key: the key of row R as bpftrace prints it: fields joined by ", " in
+ * text and by "," in JSON; with the peer when PEER. */
+static void put_key(FILE *f, const struct row *r, bool peer)
+{
+	const char *sep = env.json ? "," : ", ";
+	char addr[INET6_ADDRSTRLEN] = "?";
+
+	fprintf(f, "%u%s", r->tgid, sep);
+	if (env.json)
+		put_json_string(f, r->comm, COLLECT_COMM_LEN);
+	else
+		put_comm(f, r->comm);
+	if (!peer)
+		return;
+	inet_ntop(r->family == AF_INET6 ? AF_INET6 : AF_INET, r->addr, addr, sizeof(addr));
+	fprintf(f, "%s%s", sep, addr);
+	if (env.key == COLLECT_KEY_CONNECTION)
+		fprintf(f, "%s%u%s%u", sep, ntohs(r->rport), sep, r->lport);
+}
+
+/* Sorting a map's lines by value, then key, as bpftrace prints a sum map. */
+static bool sort_by_send;
+
+static int row_cmp_value(const void *a, const void *b)
+{
+	const struct row *x = a, *y = b;
+	__u64 u = sort_by_send ? x->send : x->recv, v = sort_by_send ? y->send : y->recv;
+
+	if (u != v)
+		return u < v ? -1 : 1;
+	return row_cmp_key(a, b);
+}
+
+/* put_map: map NAME from ROWS, the SEND or recv column, lines with 0 bytes
+ * left out (bpftrace has no such key).  Text: one line per key and a blank
+ * line after the map; JSON: one map event, none for an empty map. */
+static void put_map(FILE *f, const char *name, struct rows *rows, bool send, bool peer)
+{
+	size_t shown = 0;
+
+	sort_by_send = send;
+	qsort(rows->v, rows->n, sizeof(*rows->v), row_cmp_value);
+	for (size_t i = 0; i < rows->n; i++) {
+		const struct row *r = &rows->v[i];
+		__u64 v = send ? r->send : r->recv;
+
+		if (!v)
+			continue;
+		if (env.json) {
+			fprintf(f, shown ? ", \"" : "{\"type\": \"map\", \"data\": {\"%s\": {\"", name);
+			put_key(f, r, peer);
+			fprintf(f, "\": %llu", (unsigned long long)v);
+		} else {
+			fprintf(f, "%s[", name);
+			put_key(f, r, peer);
+			fprintf(f, "]: %llu\n", (unsigned long long)v);
+		}
+		shown++;
+	}
+	if (env.json && shown)
+		fputs("}}}\n", f);
+	else if (!env.json)
+		fputc('\n', f);
+}
+
+/* name_of: the process name of TGID from PROCS (sorted by identity), for a
+ * flow row; /proc when the process has no procs key (a full map). */
+static void name_of(const struct rows *procs, __u32 tgid, char *comm)
+{
+	char path[64];
+	FILE *f;
+
+	for (size_t lo = 0, hi = procs->n; lo < hi;) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (procs->v[mid].tgid == tgid) {
+			memcpy(comm, procs->v[mid].comm, COLLECT_COMM_LEN);
+			return;
+		}
+		if (procs->v[mid].tgid < tgid)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	memset(comm, 0, COLLECT_COMM_LEN);
+	snprintf(path, sizeof(path), "/proc/%u/comm", tgid);
+	if ((f = fopen(path, "r"))) {
+		if (fgets(comm, COLLECT_COMM_LEN, f))
+			comm[strcspn(comm, "\n")] = '\0';
+		fclose(f);
+	}
+	if (!comm[0])
+		strcpy(comm, "?");
+}
+
+/* dump: one snapshot: the time it was taken, every map, the end marker.
+ * FINAL adds the "# dbnetio-final" marker first.  Returns 0, or a negative
+ * errno when the maps cannot be read or the output cannot be written. */
+static int dump(FILE *f, struct dbnetio_collect_bpf *obj, int ncpu, bool final)
+{
+	struct rows procs = {}, flows = {};
+	struct timespec now;
+	char line[64];
+	int e;
+
+	if (final)
+		put_line(f, "# dbnetio-final");
+	clock_gettime(CLOCK_REALTIME, &now);
+	e = map_read(bpf_map__fd(obj->maps.procs), sizeof(__u32), sizeof(struct proc_count), ncpu,
+		     proc_row_add, &procs);
+	if (!e && env.key != COLLECT_KEY_PROCESS)
+		e = map_read(bpf_map__fd(obj->maps.flows), sizeof(struct flow_key),
+			     sizeof(struct flow_count), ncpu, flow_row_add, &flows);
+	if (e) {
+		fprintf(stderr, "%s: cannot read the counters: %s\n", PROG, strerror(-e));
+		goto cleanup;
+	}
+	if (!final)
+		retire(obj, &procs, &flows, ncpu);
+	for (size_t i = 0; i < retired_procs.n && !e; i++)
+		e = rows_push(&procs, &retired_procs.v[i]);
+	rows_merge(&procs);
+	for (size_t i = 0; i < flows.n; i++)
+		if (!flows.v[i].comm[0])
+			name_of(&procs, flows.v[i].tgid, flows.v[i].comm);
+	for (size_t i = 0; i < retired_flows.n && !e; i++)
+		e = rows_push(&flows, &retired_flows.v[i]);
+	if (e)
+		goto cleanup;
+	rows_merge(&flows);
+
+	snprintf(line, sizeof(line), "%lld.%06ld", (long long)now.tv_sec, now.tv_nsec / 1000);
+	put_line(f, line);
+	if (env.key == COLLECT_KEY_PROCESS) {
+		put_map(f, "@send", &procs, true, false);
+		put_map(f, "@recv", &procs, false, false);
+	} else {
+		put_map(f, "@send", &flows, true, true);
+		put_map(f, "@recv", &flows, false, true);
+		put_map(f, "@psend", &procs, true, false);
+		put_map(f, "@precv", &procs, false, false);
+	}
+	put_line(f, "# dbnetio-dump-end");
+	if (fflush(f) == EOF || ferror(f)) {
+		e = -errno;
+		fprintf(stderr, "%s: cannot write the capture: %s\n", PROG, strerror(errno));
+	}
+cleanup:
+	free(procs.v);
+	free(flows.v);
+	return e;
+}
+
+/* dropped_warn: say on stderr when bytes found no room in the procs map. */
+static void dropped_warn(struct dbnetio_collect_bpf *obj, int ncpu)
+{
+	struct drop_count *v = calloc((size_t)ncpu, sizeof(*v));
+	__u32 zero = 0;
+	__u64 s = 0, r = 0;
+
+	if (v && bpf_map_lookup_elem(bpf_map__fd(obj->maps.dropped), &zero, v) == 0)
+		for (int c = 0; c < ncpu; c++)
+			s += v[c].send, r += v[c].recv;
+	if (s || r)
+		fprintf(stderr, "%s: the process map was full: %llu sent and %llu received bytes "
+			"were not counted\n", PROG, (unsigned long long)s, (unsigned long long)r);
+	free(v);
+}
+
+/* =============================== main =================================== */
+
+static void sig_handler(int sig)
+{
+	(void)sig;
+	exiting = 1;
+}
+
+/* sleep_until: sleep on the wall clock until T.  Returns 0 when T came,
+ * 1 when a signal asked to stop first. */
+static int sleep_until(const struct timespec *t)
+{
+	while (!exiting) {
+		int r = clock_nanosleep(CLOCK_REALTIME, TIMER_ABSTIME, t, NULL);
+		if (r == 0)
+			return 0;
+		if (r != EINTR)
+			return 1;
+	}
+	return 1;
+}
+
+static bool ts_before(const struct timespec *a, const struct timespec *b)
+{
+	return a->tv_sec < b->tv_sec || (a->tv_sec == b->tv_sec && a->tv_nsec < b->tv_nsec);
+}
+
+int main(int argc, char **argv)
+{
+	static const struct argp argp = {
+		.options = opts,
+		.parser = parse_arg,
+		.doc = argp_program_doc,
+	};
+	static const enum probe_set order[] = { PROBE_FEXIT, PROBE_TRACEPOINT, PROBE_KPROBE };
+	struct dbnetio_collect_bpf *obj = NULL;
+	struct sigaction sa = { .sa_handler = sig_handler };
+	struct timespec now, next, deadline = { 0, 0 };
+	char err[1024], filter[256], comm_enc[64], host[256], kernel[256], variant[128];
+	char header[1024];
+	enum probe_set used = PROBE_AUTO;
+	struct kfacts kf;
+	struct utsname u;
+	FILE *out = stdout;
+	int ncpu, e = 0;
+
+	argp_err_exit_status = 2;
+	e = argp_parse(&argp, argc, argv, 0, NULL, NULL);
+	if (e)
+		return 2;
+	if (env.outfile && !(out = fopen(env.outfile, "w"))) {
+		fprintf(stderr, "%s: -o: cannot write '%s': %s\n", PROG, env.outfile, strerror(errno));
+		return 2;
+	}
+	e = 1;
+	if (geteuid() != 0) {
+		fprintf(stderr, "%s: must be run as root (it loads eBPF programs)\n", PROG);
+		goto cleanup;
+	}
+	libbpf_set_print(libbpf_print);
+	ncpu = libbpf_num_possible_cpus();
+	if (ncpu <= 0) {
+		fprintf(stderr, "%s: cannot count the possible CPUs: %s\n", PROG, strerror(-ncpu));
+		goto cleanup;
+	}
+	if (kfacts_read(&kf, err, sizeof(err)) < 0) {
+		fprintf(stderr, "%s: %s\n", PROG, err);
+		goto cleanup;
+	}
+	if (kf.recv_flags != 3 && kf.recv_flags != 4) {
+		fprintf(stderr, "%s: tcp_recvmsg's flags is argument %d here; only 3 (5.19+) and 4 "
+			"are known\n", PROG, kf.recv_flags);
+		goto cleanup;
+	}
+
+	/* Probe choice: the requested set, or the first of fexit, tracepoint,
+	 * kprobe that this kernel loads and attaches. */
+	for (size_t i = 0; i < sizeof(order) / sizeof(order[0]); i++) {
+		enum probe_set set = order[i];
+
+		if (env.probe != PROBE_AUTO && env.probe != set)
+			continue;
+		if (set == PROBE_TRACEPOINT && !kf.sock_length_tp) {
+			snprintf(err, sizeof(err), "tracepoint: this kernel has no "
+				 "sock:sock_send_length/sock_recv_length tracepoints (Linux 6.3+)");
+		} else if (probes_start(set, &kf, &obj, err, sizeof(err)) == 0) {
+			used = set;
+			break;
+		}
+		if (env.probe == PROBE_AUTO)
+			fprintf(stderr, "%s: %s; trying the next probe set\n", PROG, err);
+	}
+	if (!obj) {
+		fprintf(stderr, "%s: %s\n", PROG, env.probe == PROBE_AUTO ?
+			"no probe set could be attached on this kernel" : err);
+		goto cleanup;
+	}
+	if (used == PROBE_TRACEPOINT && !(kf.rcv_space_tp && kf.splice_tp))
+		fprintf(stderr, "%s: this kernel lacks tcp:tcp_rcv_space_adjust or the splice "
+			"syscall tracepoints: splice() receive is not counted\n", PROG);
+	fprintf(stderr, "%s: probe=%s\n", PROG, probe_names[used]);
+
+	/* The header, once the probes are live. */
+	if (env.npids) {
+		size_t w = (size_t)snprintf(filter, sizeof(filter), "pid:");
+		for (size_t i = 0; i < env.npids && w < sizeof(filter); i++)
+			w += (size_t)snprintf(filter + w, sizeof(filter) - w, "%s%u", i ? "," : "",
+					      env.pids[i]);
+	} else if (env.comm[0]) {
+		pct_encode(env.comm, comm_enc, sizeof(comm_enc));
+		snprintf(filter, sizeof(filter), "comm:%s", comm_enc);
+	} else {
+		snprintf(filter, sizeof(filter), "all");
+	}
+	uname(&u);
+	pct_encode(u.nodename, host, sizeof(host));
+	pct_encode(u.release, kernel, sizeof(kernel));
+	variant_text(used, &kf, variant, sizeof(variant));
+	snprintf(header, sizeof(header),
+		 "# dbnetio-capture 2 probe=%s key=%s filter=%s interval=%ld counters=cumulative "
+		 "host=%s kernel=%s variant=%s collector=dbnetio-collect",
+		 probe_names[used], key_names[env.key], filter, env.interval, host, kernel, variant);
+	put_line(out, header);
+	if (fflush(out) == EOF) {
+		fprintf(stderr, "%s: cannot write the capture: %s\n", PROG, strerror(errno));
+		goto cleanup;
+	}
+
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	signal(SIGPIPE, SIG_IGN);
+	clock_gettime(CLOCK_REALTIME, &now);
+	if (env.duration) {
+		deadline = now;
+		deadline.tv_sec += env.duration;
+	}
+	/* Dumps at every multiple of the interval on the wall clock, from the
+	 * first one after attaching; -d ends with the final dump. */
+	next.tv_sec = (now.tv_sec / env.interval + 1) * env.interval;
+	next.tv_nsec = 0;
+	for (;;) {
+		bool last = env.duration && !ts_before(&next, &deadline);
+
+		if (sleep_until(last ? &deadline : &next) || last)
+			break;
+		if (dump(out, obj, ncpu, false) < 0)
+			goto cleanup;
+		clock_gettime(CLOCK_REALTIME, &now);
+		next.tv_sec += env.interval;
+		if (next.tv_sec <= now.tv_sec)	/* slept through boundaries (suspend, clock step) */
+			next.tv_sec = (now.tv_sec / env.interval + 1) * env.interval;
+	}
+	if (dump(out, obj, ncpu, true) < 0)
+		goto cleanup;
+	dropped_warn(obj, ncpu);
+	e = 0;
+cleanup:
+	dbnetio_collect_bpf__destroy(obj);
+	if (out != stdout && fclose(out) == EOF && !e) {
+		fprintf(stderr, "%s: cannot write the capture: %s\n", PROG, strerror(errno));
+		e = 1;
+	}
+	free(env.pids);
+	free(retired_procs.v);
+	free(retired_flows.v);
+	return e;
+}
