@@ -520,11 +520,18 @@ int BPF_KPROBE(kp_tcp_recvmsg, struct sock *sk)
 {
 	__u64 id = bpf_get_current_pid_tgid();
 	struct thread_state *st;
-	__u64 flags;
+	__u64 arg3, arg4, flags;
 
 	if (!traced(id >> 32))
 		return 0;
-	flags = recv_flags_arg == 4 ? PT_REGS_PARM5(ctx) : PT_REGS_PARM4(ctx);
+	/* Both registers at constant offsets, then the choice: selecting the
+	 * offset instead is a load through a modified ctx pointer, which the
+	 * verifier rejects (clang makes that of a plain ?: here). */
+	arg3 = PT_REGS_PARM4(ctx);
+	arg4 = PT_REGS_PARM5(ctx);
+	barrier_var(arg3);
+	barrier_var(arg4);
+	flags = recv_flags_arg == 4 ? arg4 : arg3;
 	st = thread_state_get((__u32)id);
 	if (!st)
 		return 0;

@@ -978,6 +978,7 @@ int main(int argc, char **argv)
 	int ncpu, e = 0;
 
 	argp_err_exit_status = 2;
+	argv[0] = (char *)PROG;		/* getopt names the program by argv[0] */
 	e = argp_parse(&argp, argc, argv, 0, NULL, NULL);
 	if (e)
 		return 2;
