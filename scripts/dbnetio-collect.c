@@ -21,6 +21,7 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <limits.h>
+#include <malloc.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdbool.h>
@@ -977,6 +978,11 @@ int main(int argc, char **argv)
 	FILE *out = stdout;
 	int ncpu, e = 0;
 
+	/* A fixed threshold (no dynamic raise after the first large free) maps
+	 * every big buffer on its own and unmaps it on free: loading parses the
+	 * kernel's 5 MB BTF into ~11 MB of buffers, which would otherwise stay
+	 * in the heap, resident for the whole capture. */
+	mallopt(M_MMAP_THRESHOLD, 64 * 1024);
 	argp_err_exit_status = 2;
 	argv[0] = (char *)PROG;		/* getopt names the program by argv[0] */
 	e = argp_parse(&argp, argc, argv, 0, NULL, NULL);
