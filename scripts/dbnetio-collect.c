@@ -670,8 +670,8 @@ static bool proc_gone(__u32 tgid)
 	return kill((pid_t)tgid, 0) < 0 && errno == ESRCH;
 }
 
-static void retire(struct dbnetio_collect_bpf *obj, const struct rows *procs,
-		   const struct rows *flows, int ncpu)
+static void retire(struct dbnetio_collect_bpf *obj, struct rows *procs, struct rows *flows,
+		   int ncpu)
 {
 	int pfd = bpf_map__fd(obj->maps.procs), ffd = bpf_map__fd(obj->maps.flows);
 	size_t pstride = (sizeof(struct proc_count) + 7) & ~(size_t)7;
@@ -681,7 +681,7 @@ static void retire(struct dbnetio_collect_bpf *obj, const struct rows *procs,
 	if (!vals)
 		return;
 	for (size_t i = 0; i < procs->n; i++) {
-		const struct row *p = &procs->v[i];
+		struct row *p = &procs->v[i];
 
 		if (!proc_gone(p->tgid))
 			continue;
@@ -690,8 +690,11 @@ static void retire(struct dbnetio_collect_bpf *obj, const struct rows *procs,
 		proc_row_add(&retired_procs, &p->tgid, vals, ncpu, pstride);
 		/* the name of its flows, which are read without one */
 		memcpy(retired_procs.v[retired_procs.n - 1].comm, p->comm, COLLECT_COMM_LEN);
+		/* This dump takes the key's bytes from the retired copy (read at
+		 * deletion, so never less): the live read must not add them again. */
+		p->send = p->recv = 0;
 		for (size_t j = 0; j < flows->n; j++) {
-			const struct row *f = &flows->v[j];
+			struct row *f = &flows->v[j];
 			struct flow_key k = { .tgid = f->tgid, .family = f->family,
 					      .rport = f->rport, .lport = f->lport };
 
@@ -700,9 +703,11 @@ static void retire(struct dbnetio_collect_bpf *obj, const struct rows *procs,
 			memcpy(k.addr, f->addr, sizeof(k.addr));
 			if (fstride > pstride || bpf_map_lookup_and_delete_elem(ffd, &k, vals))
 				continue;
-			if (flow_row_add(&retired_flows, &k, vals, ncpu, fstride) == 0)
+			if (flow_row_add(&retired_flows, &k, vals, ncpu, fstride) == 0) {
 				memcpy(retired_flows.v[retired_flows.n - 1].comm, p->comm,
 				       COLLECT_COMM_LEN);
+				f->send = f->recv = 0;
+			}
 		}
 	}
 	free(vals);
