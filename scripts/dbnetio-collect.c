@@ -16,6 +16,10 @@
  * print the header; then, at every boundary, read the per-CPU maps, sum
  * them, and print one dump; on SIGINT/SIGTERM or when -d expires, print the
  * final dump and exit.
+ *
+ * Test hook (tests/tiers/35-collector.sh; not for production):
+ *   DBNETIO_COLLECT_FLOWS_MAX=N   size the per-client map to N keys, so a
+ *                                 test can fill it with a few connections
  */
 #include <argp.h>
 #include <arpa/inet.h>
@@ -409,6 +413,17 @@ static void variant_text(enum probe_set set, const struct kfacts *kf, char *buf,
 	}
 }
 
+/* flows_max: the per-client map's size: FLOWS_MAX, or the test hook's. */
+static __u32 flows_max(void)
+{
+	const char *s = getenv("DBNETIO_COLLECT_FLOWS_MAX");
+	long v;
+
+	if (s && parse_long(s, 1, FLOWS_MAX, &v) == 0)
+		return (__u32)v;
+	return FLOWS_MAX;
+}
+
 /* probes_start: open, configure, load and attach the programs of SET, and
  * fill the pid filter.  Returns 0 with *OUT set, or a negative errno with a
  * message in ERR (and nothing left loaded). */
@@ -433,7 +448,7 @@ static int probes_start(enum probe_set set, const struct kfacts *kf,
 	/* Unused maps shrink to one entry; see dbnetio-collect.h for the sizes. */
 	bpf_map__set_max_entries(obj->maps.traced_pids, env.npids ? (__u32)env.npids : 1);
 	bpf_map__set_max_entries(obj->maps.procs, env.npids ? (__u32)env.npids : PROCS_MAX);
-	bpf_map__set_max_entries(obj->maps.flows, env.key == COLLECT_KEY_PROCESS ? 1 : FLOWS_MAX);
+	bpf_map__set_max_entries(obj->maps.flows, env.key == COLLECT_KEY_PROCESS ? 1 : flows_max());
 	bpf_map__set_max_entries(obj->maps.threads, set == PROBE_FEXIT ? 1 : THREADS_MAX);
 	set_autoload(obj, set, kf);
 
@@ -945,12 +960,12 @@ static void sig_handler(int sig)
 	exiting = 1;
 }
 
-/* sleep_until: sleep on the wall clock until T.  Returns 0 when T came,
- * 1 when a signal asked to stop first. */
-static int sleep_until(const struct timespec *t)
+/* sleep_until: sleep until T on CLOCK.  Returns 0 when T came, 1 when a
+ * signal asked to stop first. */
+static int sleep_until(clockid_t clock, const struct timespec *t)
 {
 	while (!exiting) {
-		int r = clock_nanosleep(CLOCK_REALTIME, TIMER_ABSTIME, t, NULL);
+		int r = clock_nanosleep(clock, TIMER_ABSTIME, t, NULL);
 		if (r == 0)
 			return 0;
 		if (r != EINTR)
@@ -959,9 +974,18 @@ static int sleep_until(const struct timespec *t)
 	return 1;
 }
 
-static bool ts_before(const struct timespec *a, const struct timespec *b)
+/* ns_between: B - A in nanoseconds. */
+static long long ns_between(const struct timespec *a, const struct timespec *b)
 {
-	return a->tv_sec < b->tv_sec || (a->tv_sec == b->tv_sec && a->tv_nsec < b->tv_nsec);
+	return (long long)(b->tv_sec - a->tv_sec) * 1000000000LL + (b->tv_nsec - a->tv_nsec);
+}
+
+/* next_boundary: the first wall-clock multiple of the interval after NOW. */
+static struct timespec next_boundary(const struct timespec *now)
+{
+	struct timespec t = { (now->tv_sec / env.interval + 1) * env.interval, 0 };
+
+	return t;
 }
 
 int main(int argc, char **argv)
@@ -974,7 +998,7 @@ int main(int argc, char **argv)
 	static const enum probe_set order[] = { PROBE_FEXIT, PROBE_TRACEPOINT, PROBE_KPROBE };
 	struct dbnetio_collect_bpf *obj = NULL;
 	struct sigaction sa = { .sa_handler = sig_handler };
-	struct timespec now, next, deadline = { 0, 0 };
+	struct timespec now, mono, next, deadline = { 0, 0 };
 	char err[1024], filter[256], comm_enc[64], host[256], kernel[256], variant[128];
 	char header[1024];
 	enum probe_set used = PROBE_AUTO;
@@ -1074,26 +1098,33 @@ int main(int argc, char **argv)
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
 	signal(SIGPIPE, SIG_IGN);
-	clock_gettime(CLOCK_REALTIME, &now);
-	if (env.duration) {
-		deadline = now;
-		deadline.tv_sec += env.duration;
-	}
 	/* Dumps at every multiple of the interval on the wall clock, from the
-	 * first one after attaching; -d ends with the final dump. */
-	next.tv_sec = (now.tv_sec / env.interval + 1) * env.interval;
-	next.tv_nsec = 0;
+	 * first one after attaching; -d, measured on the monotonic clock so
+	 * that a clock step does not stretch or cut it, ends with the final
+	 * dump. */
+	clock_gettime(CLOCK_MONOTONIC, &deadline);
+	deadline.tv_sec += env.duration;
+	clock_gettime(CLOCK_REALTIME, &now);
+	next = next_boundary(&now);
 	for (;;) {
-		bool last = env.duration && !ts_before(&next, &deadline);
+		bool last;
 
-		if (sleep_until(last ? &deadline : &next) || last)
+		clock_gettime(CLOCK_MONOTONIC, &mono);
+		last = env.duration && ns_between(&mono, &deadline) <= ns_between(&now, &next);
+		if (last) {
+			sleep_until(CLOCK_MONOTONIC, &deadline);
+			break;
+		}
+		if (sleep_until(CLOCK_REALTIME, &next))
 			break;
 		if (dump(out, obj, ncpu, false) < 0)
 			goto cleanup;
 		clock_gettime(CLOCK_REALTIME, &now);
 		next.tv_sec += env.interval;
-		if (next.tv_sec <= now.tv_sec)	/* slept through boundaries (suspend, clock step) */
-			next.tv_sec = (now.tv_sec / env.interval + 1) * env.interval;
+		/* Slept through boundaries (suspend), or the clock was stepped
+		 * back: the next multiple from now, not a stale one. */
+		if (next.tv_sec <= now.tv_sec || next.tv_sec - now.tv_sec > env.interval)
+			next = next_boundary(&now);
 	}
 	if (dump(out, obj, ncpu, true) < 0)
 		goto cleanup;

@@ -141,6 +141,33 @@ else
 	skip "-k connection dual-stack" "python3 is not installed"
 fi
 
+# ------------------------ a full per-client map -------------------------
+# The per-client map shrunk to 2 keys (test hook), 4 connections of one
+# process: two keys count, the other bytes are missing from @send/@recv but
+# never from @psend/@precv, which stay exact.
+mkfifo "$tmp/go3"
+"$tcpwork" -g "$tmp/go3" threads > "$tmp/f.out" &
+w=$!
+sleep 0.2
+DBNETIO_COLLECT_FLOWS_MAX=2 "$collect" -k connection -p "$w" -o "$tmp/f.cap" 2>"$tmp/f.err" &
+cap=$!
+bg+=("$cap")
+if wait_header "$tmp/f.cap" "$cap"; then
+	echo go > "$tmp/go3"
+	wait "$w"
+	stop_capture "$cap" INT
+	read -r _ pid sent recv < "$tmp/f.out"
+	final=$(sed -n '/^# dbnetio-final/,$p' "$tmp/f.cap")
+	check "full map: @psend exact" "@psend[$pid, tcpwork]: $sent" "$(grep '^@psend\[' <<<"$final")"
+	check "full map: @precv exact" "@precv[$pid, tcpwork]: $recv" "$(grep '^@precv\[' <<<"$final")"
+	check "full map: only 2 connection keys" 2 "$(grep '^@send\[' <<<"$final" | wc -l)"
+	ksum=$(grep '^@send\[' <<<"$final" | awk '{ s += $NF } END { print s + 0 }')
+	[ "$ksum" -gt 0 ] && [ "$ksum" -lt "$sent" ] && pass "full map: the keys hold part of the bytes ($ksum of $sent)" ||
+		fail "full map: the keys hold part of the bytes" "expected 0 < $ksum < $sent"
+else
+	fail "full map: capture start" "no header: $(tr '\n' ' ' < "$tmp/f.err")"
+fi
+
 # ------------------- the stream: header, time lines, markers --------------
 # -c before any process has the name: a process started later is matched;
 # -i 2 -d 5: dumps at the even seconds, then the final one at 5 s.
