@@ -825,7 +825,8 @@ static void put_map(FILE *f, const char *name, struct rows *rows, bool send, boo
 	size_t shown = 0;
 
 	sort_by_send = send;
-	qsort(rows->v, rows->n, sizeof(*rows->v), row_cmp_value);
+	if (rows->n > 1)	/* an empty map has no array: qsort(NULL) is undefined */
+		qsort(rows->v, rows->n, sizeof(*rows->v), row_cmp_value);
 	for (size_t i = 0; i < rows->n; i++) {
 		const struct row *r = &rows->v[i];
 		__u64 v = send ? r->send : r->recv;

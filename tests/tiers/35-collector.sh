@@ -28,6 +28,11 @@ done
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/tier35.XXXXXX")
 bg=()
 trap 'for p in "${bg[@]}"; do kill "$p" 2>/dev/null; done; wait 2>/dev/null; rm -rf "$tmp"' EXIT
+# The sections below filter by name; a copy of tcpwork under a name of this
+# run's own keeps other runs' tcpwork processes on the machine out of them.
+tw=tw35-$$
+cp "$tcpwork" "$tmp/$tw" || { fail "collector" "cannot copy $tcpwork"; exit 1; }
+tcpwork=$tmp/$tw
 
 # wait_header FILE PID: wait (at most 30 s) until FILE has a header line,
 # printed once the probes are live; false when capture PID died first.
@@ -65,8 +70,8 @@ if wait_header "$tmp/p.cap" "$cap"; then
 	stop_capture "$cap" INT
 	check "-k process: capture stops on SIGINT with status 0" 0 "$stopped"
 	final=$(sed -n '/^# dbnetio-final/,$p' "$tmp/p.cap")
-	check "-k process: @send[PID, COMM]" "@send[$pid, tcpwork]: $sent" "$(grep '^@send\[' <<<"$final")"
-	check "-k process: @recv[PID, COMM]" "@recv[$pid, tcpwork]: $recv" "$(grep '^@recv\[' <<<"$final")"
+	check "-k process: @send[PID, COMM]" "@send[$pid, $tw]: $sent" "$(grep '^@send\[' <<<"$final")"
+	check "-k process: @recv[PID, COMM]" "@recv[$pid, $tw]: $recv" "$(grep '^@recv\[' <<<"$final")"
 	check "-k process: no @psend/@precv maps" 0 "$(grep -c '^@p' "$tmp/p.cap")"
 	check "-k process: header key=process filter=pid:$pid" "key=process filter=pid:$pid" \
 		"$(grep -o 'key=[a-z]* filter=[^ ]*' "$tmp/p.cap")"
@@ -158,8 +163,8 @@ if wait_header "$tmp/f.cap" "$cap"; then
 	stop_capture "$cap" INT
 	read -r _ pid sent recv < "$tmp/f.out"
 	final=$(sed -n '/^# dbnetio-final/,$p' "$tmp/f.cap")
-	check "full map: @psend exact" "@psend[$pid, tcpwork]: $sent" "$(grep '^@psend\[' <<<"$final")"
-	check "full map: @precv exact" "@precv[$pid, tcpwork]: $recv" "$(grep '^@precv\[' <<<"$final")"
+	check "full map: @psend exact" "@psend[$pid, $tw]: $sent" "$(grep '^@psend\[' <<<"$final")"
+	check "full map: @precv exact" "@precv[$pid, $tw]: $recv" "$(grep '^@precv\[' <<<"$final")"
 	check "full map: only 2 connection keys" 2 "$(grep '^@send\[' <<<"$final" | wc -l)"
 	ksum=$(grep '^@send\[' <<<"$final" | awk '{ s += $NF } END { print s + 0 }')
 	[ "$ksum" -gt 0 ] && [ "$ksum" -lt "$sent" ] && pass "full map: the keys hold part of the bytes ($ksum of $sent)" ||
@@ -171,7 +176,7 @@ fi
 # ------------------- the stream: header, time lines, markers --------------
 # -c before any process has the name: a process started later is matched;
 # -i 2 -d 5: dumps at the even seconds, then the final one at 5 s.
-"$collect" -c tcpwork -i 2 -d 5 -o "$tmp/s.cap" 2>"$tmp/s.err" &
+"$collect" -c "$tw" -i 2 -d 5 -o "$tmp/s.cap" 2>"$tmp/s.err" &
 cap=$!
 bg+=("$cap")
 if wait_header "$tmp/s.cap" "$cap"; then
@@ -179,13 +184,13 @@ if wait_header "$tmp/s.cap" "$cap"; then
 	wait "$cap"
 	check "-d 5: capture exits by itself with status 0" 0 "$?"
 	read -r _ lpid lsent lrecv <<<"$late"
-	python3 - "$tmp/s.cap" "$lpid" "$lsent" "$lrecv" <<'PY'
+	python3 - "$tmp/s.cap" "$lpid" "$lsent" "$lrecv" "$tw" <<'PY'
 import re, sys
-path, pid, sent, recv = sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[4]
+path, pid, sent, recv, name = sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[4], sys.argv[5]
 lines = open(path).read().split("\n")
 def check(name, exp, got):
     print(("PASS %s (%s)" % (name, got)) if exp == got else ("FAIL %s: expected %s, measured %s" % (name, exp, got)))
-hdr = re.compile(r"^# dbnetio-capture 2 probe=(fexit|tracepoint|kprobe) key=client filter=comm:tcpwork "
+hdr = re.compile(r"^# dbnetio-capture 2 probe=(fexit|tracepoint|kprobe) key=client filter=comm:" + name + " "
                  r"interval=2 counters=cumulative host=\S+ kernel=\S+ variant=[a-z_,=0-9]+ collector=dbnetio-collect$")
 check("stream: the first line is the format-2 header", True, bool(hdr.match(lines[0])))
 times = [i for i, l in enumerate(lines) if re.match(r"^\d+\.\d+$", l)]
@@ -220,15 +225,15 @@ def val(prefix):
         if l.startswith(prefix):
             return l.rsplit(": ", 1)[1]
     return "0"
-check("stream: a process started after the capture, @psend", sent, val("@psend[%s, tcpwork]" % pid))
-check("stream: ... and its one client, @send", sent, val("@send[%s, tcpwork, 127.0.0.1]" % pid))
-check("stream: ... @precv", recv, val("@precv[%s, tcpwork]" % pid))
+check("stream: a process started after the capture, @psend", sent, val("@psend[%s, %s]" % (pid, name)))
+check("stream: ... and its one client, @send", sent, val("@send[%s, %s, 127.0.0.1]" % (pid, name)))
+check("stream: ... @precv", recv, val("@precv[%s, %s]" % (pid, name)))
 # The process exits during the capture, so the collector moves its keys out
 # of the kernel's map at a dump: no dump may count them twice, or lose them.
 series = {}
 for t, e in zip(times, ends):
     for l in lines[t + 1:e]:
-        m = re.match(r"^(@[a-z]+\[%s, tcpwork[^]]*\]): (\d+)$" % pid, l)
+        m = re.match(r"^(@[a-z]+\[%s, %s[^]]*\]): (\d+)$" % (pid, name), l)
         if m:
             series.setdefault(m.group(1), []).append(int(m.group(2)))
 truth = {"@send": int(sent), "@psend": int(sent), "@recv": int(recv), "@precv": int(recv)}
@@ -241,16 +246,16 @@ else
 fi
 
 # ------------------------------- JSON ------------------------------------
-"$collect" -c tcpwork -f json -d 2 -o "$tmp/j.cap" 2>"$tmp/j.err" &
+"$collect" -c "$tw" -f json -d 2 -o "$tmp/j.cap" 2>"$tmp/j.err" &
 cap=$!
 bg+=("$cap")
 if wait_header "$tmp/j.cap" "$cap"; then
 	late=$(echo go | "$tcpwork" ipv6)
 	wait "$cap"
 	read -r _ lpid lsent lrecv <<<"$late"
-	python3 - "$tmp/j.cap" "$lpid" "$lsent" "$lrecv" <<'PY'
+	python3 - "$tmp/j.cap" "$lpid" "$lsent" "$lrecv" "$tw" <<'PY'
 import json, re, sys
-path, pid, sent, recv = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4])
+path, pid, sent, recv, name = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4]), sys.argv[5]
 def check(name, exp, got):
     print(("PASS %s (%s)" % (name, got)) if exp == got else ("FAIL %s: expected %s, measured %s" % (name, exp, got)))
 events, bad = [], 0
@@ -274,10 +279,10 @@ for e in events:
         seen = True
     elif seen and e["type"] == "map":
         fin.update(e["data"])
-check("json: @send key PID,COMM,ADDR for an IPv6 peer", {"%s,tcpwork,::1" % pid: sent}, fin.get("@send"))
-check("json: @recv likewise", {"%s,tcpwork,::1" % pid: recv}, fin.get("@recv"))
-check("json: @psend key PID,COMM", {"%s,tcpwork" % pid: sent}, fin.get("@psend"))
-check("json: @precv key PID,COMM", {"%s,tcpwork" % pid: recv}, fin.get("@precv"))
+check("json: @send key PID,COMM,ADDR for an IPv6 peer", {"%s,%s,::1" % (pid, name): sent}, fin.get("@send"))
+check("json: @recv likewise", {"%s,%s,::1" % (pid, name): recv}, fin.get("@recv"))
+check("json: @psend key PID,COMM", {"%s,%s" % (pid, name): sent}, fin.get("@psend"))
+check("json: @precv key PID,COMM", {"%s,%s" % (pid, name): recv}, fin.get("@precv"))
 PY
 else
 	fail "json: capture start" "no header: $(tr '\n' ' ' < "$tmp/j.err")"
@@ -336,9 +341,9 @@ if [ -n "${BPFTRACE:-}" ] || have bpftrace; then
 	for p in "${pats[@]}"; do mkfifo "$tmp/cmp.$p"; done
 	for p in "${pats[@]}"; do "$tcpwork" -g "$tmp/cmp.$p" "$p" > "$tmp/cmp.$p.out" & done
 	sleep 0.3
-	"$DBNETIO_ROOT/scripts/dbnetio" -P tracepoint -c tcpwork -o "$tmp/bt.cap" 2>"$tmp/bt.err" &
+	"$DBNETIO_ROOT/scripts/dbnetio" -P tracepoint -c "$tw" -o "$tmp/bt.cap" 2>"$tmp/bt.err" &
 	bt=$!
-	"$collect" -c tcpwork -o "$tmp/col.cap" 2>"$tmp/col.err" &
+	"$collect" -c "$tw" -o "$tmp/col.cap" 2>"$tmp/col.err" &
 	col=$!
 	bg+=("$bt" "$col")
 	if wait_header "$tmp/bt.cap" "$bt" && wait_header "$tmp/col.cap" "$col"; then
