@@ -260,6 +260,7 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
 struct kfacts {
 	bool sendpage;		/* tcp_sendpage exists (before 6.5) */
 	int recv_flags;		/* index of tcp_recvmsg's flags argument */
+	int cleanup_copied;	/* index of tcp_cleanup_rbuf's copied argument */
 	bool sock_length_tp;	/* sock:sock_send_length/recv_length (6.3+) */
 	bool rcv_space_tp;	/* tcp:tcp_rcv_space_adjust */
 	bool splice_tp;		/* syscalls:sys_enter_splice/sys_exit_splice in tracefs */
@@ -317,6 +318,7 @@ static int kfacts_read(struct kfacts *kf, char *err, size_t errlen)
 	}
 	kf->sendpage = btf__find_by_name_kind(btf, "tcp_sendpage", BTF_KIND_FUNC) >= 0;
 	kf->recv_flags = btf_param_index(btf, "tcp_recvmsg", "flags");
+	kf->cleanup_copied = btf_param_index(btf, "tcp_cleanup_rbuf", "copied");
 	kf->sock_length_tp =
 		btf__find_by_name_kind(btf, "btf_trace_sock_send_length", BTF_KIND_TYPEDEF) >= 0 &&
 		btf__find_by_name_kind(btf, "btf_trace_sock_recv_length", BTF_KIND_TYPEDEF) >= 0;
@@ -331,6 +333,30 @@ static int kfacts_read(struct kfacts *kf, char *err, size_t errlen)
 		kf->splice_tp = kf->splice_tp && access(path, F_OK) == 0;
 	}
 	return 0;
+}
+
+/* set_unavailable: why probe SET cannot work on this kernel, from its
+ * facts alone, or NULL when it is worth trying to load. */
+static const char *set_unavailable(enum probe_set set, const struct kfacts *kf)
+{
+	bool flags_ok = kf->recv_flags == 3 || kf->recv_flags == 4;
+
+	switch (set) {
+	case PROBE_FEXIT:
+		return flags_ok ? NULL : "BTF puts tcp_recvmsg's flags at neither argument 3 "
+					 "(5.19+) nor 4";
+	case PROBE_TRACEPOINT:
+		return kf->sock_length_tp ? NULL : "this kernel has no sock:sock_send_length/"
+						   "sock_recv_length tracepoints (Linux 6.3+)";
+	case PROBE_KPROBE:
+		if (!flags_ok)
+			return "BTF puts tcp_recvmsg's flags at neither argument 3 (5.19+) nor 4";
+		return kf->cleanup_copied == 1 ? NULL : "BTF does not put tcp_cleanup_rbuf's "
+							"copied at argument 1";
+	case PROBE_AUTO:
+		break;
+	}
+	return NULL;
 }
 
 /* =========================== loading probes ============================= */
@@ -1000,8 +1026,10 @@ int main(int argc, char **argv)
 	struct dbnetio_collect_bpf *obj = NULL;
 	struct sigaction sa = { .sa_handler = sig_handler };
 	struct timespec now, mono, next, deadline = { 0, 0 };
-	char err[1024], filter[256], comm_enc[64], host[256], kernel[256], variant[128];
-	char header[1024];
+	char err[1024], comm_enc[64], host[256], kernel[256], variant[128];
+	char *header = NULL;
+	size_t header_len = 0;
+	FILE *hf;
 	enum probe_set used = PROBE_AUTO;
 	struct kfacts kf;
 	struct utsname u;
@@ -1037,28 +1065,24 @@ int main(int argc, char **argv)
 		fprintf(stderr, "%s: %s\n", PROG, err);
 		goto cleanup;
 	}
-	if (kf.recv_flags != 3 && kf.recv_flags != 4) {
-		fprintf(stderr, "%s: tcp_recvmsg's flags is argument %d here; only 3 (5.19+) and 4 "
-			"are known\n", PROG, kf.recv_flags);
-		goto cleanup;
-	}
-
 	/* Probe choice: the requested set, or the first of fexit, tracepoint,
 	 * kprobe that this kernel loads and attaches. */
 	for (size_t i = 0; i < sizeof(order) / sizeof(order[0]); i++) {
 		enum probe_set set = order[i];
 
+		const char *why = set_unavailable(set, &kf);
+
 		if (env.probe != PROBE_AUTO && env.probe != set)
 			continue;
-		if (set == PROBE_TRACEPOINT && !kf.sock_length_tp) {
-			snprintf(err, sizeof(err), "tracepoint: this kernel has no "
-				 "sock:sock_send_length/sock_recv_length tracepoints (Linux 6.3+)");
+		if (why) {
+			snprintf(err, sizeof(err), "%s: %s", probe_names[set], why);
 		} else if (probes_start(set, &kf, &obj, err, sizeof(err)) == 0) {
 			used = set;
 			break;
 		}
 		if (env.probe == PROBE_AUTO)
-			fprintf(stderr, "%s: %s; trying the next probe set\n", PROG, err);
+			fprintf(stderr, "%s: %s%s\n", PROG, err,
+				i + 1 < sizeof(order) / sizeof(order[0]) ? "; trying the next probe set" : "");
 	}
 	if (!obj) {
 		fprintf(stderr, "%s: %s\n", PROG, env.probe == PROBE_AUTO ?
@@ -1070,26 +1094,32 @@ int main(int argc, char **argv)
 			"syscall tracepoints: splice() receive is not counted\n", PROG);
 	fprintf(stderr, "%s: probe=%s\n", PROG, probe_names[used]);
 
-	/* The header, once the probes are live. */
-	if (env.npids) {
-		size_t w = (size_t)snprintf(filter, sizeof(filter), "pid:");
-		for (size_t i = 0; i < env.npids && w < sizeof(filter); i++)
-			w += (size_t)snprintf(filter + w, sizeof(filter) - w, "%s%u", i ? "," : "",
-					      env.pids[i]);
-	} else if (env.comm[0]) {
-		pct_encode(env.comm, comm_enc, sizeof(comm_enc));
-		snprintf(filter, sizeof(filter), "comm:%s", comm_enc);
-	} else {
-		snprintf(filter, sizeof(filter), "all");
-	}
+	/* The header, once the probes are live; as long as the pid list. */
 	uname(&u);
 	pct_encode(u.nodename, host, sizeof(host));
 	pct_encode(u.release, kernel, sizeof(kernel));
+	pct_encode(env.comm, comm_enc, sizeof(comm_enc));
 	variant_text(used, &kf, variant, sizeof(variant));
-	snprintf(header, sizeof(header),
-		 "# dbnetio-capture 2 probe=%s key=%s filter=%s interval=%ld counters=cumulative "
-		 "host=%s kernel=%s variant=%s collector=dbnetio-collect",
-		 probe_names[used], key_names[env.key], filter, env.interval, host, kernel, variant);
+	hf = open_memstream(&header, &header_len);
+	if (!hf) {
+		fprintf(stderr, "%s: %s\n", PROG, strerror(errno));
+		goto cleanup;
+	}
+	fprintf(hf, "# dbnetio-capture 2 probe=%s key=%s filter=", probe_names[used],
+		key_names[env.key]);
+	if (env.npids)
+		for (size_t i = 0; i < env.npids; i++)
+			fprintf(hf, "%s%u", i ? "," : "pid:", env.pids[i]);
+	else if (env.comm[0])
+		fprintf(hf, "comm:%s", comm_enc);
+	else
+		fputs("all", hf);
+	fprintf(hf, " interval=%ld counters=cumulative host=%s kernel=%s variant=%s "
+		"collector=dbnetio-collect", env.interval, host, kernel, variant);
+	if (fclose(hf) == EOF) {
+		fprintf(stderr, "%s: %s\n", PROG, strerror(errno));
+		goto cleanup;
+	}
 	put_line(out, header);
 	if (fflush(out) == EOF) {
 		fprintf(stderr, "%s: cannot write the capture: %s\n", PROG, strerror(errno));
@@ -1137,6 +1167,7 @@ cleanup:
 		fprintf(stderr, "%s: cannot write the capture: %s\n", PROG, strerror(errno));
 		e = 1;
 	}
+	free(header);
 	free(env.pids);
 	free(retired_procs.v);
 	free(retired_flows.v);

@@ -146,6 +146,34 @@ else
 	skip "-k connection dual-stack" "python3 is not installed"
 fi
 
+# ----------------------------- many -p ----------------------------------
+# -p takes any number of pids (a map, not a fixed set of slots): 40 idle
+# processes and one workload, all listed in the header, the workload exact.
+many=()
+for _ in $(seq 40); do sleep 60 & many+=($!); bg+=($!); done
+mkfifo "$tmp/go4"
+"$tcpwork" -g "$tmp/go4" sendmsg-recvmsg > "$tmp/m.out" &
+w=$!
+sleep 0.2
+args=()
+for p in "${many[@]}" "$w"; do args+=(-p "$p"); done
+"$collect" -k process "${args[@]}" -o "$tmp/m.cap" 2>"$tmp/m.err" &
+cap=$!
+bg+=("$cap")
+if wait_header "$tmp/m.cap" "$cap"; then
+	echo go > "$tmp/go4"
+	wait "$w"
+	stop_capture "$cap" INT
+	read -r _ pid sent recv < "$tmp/m.out"
+	check "41 -p options: all in the header's filter" "pid:$(IFS=,; echo "${many[*]},$w")" \
+		"$(grep -o 'filter=[^ ]*' "$tmp/m.cap" | cut -d= -f2)"
+	check "41 -p options: the workload exact" "@send[$pid, $tw]: $sent @recv[$pid, $tw]: $recv" \
+		"$(sed -n '/^# dbnetio-final/,$p' "$tmp/m.cap" | grep '^@' | tr '\n' ' ' | sed 's/ $//')"
+else
+	fail "41 -p options: capture start" "no header: $(tr '\n' ' ' < "$tmp/m.err")"
+fi
+kill "${many[@]}" 2>/dev/null
+
 # ------------------------ a full per-client map -------------------------
 # The per-client map shrunk to 2 keys (test hook), 4 connections of one
 # process: two keys count, the other bytes are missing from @send/@recv but
@@ -207,16 +235,25 @@ check("stream: consecutive time lines 2 s apart", True,
       all(abs((b - a) - 2) < 0.05 for a, b in zip(regular, regular[1:])))
 ends = [i for i, l in enumerate(lines) if l == "# dbnetio-dump-end"]
 check("stream: one # dbnetio-dump-end per dump", len(times), len(ends))
-# every dump: time line, maps each followed by one blank line, then the end marker
-ok = True
+# every dump: the time line, then @send, @recv, @psend, @precv in that order,
+# each one's lines (none when empty) closed by one blank line, then the marker
+order = ["@send", "@recv", "@psend", "@precv"]
+ok, bad_dump = True, None
 for t, e in zip(times, ends):
-    body = lines[t + 1:e]
-    blocks = "\n".join(body).split("\n\n")
-    if not body or body[-1] != "" or any(l and not l.startswith("@") for l in body):
-        ok = False
-    names = [b.split("[")[0] for b in blocks if b]
-    if any(n not in ("@send", "@recv", "@psend", "@precv") for n in names):
-        ok = False
+    maps, cur = [], []
+    for l in lines[t + 1:e]:
+        if l == "":
+            maps.append(cur)
+            cur = []
+        else:
+            cur.append(l)
+    good = not cur and len(maps) == 4 and all(
+        all(l.startswith(order[i] + "[") and re.search(r"\]: \d+$", l) for l in m)
+        for i, m in enumerate(maps))
+    if not good and ok:
+        ok, bad_dump = False, lines[t:e + 1]
+if bad_dump:
+    print("    offending dump: %r" % bad_dump)
 check("stream: each dump is maps with a blank line after each, then the marker", True, ok)
 check("stream: nothing after the final dump's marker", [""], lines[ends[-1] + 1:] if ends else None)
 fin = lines[finals[0]:] if finals else []
