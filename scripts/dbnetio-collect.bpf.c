@@ -262,11 +262,10 @@ static __always_inline void count_flow(__u32 tgid, struct sock *sk, __u64 bytes,
 		__sync_fetch_and_add(&c->recv, bytes);
 }
 
-/* count_bytes: BYTES moved on SK by the current (traced) process. */
-static __always_inline void count_bytes(struct sock *sk, __u64 bytes, bool send, bool direct)
+/* count_bytes: BYTES moved on SK by the current process, TGID (traced). */
+static __always_inline void count_bytes(__u32 tgid, struct sock *sk, __u64 bytes, bool send,
+					bool direct)
 {
-	__u32 tgid = bpf_get_current_pid_tgid() >> 32;
-
 	count_proc(tgid, bytes, send);
 	if (key_mode != COLLECT_KEY_PROCESS)
 		count_flow(tgid, sk, bytes, send, direct);
@@ -286,8 +285,10 @@ static __always_inline void count_bytes(struct sock *sk, __u64 bytes, bool send,
 SEC("fexit/tcp_sendmsg")
 int BPF_PROG(fexit_tcp_sendmsg, struct sock *sk, struct msghdr *msg, size_t size, int ret)
 {
-	if (ret > 0 && traced(bpf_get_current_pid_tgid() >> 32))
-		count_bytes(sk, ret, true, true);
+	__u32 tgid = bpf_get_current_pid_tgid() >> 32;
+
+	if (ret > 0 && traced(tgid))
+		count_bytes(tgid, sk, ret, true, true);
 	return 0;
 }
 
@@ -300,8 +301,10 @@ SEC("fexit/tcp_sendpage")
 int BPF_PROG(fexit_tcp_sendpage, struct sock *sk, struct page *page, int offset, size_t size,
 	     int flags, int ret)
 {
-	if (ret > 0 && traced(bpf_get_current_pid_tgid() >> 32))
-		count_bytes(sk, ret, true, true);
+	__u32 tgid = bpf_get_current_pid_tgid() >> 32;
+
+	if (ret > 0 && traced(tgid))
+		count_bytes(tgid, sk, ret, true, true);
 	return 0;
 }
 
@@ -318,13 +321,15 @@ int fexit_tcp_recvmsg(__u64 *ctx)
 {
 	struct sock *sk = (void *)ctx[0];
 	__u64 ret = 0, flags = 0;
+	__u32 tgid;
 
 	if (bpf_get_func_ret(ctx, &ret) || (int)ret <= 0)
 		return 0;
 	if (bpf_get_func_arg(ctx, recv_flags_arg, &flags) || (flags & (MSG_PEEK | MSG_ERRQUEUE)))
 		return 0;
-	if (traced(bpf_get_current_pid_tgid() >> 32))
-		count_bytes(sk, (int)ret, false, true);
+	tgid = bpf_get_current_pid_tgid() >> 32;
+	if (traced(tgid))
+		count_bytes(tgid, sk, (int)ret, false, true);
 	return 0;
 }
 
@@ -339,8 +344,10 @@ SEC("fexit/tcp_read_sock")
 int BPF_PROG(fexit_tcp_read_sock, struct sock *sk, read_descriptor_t *desc,
 	     sk_read_actor_t recv_actor, int ret)
 {
-	if (ret > 0 && traced(bpf_get_current_pid_tgid() >> 32))
-		count_bytes(sk, ret, false, true);
+	__u32 tgid = bpf_get_current_pid_tgid() >> 32;
+
+	if (ret > 0 && traced(tgid))
+		count_bytes(tgid, sk, ret, false, true);
 	return 0;
 }
 
@@ -364,8 +371,10 @@ static __always_inline bool is_inet_tcp(struct sock *sk)
 SEC("tp_btf/sock_send_length")
 int BPF_PROG(tp_sock_send_length, struct sock *sk, int ret, int flags)
 {
-	if (ret > 0 && is_inet_tcp(sk) && traced(bpf_get_current_pid_tgid() >> 32))
-		count_bytes(sk, ret, true, true);
+	__u32 tgid = bpf_get_current_pid_tgid() >> 32;
+
+	if (ret > 0 && is_inet_tcp(sk) && traced(tgid))
+		count_bytes(tgid, sk, ret, true, true);
 	return 0;
 }
 
@@ -374,9 +383,10 @@ int BPF_PROG(tp_sock_send_length, struct sock *sk, int ret, int flags)
 SEC("tp_btf/sock_recv_length")
 int BPF_PROG(tp_sock_recv_length, struct sock *sk, int ret, int flags)
 {
-	if (ret > 0 && !(flags & (MSG_PEEK | MSG_ERRQUEUE)) && is_inet_tcp(sk) &&
-	    traced(bpf_get_current_pid_tgid() >> 32))
-		count_bytes(sk, ret, false, true);
+	__u32 tgid = bpf_get_current_pid_tgid() >> 32;
+
+	if (ret > 0 && !(flags & (MSG_PEEK | MSG_ERRQUEUE)) && is_inet_tcp(sk) && traced(tgid))
+		count_bytes(tgid, sk, ret, false, true);
 	return 0;
 }
 
@@ -426,13 +436,14 @@ int BPF_PROG(tp_tcp_rcv_space_adjust, struct sock *sk)
 SEC("tracepoint/syscalls/sys_exit_splice")
 int tp_sys_exit_splice(struct trace_event_raw_sys_exit *ctx)
 {
-	__u32 tid = (__u32)bpf_get_current_pid_tgid();
+	__u64 id = bpf_get_current_pid_tgid();
+	__u32 tid = (__u32)id;
 	struct thread_state *st = bpf_map_lookup_elem(&threads, &tid);
 
 	if (!st)
 		return 0;
 	if (st->sk && ctx->ret > 0)
-		count_bytes((struct sock *)st->sk, ctx->ret, false, false);
+		count_bytes(id >> 32, (struct sock *)st->sk, ctx->ret, false, false);
 	bpf_map_delete_elem(&threads, &tid);
 	__sync_fetch_and_add(&splices_in_flight, -1);
 	return 0;
@@ -470,7 +481,7 @@ static __always_inline struct thread_state *thread_state_get(__u32 tid)
 
 /* settle_send: count the growth of write_seq since the unsettled send's
  * entry, if there is one. */
-static __always_inline void settle_send(struct thread_state *st)
+static __always_inline void settle_send(struct thread_state *st, __u32 tgid)
 {
 	struct tcp_sock *tp = (struct tcp_sock *)st->sk;
 	__u32 grown;
@@ -479,7 +490,7 @@ static __always_inline void settle_send(struct thread_state *st)
 		return;
 	grown = BPF_CORE_READ(tp, write_seq) - st->wseq;
 	if (grown)
-		count_bytes((struct sock *)tp, grown, true, false);
+		count_bytes(tgid, (struct sock *)tp, grown, true, false);
 	st->sk = 0;
 }
 
@@ -493,7 +504,7 @@ static __always_inline int kp_send_entry(struct sock *sk)
 	st = thread_state_get((__u32)id);
 	if (!st)
 		return 0;
-	settle_send(st);
+	settle_send(st, id >> 32);
 	st->sk = (__u64)sk;
 	st->wseq = BPF_CORE_READ((struct tcp_sock *)sk, write_seq);
 	return 0;
@@ -554,11 +565,11 @@ int BPF_KPROBE(kp_tcp_cleanup_rbuf, struct sock *sk, int copied)
 	st = bpf_map_lookup_elem(&threads, &tid);
 	if (st && st->rin == 1) {
 		if (copied > st->rlast) {
-			count_bytes(sk, copied - st->rlast, false, false);
+			count_bytes(id >> 32, sk, copied - st->rlast, false, false);
 			st->rlast = copied;
 		}
 	} else if ((!st || st->rin == 0) && copied > 0) {
-		count_bytes(sk, copied, false, false);
+		count_bytes(id >> 32, sk, copied, false, false);
 	}
 	return 0;
 }
@@ -567,12 +578,13 @@ int BPF_KPROBE(kp_tcp_cleanup_rbuf, struct sock *sk, int copied)
  * send and forget its state. */
 static __always_inline void settle_thread(void)
 {
-	__u32 tid = (__u32)bpf_get_current_pid_tgid();
+	__u64 id = bpf_get_current_pid_tgid();
+	__u32 tid = (__u32)id;
 	struct thread_state *st = bpf_map_lookup_elem(&threads, &tid);
 
 	if (!st)
 		return;
-	settle_send(st);
+	settle_send(st, id >> 32);
 	bpf_map_delete_elem(&threads, &tid);
 }
 
