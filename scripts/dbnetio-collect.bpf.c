@@ -43,7 +43,11 @@ char LICENSE[] SEC("license") = "GPL";
 /* Set by user space before load (read-only afterwards, so the verifier
  * prunes the branches a capture does not use). */
 const volatile __u8 filter_mode = COLLECT_FILTER_ALL;
-const volatile char filter_comm[COLLECT_COMM_LEN] = {};
+/* The -c name as two words, and masks keeping its bytes and the NUL after
+ * it: comm matches when both masked words are equal, whatever follows the
+ * NUL (a comm that once held a longer name need not be zero-padded). */
+const volatile __u64 filter_comm[2] = {};
+const volatile __u64 filter_mask[2] = {};
 const volatile __u8 key_mode = COLLECT_KEY_PROCESS;
 /* tcp_recvmsg's flags argument: index 3 since 5.19 (nonblock was dropped),
  * 4 before; read from BTF by user space. */
@@ -111,19 +115,13 @@ __u64 splices_in_flight;
 /* ------------------------------ utility ---------------------------------- */
 
 /* comm_is_filter: whether COMM (a task's comm, read through BTF) equals the
- * -c name.  Unrolled: a BTF pointer takes constant offsets only. */
+ * -c name: two 8-byte loads and two masked compares, not 16 byte loads
+ * (each load through a BTF pointer carries a fault guard). */
 static __always_inline bool comm_is_filter(const char *comm)
 {
-#pragma unroll
-	for (int i = 0; i < COLLECT_COMM_LEN; i++) {
-		char c = comm[i];
+	const __u64 *w = (const __u64 *)comm;
 
-		if (c != filter_comm[i])
-			return false;
-		if (c == 0)
-			return true;
-	}
-	return true;
+	return (w[0] & filter_mask[0]) == filter_comm[0] && (w[1] & filter_mask[1]) == filter_comm[1];
 }
 
 /* traced: whether the current process (TGID) is one the capture follows.

@@ -439,6 +439,20 @@ static void variant_text(enum probe_set set, const struct kfacts *kf, char *buf,
 	}
 }
 
+/* comm_words: NAME (NUL-padded to COLLECT_COMM_LEN) as the kernel side's
+ * two words, and the masks that keep its bytes and its terminating NUL
+ * (in memory order, so the words compare as the bytes do on any
+ * endianness). */
+static void comm_words(const char *name, __u64 words[2], __u64 masks[2])
+{
+	unsigned char m[COLLECT_COMM_LEN] = {};
+	size_t len = strnlen(name, COLLECT_COMM_LEN - 1);
+
+	memset(m, 0xff, len + 1);
+	memcpy(words, name, COLLECT_COMM_LEN);
+	memcpy(masks, m, COLLECT_COMM_LEN);
+}
+
 /* flows_max: the per-client map's size: FLOWS_MAX, or the test hook's. */
 static __u32 flows_max(void)
 {
@@ -468,7 +482,7 @@ static int probes_start(enum probe_set set, const struct kfacts *kf,
 	}
 	obj->rodata->filter_mode = env.npids ? COLLECT_FILTER_PID
 				 : env.comm[0] ? COLLECT_FILTER_COMM : COLLECT_FILTER_ALL;
-	memcpy((char *)obj->rodata->filter_comm, env.comm, sizeof(env.comm));
+	comm_words(env.comm, (__u64 *)obj->rodata->filter_comm, (__u64 *)obj->rodata->filter_mask);
 	obj->rodata->key_mode = (__u8)env.key;
 	obj->rodata->recv_flags_arg = (__u32)kf->recv_flags;
 	/* Unused maps shrink to one entry; see dbnetio-collect.h for the sizes. */

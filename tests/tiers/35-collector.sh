@@ -146,6 +146,34 @@ else
 	skip "-k connection dual-stack" "python3 is not installed"
 fi
 
+# ------------------------------ -c NAME ---------------------------------
+# The name must match whole: a capture of the name less its last byte, and
+# one of the name plus a byte, run beside the real one and count nothing.
+mkfifo "$tmp/go5"
+"$tcpwork" -g "$tmp/go5" send-recv > "$tmp/n.out" &
+w=$!
+sleep 0.2
+"$collect" -k process -c "$tw" -o "$tmp/n.cap" 2>"$tmp/n.err" &
+cap=$!
+"$collect" -k process -c "${tw%?}" -o "$tmp/n1.cap" 2>/dev/null &
+cap1=$!
+"$collect" -k process -c "${tw}x" -o "$tmp/n2.cap" 2>/dev/null &
+cap2=$!
+bg+=("$cap" "$cap1" "$cap2")
+if wait_header "$tmp/n.cap" "$cap" && wait_header "$tmp/n1.cap" "$cap1" && wait_header "$tmp/n2.cap" "$cap2"; then
+	echo go > "$tmp/go5"
+	wait "$w"
+	stop_capture "$cap" INT
+	stop_capture "$cap1" INT
+	stop_capture "$cap2" INT
+	read -r _ pid sent recv < "$tmp/n.out"
+	check "-c NAME: the process named NAME" "@send[$pid, $tw]: $sent" "$(sed -n '/^# dbnetio-final/,$p' "$tmp/n.cap" | grep '^@send\[')"
+	check "-c NAME: a prefix of the name matches nothing" "" "$(grep '^@' "$tmp/n1.cap")"
+	check "-c NAME: the name plus a byte matches nothing" "" "$(grep '^@' "$tmp/n2.cap")"
+else
+	fail "-c NAME: capture start" "no header: $(tr '\n' ' ' < "$tmp/n.err")"
+fi
+
 # ----------------------------- many -p ----------------------------------
 # -p takes any number of pids (a map, not a fixed set of slots): 40 idle
 # processes and one workload, all listed in the header, the workload exact.
