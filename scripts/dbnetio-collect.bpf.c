@@ -8,7 +8,7 @@
  * Three sets of programs count the same bytes; user space loads exactly one
  * (bpf_program__set_autoload), chosen from BTF and by trying:
  *   fexit       BPF trampolines on tcp_sendmsg, tcp_sendpage (before 6.5),
- *               tcp_recvmsg and tcp_read_sock: the return values, no limit
+ *               tcp_recvmsg and tcp_splice_read: the return values, no limit
  *               on concurrent calls, nothing on unrelated syscalls.
  *   tracepoint  sock:sock_send_length / sock:sock_recv_length (6.3+), as
  *               BTF tracepoints, plus splice() receive; for kernels that
@@ -332,20 +332,25 @@ int fexit_tcp_recvmsg(__u64 *ctx)
 }
 
 /*
- * fexit/tcp_read_sock: splice() from a TCP socket (tcp_splice_read) reads
- * the receive queue through tcp_read_sock and never calls tcp_recvmsg; its
- * return value is the bytes it consumed.  These are the bytes the kprobe
- * program counts as tcp_cleanup_rbuf outside tcp_recvmsg (tcp_read_sock
- * ends with tcp_cleanup_rbuf(sk, copied)), so both sets agree.
+ * fexit/tcp_splice_read: splice() from a TCP socket reads the receive queue
+ * through tcp_read_sock and never calls tcp_recvmsg; tcp_splice_read's
+ * return value is the bytes it took, the sum of its tcp_read_sock calls,
+ * i.e. the bytes the kprobe set counts at tcp_cleanup_rbuf outside
+ * tcp_recvmsg.  Not tcp_read_sock itself: since 6.15 it is a small wrapper
+ * beside its splice caller in tcp.c, which the compiler may inline (a
+ * trampoline on it would then see no splice at all), and it also serves
+ * in-kernel readers (strparser) in whatever task is current.
+ * tcp_splice_read is only reached through proto_ops->splice_read, from the
+ * process's own splice calls, so it is never inlined.
  */
-SEC("fexit/tcp_read_sock")
-int BPF_PROG(fexit_tcp_read_sock, struct sock *sk, read_descriptor_t *desc,
-	     sk_read_actor_t recv_actor, int ret)
+SEC("fexit/tcp_splice_read")
+int BPF_PROG(fexit_tcp_splice_read, struct socket *sock, loff_t *ppos,
+	     struct pipe_inode_info *pipe, size_t len, unsigned int flags, long ret)
 {
 	__u32 tgid = bpf_get_current_pid_tgid() >> 32;
 
 	if (ret > 0 && traced(tgid))
-		count_bytes(tgid, sk, ret, false, true);
+		count_bytes(tgid, sock->sk, ret, false, true);
 	return 0;
 }
 

@@ -399,7 +399,7 @@ static void set_autoload(struct dbnetio_collect_bpf *obj, enum probe_set set,
 		bpf_program__set_autoload(obj->progs.fexit_tcp_sendmsg, true);
 		bpf_program__set_autoload(obj->progs.fexit_tcp_sendpage, kf->sendpage);
 		bpf_program__set_autoload(obj->progs.fexit_tcp_recvmsg, true);
-		bpf_program__set_autoload(obj->progs.fexit_tcp_read_sock, true);
+		bpf_program__set_autoload(obj->progs.fexit_tcp_splice_read, true);
 		break;
 	case PROBE_TRACEPOINT:
 		bpf_program__set_autoload(obj->progs.tp_sock_send_length, true);
@@ -426,7 +426,7 @@ static void variant_text(enum probe_set set, const struct kfacts *kf, char *buf,
 {
 	switch (set) {
 	case PROBE_FEXIT:
-		snprintf(buf, len, "sendmsg,%srecvmsg,read_sock,flags=arg%d",
+		snprintf(buf, len, "sendmsg,%srecvmsg,splice_read,flags=arg%d",
 			 kf->sendpage ? "sendpage," : "", kf->recv_flags);
 		break;
 	case PROBE_TRACEPOINT:
