@@ -2,8 +2,8 @@
 # Tier 35: the libbpf collector, build/dbnetio-collect, on this machine's
 # kernel (tracepoints here; fexit and kprobes in the QEMU guests).
 #   - every ground-truth pattern of tests/lanes/tcpwork.c exact to the byte,
-#     per process (@psend/@precv) and per client (the lines add up), through
-#     tests/lanes/run-patterns -E collect;
+#     per process, per client and per connection, through
+#     tests/lanes/run-patterns -E collect -K process|client|connection;
 #   - -k process and -k client/connection keys: the right shape, the peer's
 #     address (an IPv4 client of a dual-stack listener shows as IPv4) and
 #     ports;
@@ -23,7 +23,9 @@ for b in "$collect" "$tcpwork"; do
 done
 [ -d /sys/kernel/tracing/events ] || mount -t tracefs nodev /sys/kernel/tracing 2>/dev/null
 
-"$DBNETIO_ROOT/tests/lanes/run-patterns" -E collect
+for key in client connection process; do
+	"$DBNETIO_ROOT/tests/lanes/run-patterns" -E collect -K "$key"
+done
 
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/tier35.XXXXXX")
 bg=()
@@ -46,13 +48,44 @@ wait_header() {
 	return 1
 }
 
-# stop_capture PID SIGNAL: signal the capture and wait for it; its exit
-# status is left in $stopped (not printed: a $(...) subshell cannot wait for
-# this shell's children).
+# wait_dump FILE PID: wait (at most 120 s) for the capture's first
+# "# dbnetio-dump-end".  The launcher prints its header before bpftrace has
+# attached, so for scripts/dbnetio only the first dump says the probes are
+# live (the collector prints its header after attaching).
+wait_dump() {
+	local i
+	for ((i = 0; i < 1200; i++)); do
+		grep -q '^# dbnetio-dump-end' "$1" 2>/dev/null && return 0
+		kill -0 "$2" 2>/dev/null || return 1
+		sleep 0.1
+	done
+	return 1
+}
+
+# stop_capture PID SIGNAL: signal the capture and wait (at most 60 s) for
+# it to end; its exit status is left in $stopped (not printed: a $(...)
+# subshell cannot wait for this shell's children).  A capture that outlives
+# that is killed and reported, never waited for forever.
 stop_capture() {
+	local i
 	kill -"$2" "$1" 2>/dev/null
+	for ((i = 0; i < 600; i++)); do
+		kill -0 "$1" 2>/dev/null || break
+		sleep 0.1
+	done
+	if kill -0 "$1" 2>/dev/null; then
+		kill -KILL "$1" 2>/dev/null
+		fail "capture $1 ends on SIG$2" "still running 60 s after the signal; killed"
+	fi
 	wait "$1"
 	stopped=$?
+}
+
+# go FIFO: release a workload waiting on FIFO; gives up after 30 s if it is
+# gone (nothing would ever open the fifo's other end).
+go() {
+	timeout 30 sh -c 'echo go > "$1"' _ "$1" ||
+		fail "release the workload on ${1##*/}" "nothing read its start fifo within 30 s"
 }
 
 # ---------------------------- -k process --------------------------------
@@ -64,9 +97,9 @@ sleep 0.2
 cap=$!
 bg+=("$cap")
 if wait_header "$tmp/p.cap" "$cap"; then
-	echo go > "$tmp/go1"
+	go "$tmp/go1"
 	wait "$w"
-	read -r _ pid sent recv < "$tmp/p.out"
+	read -r _ pid sent recv _ < "$tmp/p.out"
 	stop_capture "$cap" INT
 	check "-k process: capture stops on SIGINT with status 0" 0 "$stopped"
 	final=$(sed -n '/^# dbnetio-final/,$p' "$tmp/p.cap")
@@ -161,12 +194,12 @@ cap1=$!
 cap2=$!
 bg+=("$cap" "$cap1" "$cap2")
 if wait_header "$tmp/n.cap" "$cap" && wait_header "$tmp/n1.cap" "$cap1" && wait_header "$tmp/n2.cap" "$cap2"; then
-	echo go > "$tmp/go5"
+	go "$tmp/go5"
 	wait "$w"
 	stop_capture "$cap" INT
 	stop_capture "$cap1" INT
 	stop_capture "$cap2" INT
-	read -r _ pid sent recv < "$tmp/n.out"
+	read -r _ pid sent recv _ < "$tmp/n.out"
 	check "-c NAME: the process named NAME" "@send[$pid, $tw]: $sent" "$(sed -n '/^# dbnetio-final/,$p' "$tmp/n.cap" | grep '^@send\[')"
 	check "-c NAME: a prefix of the name matches nothing" "" "$(grep '^@' "$tmp/n1.cap")"
 	check "-c NAME: the name plus a byte matches nothing" "" "$(grep '^@' "$tmp/n2.cap")"
@@ -189,10 +222,10 @@ for p in "${many[@]}" "$w"; do args+=(-p "$p"); done
 cap=$!
 bg+=("$cap")
 if wait_header "$tmp/m.cap" "$cap"; then
-	echo go > "$tmp/go4"
+	go "$tmp/go4"
 	wait "$w"
 	stop_capture "$cap" INT
-	read -r _ pid sent recv < "$tmp/m.out"
+	read -r _ pid sent recv _ < "$tmp/m.out"
 	check "41 -p options: all in the header's filter" "pid:$(IFS=,; echo "${many[*]},$w")" \
 		"$(grep -o 'filter=[^ ]*' "$tmp/m.cap" | cut -d= -f2)"
 	check "41 -p options: the workload exact" "@send[$pid, $tw]: $sent @recv[$pid, $tw]: $recv" \
@@ -214,10 +247,10 @@ DBNETIO_COLLECT_FLOWS_MAX=2 "$collect" -k connection -p "$w" -o "$tmp/f.cap" 2>"
 cap=$!
 bg+=("$cap")
 if wait_header "$tmp/f.cap" "$cap"; then
-	echo go > "$tmp/go3"
+	go "$tmp/go3"
 	wait "$w"
 	stop_capture "$cap" INT
-	read -r _ pid sent recv < "$tmp/f.out"
+	read -r _ pid sent recv _ < "$tmp/f.out"
 	final=$(sed -n '/^# dbnetio-final/,$p' "$tmp/f.cap")
 	check "full map: @psend exact" "@psend[$pid, $tw]: $sent" "$(grep '^@psend\[' <<<"$final")"
 	check "full map: @precv exact" "@precv[$pid, $tw]: $recv" "$(grep '^@precv\[' <<<"$final")"
@@ -239,7 +272,7 @@ if wait_header "$tmp/s.cap" "$cap"; then
 	late=$(echo go | "$tcpwork" send-recv)
 	wait "$cap"
 	check "-d 5: capture exits by itself with status 0" 0 "$?"
-	read -r _ lpid lsent lrecv <<<"$late"
+	read -r _ lpid lsent lrecv _ <<<"$late"
 	python3 - "$tmp/s.cap" "$lpid" "$lsent" "$lrecv" "$tw" <<'PY'
 import re, sys
 path, pid, sent, recv, name = sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[4], sys.argv[5]
@@ -317,7 +350,7 @@ bg+=("$cap")
 if wait_header "$tmp/j.cap" "$cap"; then
 	late=$(echo go | "$tcpwork" ipv6)
 	wait "$cap"
-	read -r _ lpid lsent lrecv <<<"$late"
+	read -r _ lpid lsent lrecv _ <<<"$late"
 	python3 - "$tmp/j.cap" "$lpid" "$lsent" "$lrecv" "$tw" <<'PY'
 import json, re, sys
 path, pid, sent, recv, name = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4]), sys.argv[5]
@@ -411,10 +444,10 @@ if [ -n "${BPFTRACE:-}" ] || have bpftrace; then
 	"$collect" -c "$tw" -o "$tmp/col.cap" 2>"$tmp/col.err" &
 	col=$!
 	bg+=("$bt" "$col")
-	if wait_header "$tmp/bt.cap" "$bt" && wait_header "$tmp/col.cap" "$col"; then
+	if wait_dump "$tmp/bt.cap" "$bt" && wait_header "$tmp/col.cap" "$col"; then
 		# one after another (two cores shared); a workload prints its line last
 		for p in "${pats[@]}"; do
-			echo go > "$tmp/cmp.$p"
+			go "$tmp/cmp.$p"
 			for _ in $(seq 300); do [ -s "$tmp/cmp.$p.out" ] && break; sleep 0.1; done
 		done
 		stop_capture "$bt" INT
