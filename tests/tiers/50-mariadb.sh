@@ -8,6 +8,14 @@
 
 db_tier_can_run "mariadb tracepoint" || exit 0
 db_tier_check mariadb -P tracepoint -t 10
+# The same check with the libbpf collector in the launcher's place: the
+# server's own counters (and the relay) against build/dbnetio-collect.
+if [ -x "$BUILD/dbnetio-collect" ]; then
+	DBNETIO_LAUNCHER=$BUILD/dbnetio-collect "$DBNETIO_ROOT/tests/db/mariadb-check" -P tracepoint -t 6 2>&1 |
+		sed -u -E 's/^(PASS|FAIL|SKIP) /\1 [collector] /'
+else
+	skip "mariadb with the collector" "$BUILD/dbnetio-collect is not built (make)"
+fi
 
 # make demo's script, shortened: it must print the summary table with the
 # server in it and write every file the README promises.

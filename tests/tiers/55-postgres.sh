@@ -9,3 +9,11 @@
 
 db_tier_can_run "postgres tracepoint" || exit 0
 db_tier_check postgres -P tracepoint -t 10 -c 4
+# The same check with the libbpf collector in the launcher's place: the
+# server's own counters (and the relay) against build/dbnetio-collect.
+if [ -x "$BUILD/dbnetio-collect" ]; then
+	DBNETIO_LAUNCHER=$BUILD/dbnetio-collect "$DBNETIO_ROOT/tests/db/postgres-check" -P tracepoint -t 6 -c 4 2>&1 |
+		sed -u -E 's/^(PASS|FAIL|SKIP) /\1 [collector] /'
+else
+	skip "postgres with the collector" "$BUILD/dbnetio-collect is not built (make)"
+fi
