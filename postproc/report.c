@@ -368,6 +368,7 @@ static const char *zone(const struct emit *e)
 /* Totals and peaks of one source's send (d=0) or recv (d=1) series. */
 struct dir_total {
 	uint64_t bytes;
+	double rate_bytes;       /* of the full intervals: the mean's numerator */
 	double peak;
 	int64_t peak_ts;
 	const struct series *peak_series;
@@ -383,6 +384,7 @@ static struct dir_total dir_total(const struct report *r, unsigned src, int d)
 		    (strcmp(s->direction, "send") == 0) != (d == 0))
 			continue;
 		t.bytes += s->total_bytes;
+		t.rate_bytes += stats_bytes(&s->stats);
 		if (s->stats.n && (!t.peak_series || s->stats.max > t.peak)) {
 			t.peak = s->stats.max;
 			t.peak_ts = s->stats.max_ts;
@@ -461,8 +463,20 @@ static void section_glance(struct emit *e, const struct report *r, const struct 
 			e_text(e, fmt_bytes((double)t.bytes, a, sizeof a));
 			fputs(" — ", e->f);
 		}
-		if (secs > 0)
-			e_textf(e, "mean %s", fmt_rate((double)t.bytes / secs, b, sizeof b));
+		/* MEAN as everywhere (stats.h): the full intervals' bytes over
+		 * their real seconds, here the capture's */
+		if (m->seconds > 0) {
+			double mean = t.rate_bytes / m->seconds;
+			char x[64];
+			if (e->html)
+				fprintf(e->f, "mean <span data-stat=\"source%u|%s_mean\" data-value=\"%s\">",
+					m->index, d ? "recv" : "send", fmt_exact(mean, x, sizeof x));
+			else
+				e_text(e, "mean ");
+			e_text(e, fmt_rate(mean, b, sizeof b));
+			if (e->html)
+				fputs("</span>", e->f);
+		}
 		if (t.peak_series)
 			e_textf(e, "; peak %s by %s at %s", fmt_rate(t.peak, c, sizeof c),
 				who(t.peak_series, w, sizeof w),

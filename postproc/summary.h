@@ -72,7 +72,10 @@ struct capture_meta {
 	bool legacy_bcc;         /* the original BCC program's line format */
 	bool json;               /* bpftrace -f json */
 	bool have_time;          /* start/end valid */
-	int64_t start, end;      /* first and last dump timestamps */
+	int64_t start, end;      /* start of the first full interval, end of the last */
+	double seconds;          /* real seconds of its full intervals (a series in
+				  * every dump has these SECS): what a mean over
+				  * the whole capture divides by */
 	struct capture_counts counts;
 };
 

@@ -1,13 +1,17 @@
 /* write_json.c: `--format json`, the end-of-run summary as one JSON object:
- *   {"sources": [...], "thresholds": [...], "crossed": bool,
+ *   {"sources": [{..., "start", "end", "duration", "seconds", "counts"}],
+ *    "thresholds": [...], "crossed": bool,
  *    "series": [{"source", "map", "key", "pid", "comm", "direction",
  *                "client", "client_port", "local_port",
  *                "total_bytes", "seconds", "samples", "resets",
  *                "rate": {"min","mean","max","stddev","p50","p90","p95","p99"},
  *                "peak_ts", "quantiles": "exact"|"histogram",
  *                "above": [{"threshold", "seconds"}], "alerts": [...]}]}
- * Rates are bytes per second.  A series has "client" when its grouping has
- * one (by client or connection: an address, or "overflow"), and
+ * Rates are bytes per second; "mean" is the bytes of the rate intervals over
+ * their "seconds" (stats.h), a source's "seconds" the real seconds of its
+ * full intervals, its "duration" their labelled span.  A series has
+ * "client" when its grouping has one (by client or connection: an address,
+ * or "overflow"), and
  * "client_port"/"local_port" when it has ports (by connection, not the
  * overflow); otherwise they are left out, as is a source's "key" for a
  * process capture, so a process capture's JSON is what it always was.
@@ -88,6 +92,8 @@ static int json_finish(void *ctx, const struct summary *sum, char *err, size_t e
 				(long long)m->start, (long long)m->end, (long long)(m->end - m->start));
 		else
 			fputs(", \"start\": null, \"end\": null, \"duration\": 0", f);
+		fputs(", \"seconds\": ", f);
+		wu_json_number(f, m->seconds);
 		fputs(", \"counts\": ", f);
 		put_counts(f, &m->counts);
 		fputs("}", f);

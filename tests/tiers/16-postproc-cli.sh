@@ -145,14 +145,15 @@ same "0.24 text and json (quoted integers, unknown event) identical" "$(strip "$
 # (reset, +400, measured from the last good dump @4: 1 s, second 4), 1400 @6
 # (+1000, second 5), final 1500 (+100): total 11100, rates 1000 2000 2000
 # 400 1000 -> 5 samples over 7 s (the capture's -1 .. 6), max 2000, min 400,
-# mean 1280, one gap of 2 missing seconds.
+# one gap of 2 missing seconds; MEAN is the full intervals' bytes over their
+# seconds: (1000 + 2000 + 6000 + 400 + 1000) / 7 = 1485.714286.
 "$R" -f json $FX/edge-oddities.txt > "$tmp/e.json"
 E() { jpath "$tmp/e.json" "$1"; }
 S='[s for s in j["series"] if s["pid"]==4321 and s["direction"]=="send"][0]'
 check "edge: total counts partial, duplicate and backwards bytes" 11100 "$(E "$S[\"total_bytes\"]")"
 check "edge: rate samples exclude duplicate, backwards and final dumps" 5 "$(E "$S[\"samples\"]")"
 check "edge: seconds observed include the gap" 7 "$(E "$S[\"seconds\"]")"
-check "edge: rate min/mean/max" "400 1280 2000" "$(E "' '.join(str(v) for v in ($S['rate']['min'], $S['rate']['mean'], $S['rate']['max']))")"
+check "edge: rate min/mean/max" "400 1485.714286 2000" "$(E "' '.join(str(v) for v in ($S['rate']['min'], $S['rate']['mean'], $S['rate']['max']))")"
 check "edge: counter reset counted, not negative" "1" "$(E "$S[\"resets\"]")"
 check "edge: lost events counted" 17 "$(E 'j["sources"][0]["counts"]["lost_events"]')"
 check "edge: gaps and missing seconds" "1 2" "$(E '"%d %d" % (j["sources"][0]["counts"]["gaps"], j["sources"][0]["counts"]["missing_seconds"])')"
@@ -600,3 +601,103 @@ check "property: per process and direction, the series' totals sum to the --by p
 check "property: the key fixtures' --by process totals are their @psend/@precv" \
 	"$(keyfx $KX/connection-text.txt 'sum(proc.values())')" \
 	"$(jpath "$tmp/k-connection-p.json" 'sum(s["total_bytes"] for s in j["series"])')"
+
+# ---- one MEAN: the full intervals' bytes over their seconds ------------------
+# MEAN = the bytes of the rate intervals / SECS (README, "What the outputs
+# mean"), in every output.  From the CSV alone (each full row's bytes and
+# real seconds), per series of every fixture: JSON rate.mean, Prometheus
+# stat="mean" and the table's MEAN cell are that number.  It differs from
+# the mean of the samples wherever a gap (edge-oddities, spike-gap, stall)
+# or format 2's jitter weighs an interval by more or less than a second.
+mean_check() { # FILE: the series whose outputs disagree, or nothing
+	python3 - "$R" "$1" <<'PY'
+import csv, io, json, re, subprocess, sys
+R, f = sys.argv[1], sys.argv[2]
+run = lambda *a: subprocess.run([R, *a, f], capture_output=True, text=True).stdout
+def ident(d):
+    return (d["map"], d["key"], d.get("client") or "", str(d.get("client_port", "")) if d.get("client_port", -1) != -1 else "")
+want = {}
+for r in csv.DictReader(io.StringIO(run("-f", "csv"))):
+    if r["partial"] == "0":
+        b, s = want.setdefault(ident(r), [0, 0.0])
+        want[ident(r)] = [b + int(r["bytes"]), s + float(r["seconds"])]
+def human(v):   # units_format_bytes() + "/s"
+    names, i = ["B", "KiB", "MiB", "GiB", "TiB", "PiB", "EiB"], 0
+    while abs(v) >= 1024 and i < 6:
+        v, i = v / 1024, i + 1
+    return ("%.0f B" % v if i == 0 else "%.*f %s" % (2 if abs(v) < 10 else 1 if abs(v) < 100 else 0, v, names[i])) + "/s"
+j = json.loads(run("-f", "json"))
+prom = {}
+for l in run("-f", "prom").splitlines():
+    if l.startswith("dbnetio_rate_bytes_per_second{") and 'stat="mean"' in l:
+        lab, v = l[len("dbnetio_rate_bytes_per_second{"):].rsplit("} ", 1)
+        prom[lab.replace(',stat="mean"', "")] = float(v)
+table = {}
+for l in run().splitlines()[2:]:
+    c = re.split(r"  +", l.strip())
+    if len(c) >= 6:
+        table[c[0]] = c[4]
+bad = []
+def close(a, b): return abs(a - b) <= 1e-6 + 1e-9 * abs(b)
+for s in j["series"]:
+    if not s["samples"]:
+        continue
+    b, secs = want.get(ident(s), (None, None))
+    if b is None:
+        bad.append("%s: no full CSV rows" % s["key"]); continue
+    m = b / secs
+    if not close(s["rate"]["mean"], m):
+        bad.append("%s json mean %s != %d B / %g s" % (s["key"], s["rate"]["mean"], b, secs))
+    lab = 'source="%s",' % s["source"] + ('pid="%d",comm="%s",' % (s["pid"], s["comm"].replace("\\", "\\\\").replace('"', '\\"')) +
+          ('client="%s",' % s["client"] if s.get("client") else "") if s.get("direction") else
+          'map="%s",key="%s",' % (s["map"], s["key"])) + 'direction="%s"' % (s.get("direction") or "")
+    if s.get("client_port", -1) != -1:
+        pass    # prom shows a connection capture per client
+    elif lab in prom and not close(prom[lab], m):
+        bad.append("%s prom mean %s != %s" % (s["key"], prom[lab], m))
+    elif lab not in prom and '"' not in s["comm"] and "\\" not in s["comm"]:
+        bad.append("%s: no prom mean (%s)" % (s["key"], lab))
+    label = next((k for k in table if k.endswith(" " + s["direction"]) and k.startswith("%d " % s["pid"])), None) if s.get("direction") and not s.get("client") else None
+    if label and len([k for k in table if k.startswith("%d " % s["pid"]) and k.endswith(" " + s["direction"])]) == 1 and table[label] != human(m):
+        bad.append("%s table MEAN %s != %s" % (s["key"], table[label], human(m)))
+print("; ".join(bad))
+PY
+}
+bad_mean=""
+nmean=0
+for f in $FX/*.txt $FX/*.json $FX/bpftrace-0.23/*.txt $FX/bpftrace-0.23/*.json $FX/charts/*.txt $KX/*.txt $KX/*.json; do
+	case $f in *generic-clock*) continue ;; esac   # HH:MM:SS, needs --counters interval
+	nmean=$((nmean + 1))
+	out=$(mean_check "$f")
+	[ -n "$out" ] && bad_mean="$bad_mean $(basename "$f"): $out"
+done
+check "MEAN: JSON rate.mean, prom stat=\"mean\" and the table's MEAN are the full intervals' bytes over their seconds (CSV), $nmean fixtures" "" "$bad_mean"
+check "MEAN: edge-oddities' send mean is 10400 B over 7 s, the gap's interval weighing 3 s" "1485.714286 10400" \
+	"$(jpath "$tmp/e.json" '"%.6f %.0f" % ('"$S"'["rate"]["mean"], '"$S"'["rate"]["mean"] * '"$S"'["seconds"])')"
+check "MEAN: format 2's jittered recv is 9620 B over 5.02 s, not the samples' mean 2100" "1916.334661" \
+	"$(jpath "$tmp/f2t.json" '"%.6f" % '"$F2R"'["rate"]["mean"]')"
+check "MEAN: a source's seconds are its full intervals' real seconds (format 2: 5.02)" "5.02" \
+	"$(jpath "$tmp/f2t.json" '"%.2f" % j["sources"][0]["seconds"]')"
+# the report's headline mean is the same definition over the capture's
+# seconds: for a capture of one process it is the per-series MEAN
+for f in $FX/format2-jitter.txt $FX/dbnetio-tp-text.txt $FX/charts/spike-gap.txt; do
+	"$R" --report "$tmp/mean.md" "$f" > /dev/null 2>&1
+	got=$(python3 - "$tmp/mean.md" "$R" "$f" <<'PY'
+import json, re, subprocess, sys
+md = open(sys.argv[1]).read()
+j = json.loads(subprocess.run([sys.argv[2], "-f", "json", sys.argv[3]], capture_output=True, text=True).stdout)
+secs = j["sources"][0].get("seconds", j["sources"][0]["duration"])
+out = []
+for d, name in (("send", "Sent"), ("recv", "Received")):
+    m = re.search(r"\*\*%s\*\* by the server: .*? — mean ([0-9.]+ [KMGT]?i?B/s)" % name, md)
+    want = sum(s["rate"]["mean"] * s["seconds"] for s in j["series"] if s.get("direction") == d) / secs
+    out.append("%s %s" % (m.group(1) if m else "none", "ok" if m else ""))
+    if m:
+        v, u = m.group(1).split(" ")
+        scale = {"B/s": 1, "KiB/s": 1024, "MiB/s": 1024 ** 2, "GiB/s": 1024 ** 3}[u]
+        out[-1] = "ok" if abs(float(v) * scale - want) <= 0.006 * want + 0.5 else "%s (want %.0f B/s)" % (m.group(1), want)
+print(" ".join(out))
+PY
+)
+	check "MEAN: the report's headline means are the series' full-interval bytes over the capture's seconds ($(basename "$f"))" "ok ok" "$got"
+done
