@@ -34,23 +34,28 @@ static void meta_free(struct capture_meta *m)
 	free(m);
 }
 
-/* Label a source: its host= when given, else its file's basename; a label
- * already taken by an earlier source gets the file name added. */
+/* Label a source: its host= when given, else its file's basename ("stdin"),
+ * with " #n" for the n-th capture of one stream; a label already taken by
+ * an earlier source gets the file name added. */
 static int meta_label(struct engine *e, struct capture_meta *m)
 {
-	char *copy = xstrdup(m->file), *base;
-	char buf[512];
+	char *copy = xstrdup(m->file);
+	char base[300], buf[512];
 
 	if (!copy)
 		return -1;
-	base = strcmp(m->file, "-") == 0 ? "stdin" : basename(copy);
+	snprintf(base, sizeof(base), "%s", strcmp(m->file, "-") == 0 ? "stdin" : basename(copy));
+	if (m->part > 1) {
+		size_t l = strlen(base);
+		snprintf(base + l, sizeof(base) - l, " #%u", m->part);
+	}
 	snprintf(buf, sizeof(buf), "%s", m->host[0] ? m->host : base);
 	for (size_t i = 0; i < e->nsources; i++) {
 		if (e->sources[i] != m && e->sources[i]->label && strcmp(e->sources[i]->label, buf) == 0) {
 			if (m->host[0] && strcmp(base, m->host) != 0)
 				snprintf(buf, sizeof(buf), "%s (%s)", m->host, base);
 			else
-				snprintf(buf, sizeof(buf), "%s #%u", base, m->index + 1);
+				snprintf(buf, sizeof(buf), "%.300s #%u", base, m->index + 1);
 			break;
 		}
 	}
@@ -216,6 +221,7 @@ static struct capture_meta *meta_new(struct engine *e, const char *path)
 	if (!m)
 		return NULL;
 	m->index = (unsigned)e->nsources;
+	m->part = 1;
 	m->file = xstrdup(path);
 	m->host = xstrdup("");
 	m->kernel = xstrdup("");
@@ -261,6 +267,63 @@ static int bad_line(struct engine *e, struct capture_meta *m, uint64_t lineno, c
 	return 0;
 }
 
+/* Start a source of path: its metadata and a fresh dump state, with
+ * --counters applied.  0, or -1 (out of memory). */
+static int source_start(struct engine *e, struct series_source *src, const char *path,
+			unsigned part)
+{
+	struct capture_meta *m = meta_new(e, path);
+
+	if (!m)
+		return -1;
+	m->part = part;
+	series_source_init(src, m);
+	if (e->opts.counters >= 0) {
+		src->counters_forced = true;
+		src->interval_counters = e->opts.counters == 1;
+		m->interval_counters = src->interval_counters;
+	}
+	return 0;
+}
+
+/* A source is complete (its end of input, or the next capture's header):
+ * close its open dump, check its key, begin its writers if no dump did.
+ * 0, or -1 with the message in err. */
+static int source_end(struct engine *e, struct series_source *src, char *err, size_t errlen)
+{
+	char perr[384];
+
+	if (series_close_dump(&e->table, src, perr, sizeof(perr)) < 0 ||
+	    check_key(e, src->meta, true) < 0 || writers_begin(e, src->meta) < 0) {
+		snprintf(err, errlen, "%s", e->werr[0] ? e->werr : perr);
+		return -1;
+	}
+	return 0;
+}
+
+/* Does a header line start a new capture?  When this source already had
+ * one, or dumps: `cat a.txt b.txt | dbnetio-report` is two captures (a
+ * bpftrace banner before the header is no data). */
+static bool header_starts_capture(const struct capture_meta *m)
+{
+	return m->format_version > 0 || m->counts.dumps || m->counts.map_lines || m->counts.untimed;
+}
+
+/* Would the header parse?  A bad one is a bad line of the capture it is
+ * in, not the start of another.  0, or -1 with err. */
+static int header_check(const char *text, size_t len, char *err, size_t errlen)
+{
+	struct capture_meta scratch = { 0 };
+	int r = parse_header(text, len, &scratch, err, errlen);
+
+	free(scratch.host);
+	free(scratch.kernel);
+	free(scratch.probe);
+	free(scratch.filter);
+	free(scratch.variant);
+	return r;
+}
+
 int engine_run(struct engine *e, const char *path, char *err, size_t errlen)
 {
 	struct input in;
@@ -273,19 +336,13 @@ int engine_run(struct engine *e, const char *path, char *err, size_t errlen)
 	bool in_open = false;
 	int64_t quiet_deadline_ms = -1;   /* after Ctrl-C in live mode */
 
-	m = meta_new(e, path);
-	if (!m) {
+	if (source_start(e, &src, path, 1) < 0) {
 		snprintf(err, errlen, "out of memory");
 		return -1;
 	}
-	series_source_init(&src, m);
+	m = src.meta;
 	/* samples need the engine only for thresholds and streaming writers */
 	e->table.on_sample = e->nth || e->sample_writers ? on_sample : NULL;
-	if (e->opts.counters >= 0) {
-		src.counters_forced = true;
-		src.interval_counters = e->opts.counters == 1;
-		m->interval_counters = src.interval_counters;
-	}
 	if (input_open(&in, path, err, errlen) < 0)
 		goto cleanup;
 	in_open = true;
@@ -358,6 +415,21 @@ int engine_run(struct engine *e, const char *path, char *err, size_t errlen)
 						goto writer_failed;
 					break;
 				case REC_HEADER:
+					if (header_starts_capture(m) &&
+					    header_check(r->key, r->keylen, perr, sizeof(perr)) == 0) {
+						/* the header line is the next capture's */
+						unsigned part = m->part + 1;
+						m->counts.lines--;
+						if (source_end(e, &src, err, errlen) < 0)
+							goto cleanup;
+						series_source_free(&src);
+						if (source_start(e, &src, path, part) < 0) {
+							snprintf(err, errlen, "out of memory");
+							goto cleanup;
+						}
+						m = src.meta;
+						m->counts.lines++;
+					}
 					if (parse_header(r->key, r->keylen, m, perr, sizeof(perr)) < 0) {
 						if (bad_line(e, m, in.lineno, perr, err, errlen) < 0)
 							goto cleanup;
@@ -427,10 +499,8 @@ int engine_run(struct engine *e, const char *path, char *err, size_t errlen)
 			goto cleanup;
 		}
 	}
-	if (series_close_dump(&e->table, &src, perr, sizeof(perr)) < 0)
-		goto writer_failed;
-	if (check_key(e, m, true) < 0 || writers_begin(e, m) < 0)
-		goto writer_failed;
+	if (source_end(e, &src, err, errlen) < 0)
+		goto cleanup;
 	ret = 0;
 	goto cleanup;
 table_failed:

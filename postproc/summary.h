@@ -59,7 +59,11 @@ enum capture_key {
 struct capture_meta {
 	unsigned index;          /* 0..nsources-1, order of the command line */
 	char *file;              /* path as given, "-" for stdin */
-	char *label;             /* host= from the header, else file basename */
+	unsigned part;           /* 1, or n for the n-th capture of one stream
+				  * (`cat a.txt b.txt |`: a header after a
+				  * capture's header or dumps starts the next) */
+	char *label;             /* host= from the header, else file basename
+				  * ("stdin"), "#n" added for part n */
 	char *host, *kernel, *probe, *filter, *variant;
 	int format_version;      /* 0 when the stream had no dbnetio header */
 	enum capture_key key;    /* the header's key= (format 1, or none: process);

@@ -79,7 +79,8 @@ static int live_dump(void *ctx, const struct capture_meta *m, int64_t ts, char *
 	if (!c->nsamples)
 		return 0;
 	fprintf(c->out, "%s", wu_clock(m, ts, t, sizeof(t)));
-	if (c->multi)
+	/* several files, or from a stream's second capture on */
+	if (c->multi || m->index > 0)
 		fprintf(c->out, " [%s]", m->label);
 	if (c->top || c->partial_bytes == 0) {
 		fprintf(c->out, " send %s/s  recv %s/s", units_format_bytes(c->send, a, sizeof(a)),

@@ -124,6 +124,9 @@ static int table_finish(void *ctx, const struct summary *sum, char *err, size_t 
 	char a[64], b[64];
 	int ret = -1;
 
+	/* several files, or several captures in one stream */
+	t->multi = t->multi || sum->nsources > 1;
+
 	for (size_t i = 0; i < sum->nsources; i++) {
 		const struct capture_meta *m = sum->sources[i];
 		fprintf(f, "%s: ", m->label ? m->label : m->file);

@@ -701,3 +701,35 @@ PY
 )
 	check "MEAN: the report's headline means are the series' full-interval bytes over the capture's seconds ($(basename "$f"))" "ok ok" "$got"
 done
+
+# ---- two captures in one stream: a second header starts a new source -------
+# `cat a.txt b.txt | dbnetio-report` is two captures, as if given as two
+# files: each keeps its own time line, counters, key and labels, in both
+# orders (before, the second header changed nothing: the first capture's
+# series went on into the second's, with gaps or backwards dumps).
+strip_stream() { python3 -c "
+import json, sys
+j = json.load(open(sys.argv[1]))
+for s in j['sources']: del s['file'], s['counts']['lines']
+print(json.dumps(j, sort_keys=True))" "$1"; }
+for pair in "edge-oddities.txt format2-stall.txt" "format2-stall.txt edge-oddities.txt" \
+	"dbnetio-tp-json.json format2-jitter.json" "bcc-legacy.txt keys/client-text.txt"; do
+	set -- $pair
+	cat "$FX/$1" "$FX/$2" | "$R" -f json > "$tmp/cat.json"; rc1=$?
+	"$R" -f json - "$FX/$2" < "$FX/$1" > "$tmp/two.json"; rc2=$?
+	check "one stream, $1 then $2: exit status" "0 0" "$rc1 $rc2"
+	same "one stream, $1 then $2: the summary of the two files given apart" \
+		"$(strip_stream "$tmp/two.json")" "$(strip_stream "$tmp/cat.json")"
+done
+check "one stream: two sources labelled by their hosts" "db1 db3" \
+	"$(cat $FX/edge-oddities.txt $FX/format2-stall.txt | "$R" -f json | python3 -c 'import json, sys; print(" ".join(s["label"] for s in json.load(sys.stdin)["sources"]))')"
+sed '/^# dbnetio-capture/s/ host=[^ ]*//' $FX/dbnetio-tp-text.txt > "$tmp/nohost.txt"
+cat "$tmp/nohost.txt" "$tmp/nohost.txt" | "$R" -f json > "$tmp/cat2.json"
+check "one stream, no host=: the second capture is 'stdin #2', with the same numbers" "stdin|stdin #2 True" \
+	"$(jpath "$tmp/cat2.json" '"|".join(s["label"] for s in j["sources"]), [(s["total_bytes"], s["rate"]) for s in j["series"] if s["source"] == "stdin"] == [(s["total_bytes"], s["rate"]) for s in j["series"] if s["source"] == "stdin #2"]')"
+cat $FX/dbnetio-tp-text.txt $FX/dbnetio-tp-text.txt | "$R" > "$tmp/cat2.tab"
+check "one stream, one host twice: 'vm' and 'vm (stdin #2)', a SOURCE column, no gap" "vm|vm (stdin #2) 1 0" \
+	"$(grep -E '^vm( \(stdin #2\))?: ' "$tmp/cat2.tab" | sed 's/: .*//' | paste -sd'|') $(grep -c '^SOURCE ' "$tmp/cat2.tab") $(grep -c 'gap' "$tmp/cat2.tab")"
+cat $FX/edge-oddities.txt $FX/format2-stall.txt | "$R" --live > "$tmp/cat.live"
+check "one stream --live: the second capture's lines (7 dumps) carry its label" "7 0" \
+	"$(grep -c '^[0-9:]* \[db3\] ' "$tmp/cat.live") $(grep -c '^[0-9:]* \[db1\]' "$tmp/cat.live")"
