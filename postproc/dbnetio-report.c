@@ -313,14 +313,25 @@ int main(int argc, char **argv)
 		snprintf(err, sizeof(err), "out of memory");
 		goto cleanup;
 	}
-	for (size_t i = 0; i < o.nthresholds; i++)
-		if (threshold_parse(o.thresholds[i], &th[i], err, sizeof(err)) < 0) {
+	for (size_t i = 0; i < o.nthresholds; i++) {
+		int bad = threshold_parse(o.thresholds[i], &th[i], err, sizeof(err));
+		/* the same threshold twice would be two identical series of alerts
+		 * (and duplicate Prometheus samples) */
+		for (size_t j = 0; bad == 0 && j < i; j++)
+			if (threshold_same(&th[i], &th[j])) {
+				snprintf(err, sizeof(err), "threshold '%s' is the same as '%s'",
+					 o.thresholds[i], o.thresholds[j]);
+				threshold_free(&th[i]);
+				bad = -1;
+			}
+		if (bad < 0) {
 			for (size_t j = 0; j < i; j++)
 				threshold_free(&th[j]);
 			free(th);
 			th = NULL;
 			goto cleanup;
 		}
+	}
 	if (engine_init(&e, &o.eng, th, o.nthresholds, err, sizeof(err)) < 0) {
 		engine_free(&e);
 		goto cleanup;

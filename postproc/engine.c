@@ -34,6 +34,15 @@ static void meta_free(struct capture_meta *m)
 	free(m);
 }
 
+/* Has a source other than m the label? */
+static bool label_taken(const struct engine *e, const struct capture_meta *m, const char *label)
+{
+	for (size_t i = 0; i < e->nsources; i++)
+		if (e->sources[i] != m && e->sources[i]->label && strcmp(e->sources[i]->label, label) == 0)
+			return true;
+	return false;
+}
+
 /* Label a source: its host= when given, else its file's basename ("stdin"),
  * with " #n" for the n-th capture of one stream; a label already taken by
  * an earlier source gets the file name added. */
@@ -49,15 +58,21 @@ static int meta_label(struct engine *e, struct capture_meta *m)
 		size_t l = strlen(base);
 		snprintf(base + l, sizeof(base) - l, " #%u", m->part);
 	}
-	snprintf(buf, sizeof(buf), "%s", m->host[0] ? m->host : base);
-	for (size_t i = 0; i < e->nsources; i++) {
-		if (e->sources[i] != m && e->sources[i]->label && strcmp(e->sources[i]->label, buf) == 0) {
-			if (m->host[0] && strcmp(base, m->host) != 0)
-				snprintf(buf, sizeof(buf), "%s (%s)", m->host, base);
-			else
-				snprintf(buf, sizeof(buf), "%.300s #%u", base, m->index + 1);
+	/* the first of these no earlier source has: every output keys on the
+	 * label (Prometheus's source label, the CSV's column) */
+	for (int k = 0; k < 3; k++) {
+		if (k == 0)
+			snprintf(buf, sizeof(buf), "%s", m->host[0] ? m->host : base);
+		else if (k == 1 && m->host[0] && strcmp(base, m->host) != 0)
+			snprintf(buf, sizeof(buf), "%.200s (%s)", m->host, base);
+		else if (k == 1)
+			continue;
+		else if (m->host[0])
+			snprintf(buf, sizeof(buf), "%.200s (%s #%u)", m->host, base, m->index + 1);
+		else
+			snprintf(buf, sizeof(buf), "%s #%u", base, m->index + 1);
+		if (!label_taken(e, m, buf))
 			break;
-		}
 	}
 	free(copy);
 	free(m->label);

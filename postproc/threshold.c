@@ -108,6 +108,13 @@ void threshold_free(struct threshold *th)
 	memset(th, 0, sizeof(*th));
 }
 
+bool threshold_same(const struct threshold *a, const struct threshold *b)
+{
+	return a->target == b->target && a->limit == b->limit && a->inclusive == b->inclusive &&
+	       a->sustain == b->sustain &&
+	       (a->target != TH_MAP || strcmp(a->map, b->map) == 0);
+}
+
 bool threshold_applies(const struct threshold *th, const char *map, const char *direction)
 {
 	switch (th->target) {

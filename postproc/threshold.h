@@ -66,6 +66,9 @@ struct threshold_state {
 /* Parse a spec; fills *th.  Returns 0, or -1 with a message in err. */
 int threshold_parse(const char *spec, struct threshold *th, char *err, size_t errlen);
 void threshold_free(struct threshold *th);
+/* Do a and b watch the same thing the same way (target, limit, >=, sustain),
+ * however they were written? */
+bool threshold_same(const struct threshold *a, const struct threshold *b);
 /* Does threshold th watch a series of this map ("@send", ...)? */
 bool threshold_applies(const struct threshold *th, const char *map, const char *direction);
 

@@ -733,3 +733,92 @@ check "one stream, one host twice: 'vm' and 'vm (stdin #2)', a SOURCE column, no
 cat $FX/edge-oddities.txt $FX/format2-stall.txt | "$R" --live > "$tmp/cat.live"
 check "one stream --live: the second capture's lines (7 dumps) carry its label" "7 0" \
 	"$(grep -c '^[0-9:]* \[db3\] ' "$tmp/cat.live") $(grep -c '^[0-9:]* \[db1\]' "$tmp/cat.live")"
+
+# ---- Prometheus: every -f prom output valid and free of duplicate series -----
+# node_exporter's textfile collector fails the whole scrape on two samples
+# with one name and label set ("collected before with the same name and
+# label values"), which promtool check metrics does not catch (measured: an
+# `any>` threshold's send and recv samples of one process, exit 0).  So each
+# output below passes promtool AND prom_dups: no sample twice (labels in any
+# order), every sample after its family's TYPE, each family in one block.
+prom_dups() { # FILE: the problems, or nothing
+	python3 - "$1" <<'PY'
+import re, sys
+seen, typed, done, bad, cur = set(), {}, set(), [], None
+lab = re.compile(r'([a-zA-Z_][a-zA-Z0-9_]*)="((?:[^"\\]|\\.)*)"')
+for n, line in enumerate(open(sys.argv[1], encoding="utf-8"), 1):
+    line = line.rstrip("\n")
+    if line.startswith("# TYPE "):
+        name = line.split()[2]
+        if name in typed:
+            bad.append("%d: second TYPE for %s" % (n, name))
+        typed[name] = n
+        continue
+    if not line or line.startswith("#"):
+        continue
+    m = re.fullmatch(r'([a-zA-Z_:][a-zA-Z0-9_:]*)(?:\{(.*)\})? (\S+)', line)
+    if not m:
+        bad.append("%d: not name{labels} value: %s" % (n, line[:80])); continue
+    name, labels = m.group(1), m.group(2) or ""
+    pairs = lab.findall(labels)
+    if ",".join('%s="%s"' % p for p in pairs) != labels:
+        bad.append("%d: labels do not parse: %s" % (n, labels[:80]))
+    names = [k for k, _ in pairs]
+    if len(set(names)) != len(names):
+        bad.append("%d: a label twice: %s" % (n, labels[:80]))
+    key = (name, frozenset(pairs))
+    if key in seen:
+        bad.append("%d: duplicate sample %s{%s}" % (n, name, labels[:120]))
+    seen.add(key)
+    if name not in typed:
+        bad.append("%d: %s before its TYPE" % (n, name))
+    if name != cur:
+        if name in done:
+            bad.append("%d: %s in two blocks" % (n, name))
+        if cur:
+            done.add(cur)
+        cur = name
+print("; ".join(bad[:5]))
+PY
+}
+if ! have promtool; then
+	skip "prom: every output passes promtool check metrics" "promtool not installed (scripts/install-deps check: Debian's prometheus)"
+fi
+pbad="" pdup="" nprom=0
+prom_case() { # ARGS...: one -f prom run, checked
+	nprom=$((nprom + 1))
+	"$R" -f prom "$@" > "$tmp/case.prom" 2> "$tmp/case.err"
+	local rc=$?
+	if [ $rc -ne 0 ] && [ $rc -ne 2 ]; then
+		pbad="$pbad [$*: exit $rc $(head -c 120 "$tmp/case.err")]"
+		return
+	fi
+	if have promtool && ! out=$(promtool check metrics < "$tmp/case.prom" 2>&1); then
+		pbad="$pbad [$*: $(printf '%s' "$out" | head -c 160)]"
+	fi
+	out=$(prom_dups "$tmp/case.prom")
+	[ -n "$out" ] && pdup="$pdup [$*: $out]"
+}
+TH=(-t 'send>1B/s' -t 'recv>1B/s for 2s' -t 'any>=1B/s' -t 'any>500KiB/s' -t '@send>1B/s' -t '@recv>=1B/s for 1s')
+for f in $FX/*.txt $FX/*.json $FX/bpftrace-0.23/*.txt $FX/bpftrace-0.23/*.json $FX/charts/*.txt; do
+	case $f in *generic-clock*) continue ;; esac
+	prom_case "$f"
+	prom_case "${TH[@]}" "$f"
+done
+for f in $KX/*.txt $KX/*.json; do
+	prom_case "${TH[@]}" "$f"
+	prom_case "${TH[@]}" --by process "$f"
+	prom_case "${TH[@]}" --by client --top 2 "$f"
+done
+prom_case --counters interval -t '@bytes>1B/s' -t 'any>1B/s' $FX/generic-clock.txt
+prom_case "${TH[@]}" $FX/charts/spike-gap.txt $FX/edge-oddities.txt $KX/client-text.txt    # several sources, processes, clients
+prom_case "${TH[@]}" $FX/edge-oddities.txt $FX/edge-oddities.txt $FX/edge-oddities.txt    # one host three times
+prom_case "${TH[@]}" $FX/bcc-legacy.txt $FX/bcc-legacy.txt $FX/bcc-legacy.txt
+prom_case "${TH[@]}" - < <(cat $FX/dbnetio-tp-text.txt $FX/dbnetio-tp-text.txt)   # one stream, two captures
+have promtool && check "prom: every output passes promtool check metrics ($nprom outputs: every threshold kind, several processes, clients, merges)" "" "$pbad"
+check "prom: no two samples with one name and label set in any output ($nprom outputs)" "" "$pdup"
+"$R" -f prom -t 'any>500KiB/s' $FX/dbnetio-tp-text.txt > "$tmp/any.prom"
+check "prom: an any> threshold's samples say their direction" "recv send" \
+	"$(grep '^dbnetio_threshold_seconds_above{' "$tmp/any.prom" | sed 's/.*direction="\([a-z]*\)".*/\1/' | sort | paste -sd' ')"
+"$R" -t 'send>1KiB/s' -t 'send > 1024 B/s' $FX/edge-oddities.txt > /dev/null 2> "$tmp/err"; rc=$?
+check "the same threshold twice: exit 1, says so" "1 1" "$rc $(grep -c "threshold 'send > 1024 B/s' is the same as 'send>1KiB/s'" "$tmp/err")"
