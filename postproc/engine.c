@@ -549,6 +549,60 @@ static int cmp_series(const void *a, const void *b)
 	return x->index < y->index ? -1 : x->index > y->index;
 }
 
+/* A gate must not pass by accident (a cron job acts on the exit status):
+ * with thresholds, the input must have had a dump, and each threshold must
+ * watch some series that has a full interval to compare.  0, or -1 with
+ * err saying which threshold found nothing and what the capture has. */
+static int thresholds_check(const struct engine *e, size_t n, char *err, size_t errlen)
+{
+	uint64_t dumps = 0;
+
+	if (!e->nth)
+		return 0;
+	for (size_t i = 0; i < e->nsources; i++)
+		dumps += e->sources[i]->counts.dumps;
+	if (!dumps) {
+		snprintf(err, errlen, "no dump in the input, so no threshold could be crossed "
+			 "(an empty or failed capture?)");
+		return -1;
+	}
+	for (size_t t = 0; t < e->nth; t++) {
+		size_t watched = 0, rated = 0;
+		for (size_t i = 0; i < n; i++)
+			if (e->order[i]->th_mask & (1u << t)) {
+				watched++;
+				rated += e->order[i]->stats.n > 0;
+			}
+		if (rated)
+			continue;
+		if (watched) {
+			snprintf(err, errlen, "threshold '%s': the %zu series it watches %s no full "
+				 "interval to compare (only partial dumps)", e->th[t].spec, watched,
+				 watched == 1 ? "has" : "have");
+			return -1;
+		}
+		/* what there is, so that a typo shows */
+		char maps[256] = "";
+		size_t ml = 0, nmaps = 0;
+		for (size_t i = 0; i < n && ml < sizeof(maps) - 1; i++) {
+			const char *mp = e->order[i]->map;
+			bool dup = false;
+			for (size_t j = 0; j < i && !dup; j++)
+				dup = strcmp(e->order[j]->map, mp) == 0;
+			if (!dup && nmaps++ < 8)
+				ml += (size_t)snprintf(maps + ml, sizeof(maps) - ml, "%s%s", ml ? ", " : "", mp);
+		}
+		const struct threshold *th = &e->th[t];
+		snprintf(err, errlen, "threshold '%s' watches nothing in the capture: no %s%s "
+			 "(the capture has %s)", th->spec,
+			 th->target == TH_MAP ? "map " : th->target == TH_SEND ? "send series" :
+			 th->target == TH_RECV ? "recv series" : "series",
+			 th->target == TH_MAP ? th->map : "", n ? maps : "no series");
+		return -1;
+	}
+	return 0;
+}
+
 int engine_finish(struct engine *e, char *err, size_t errlen)
 {
 	struct summary *sum = &e->summary;
@@ -581,6 +635,8 @@ int engine_finish(struct engine *e, char *err, size_t errlen)
 			}
 		}
 	}
+	if (thresholds_check(e, n, err, errlen) < 0)
+		return -1;
 	if (n) {
 		sort_key = e->opts.sort;
 		qsort(e->order, n, sizeof(*e->order), cmp_series);

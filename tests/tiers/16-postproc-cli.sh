@@ -822,3 +822,29 @@ check "prom: an any> threshold's samples say their direction" "recv send" \
 	"$(grep '^dbnetio_threshold_seconds_above{' "$tmp/any.prom" | sed 's/.*direction="\([a-z]*\)".*/\1/' | sort | paste -sd' ')"
 "$R" -t 'send>1KiB/s' -t 'send > 1024 B/s' $FX/edge-oddities.txt > /dev/null 2> "$tmp/err"; rc=$?
 check "the same threshold twice: exit 1, says so" "1 1" "$rc $(grep -c "threshold 'send > 1024 B/s' is the same as 'send>1KiB/s'" "$tmp/err")"
+
+# ---- gates that cannot pass by accident ---------------------------------------
+# A cron job or CI step acts on the exit status: a threshold that watches
+# nothing, or an input with nothing in it, is an error (exit 1), never a
+# quiet "0 alerts" and exit 0.
+gate() { # NAME EXPECTED-MESSAGE ARGS...: exit 1 and the message on stderr, nothing on stdout
+	local name=$1 msg=$2
+	shift 2
+	"$R" "$@" > "$tmp/gate.out" 2> "$tmp/gate.err"
+	local rc=$?
+	check "gate: $name: exit 1, says why, writes no summary" "1 1 0" \
+		"$rc $(grep -c -F -- "$msg" "$tmp/gate.err") $(wc -c < "$tmp/gate.out")"
+}
+gate "a map not in the capture" "threshold '@bogus>1B/s' watches nothing in the capture: no map @bogus (the capture has @send, @recv)" \
+	-t '@bogus>1B/s' $FX/edge-oddities.txt
+gate "no dump at all (/dev/null)" "no dump in the input, so no threshold could be crossed" -t 'send>1B/s' /dev/null
+gate "no dump at all (stdin)" "no dump in the input" -t 'send>1B/s' - < /dev/null
+gate "a header and no dump" "no dump in the input" -t 'send>1B/s' - < <(head -n 2 $FX/edge-oddities.txt)
+gate "send> on a capture without @send" "threshold 'send>1B/s' watches nothing in the capture: no send series (the capture has @bytes)" \
+	--counters interval -t 'send>1B/s' $FX/generic-clock.txt
+gate "only the first, partial format-2 dump" "threshold 'send>1B/s': the 1 series it watches has no full interval" \
+	-t 'send>1B/s' - < <(head -n 4 $FX/format2-jitter.txt)
+gate "one of two thresholds watches nothing" "threshold '@sned>1B/s' watches nothing" -f json -t 'send>1B/s' -t '@sned>1B/s' $FX/edge-oddities.txt
+"$R" -t '@send>1B/s' $FX/edge-oddities.txt > /dev/null 2>&1; check "gate: a map that is there (@send) is watched: exit 2" 2 "$?"
+"$R" -t '@bytes>1B/s' --counters interval $FX/generic-clock.txt > /dev/null 2>&1; check "gate: a generic script's map is watched: exit 2" 2 "$?"
+"$R" < /dev/null > /dev/null 2>&1; check "no threshold, no dump: still a summary and exit 0" 0 "$?"
