@@ -20,6 +20,7 @@
 #include "plot.h"
 #include "report.h"
 #include "threshold.h"
+#include "write_util.h"
 #include "writer.h"
 
 #define MAX_INPUTS 4096
@@ -338,6 +339,16 @@ int main(int argc, char **argv)
 	}
 	engine_ok = true;   /* the engine owns th now */
 
+	/* every output path is checked before any input is read: a run must
+	 * not fail after a whole capture, or at Ctrl-C under --live */
+	if (o.output && strcmp(o.output, "-") != 0 &&
+	    wu_check_output_file("-o", o.output, err, sizeof(err)) < 0)
+		goto cleanup;
+	if (o.report && wu_check_output_file("--report", o.report, err, sizeof(err)) < 0)
+		goto cleanup;
+	if (o.plot_dir && wu_check_output_dir("--plot", o.plot_dir, err, sizeof(err)) < 0)
+		goto cleanup;
+
 	if (o.output && strcmp(o.output, "-") != 0) {
 		/* write next to the target, rename over it at the end */
 		size_t l = strlen(o.output) + 16;
@@ -349,7 +360,8 @@ int main(int argc, char **argv)
 		snprintf(tmp_path, l, "%s.tmp.XXXXXX", o.output);
 		int fd = mkstemp(tmp_path);
 		if (fd < 0) {
-			snprintf(err, sizeof(err), "mkstemp(%s): %s", tmp_path, strerror(errno));
+			snprintf(err, sizeof(err), "-o %s: cannot create a file beside it: %s", o.output,
+				 strerror(errno));
 			free(tmp_path);
 			tmp_path = NULL;
 			goto cleanup;

@@ -1,9 +1,14 @@
 /* write_util.c: formatting helpers shared by the writers (write_util.h). */
 #include "write_util.h"
 
+#include <errno.h>
+#include <limits.h>
 #include <math.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 /* Process names and map keys come from the traced machine and may hold any
  * bytes; JSON, Prometheus and CSV readers expect UTF-8, so every writer
@@ -155,4 +160,108 @@ const char *wu_clock(const struct capture_meta *m, int64_t ts, char *buf, size_t
 	int64_t r = ((ts % 86400) + 86400) % 86400;
 	snprintf(buf, len, "%02d:%02d:%02d", (int)(r / 3600), (int)(r / 60 % 60), (int)(r % 60));
 	return buf;
+}
+
+/* ===== output paths ===== */
+
+/* Can a new file be made in dir?  Creates one and removes it at once.
+ * 0, or the errno. */
+static int probe_dir(const char *dir)
+{
+	char path[PATH_MAX];
+	int fd;
+
+	if ((size_t)snprintf(path, sizeof(path), "%s/.dbnetio-report-XXXXXX", dir) >= sizeof(path))
+		return ENAMETOOLONG;
+	fd = mkstemp(path);
+	if (fd < 0)
+		return errno;
+	close(fd);
+	unlink(path);
+	return 0;
+}
+
+/* The directory part of path into buf ("." for a bare name). */
+static void dir_of(const char *path, char *buf, size_t len)
+{
+	const char *slash = strrchr(path, '/');
+
+	if (!slash)
+		snprintf(buf, len, ".");
+	else if (slash == path)
+		snprintf(buf, len, "/");
+	else
+		snprintf(buf, len, "%.*s", (int)(slash - path), path);
+}
+
+int wu_check_output_file(const char *opt, const char *path, char *err, size_t errlen)
+{
+	char dir[PATH_MAX];
+	struct stat st;
+	int e;
+
+	if (!*path) {
+		snprintf(err, errlen, "%s: expected a file name, got ''", opt);
+		return -1;
+	}
+	if (stat(path, &st) == 0 && S_ISDIR(st.st_mode)) {
+		snprintf(err, errlen, "%s %s: is a directory (expected a file to write)", opt, path);
+		return -1;
+	}
+	dir_of(path, dir, sizeof(dir));
+	if (stat(dir, &st) < 0) {
+		snprintf(err, errlen, "%s %s: cannot write there: %s: %s", opt, path, dir,
+			 strerror(errno));
+		return -1;
+	}
+	if (!S_ISDIR(st.st_mode)) {
+		snprintf(err, errlen, "%s %s: cannot write there: %s is not a directory", opt, path, dir);
+		return -1;
+	}
+	if ((e = probe_dir(dir)) != 0) {
+		snprintf(err, errlen, "%s %s: cannot create a file in %s: %s", opt, path, dir,
+			 strerror(e));
+		return -1;
+	}
+	return 0;
+}
+
+int wu_check_output_dir(const char *opt, const char *dir, char *err, size_t errlen)
+{
+	char up[PATH_MAX];
+	struct stat st;
+	int e;
+
+	if (!*dir || strlen(dir) >= sizeof(up)) {
+		snprintf(err, errlen, "%s: expected a directory name, got '%s'", opt, dir);
+		return -1;
+	}
+	snprintf(up, sizeof(up), "%s", dir);
+	/* the nearest existing ancestor: what mkdir -p will make the rest in */
+	while (stat(up, &st) < 0) {
+		if (errno != ENOENT && errno != ENOTDIR) {
+			snprintf(err, errlen, "%s %s: %s: %s", opt, dir, up, strerror(errno));
+			return -1;
+		}
+		char parent[PATH_MAX];
+		dir_of(up, parent, sizeof(parent));
+		if (strcmp(parent, up) == 0)
+			break;
+		snprintf(up, sizeof(up), "%s", parent);
+	}
+	if (!S_ISDIR(st.st_mode)) {
+		if (strcmp(up, dir) == 0)
+			snprintf(err, errlen, "%s %s: exists and is not a directory", opt, dir);
+		else
+			snprintf(err, errlen, "%s %s: cannot make it: %s is not a directory", opt, dir, up);
+		return -1;
+	}
+	if ((e = probe_dir(up)) != 0) {
+		if (strcmp(up, dir) == 0)
+			snprintf(err, errlen, "%s %s: cannot create files in it: %s", opt, dir, strerror(e));
+		else
+			snprintf(err, errlen, "%s %s: cannot make it in %s: %s", opt, dir, up, strerror(e));
+		return -1;
+	}
+	return 0;
 }

@@ -29,4 +29,18 @@ const char *wu_time(const struct capture_meta *m, int64_t ts, char *buf, size_t 
 /* "22:13:45" only. */
 const char *wu_clock(const struct capture_meta *m, int64_t ts, char *buf, size_t len);
 
+/* ===== output paths, checked before any input is read =====
+ * A path the run cannot write must fail at once, naming the path the user
+ * gave (not a temporary file), and not after a whole capture or at Ctrl-C.
+ * Both probe by creating and removing a file, which is what the writer will
+ * do: permission bits say nothing for root, or in /proc.  opt is the
+ * option's name for the message ("-o", "--report"). */
+/* path will be created or replaced: not a directory, and its directory
+ * takes new files.  0, or -1 with err. */
+int wu_check_output_file(const char *opt, const char *path, char *err, size_t errlen);
+/* dir will hold new files: a directory that takes them, or one that mkdir -p
+ * can make (its nearest existing ancestor is a directory that takes them).
+ * Nothing is created.  0, or -1 with err. */
+int wu_check_output_dir(const char *opt, const char *dir, char *err, size_t errlen);
+
 #endif

@@ -848,3 +848,34 @@ gate "one of two thresholds watches nothing" "threshold '@sned>1B/s' watches not
 "$R" -t '@send>1B/s' $FX/edge-oddities.txt > /dev/null 2>&1; check "gate: a map that is there (@send) is watched: exit 2" 2 "$?"
 "$R" -t '@bytes>1B/s' --counters interval $FX/generic-clock.txt > /dev/null 2>&1; check "gate: a generic script's map is watched: exit 2" 2 "$?"
 "$R" < /dev/null > /dev/null 2>&1; check "no threshold, no dump: still a summary and exit 0" 0 "$?"
+
+# ---- output paths are checked before any input is read ---------------------------
+# Each run reads a FIFO nobody writes: a run that got as far as its input
+# would wait there (timeout: 124), so exit 1 at once proves the path was
+# checked first, plainly and under --live; the message names the path the
+# user gave, not a temporary file.
+mkfifo "$tmp/never"
+printf 'x\n' > "$tmp/afile"
+outpath() { # NAME PATH-IN-MESSAGE ARGS...
+	local name=$1 want=$2 mode rc
+	shift 2
+	for mode in plain --live; do
+		if [ $mode = plain ]; then
+			timeout 5 "$R" "$@" "$tmp/never" > /dev/null 2> "$tmp/op.err"; rc=$?
+		else
+			timeout 5 "$R" --live "$@" "$tmp/never" > /dev/null 2> "$tmp/op.err"; rc=$?
+		fi
+		check "output path, $name ($mode): exit 1 before reading, names '$want', no temporary file" "1 1 0" \
+			"$rc $(grep -c -F -- "$want" "$tmp/op.err") $(grep -c '\.tmp\.\|\.tmp[0-9]\|XXXXXX\|mkstemp\|mkdtemp' "$tmp/op.err")"
+	done
+}
+outpath "-o into a missing directory" "-o /nonexistent-dir/x.csv: cannot write there: /nonexistent-dir: No such file or directory" \
+	-f csv -o /nonexistent-dir/x.csv
+outpath "-o onto a directory" "-o $tmp: is a directory" -o "$tmp"
+outpath "--report into /proc" "--report /proc/nope.html: cannot create a file in /proc" --report /proc/nope.html
+outpath "--report .md into a missing directory" "--report $tmp/no/r.md: cannot write there" --report "$tmp/no/r.md"
+outpath "--plot into a file" "--plot $tmp/afile: exists and is not a directory" --plot "$tmp/afile"
+outpath "--plot below a file" "--plot $tmp/afile/charts: cannot make it: $tmp/afile is not a directory" --plot "$tmp/afile/charts"
+outpath "--plot into /proc" "--plot /proc/nope/charts: cannot make it in /proc" --plot /proc/nope/charts
+"$R" --plot "$tmp/new/charts" -f json $FX/edge-oddities.txt > /dev/null 2>&1; rc=$?
+check "output path: --plot into a directory still to make works (exit 0, made)" "0 yes" "$rc $([ -d "$tmp/new/charts" ] && echo yes)"
