@@ -55,6 +55,9 @@ static const char doc[] =
 "'# dbnetio-capture 1|2 ...', and the original BCC program's lines.  Several\n"
 "files are merged into one report, each labelled by its host= or file name.\n"
 "\n"
+"THRESHOLDS (-t, repeatable; exit 2 when one is crossed):\n"
+THRESHOLD_GRAMMAR
+"\n"
 "EXAMPLES:\n"
 "  dbnetio-report capture.txt                summary table\n"
 "  dbnetio-report -f json capture.txt        the summary as JSON\n"
@@ -64,7 +67,8 @@ static const char doc[] =
 "  scripts/dbnetio -c mariadbd | dbnetio-report --live -t 'recv>1MiB/s'\n"
 "  dbnetio-report db1.txt db2.txt --top 10 --sort peak\n"
 "  dbnetio-report --by process cap.txt       per process, not per client\n"
-"  dbnetio-report --plot charts/ --report report.html cap.txt   PNG charts, HTML report\n"
+"  dbnetio-report --plot charts/ --report report.html cap.txt\n"
+"                                            PNG charts, an HTML report\n"
 "\n"
 "Exit status: 0 no threshold crossed, 2 a threshold was crossed, 1 error.";
 
@@ -88,7 +92,7 @@ static const struct argp_option options[] = {
 	{ "output", 'o', "FILE", 0, "write there (atomically, by rename) instead of stdout", 0 },
 	{ "threshold", 't', "SPEC", 0,
 	  "alert when a rate is above: send>50MiB/s, recv>=1MB/s for 5s, any>..., @map>... "
-	  "(units B KiB MiB GiB KB MB GB, per second; repeatable)", 0 },
+	  "(the grammar is below; repeatable)", 0 },
 	{ "lenient", OPT_LENIENT, NULL, 0, "skip and count bad lines instead of failing", 0 },
 	{ "live", OPT_LIVE, NULL, 0,
 	  "print one line per interval as each dump completes, alerts as they fire; Ctrl-C prints the summary", 0 },

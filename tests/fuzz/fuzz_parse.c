@@ -49,7 +49,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
 
 	th = calloc(1, sizeof(*th));
-	if (!th || threshold_parse("any>100 for 2s", th, err, sizeof(err)) < 0) {
+	if (!th || threshold_parse("any>100B/s for 2s", th, err, sizeof(err)) < 0) {
 		free(th);
 		close(fd);
 		return 0;

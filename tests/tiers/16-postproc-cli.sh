@@ -199,7 +199,7 @@ check "format 2: capture start/end are the first full interval's start and the l
 	"1795558096 1795558101 5 2 0 0" \
 	"$(jpath "$tmp/f2t.json" '" ".join(str(v) for v in (j["sources"][0]["start"], j["sources"][0]["end"], j["sources"][0]["duration"], j["sources"][0]["counts"]["partial_dumps"], j["sources"][0]["counts"]["gaps"], j["sources"][0]["counts"]["duplicates"]))')"
 same "format 2: text and json of the same dumps give identical summaries" "$(strip "$tmp/f2t.json")" "$(strip "$tmp/f2j.json")"
-"$R" -f json -t 'recv>2500 for 2s' $F2 > "$tmp/f2a.json"
+"$R" -f json -t 'recv>2500B/s for 2s' $F2 > "$tmp/f2a.json"
 check "format 2: an alert starts at its first second over and ends after its last" "1795558099 1795558101 1795558100 4000" \
 	"$(jpath "$tmp/f2a.json" '" ".join(str(v) for v in [(a["start"], a["end"], a["peak_ts"], int(a["peak"])) for s in j["series"] for a in s["alerts"]][0])')"
 
@@ -234,16 +234,16 @@ check "generic HH:MM:SS script: map name kept" "@bytes" "$(jpath "$tmp/g.json" '
 check "BCC lines: totals and samples" "5500 3 70" "$(jpath "$tmp/l.json" '"%d %d %d" % ([s for s in j["series"] if s["pid"]==4321 and s["direction"]=="send"][0]["total_bytes"], [s for s in j["series"] if s["pid"]==4321][0]["samples"], [s for s in j["series"] if s["pid"]==999][0]["total_bytes"])')"
 
 # ---- exit statuses, thresholds -------------------------------------------
-"$R" -t 'send>1000' $FX/edge-oddities.txt > /dev/null; check "exit 2 when a threshold is crossed" 2 "$?"
+"$R" -t 'send>1000B/s' $FX/edge-oddities.txt > /dev/null; check "exit 2 when a threshold is crossed" 2 "$?"
 "$R" -t 'send>1GiB/s' $FX/edge-oddities.txt > /dev/null; check "exit 0 when none is" 0 "$?"
-"$R" -t 'send>1000 for 5s' $FX/edge-oddities.txt > /dev/null; check "sustain longer than any run: exit 0" 0 "$?"
-"$R" -f json -t 'send>1500 for 2s' $FX/edge-oddities.txt > "$tmp/a.json"; rc=$?
+"$R" -t 'send>1000B/s for 5s' $FX/edge-oddities.txt > /dev/null; check "sustain longer than any run: exit 0" 0 "$?"
+"$R" -f json -t 'send>1500B/s for 2s' $FX/edge-oddities.txt > "$tmp/a.json"; rc=$?
 # 4321 send above 1500: @1 (2000, interval 0..1) and @4 (2000 over 1..4, 3 s),
 # contiguous: alert from 0 to 4, peak 2000, bytes over (2000-1500)*(1+3) = 2000.
 check "sustained alert: exit 2" 2 "$rc"
 check "alert start, end, peak, bytes over" "1700000000 1700000004 2000 2000" \
 	"$(jpath "$tmp/a.json" '" ".join(str(v) for v in [(a["start"], a["end"], a["peak"], a["bytes_over"]) for s in j["series"] for a in s["alerts"]][0])')"
-"$R" -t 'sent>5' $FX/edge-oddities.txt > /dev/null 2> "$tmp/err"; rc=$?
+"$R" -t 'sent>5B/s' $FX/edge-oddities.txt > /dev/null 2> "$tmp/err"; rc=$?
 check "bad threshold: exit 1" 1 "$rc"
 grep -q "unknown target" "$tmp/err" && pass "bad threshold: says what was expected" || fail "bad threshold message" "$(cat "$tmp/err")"
 "$R" --top 0 $FX/edge-oddities.txt > /dev/null 2>&1; check "bad --top: exit 1" 1 "$?"
@@ -295,7 +295,7 @@ check "csv: bytes column sums to the totals" "$(E 'sum(s["total_bytes"] for s in
 import csv,sys; print(sum(int(r['bytes']) for r in csv.DictReader(open(sys.argv[1]))))" "$tmp/e.csv")"
 check "csv: a comm with a comma is quoted" 1 "$(grep -c '"my, odd: proc"' "$tmp/e.csv" | awk '{print ($1>0)}')"
 check "json: series carry pid, comm, direction, total_bytes, seconds, rate, alerts" "ok" "$(E '"ok" if all(all(k in s for k in ("pid","comm","direction","total_bytes","seconds","rate","alerts")) and all(k in s["rate"] for k in ("min","mean","max","p50","p95","p99")) for s in j["series"]) else "missing"')"
-"$R" -f prom -t 'send>1000' $FX/edge-oddities.txt > "$tmp/e.prom"; rc=$?
+"$R" -f prom -t 'send>1000B/s' $FX/edge-oddities.txt > "$tmp/e.prom"; rc=$?
 check "prom: exit status follows thresholds" 2 "$rc"
 check "prom: sent bytes counter with HELP and TYPE" "1 1 11100" "$(grep -c '^# HELP dbnetio_sent_bytes_total ' "$tmp/e.prom") $(grep -c '^# TYPE dbnetio_sent_bytes_total counter' "$tmp/e.prom") $(grep '^dbnetio_sent_bytes_total{.*pid="4321"' "$tmp/e.prom" | awk '{print $2}')"
 check "prom: every sample line is name{labels} value" 0 "$(grep -v '^#' "$tmp/e.prom" | grep -cvE '^[a-z_]+(\{([a-z_]+="([^"\\]|\\.)*",?)*\})? [0-9.e+-]+$')"
@@ -323,7 +323,7 @@ check "merge: the same file twice gets distinct labels" 2 "$(jpath "$tmp/m2.json
 # A dump is complete at its dump-end marker (or the next time line), never
 # because the input paused: tests/tiers/17-live.sh stalls the pipe anywhere.
 mkfifo "$tmp/fifo"
-"$R" --live -t 'send>1000' "$tmp/fifo" > "$tmp/live.out" 2>&1 &
+"$R" --live -t 'send>1000B/s' "$tmp/fifo" > "$tmp/live.out" 2>&1 &
 lpid=$!
 exec 7> "$tmp/fifo"
 printf '# dbnetio-capture 1 interval=1\n1700000000\n@send[1, db]: 5000\n@recv[1, db]: 10\n' >&7
@@ -879,3 +879,36 @@ outpath "--plot below a file" "--plot $tmp/afile/charts: cannot make it: $tmp/af
 outpath "--plot into /proc" "--plot /proc/nope/charts: cannot make it in /proc" --plot /proc/nope/charts
 "$R" --plot "$tmp/new/charts" -f json $FX/edge-oddities.txt > /dev/null 2>&1; rc=$?
 check "output path: --plot into a directory still to make works (exit 0, made)" "0 yes" "$rc $([ -d "$tmp/new/charts" ] && echo yes)"
+
+# ---- one threshold grammar (THRESHOLD_GRAMMAR; README; man; --help) -----------
+# Every case of the grammar is a unit test (tests/unit/test_threshold.c);
+# these are the issue's cases from the command line: refused with exit 1
+# and a message saying what was expected, or accepted.
+grammar() { # SPEC EXPECTED-EXIT [MESSAGE]
+	"$R" -f json -t "$1" $FX/edge-oddities.txt > /dev/null 2> "$tmp/g.err"
+	local rc=$?
+	if [ -n "${3:-}" ]; then
+		check "grammar: '$1' refused, exit 1, says '$3'" "1 1" "$rc $(grep -c -F -- "$3" "$tmp/g.err")"
+	else
+		check "grammar: '$1' accepted (exit $2)" "$2" "$rc"
+	fi
+}
+grammar 'send>50' 1 "threshold 'send>50': expected a unit after 50"
+grammar 'send>0x10B/s' 1 "expected a decimal number, got '0x10B/s' (no hex)"
+grammar 'send>-1B/s' 1 "no sign (a rate is never negative)"
+grammar 'send>5kB/s' 1 "unknown unit 'kB' (expected B, KB, MB, GB, TB (1000-based), KiB, MiB, GiB, TiB (1024-based))"
+grammar 'send>1KiB/s for 5' 1 "after 'for': expected a unit after 5: s, m or h"
+grammar 'send>1KiB/s for 2d' 1 "unknown duration unit 'd' (expected s, m or h)"
+grammar 'send>1KiB/s for 5h' 0
+grammar 'send>1KiB/s for 5m' 0
+grammar 'send>1KiB/s for 3s' 2
+grammar 'send>1KB for 1s' 2
+grammar 'send>1TB/s' 0
+grammar 'send>1TiB/s' 0
+grammar 'recv >= 100 B for 2 s' 2
+json_limit() { "$R" -f json -t "$1" $FX/edge-oddities.txt 2>/dev/null | python3 -c 'import json, sys; t = json.load(sys.stdin)["thresholds"][0]; print("%.0f %d" % (t["limit"], t["sustain"]))'; }
+check "grammar: 1000-based and 1024-based units, s/m/h durations" "1500000 3600 1536 120 3000000000000 0" \
+	"$(json_limit 'send>1.5MB/s for 1h') $(json_limit 'send>1.5KiB for 2m') $(json_limit 'any>3TB/s')"
+"$R" --help > "$tmp/help.txt" 2>&1
+check "--help prints the grammar, every unit and duration unit" "1 1 1 1" \
+	"$(grep -c 'SPEC      TARGET OP RATE \[for DURATION\]' "$tmp/help.txt") $(grep -c 'UNIT      B; KB MB GB TB (1000-based); KiB MiB GiB TiB (1024-based);$' "$tmp/help.txt") $(grep -c 'DURATION  a whole number and s, m or h' "$tmp/help.txt") $(grep -c "'/s' may be left out" "$tmp/help.txt")"
