@@ -37,6 +37,7 @@ struct report_opts {
 	struct engine_opts eng;
 	const char *plot_dir;         /* --plot DIR: gnuplot charts */
 	enum plot_format plot_format; /* --plot-format png|svg */
+	bool plot_format_given;       /* only with --plot */
 	bool local_time;              /* --local-time: charts and report */
 	const char *report;           /* --report FILE.html|FILE.md */
 	/* Add new options' fields here (e.g. const char *plot_dir;). */
@@ -88,6 +89,7 @@ enum {
 };
 
 static const struct argp_option options[] = {
+	{ NULL, 'h', NULL, 0, "the same as --help", -1 },
 	{ "format", 'f', "FMT", 0, "table (default), csv, json or prom", 0 },
 	{ "output", 'o', "FILE", 0, "write there (atomically, by rename) instead of stdout", 0 },
 	{ "threshold", 't', "SPEC", 0,
@@ -107,7 +109,7 @@ static const struct argp_option options[] = {
 	  "a client or connection capture's process totals are its @psend/@precv)", 0 },
 	{ "plot", OPT_PLOT, "DIR", 0,
 	  "write gnuplot charts (time series, stacked by process, rate CDF) and their .dat/.gp into DIR", 0 },
-	{ "plot-format", OPT_PLOT_FORMAT, "FMT", 0, "png (default) or svg", 0 },
+	{ "plot-format", OPT_PLOT_FORMAT, "FMT", 0, "png (default) or svg, with --plot", 0 },
 	{ "local-time", OPT_LOCAL_TIME, NULL, 0, "charts and report in local time instead of UTC", 0 },
 	{ "report", OPT_REPORT, "FILE", 0,
 	  "write a traffic report: FILE.html (self-contained, charts inline) or FILE.md (PNG charts in FILE-charts/)", 0 },
@@ -137,6 +139,10 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 	unsigned long long v;
 
 	switch (key) {
+	case 'h':
+		/* -h as in dbnetio(8): argp's own is only --help and -? */
+		argp_state_help(state, stdout, ARGP_HELP_STD_HELP);
+		break;
 	case 'f':
 		if (strcmp(arg, "table") && strcmp(arg, "csv") && strcmp(arg, "json") && strcmp(arg, "prom"))
 			argp_error(state, "unknown format '%s' (expected table, csv, json or prom)", arg);
@@ -199,6 +205,7 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 			o->plot_format = PLOT_SVG;
 		else
 			argp_error(state, "--plot-format: expected png or svg, got '%s'", arg);
+		o->plot_format_given = true;
 		break;
 	case OPT_LOCAL_TIME:
 		o->local_time = true;
@@ -212,6 +219,11 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 			argp_error(state, "%s", e);
 		break;
 	}
+	case ARGP_KEY_END:
+		if (o->plot_format_given && !o->plot_dir)
+			argp_error(state, "--plot-format needs --plot DIR (the --report charts are "
+				   "SVG in HTML and PNG beside Markdown)");
+		break;
 	case ARGP_KEY_ARG:
 		if (o->ninputs == MAX_INPUTS)
 			argp_error(state, "at most %d input files", MAX_INPUTS);

@@ -912,3 +912,12 @@ check "grammar: 1000-based and 1024-based units, s/m/h durations" "1500000 3600 
 "$R" --help > "$tmp/help.txt" 2>&1
 check "--help prints the grammar, every unit and duration unit" "1 1 1 1" \
 	"$(grep -c 'SPEC      TARGET OP RATE \[for DURATION\]' "$tmp/help.txt") $(grep -c 'UNIT      B; KB MB GB TB (1000-based); KiB MiB GiB TiB (1024-based);$' "$tmp/help.txt") $(grep -c 'DURATION  a whole number and s, m or h' "$tmp/help.txt") $(grep -c "'/s' may be left out" "$tmp/help.txt")"
+
+# ---- options that mean what they say --------------------------------------------
+"$R" -h > "$tmp/h.txt" 2>&1; rc=$?
+check "-h: exit 0 and the --help text" "0 yes" "$rc $(cmp -s "$tmp/h.txt" "$tmp/help.txt" && [ -s "$tmp/h.txt" ] && echo yes)"
+"$R" --plot-format svg $FX/edge-oddities.txt > "$tmp/pf.out" 2> "$tmp/err"; rc=$?
+check "--plot-format without --plot: exit 1, says it needs --plot, no summary" "1 1 0" \
+	"$rc $(grep -c -- '--plot-format needs --plot DIR' "$tmp/err") $(wc -c < "$tmp/pf.out")"
+PATH=/nonexistent "$R" --plot-format svg --plot "$tmp/pf" $FX/edge-oddities.txt > /dev/null 2>&1; rc=$?
+check "--plot-format with --plot: exit 0, its .gp says svg" "0 1" "$rc $(grep -l 'svg' "$tmp"/pf/timeseries.gp 2>/dev/null | wc -l)"
