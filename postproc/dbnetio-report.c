@@ -101,8 +101,11 @@ static const struct argp_option options[] = {
 	{ "top", OPT_TOP, "N", 0, "only the N first series in the --sort order", 0 },
 	{ "sort", OPT_SORT, "KEY", 0, "total (default), peak or name", 0 },
 	{ "counters", OPT_COUNTERS, "KIND", 0,
-	  "cumulative or interval (maps cleared each dump); default: the header's, else cumulative", 0 },
-	{ "interval", OPT_INTERVAL, "SECONDS", 0, "dump interval when the header does not say (default 1)", 0 },
+	  "cumulative or interval (maps cleared each dump); default: the header's, else cumulative; "
+	  "given, it wins over a header's (with a warning)", 0 },
+	{ "interval", OPT_INTERVAL, "SECONDS", 0,
+	  "dump interval of captures whose header does not say (default 1); a header's wins "
+	  "(a different --interval is ignored, with a warning)", 0 },
 	{ "max-warnings", OPT_MAX_WARNINGS, "N", 0, "bad-line warnings printed under --lenient (default 10)", 0 },
 	{ "by", OPT_BY, "KEY", 0,
 	  "group the series by process, client or connection (default: the capture's own key; "

@@ -450,12 +450,24 @@ int engine_run(struct engine *e, const char *path, char *err, size_t errlen)
 							goto cleanup;
 						break;
 					}
-					if (!src.counters_forced)
+					if (!src.counters_forced) {
 						src.interval_counters = m->interval_counters;
-					else
+					} else if (m->interval_counters != src.interval_counters) {
+						/* the option wins, and says so */
+						fprintf(stderr, "dbnetio-report: warning: %s:%llu: --counters %s "
+							"overrides the header's counters=%s\n", m->file,
+							(unsigned long long)in.lineno,
+							src.interval_counters ? "interval" : "cumulative",
+							m->interval_counters ? "interval" : "cumulative");
 						m->interval_counters = src.interval_counters;
+					}
 					if (e->opts.interval && !memmem(r->key, r->keylen, "interval=", 9))
 						m->interval = e->opts.interval;
+					else if (e->opts.interval && m->interval != e->opts.interval)
+						/* the header measured it: it wins, and says so */
+						fprintf(stderr, "dbnetio-report: warning: %s:%llu: --interval %u "
+							"ignored: the header says interval=%u\n", m->file,
+							(unsigned long long)in.lineno, e->opts.interval, m->interval);
 					break;
 				case REC_FINAL:
 					if (series_close_dump(&e->table, &src, perr, sizeof(perr)) < 0)

@@ -921,3 +921,18 @@ check "--plot-format without --plot: exit 1, says it needs --plot, no summary" "
 	"$rc $(grep -c -- '--plot-format needs --plot DIR' "$tmp/err") $(wc -c < "$tmp/pf.out")"
 PATH=/nonexistent "$R" --plot-format svg --plot "$tmp/pf" $FX/edge-oddities.txt > /dev/null 2>&1; rc=$?
 check "--plot-format with --plot: exit 0, its .gp says svg" "0 1" "$rc $(grep -l 'svg' "$tmp"/pf/timeseries.gp 2>/dev/null | wc -l)"
+# --interval is for captures without one in their header: the header's wins
+# and a different --interval says it was ignored; --counters wins over the
+# header and says so.  Both on stderr, stdout unchanged.
+"$R" -f json --interval 5 $FX/edge-oddities.txt > "$tmp/iv.json" 2> "$tmp/err"; rc=$?
+check "--interval against a header's interval=: ignored, said on stderr" "0 1 1" \
+	"$rc $(grep -c 'warning: tests/fixtures/edge-oddities.txt:2: --interval 5 ignored: the header says interval=1' "$tmp/err") $(jpath "$tmp/iv.json" 'j["sources"][0]["interval"]')"
+"$R" -f json --interval 1 $FX/edge-oddities.txt > /dev/null 2> "$tmp/err"
+check "--interval equal to the header's: no warning" 0 "$(wc -c < "$tmp/err")"
+"$R" -f json --interval 2 $FX/bcc-legacy.txt > "$tmp/iv.json" 2> "$tmp/err"
+check "--interval without a header: used, no warning" "2 0" "$(jpath "$tmp/iv.json" 'j["sources"][0]["interval"]') $(wc -c < "$tmp/err")"
+"$R" -f json --counters interval $FX/edge-oddities.txt > "$tmp/cn.json" 2> "$tmp/err"
+check "--counters against the header's counters=: overrides, said on stderr" "1 interval" \
+	"$(grep -c "warning: tests/fixtures/edge-oddities.txt:2: --counters interval overrides the header's counters=cumulative" "$tmp/err") $(jpath "$tmp/cn.json" 'j["sources"][0]["counters"]')"
+"$R" -f json --counters cumulative $FX/edge-oddities.txt > /dev/null 2> "$tmp/err"
+check "--counters equal to the header's: no warning" 0 "$(wc -c < "$tmp/err")"
