@@ -113,7 +113,9 @@ static const struct argp_option options[] = {
 	{ "plot", OPT_PLOT, "DIR", 0,
 	  "write gnuplot charts (time series, stacked by process, rate CDF) and their .dat/.gp into DIR", 0 },
 	{ "plot-format", OPT_PLOT_FORMAT, "FMT", 0, "png (default) or svg, with --plot", 0 },
-	{ "local-time", OPT_LOCAL_TIME, NULL, 0, "charts and report in local time instead of UTC", 0 },
+	{ "local-time", OPT_LOCAL_TIME, NULL, 0,
+	  "dates and clocks in local time instead of UTC: the table, alerts, --live, charts and "
+	  "report (epoch numbers in CSV, JSON and prom have no zone)", 0 },
 	{ "report", OPT_REPORT, "FILE", 0,
 	  "write a traffic report: FILE.html (self-contained, charts inline) or FILE.md (PNG charts in FILE-charts/)", 0 },
 	/* Add new options here: one entry, one field in struct report_opts,
@@ -397,6 +399,7 @@ int main(int argc, char **argv)
 	wc.out = out;
 	wc.out_path = o.output;
 	wc.multi_source = o.ninputs > 1;
+	wc.local_time = o.local_time;
 	if (open_writers(&e, &o, &wc, err, sizeof(err)) < 0)
 		goto cleanup;
 

@@ -1134,10 +1134,21 @@ static int write_document(struct report *r, FILE *f, const struct summary *sum, 
 	time_t t = time(NULL);
 	struct tm tm;
 
-	gmtime_r(&t, &tm);
-	strftime(now, sizeof now, "%Y-%m-%d %H:%M:%S UTC", &tm);
+	char zone_note[96];
+	if (r->o.local_time) {
+		/* the footer says which zone the page's times are in */
+		localtime_r(&t, &tm);
+		strftime(now, sizeof now, "%Y-%m-%d %H:%M:%S %Z", &tm);
+		strftime(zone_note, sizeof zone_note, "local time (%Z, UTC%z)", &tm);
+	} else {
+		gmtime_r(&t, &tm);
+		strftime(now, sizeof now, "%Y-%m-%d %H:%M:%S UTC", &tm);
+		snprintf(zone_note, sizeof zone_note, "UTC");
+	}
 	for (size_t i = 0; i < sum->nsources; i++)
 		e.clock |= sum->sources[i]->clock_of_day;
+	if (e.clock)
+		snprintf(zone_note, sizeof zone_note, "the capture's times of day (no zone)");
 	if (sum->nsources == 1 && *sum->sources[0]->label)
 		snprintf(title, sizeof title, "dbnetio traffic report: %s", sum->sources[0]->label);
 	else
@@ -1210,15 +1221,15 @@ static int write_document(struct report *r, FILE *f, const struct summary *sum, 
 		section_capture(&e, sum->sources[i]);
 
 	if (e.html) {
-		fprintf(f, "<footer>Written by dbnetio-report on %s%s. Rates are bytes per "
+		fprintf(f, "<footer>Written by dbnetio-report on %s%s. Times are %s. Rates are bytes per "
 			"second of TCP payload per process; percentiles are nearest-rank over "
 			"per-interval rates; KiB = 1024 bytes.</footer>\n</main></body></html>\n",
-			now, sum->interrupted ? " (interrupted: summary so far)" : "");
+			now, sum->interrupted ? " (interrupted: summary so far)" : "", zone_note);
 	} else {
-		fprintf(f, "\n---\nWritten by dbnetio-report on %s%s. Rates are bytes per second of "
+		fprintf(f, "\n---\nWritten by dbnetio-report on %s%s. Times are %s. Rates are bytes per second of "
 			"TCP payload per process; percentiles are nearest-rank over per-interval "
 			"rates; KiB = 1024 bytes.\n", now,
-			sum->interrupted ? " (interrupted: summary so far)" : "");
+			sum->interrupted ? " (interrupted: summary so far)" : "", zone_note);
 	}
 	return 0;
 }

@@ -13,6 +13,7 @@
 struct table_ctx {
 	FILE *out;
 	bool multi;
+	bool local;              /* --local-time */
 };
 
 /* ===== a grid of cells printed with aligned columns ===== */
@@ -130,10 +131,13 @@ static int table_finish(void *ctx, const struct summary *sum, char *err, size_t 
 	for (size_t i = 0; i < sum->nsources; i++) {
 		const struct capture_meta *m = sum->sources[i];
 		fprintf(f, "%s: ", m->label ? m->label : m->file);
-		if (m->have_time)
-			fprintf(f, "%s .. %s%s, %lld s", wu_time(m, m->start, a, sizeof(a)),
-				wu_time(m, m->end, b, sizeof(b)), m->clock_of_day ? "" : " UTC",
+		if (m->have_time) {
+			char z[64];
+			wu_zone(m, m->start, t->local, z, sizeof(z));
+			fprintf(f, "%s .. %s%s%s, %lld s", wu_time(m, m->start, t->local, a, sizeof(a)),
+				wu_time(m, m->end, t->local, b, sizeof(b)), *z ? " " : "", z,
 				(long long)(m->end - m->start));
+		}
 		else
 			fputs(m->counts.dumps ? "no full interval" : "no timestamps", f);
 		fprintf(f, ", %llu dumps, interval %u s, %s counters, %s input",
@@ -208,7 +212,7 @@ static int table_finish(void *ctx, const struct summary *sum, char *err, size_t 
 			    grid_put(&g, rate(stats_quantile(st, 0.90), c, sizeof(c))) < 0 ||
 			    grid_put(&g, rate(stats_quantile(st, 0.95), c, sizeof(c))) < 0 ||
 			    grid_put(&g, rate(stats_quantile(st, 0.99), c, sizeof(c))) < 0 ||
-			    grid_put(&g, wu_time(m, st->max_ts, c, sizeof(c))) < 0)
+			    grid_put(&g, wu_time(m, st->max_ts, t->local, c, sizeof(c))) < 0)
 				goto nomem;
 		}
 		for (size_t k = 0; k < nth; k++) {
@@ -245,10 +249,11 @@ static int table_finish(void *ctx, const struct summary *sum, char *err, size_t 
 				char p[64], o[64], ob[64];
 				fprintf(f, "  ALERT %s%s%s: %s .. %s%s (%lld s), peak %s at %s, %s over\n",
 					t->multi ? m->label : "", t->multi ? " " : "", s->label,
-					wu_time(m, al->start, a, sizeof(a)),
-					wu_clock(m, al->end, b, sizeof(b)), al->open ? " (still above at end)" : "",
+					wu_time(m, al->start, t->local, a, sizeof(a)),
+					wu_clock(m, al->end, t->local, b, sizeof(b)),
+					al->open ? " (still above at end)" : "",
 					(long long)(al->end - al->start), rate(al->peak, p, sizeof(p)),
-					wu_clock(m, al->peak_ts, o, sizeof(o)),
+					wu_clock(m, al->peak_ts, t->local, o, sizeof(o)),
 					units_format_bytes(al->bytes_over, ob, sizeof(ob)));
 			}
 			if (s->th[k].alerts_total > s->th[k].nalerts)
@@ -289,6 +294,7 @@ int writer_table_new(struct writer *w, const struct writer_common *cm, char *err
 	}
 	t->out = cm->out;
 	t->multi = cm->multi_source;
+	t->local = cm->local_time;
 	w->ops = &table_ops;
 	w->ctx = t;
 	return 0;

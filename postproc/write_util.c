@@ -135,7 +135,7 @@ void wu_prom_label(FILE *f, const char *s)
 	utf8_copy(f, s, "\xef\xbf\xbd", prom_ascii);
 }
 
-const char *wu_time(const struct capture_meta *m, int64_t ts, char *buf, size_t len)
+const char *wu_time(const struct capture_meta *m, int64_t ts, bool local, char *buf, size_t len)
 {
 	if (m && m->clock_of_day) {
 		int64_t d = ts / 86400, r = ts % 86400;
@@ -149,16 +149,35 @@ const char *wu_time(const struct capture_meta *m, int64_t ts, char *buf, size_t 
 	}
 	time_t t = (time_t)ts;
 	struct tm tm;
-	if (!gmtime_r(&t, &tm) || !strftime(buf, len, "%Y-%m-%d %H:%M:%S", &tm))
+	if (!(local ? localtime_r(&t, &tm) : gmtime_r(&t, &tm)) ||
+	    !strftime(buf, len, "%Y-%m-%d %H:%M:%S", &tm))
 		snprintf(buf, len, "%lld", (long long)ts);
 	return buf;
 }
 
-const char *wu_clock(const struct capture_meta *m, int64_t ts, char *buf, size_t len)
+const char *wu_clock(const struct capture_meta *m, int64_t ts, bool local, char *buf, size_t len)
 {
-	(void)m;
+	time_t t = (time_t)ts;
+	struct tm tm;
+
+	if ((!m || !m->clock_of_day) && local && localtime_r(&t, &tm)) {
+		strftime(buf, len, "%H:%M:%S", &tm);
+		return buf;
+	}
 	int64_t r = ((ts % 86400) + 86400) % 86400;
 	snprintf(buf, len, "%02d:%02d:%02d", (int)(r / 3600), (int)(r / 60 % 60), (int)(r % 60));
+	return buf;
+}
+
+const char *wu_zone(const struct capture_meta *m, int64_t ts, bool local, char *buf, size_t len)
+{
+	time_t t = (time_t)ts;
+	struct tm tm;
+
+	if (m && m->clock_of_day)
+		snprintf(buf, len, "%s", "");
+	else if (!local || !localtime_r(&t, &tm) || !strftime(buf, len, "%Z", &tm) || !*buf)
+		snprintf(buf, len, "%s", local ? "local time" : "UTC");
 	return buf;
 }
 

@@ -23,11 +23,14 @@ void wu_json_number(FILE *f, double v);
 void wu_csv_field(FILE *f, const char *s);
 /* A Prometheus label value (escapes \ " and newline). */
 void wu_prom_label(FILE *f, const char *s);
-/* "2026-11-24 22:13:45" UTC for epoch seconds, or "+HH:MM:SS (day N)" for
- * clock-of-day input. */
-const char *wu_time(const struct capture_meta *m, int64_t ts, char *buf, size_t len);
-/* "22:13:45" only. */
-const char *wu_clock(const struct capture_meta *m, int64_t ts, char *buf, size_t len);
+/* "2026-11-24 22:13:45" for epoch seconds, in UTC or (local) local time,
+ * or "HH:MM:SS (+N d)" for clock-of-day input, which has no zone. */
+const char *wu_time(const struct capture_meta *m, int64_t ts, bool local, char *buf, size_t len);
+/* "22:13:45" only, likewise. */
+const char *wu_clock(const struct capture_meta *m, int64_t ts, bool local, char *buf, size_t len);
+/* The zone those times are in: "UTC", local time's name at ts ("CET"), or
+ * "" for clock-of-day input. */
+const char *wu_zone(const struct capture_meta *m, int64_t ts, bool local, char *buf, size_t len);
 
 /* ===== output paths, checked before any input is read =====
  * A path the run cannot write must fail at once, naming the path the user

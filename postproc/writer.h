@@ -57,6 +57,7 @@ struct writer_common {
 	FILE *out;               /* where data goes (stdout or -o) */
 	const char *out_path;    /* NULL for stdout */
 	bool multi_source;       /* label rows with their source */
+	bool local_time;         /* --local-time: dates and clocks in local time */
 };
 
 /* constructors (each returns 0 or -1 with err) */

@@ -936,3 +936,22 @@ check "--counters against the header's counters=: overrides, said on stderr" "1 
 	"$(grep -c "warning: tests/fixtures/edge-oddities.txt:2: --counters interval overrides the header's counters=cumulative" "$tmp/err") $(jpath "$tmp/cn.json" 'j["sources"][0]["counters"]')"
 "$R" -f json --counters cumulative $FX/edge-oddities.txt > /dev/null 2> "$tmp/err"
 check "--counters equal to the header's: no warning" 0 "$(wc -c < "$tmp/err")"
+# --local-time is every date and clock printed: the table (its zone named),
+# the alert lines, --live, the report (its footer names the zone).  XST-3
+# is a POSIX TZ, three hours east of UTC, so no tzdata is needed.
+# edge-oddities: 1700000000 is 2023-11-14 22:13:20 UTC, 01:13:20 in XST.
+TZ=XST-3 "$R" --local-time -t 'send>1500B/s' $FX/edge-oddities.txt > "$tmp/lt.tab"
+check "--local-time: the table's span in local time, the zone named" 1 \
+	"$(grep -c '^db1: 2023-11-15 01:13:19 .. 2023-11-15 01:13:26 XST, 7 s' "$tmp/lt.tab")"
+check "--local-time: PEAK AT and the alert line in local time" "1 1" \
+	"$(grep -c '^4321 mariadbd send .* 2023-11-15 01:13:20 ' "$tmp/lt.tab") $(grep -c 'ALERT 4321 mariadbd send: 2023-11-15 01:13:20 .. 01:13:24 (4 s), peak 1.95 KiB/s at 01:13:20' "$tmp/lt.tab")"
+TZ=XST-3 "$R" -t 'send>1500B/s' $FX/edge-oddities.txt > "$tmp/ut.tab"
+check "without --local-time: UTC, whatever TZ says" "1 1" \
+	"$(grep -c '^db1: 2023-11-14 22:13:19 .. 2023-11-14 22:13:26 UTC, 7 s' "$tmp/ut.tab") $(grep -c 'ALERT 4321 mariadbd send: 2023-11-14 22:13:20 .. 22:13:24' "$tmp/ut.tab")"
+TZ=XST-3 "$R" --local-time --live -t 'send>1500B/s' $FX/edge-oddities.txt > "$tmp/lt.live"
+check "--local-time --live: interval and alert lines in local time" "01:13:19 01:13:20" \
+	"$(head -n 1 "$tmp/lt.live" | cut -c1-8) $(grep -m1 ' ALERT ' "$tmp/lt.live" | cut -c1-8)"
+TZ=XST-3 "$R" --local-time --report "$tmp/lt.md" $FX/edge-oddities.txt > /dev/null 2>&1
+"$R" --report "$tmp/ut.md" $FX/edge-oddities.txt > /dev/null 2>&1
+check "--report's footer names the zone of its times" "1 1" \
+	"$(grep -c 'XST\. Times are local time (XST, UTC+0300)\.' "$tmp/lt.md") $(grep -c 'UTC\. Times are UTC\.' "$tmp/ut.md")"
