@@ -98,7 +98,9 @@ static const struct argp_option options[] = {
 	{ "lenient", OPT_LENIENT, NULL, 0, "skip and count bad lines instead of failing", 0 },
 	{ "live", OPT_LIVE, NULL, 0,
 	  "print one line per interval as each dump completes, alerts as they fire; Ctrl-C prints the summary", 0 },
-	{ "top", OPT_TOP, "N", 0, "only the N first series in the --sort order", 0 },
+	{ "top", OPT_TOP, "N", 0,
+	  "only the N first processes in the --sort order (both directions of each), or clients "
+	  "(connections) when grouped so; every format", 0 },
 	{ "sort", OPT_SORT, "KEY", 0, "total (default), peak or name", 0 },
 	{ "counters", OPT_COUNTERS, "KIND", 0,
 	  "cumulative or interval (maps cleared each dump); default: the header's, else cumulative; "
@@ -400,6 +402,7 @@ int main(int argc, char **argv)
 	wc.out_path = o.output;
 	wc.multi_source = o.ninputs > 1;
 	wc.local_time = o.local_time;
+	wc.top = o.eng.top > 0;
 	if (open_writers(&e, &o, &wc, err, sizeof(err)) < 0)
 		goto cleanup;
 

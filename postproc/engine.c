@@ -561,6 +561,138 @@ static int cmp_series(const void *a, const void *b)
 	return x->index < y->index ? -1 : x->index > y->index;
 }
 
+/* ===== --top ===== */
+
+/* The entry --top ranks a series under: its source and key without the
+ * direction (a process, a client or a connection of one); a map that is
+ * not dbnetio's is an entry of its own.  0 when a and b share one. */
+static int entry_cmp(const struct series *a, const struct series *b)
+{
+	int c;
+
+	if (a->source != b->source)
+		return a->source < b->source ? -1 : 1;
+	if (!a->direction || !b->direction) {
+		if (a->direction || b->direction)
+			return a->direction ? -1 : 1;
+		return strcmp(a->raw, b->raw);
+	}
+	if (a->pid != b->pid)
+		return a->pid < b->pid ? -1 : 1;
+	if ((c = strcmp(a->comm, b->comm)) != 0 || (c = strcmp(a->client, b->client)) != 0)
+		return c;
+	if (a->client_port != b->client_port)
+		return a->client_port < b->client_port ? -1 : 1;
+	return a->local_port < b->local_port ? -1 : a->local_port > b->local_port;
+}
+
+static int cmp_entry_ptr(const void *a, const void *b)
+{
+	const struct series *x = *(struct series *const *)a, *y = *(struct series *const *)b;
+	int c = entry_cmp(x, y);
+	return c ? c : (x->index < y->index ? -1 : x->index > y->index);
+}
+
+struct top_entry {
+	uint64_t total;          /* its series' bytes, both directions */
+	double peak;             /* its series' highest rate */
+	size_t first;            /* position of its first series in the report order */
+	size_t id;               /* its number before ranking */
+	bool kept;
+};
+
+static enum engine_sort entry_sort;
+
+static int cmp_top_entry(const void *a, const void *b)
+{
+	const struct top_entry *x = a, *y = b;
+	if (entry_sort == SORT_TOTAL && x->total != y->total)
+		return x->total < y->total ? 1 : -1;
+	if (entry_sort == SORT_PEAK && x->peak != y->peak)
+		return x->peak < y->peak ? 1 : -1;
+	return x->first < y->first ? -1 : x->first > y->first;
+}
+
+/* --top N over the sorted e->order[0..n): rank the entries by --sort (their
+ * bytes, their peak, or their first series' place by name), keep the N
+ * first, and move their series to the front, each part in report order.
+ * Fills the summary's ranked fields.  0, or -1 (out of memory). */
+static int apply_top(struct engine *e, size_t n, struct summary *sum)
+{
+	struct series **byentry = NULL, **kept = NULL;
+	struct top_entry *ent = NULL;
+	size_t *pos = NULL, *entry_of = NULL, nent = 0, nkept = 0, maxindex = 0;
+	bool conn = false, client = false, proc = false;
+	int ret = -1;
+
+	for (size_t i = 0; i < n; i++) {
+		const struct series *s = e->order[i];
+		if (s->index > maxindex)
+			maxindex = s->index;
+		conn |= s->direction && s->client_port >= 0;
+		client |= s->direction && s->client[0];
+		proc |= s->direction != NULL;
+	}
+	sum->ranked = conn ? "connections" : client ? "clients" : proc ? "processes" : "series";
+	byentry = malloc((n + 1) * sizeof(*byentry));
+	kept = malloc((n + 1) * sizeof(*kept));
+	ent = calloc(n + 1, sizeof(*ent));
+	pos = malloc((maxindex + 1) * sizeof(*pos));
+	entry_of = malloc((maxindex + 1) * sizeof(*entry_of));
+	if (!byentry || !kept || !ent || !pos || !entry_of)
+		goto cleanup;
+	for (size_t i = 0; i < n; i++) {
+		pos[e->order[i]->index] = i;
+		byentry[i] = e->order[i];
+	}
+	qsort(byentry, n, sizeof(*byentry), cmp_entry_ptr);
+	for (size_t i = 0; i < n; i++) {
+		const struct series *s = byentry[i];
+		if (i == 0 || entry_cmp(byentry[i - 1], s) != 0)
+			ent[nent] = (struct top_entry){ .first = pos[s->index], .peak = -1, .id = nent },
+			nent++;
+		struct top_entry *t = &ent[nent - 1];
+		if (__builtin_add_overflow(t->total, s->total_bytes, &t->total))
+			t->total = UINT64_MAX;
+		if (s->stats.n && s->stats.max > t->peak)
+			t->peak = s->stats.max;
+		if (pos[s->index] < t->first)
+			t->first = pos[s->index];
+		entry_of[s->index] = nent - 1;
+	}
+	/* rank a copy: entry_of[] holds the unsorted entries' numbers */
+	struct top_entry *ranked = malloc((nent + 1) * sizeof(*ranked));
+	if (!ranked)
+		goto cleanup;
+	memcpy(ranked, ent, nent * sizeof(*ent));
+	entry_sort = e->opts.sort;
+	qsort(ranked, nent, sizeof(*ranked), cmp_top_entry);
+	size_t keep = e->opts.top && e->opts.top < nent ? e->opts.top : nent;
+	for (size_t k = 0; k < keep; k++)
+		ent[ranked[k].id].kept = true;
+	free(ranked);
+	size_t rest = 0;
+	for (size_t i = 0; i < n; i++) {
+		struct series *s = e->order[i];
+		if (ent[entry_of[s->index]].kept)
+			e->order[nkept++] = s;
+		else
+			kept[rest++] = s;   /* the rest, in order, for a moment */
+	}
+	memcpy(e->order + nkept, kept, rest * sizeof(*kept));
+	sum->nseries = nkept;
+	sum->nranked = keep;
+	sum->nranked_all = nent;
+	ret = 0;
+cleanup:
+	free(byentry);
+	free(kept);
+	free(ent);
+	free(pos);
+	free(entry_of);
+	return ret;
+}
+
 /* A gate must not pass by accident (a cron job acts on the exit status):
  * with thresholds, the input must have had a dump, and each threshold must
  * watch some series that has a full interval to compare.  0, or -1 with
@@ -657,7 +789,11 @@ int engine_finish(struct engine *e, char *err, size_t errlen)
 	sum->nsources = e->nsources;
 	sum->series = e->order;
 	sum->nseries_all = n;
-	sum->nseries = e->opts.top && e->opts.top < n ? e->opts.top : n;
+	sum->top = e->opts.top;
+	if (apply_top(e, n, sum) < 0) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
 	sum->thresholds = e->th;
 	sum->nthresholds = e->nth;
 	sum->crossed = e->crossed;

@@ -821,9 +821,10 @@ static void section_series(struct emit *e, const struct summary *sum)
 		e_para_end(e);
 		return;
 	}
-	if (sum->nseries_all > sum->nseries) {
+	if (sum->nranked_all > sum->nranked) {
 		e_para_begin(e, "note");
-		e_textf(e, "The %zu biggest of %zu series (--top).", sum->nseries, sum->nseries_all);
+		e_textf(e, "The series of the top %zu of %zu %s (--top).", sum->nranked,
+			sum->nranked_all, sum->ranked);
 		e_para_end(e);
 	}
 	char peak_at[32];

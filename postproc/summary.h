@@ -87,9 +87,16 @@ struct capture_meta {
 struct summary {
 	struct capture_meta **sources;
 	size_t nsources;
-	struct series **series;      /* report order: --sort, then --top applied */
-	size_t nseries;              /* entries in series[] */
-	size_t nseries_all;          /* before --top */
+	struct series **series;      /* report order (--sort): the series --top
+				  * keeps first, [0, nseries), then the rest */
+	size_t nseries;              /* series shown (all without --top) */
+	size_t nseries_all;          /* entries in series[] */
+	/* What --top ranks and keeps: processes, or clients or connections
+	 * when the series are grouped so (a process's send and recv series
+	 * are one entry); a map not dbnetio's is an entry of its own. */
+	size_t top;                  /* --top N, 0 when not given */
+	const char *ranked;          /* "processes", "clients", "connections", "series" */
+	size_t nranked, nranked_all; /* entries kept, and in all */
 	const struct threshold *thresholds;
 	size_t nthresholds;
 	bool crossed;                /* some threshold fired: exit status 2 */

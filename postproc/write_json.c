@@ -1,6 +1,7 @@
 /* write_json.c: `--format json`, the end-of-run summary as one JSON object:
  *   {"sources": [{..., "start", "end", "duration", "seconds", "counts"}],
- *    "thresholds": [...], "crossed": bool,
+ *    "thresholds": [...], "crossed": bool, "series_total",
+ *    "top": {"ranked": "processes"|..., "kept", "total"} (with --top),
  *    "series": [{"source", "map", "key", "pid", "comm", "direction",
  *                "client", "client_port", "local_port",
  *                "total_bytes", "seconds", "samples", "resets",
@@ -108,8 +109,12 @@ static int json_finish(void *ctx, const struct summary *sum, char *err, size_t e
 		fprintf(f, ", \"inclusive\": %s, \"sustain\": %u}", t->inclusive ? "true" : "false",
 			t->sustain);
 	}
-	fprintf(f, "], \"crossed\": %s, \"interrupted\": %s, \"series_total\": %zu, \"series\": [",
+	fprintf(f, "], \"crossed\": %s, \"interrupted\": %s, \"series_total\": %zu",
 		sum->crossed ? "true" : "false", sum->interrupted ? "true" : "false", sum->nseries_all);
+	if (sum->top)
+		fprintf(f, ", \"top\": {\"ranked\": \"%s\", \"kept\": %zu, \"total\": %zu}", sum->ranked,
+			sum->nranked, sum->nranked_all);
+	fputs(", \"series\": [", f);
 	for (size_t i = 0; i < sum->nseries; i++) {
 		struct series *s = sum->series[i];
 		struct stats *st = &s->stats;

@@ -225,8 +225,9 @@ static int table_finish(void *ctx, const struct summary *sum, char *err, size_t 
 		}
 	}
 	grid_print(&g, f);
-	if (sum->nseries < sum->nseries_all)
-		fprintf(f, "(top %zu of %zu series)\n", sum->nseries, sum->nseries_all);
+	if (sum->nranked < sum->nranked_all)
+		fprintf(f, "(top %zu of %zu %s: %zu of %zu series)\n", sum->nranked, sum->nranked_all,
+			sum->ranked, sum->nseries, sum->nseries_all);
 	for (size_t i = 0; i < sum->nsources; i++)
 		put_notes(f, sum->sources[i]);
 	for (size_t k = 0; k < sum->nthresholds; k++) {

@@ -250,7 +250,7 @@ grep -q "unknown target" "$tmp/err" && pass "bad threshold: says what was expect
 "$R" --bogus > /dev/null 2>&1; check "unknown option: exit 1" 1 "$?"
 "$R" --help > /dev/null 2>&1; check "--help: exit 0" 0 "$?"
 "$R" -f json --top 1 --sort peak $FX/edge-oddities.txt > "$tmp/top.json"
-check "--top 1 --sort peak keeps the highest peak" "4321 send 1" "$(jpath "$tmp/top.json" '"%d %s %d" % (j["series"][0]["pid"], j["series"][0]["direction"], len(j["series"]))')"
+check "--top 1 --sort peak keeps the process of the highest peak, both its series" "4321 send 2" "$(jpath "$tmp/top.json" '"%d %s %d" % (j["series"][0]["pid"], j["series"][0]["direction"], len(j["series"]))')"
 
 # ---- bad input: error names file:line and what was expected; --lenient --------
 bad() { # NAME CONTENT EXPECTED-IN-MESSAGE  (bad line is line 3)
@@ -955,3 +955,57 @@ TZ=XST-3 "$R" --local-time --report "$tmp/lt.md" $FX/edge-oddities.txt > /dev/nu
 "$R" --report "$tmp/ut.md" $FX/edge-oddities.txt > /dev/null 2>&1
 check "--report's footer names the zone of its times" "1 1" \
 	"$(grep -c 'XST\. Times are local time (XST, UTC+0300)\.' "$tmp/lt.md") $(grep -c 'UTC\. Times are UTC\.' "$tmp/ut.md")"
+# --top N keeps what the user ranks: N processes (both directions of each),
+# or N clients (connections) when the series are grouped so, by --sort, in
+# every format, CSV included; each output is the full one with the others'
+# rows left out.  Expected from the full JSON: an entry's bytes are its
+# series' summed, its peak their highest.
+top_want() { # FULL.json N SORT: the kept entries' series, as "pid|comm|client|ports|direction"
+	python3 - "$1" "$2" "$3" <<'PY'
+import json, sys
+j, n, by = json.load(open(sys.argv[1])), int(sys.argv[2]), sys.argv[3]
+key = lambda s: (s["source"], s["pid"], s["comm"], s.get("client", ""), s.get("client_port", -1), s.get("local_port", -1))
+ent = {}
+for i, s in enumerate(j["series"]):
+    e = ent.setdefault(key(s), [0, -1, i])
+    e[0] += s["total_bytes"]
+    e[1] = max(e[1], s["rate"]["max"] if s["samples"] else -1)
+rank = sorted(ent, key=lambda k: (-ent[k][0], ent[k][2]) if by == "total" else (-ent[k][1], ent[k][2]) if by == "peak" else ent[k][2])
+keep = set(rank[:n])
+print(" ".join("%s|%s|%s|%s|%s" % (s["pid"], s["comm"], s.get("client", "-"), s.get("client_port", "-"), s["direction"]) for s in j["series"] if key(s) in keep))
+PY
+}
+jseries() { python3 -c 'import json, sys
+print(" ".join("%s|%s|%s|%s|%s" % (s["pid"], s["comm"], s.get("client", "-"), s.get("client_port", "-"), s["direction"]) for s in json.load(open(sys.argv[1]))["series"]))' "$1"; }
+for c in "edge-oddities.txt 1 total" "charts/spike-gap.txt 2 peak" "charts/spike-gap.txt 1 name" "keys/client-text.txt 2 total" "keys/client-text.txt 3 peak" "keys/connection-text.txt 2 total"; do
+	set -- $c
+	"$R" -f json --sort "$3" "$FX/$1" > "$tmp/full.json"
+	"$R" -f json --sort "$3" --top "$2" "$FX/$1" > "$tmp/topn.json"
+	check "--top $2 --sort $3 ($1): JSON keeps the $2 first entries' series, both directions" \
+		"$(top_want "$tmp/full.json" "$2" "$3")" "$(jseries "$tmp/topn.json")"
+	keep=$(jseries "$tmp/topn.json")
+	"$R" -f csv --sort "$3" --top "$2" "$FX/$1" > "$tmp/topn.csv"
+	"$R" -f csv --sort "$3" "$FX/$1" > "$tmp/full.csv"
+	check "--top $2 --sort $3 ($1): CSV is the full CSV's rows of those series" \
+		"$(python3 - "$tmp/full.csv" "$keep" <<'PY'
+import csv, sys
+keep = set(sys.argv[2].split())
+rows = list(csv.reader(open(sys.argv[1])))
+h = rows[0]
+i = {k: h.index(k) for k in h}
+print(sum(1 for r in rows[1:] if "%s|%s|%s|%s|%s" % (r[i["pid"]], r[i["comm"]], r[i["client"]] or "-", r[i["client_port"]] or "-", r[i["direction"]]) in keep))
+print("\n".join(",".join(r) for r in rows[:1] + [r for r in rows[1:] if "%s|%s|%s|%s|%s" % (r[i["pid"]], r[i["comm"]], r[i["client"]] or "-", r[i["client_port"]] or "-", r[i["direction"]]) in keep]))
+PY
+)" "$(python3 -c 'import csv, sys
+rows = list(csv.reader(open(sys.argv[1])))
+print(len(rows) - 1)
+print("\n".join(",".join(r) for r in rows))' "$tmp/topn.csv")"
+done
+"$R" --top 1 $FX/edge-oddities.txt > "$tmp/top.tab"
+check "--top 1 (table): the process's send and recv rows, and says what it ranked" "2 1" \
+	"$(grep -c '^4321 mariadbd ' "$tmp/top.tab") $(grep -c '^(top 1 of 2 processes: 2 of 3 series)$' "$tmp/top.tab")"
+"$R" -f prom --top 1 $FX/edge-oddities.txt > "$tmp/top.prom"
+check "--top 1 (prom): only the kept process's samples" "0 2" \
+	"$(grep -c 'pid="77"' "$tmp/top.prom") $(grep -c '^dbnetio_\(sent\|received\)_bytes_total{.*pid="4321"' "$tmp/top.prom")"
+check "--top (JSON): says what it ranked" "clients 2 7" \
+	"$("$R" -f json --top 2 $KX/client-text.txt | python3 -c 'import json, sys; t = json.load(sys.stdin)["top"]; print(t["ranked"], t["kept"], t["total"])')"
