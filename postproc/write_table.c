@@ -40,7 +40,8 @@ static int grid_put(struct grid *g, const char *s)
 	g->cells[g->n] = strdup(s);
 	if (!g->cells[g->n])
 		return -1;
-	size_t col = g->n % g->ncols, l = strlen(s);
+	/* pad by what a terminal shows, not by bytes: names may be UTF-8 */
+	size_t col = g->n % g->ncols, l = wu_display_width(s);
 	if (l > g->width[col])
 		g->width[col] = l;
 	g->n++;
@@ -52,10 +53,12 @@ static void grid_print(struct grid *g, FILE *f)
 	for (size_t i = 0; i < g->n; i++) {
 		size_t col = i % g->ncols;
 		bool last = col == g->ncols - 1;
-		if (g->left[col])
-			fprintf(f, "%-*s", last ? 0 : (int)g->width[col], g->cells[i]);
-		else
-			fprintf(f, "%*s", (int)g->width[col], g->cells[i]);
+		size_t pad = g->width[col] - wu_display_width(g->cells[i]);
+		if (!g->left[col])
+			fprintf(f, "%*s", (int)pad, "");
+		fputs(g->cells[i], f);
+		if (g->left[col] && !last)
+			fprintf(f, "%*s", (int)pad, "");
 		fputs(last ? "\n" : "  ", f);
 	}
 }

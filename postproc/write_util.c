@@ -39,6 +39,58 @@ size_t wu_utf8_len(const unsigned char *s, size_t n)
 	return len;
 }
 
+/* The code point of the valid sequence at s of len bytes. */
+static unsigned utf8_cp(const unsigned char *s, size_t len)
+{
+	unsigned cp = len == 1 ? s[0] : len == 2 ? s[0] & 0x1f : len == 3 ? s[0] & 0x0f : s[0] & 0x07;
+	for (size_t i = 1; i < len; i++)
+		cp = cp << 6 | (s[i] & 0x3f);
+	return cp;
+}
+
+/* Columns of one code point: the ranges of Unicode's East Asian Wide and
+ * Fullwidth, and of nonspacing marks, that names are likely to hold. */
+static unsigned cp_width(unsigned cp)
+{
+	static const unsigned zero[][2] = {
+		{ 0x0300, 0x036f }, { 0x0483, 0x0489 }, { 0x0591, 0x05bd }, { 0x0610, 0x061a },
+		{ 0x064b, 0x065f }, { 0x0e31, 0x0e31 }, { 0x0e34, 0x0e3a }, { 0x1ab0, 0x1aff },
+		{ 0x1dc0, 0x1dff }, { 0x200b, 0x200f }, { 0x20d0, 0x20ff }, { 0xfe00, 0xfe0f },
+		{ 0xfe20, 0xfe2f },
+	};
+	static const unsigned wide[][2] = {
+		{ 0x1100, 0x115f }, { 0x2e80, 0x303e }, { 0x3041, 0x33ff }, { 0x3400, 0x4dbf },
+		{ 0x4e00, 0x9fff }, { 0xa000, 0xa4cf }, { 0xac00, 0xd7a3 }, { 0xf900, 0xfaff },
+		{ 0xfe30, 0xfe4f }, { 0xff00, 0xff60 }, { 0xffe0, 0xffe6 }, { 0x1f300, 0x1f64f },
+		{ 0x1f900, 0x1f9ff }, { 0x20000, 0x2fffd }, { 0x30000, 0x3fffd },
+	};
+	for (size_t i = 0; i < sizeof(zero) / sizeof(zero[0]); i++)
+		if (cp >= zero[i][0] && cp <= zero[i][1])
+			return 0;
+	for (size_t i = 0; i < sizeof(wide) / sizeof(wide[0]); i++)
+		if (cp >= wide[i][0] && cp <= wide[i][1])
+			return 2;
+	return 1;
+}
+
+size_t wu_display_width(const char *s)
+{
+	const unsigned char *u = (const unsigned char *)s;
+	size_t n = strlen(s), w = 0;
+
+	for (size_t i = 0; i < n;) {
+		size_t len = u[i] < 0x80 ? 1 : wu_utf8_len(u + i, n - i);
+		if (len == 0) {
+			w++;
+			i++;
+			continue;
+		}
+		w += len == 1 ? 1 : cp_width(utf8_cp(u + i, len));
+		i += len;
+	}
+	return w;
+}
+
 /* Copy the UTF-8 text of s, U+FFFD for each byte that starts no valid
  * sequence; ASCII is handed to `ascii` so callers can escape it. */
 static void utf8_copy(FILE *f, const char *s, const char *bad, void (*ascii)(FILE *, unsigned char))

@@ -12,6 +12,12 @@
 /* Length of the valid UTF-8 sequence at s (at most n bytes, n >= 1), 0 when
  * s[0] starts none (overlong forms and surrogates included). */
 size_t wu_utf8_len(const unsigned char *s, size_t n);
+/* The columns s takes on a terminal: a UTF-8 character is one, an East
+ * Asian wide one (CJK, Hangul, fullwidth forms, most emoji) two, a
+ * combining mark or zero-width character none, a byte that starts no valid
+ * sequence one (shown as U+FFFD).  No locale is needed (the program runs in
+ * the C locale); the table pads its columns by this. */
+size_t wu_display_width(const char *s);
 /* The string writers below emit valid UTF-8 whatever the input: a byte that
  * starts no valid sequence becomes U+FFFD. */
 /* A JSON string literal, quotes included. */

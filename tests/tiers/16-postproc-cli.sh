@@ -1009,3 +1009,22 @@ check "--top 1 (prom): only the kept process's samples" "0 2" \
 	"$(grep -c 'pid="77"' "$tmp/top.prom") $(grep -c '^dbnetio_\(sent\|received\)_bytes_total{.*pid="4321"' "$tmp/top.prom")"
 check "--top (JSON): says what it ranked" "clients 2 7" \
 	"$("$R" -f json --top 2 $KX/client-text.txt | python3 -c 'import json, sys; t = json.load(sys.stdin)["top"]; print(t["ranked"], t["kept"], t["total"])')"
+# table columns are padded by what a terminal shows: a name in UTF-8 (é is
+# two bytes, 数 three bytes and two columns, a combining accent none) must
+# not push its row's columns out of line.
+printf '# dbnetio-capture 1 interval=1\n1700000000\n@send[1, cafe\xcc\x81]: 5\n@send[2, db]: 5\n@send[3, \xe6\x95\xb0\xe6\x8d\xae\xe5\xba\x93]: 9\n@send[4, caf\xc3\xa9]: 7\n1700000001\n@send[1, cafe\xcc\x81]: 50\n@send[2, db]: 55\n@send[3, \xe6\x95\xb0\xe6\x8d\xae\xe5\xba\x93]: 90\n@send[4, caf\xc3\xa9]: 70\n' > "$tmp/mb.txt"
+"$R" "$tmp/mb.txt" > "$tmp/mb.tab"
+check "table: columns line up for multibyte names (every row's columns at the same display positions)" "1 4" \
+	"$(python3 - "$tmp/mb.tab" <<'PY'
+import re, sys, unicodedata
+def width(s):
+    return sum(0 if unicodedata.combining(c) else 2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in s)
+rows = [l.rstrip("\n") for l in open(sys.argv[1], encoding="utf-8")][1:6]
+# the display column where each right-aligned field ends (all but the
+# left-aligned SERIES)
+ends = set()
+for r in rows[1:]:
+    ends.add(tuple(width(r[:m.end()]) for m in re.finditer(r"\S(?=  |$)", r))[1:])
+print(len(ends), len(rows) - 1)
+PY
+)"
