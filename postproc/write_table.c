@@ -79,6 +79,14 @@ static const char *rate(double r, char *buf, size_t len)
 
 /* ===== the report ===== */
 
+/* "1 dump", "2 dumps": the word for n. */
+static const char *pl(uint64_t n, const char *one, const char *many)
+{
+	return n == 1 ? one : many;
+}
+
+#define ULL(x) ((unsigned long long)(x))
+
 static void put_notes(FILE *f, const struct capture_meta *m)
 {
 	const struct capture_counts *c = &m->counts;
@@ -89,35 +97,39 @@ static void put_notes(FILE *f, const struct capture_meta *m)
 		fprintf(f, "%sno dbnetio header: assumed %s counters, %u s interval\n", pre,
 			m->interval_counters ? "per-interval" : "cumulative", m->interval);
 	if (c->lost_notices)
-		fprintf(f, "%s%llu events lost (%llu notices): bpftrace dropped them, totals may be low\n",
-			pre, (unsigned long long)c->lost_events, (unsigned long long)c->lost_notices);
+		fprintf(f, "%s%llu %s lost (%llu %s): bpftrace dropped them, totals may be low\n",
+			pre, ULL(c->lost_events), pl(c->lost_events, "event", "events"),
+			ULL(c->lost_notices), pl(c->lost_notices, "notice", "notices"));
 	if (c->gaps)
-		fprintf(f, "%s%llu gaps, %llu seconds without a dump: rates averaged over the gap\n", pre,
-			(unsigned long long)c->gaps, (unsigned long long)c->missing_seconds);
+		fprintf(f, "%s%llu %s, %llu %s without a dump: rates averaged over the %s\n", pre,
+			ULL(c->gaps), pl(c->gaps, "gap", "gaps"), ULL(c->missing_seconds),
+			pl(c->missing_seconds, "second", "seconds"), pl(c->gaps, "gap", "gaps"));
 	if (c->duplicates)
-		fprintf(f, "%s%llu dumps repeated a timestamp: bytes kept, not rate samples\n", pre,
-			(unsigned long long)c->duplicates);
+		fprintf(f, "%s%llu %s a timestamp: bytes kept, not rate samples\n", pre,
+			ULL(c->duplicates), pl(c->duplicates, "dump repeated", "dumps repeated"));
 	if (c->backwards)
-		fprintf(f, "%s%llu dumps went back in time: bytes kept, not rate samples\n", pre,
-			(unsigned long long)c->backwards);
+		fprintf(f, "%s%llu %s back in time: bytes kept, not rate samples\n", pre,
+			ULL(c->backwards), pl(c->backwards, "dump went", "dumps went"));
 	if (c->resets)
-		fprintf(f, "%s%llu counter resets (capture restarted): counted from zero again\n", pre,
-			(unsigned long long)c->resets);
+		fprintf(f, "%s%llu counter %s (capture restarted): counted from zero again\n", pre,
+			ULL(c->resets), pl(c->resets, "reset", "resets"));
 	if (c->bad_lines)
-		fprintf(f, "%s%llu bad lines skipped (--lenient)\n", pre, (unsigned long long)c->bad_lines);
+		fprintf(f, "%s%llu bad %s skipped (--lenient)\n", pre, ULL(c->bad_lines),
+			pl(c->bad_lines, "line", "lines"));
 	if (c->long_lines)
-		fprintf(f, "%s%llu over-long lines skipped\n", pre, (unsigned long long)c->long_lines);
+		fprintf(f, "%s%llu over-long %s skipped\n", pre, ULL(c->long_lines),
+			pl(c->long_lines, "line", "lines"));
 	if (c->truncated)
 		fprintf(f, "%slast line was cut short and ignored\n", pre);
 	if (c->warnings)
-		fprintf(f, "%s%llu WARNING/ERROR lines from bpftrace\n", pre,
-			(unsigned long long)c->warnings);
+		fprintf(f, "%s%llu WARNING/ERROR %s from bpftrace\n", pre, ULL(c->warnings),
+			pl(c->warnings, "line", "lines"));
 	if (c->unsupported)
-		fprintf(f, "%s%llu histogram/stats lines ignored (not byte counters)\n", pre,
-			(unsigned long long)c->unsupported);
+		fprintf(f, "%s%llu histogram/stats %s ignored (not byte counters)\n", pre,
+			ULL(c->unsupported), pl(c->unsupported, "line", "lines"));
 	if (c->untimed)
-		fprintf(f, "%s%llu map entries without a time line: totals only\n", pre,
-			(unsigned long long)c->untimed);
+		fprintf(f, "%s%llu map %s without a time line: totals only\n", pre, ULL(c->untimed),
+			pl(c->untimed, "entry", "entries"));
 }
 
 static int table_finish(void *ctx, const struct summary *sum, char *err, size_t errlen)
@@ -143,8 +155,8 @@ static int table_finish(void *ctx, const struct summary *sum, char *err, size_t 
 		}
 		else
 			fputs(m->counts.dumps ? "no full interval" : "no timestamps", f);
-		fprintf(f, ", %llu dumps, interval %u s, %s counters, %s input",
-			(unsigned long long)m->counts.dumps, m->interval,
+		fprintf(f, ", %llu %s, interval %u s, %s counters, %s input",
+			ULL(m->counts.dumps), pl(m->counts.dumps, "dump", "dumps"), m->interval,
 			m->interval_counters ? "per-interval" : "cumulative",
 			m->legacy_bcc ? "BCC" : m->json ? "json" : "text");
 		if (m->key != CAPTURE_KEY_PROCESS)
@@ -261,8 +273,9 @@ static int table_finish(void *ctx, const struct summary *sum, char *err, size_t 
 					units_format_bytes(al->bytes_over, ob, sizeof(ob)));
 			}
 			if (s->th[k].alerts_total > s->th[k].nalerts)
-				fprintf(f, "  ... and %llu more alerts for %s\n",
-					(unsigned long long)(s->th[k].alerts_total - s->th[k].nalerts), s->label);
+				fprintf(f, "  ... and %llu more %s for %s\n",
+					ULL(s->th[k].alerts_total - s->th[k].nalerts),
+					pl(s->th[k].alerts_total - s->th[k].nalerts, "alert", "alerts"), s->label);
 		}
 	}
 	if (fflush(f) != 0 || ferror(f)) {

@@ -220,7 +220,7 @@ print(" ".join(r["epoch"] for r in rows), "|", g["epoch"], g["bytes"], g["second
 ST='[s for s in j["series"] if s["pid"]==4321 and s["direction"]=="send"][0]'
 check "format 2 stall: 5 samples, the gap's averaged one among them, all 4000 B/s" "5 4000 4000 6" \
 	"$(jpath "$tmp/st.json" '"%d %.0f %.0f %.0f" % ('"$ST"'["samples"], '"$ST"'["rate"]["min"], '"$ST"'["rate"]["max"], '"$ST"'["seconds"] - 4)')"
-"$R" $FX/format2-stall.txt | grep -q '1 gaps, 5 seconds without a dump' && pass "format 2 stall: the table notes the gap" || fail "format 2 stall: the table notes the gap" "$("$R" $FX/format2-stall.txt | grep note)"
+"$R" $FX/format2-stall.txt | grep -q '1 gap, 5 seconds without a dump' && pass "format 2 stall: the table notes the gap" || fail "format 2 stall: the table notes the gap" "$("$R" $FX/format2-stall.txt | grep note)"
 
 # HH:MM:SS generic script with clear() (per-interval counters) over midnight,
 # and a last map print without a time line (bpftrace's exit print):
@@ -1028,3 +1028,10 @@ for r in rows[1:]:
 print(len(ends), len(rows) - 1)
 PY
 )"
+# counts in the table's words agree with them: 1 dump, 1 notice, 2 dumps
+printf '1700000000\n@send[1, a]: 5\n' | "$R" > "$tmp/one.tab"
+check "plurals: '1 dump' for one dump" 1 "$(head -n 1 "$tmp/one.tab" | grep -c ', 1 dump, ')"
+check "plurals: edge-oddities' notes in the singular where the count is 1" "1 1 1 1 1 1 1" \
+	"$(for p in '17 events lost (1 notice)' '1 gap, 2 seconds without a dump: rates averaged over the gap' '1 dump repeated' '1 dump went back' '1 counter reset ' '1 WARNING/ERROR line from' '2 histogram/stats lines'; do grep -c -F "$p" "$tmp/e.tab"; done | paste -sd' ')"
+check "plurals: no '1 <plural>' anywhere in the table notes" 0 \
+	"$(grep -cE '(^|[^0-9.])1 (dumps|notices|gaps|seconds|events|resets|lines|entries|alerts)' "$tmp/e.tab")"
