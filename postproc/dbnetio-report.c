@@ -54,7 +54,11 @@ static const char doc[] =
 "\n"
 "Input: bpftrace text or -f json output (0.17 and newer), the dbnetio header\n"
 "'# dbnetio-capture 1|2 ...', and the original BCC program's lines.  Several\n"
-"files are merged into one report, each labelled by its host= or file name.\n"
+"files are merged into one report, each labelled by its host= or file name;\n"
+"a second header in one stream (cat a.txt b.txt |) starts another capture.\n"
+"\n"
+"MEAN is the full intervals' bytes over their seconds (SECS) in every output.\n"
+"Output paths (-o, --report, --plot) are checked before any input is read.\n"
 "\n"
 "THRESHOLDS (-t, repeatable; exit 2 when one is crossed):\n"
 THRESHOLD_GRAMMAR
@@ -71,7 +75,9 @@ THRESHOLD_GRAMMAR
 "  dbnetio-report --plot charts/ --report report.html cap.txt\n"
 "                                            PNG charts, an HTML report\n"
 "\n"
-"Exit status: 0 no threshold crossed, 2 a threshold was crossed, 1 error.";
+"Exit status: 0 no threshold crossed, 2 a threshold was crossed, 1 error;\n"
+"with -t, an input without a dump or a threshold that watches nothing in the\n"
+"capture is an error.";
 
 enum {
 	OPT_LENIENT = 0x100,
