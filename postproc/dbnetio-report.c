@@ -20,6 +20,7 @@
 #include "plot.h"
 #include "report.h"
 #include "threshold.h"
+#include "write_util.h"
 #include "writer.h"
 
 #define MAX_INPUTS 4096
@@ -36,6 +37,7 @@ struct report_opts {
 	struct engine_opts eng;
 	const char *plot_dir;         /* --plot DIR: gnuplot charts */
 	enum plot_format plot_format; /* --plot-format png|svg */
+	bool plot_format_given;       /* only with --plot */
 	bool local_time;              /* --local-time: charts and report */
 	const char *report;           /* --report FILE.html|FILE.md */
 	/* Add new options' fields here (e.g. const char *plot_dir;). */
@@ -52,7 +54,14 @@ static const char doc[] =
 "\n"
 "Input: bpftrace text or -f json output (0.17 and newer), the dbnetio header\n"
 "'# dbnetio-capture 1|2 ...', and the original BCC program's lines.  Several\n"
-"files are merged into one report, each labelled by its host= or file name.\n"
+"files are merged into one report, each labelled by its host= or file name;\n"
+"a second header in one stream (cat a.txt b.txt |) starts another capture.\n"
+"\n"
+"MEAN is the full intervals' bytes over their seconds (SECS) in every output.\n"
+"Output paths (-o, --report, --plot) are checked before any input is read.\n"
+"\n"
+"THRESHOLDS (-t, repeatable; exit 2 when one is crossed):\n"
+THRESHOLD_GRAMMAR
 "\n"
 "EXAMPLES:\n"
 "  dbnetio-report capture.txt                summary table\n"
@@ -63,9 +72,12 @@ static const char doc[] =
 "  scripts/dbnetio -c mariadbd | dbnetio-report --live -t 'recv>1MiB/s'\n"
 "  dbnetio-report db1.txt db2.txt --top 10 --sort peak\n"
 "  dbnetio-report --by process cap.txt       per process, not per client\n"
-"  dbnetio-report --plot charts/ --report report.html cap.txt   PNG charts, HTML report\n"
+"  dbnetio-report --plot charts/ --report report.html cap.txt\n"
+"                                            PNG charts, an HTML report\n"
 "\n"
-"Exit status: 0 no threshold crossed, 2 a threshold was crossed, 1 error.";
+"Exit status: 0 no threshold crossed, 2 a threshold was crossed, 1 error;\n"
+"with -t, an input without a dump or a threshold that watches nothing in the\n"
+"capture is an error.";
 
 enum {
 	OPT_LENIENT = 0x100,
@@ -83,27 +95,35 @@ enum {
 };
 
 static const struct argp_option options[] = {
+	{ NULL, 'h', NULL, 0, "the same as --help", -1 },
 	{ "format", 'f', "FMT", 0, "table (default), csv, json or prom", 0 },
 	{ "output", 'o', "FILE", 0, "write there (atomically, by rename) instead of stdout", 0 },
 	{ "threshold", 't', "SPEC", 0,
 	  "alert when a rate is above: send>50MiB/s, recv>=1MB/s for 5s, any>..., @map>... "
-	  "(units B KiB MiB GiB KB MB GB, per second; repeatable)", 0 },
+	  "(the grammar is below; repeatable)", 0 },
 	{ "lenient", OPT_LENIENT, NULL, 0, "skip and count bad lines instead of failing", 0 },
 	{ "live", OPT_LIVE, NULL, 0,
 	  "print one line per interval as each dump completes, alerts as they fire; Ctrl-C prints the summary", 0 },
-	{ "top", OPT_TOP, "N", 0, "only the N first series in the --sort order", 0 },
+	{ "top", OPT_TOP, "N", 0,
+	  "only the N first processes in the --sort order (both directions of each), or clients "
+	  "(connections) when grouped so; every format", 0 },
 	{ "sort", OPT_SORT, "KEY", 0, "total (default), peak or name", 0 },
 	{ "counters", OPT_COUNTERS, "KIND", 0,
-	  "cumulative or interval (maps cleared each dump); default: the header's, else cumulative", 0 },
-	{ "interval", OPT_INTERVAL, "SECONDS", 0, "dump interval when the header does not say (default 1)", 0 },
+	  "cumulative or interval (maps cleared each dump); default: the header's, else cumulative; "
+	  "given, it wins over a header's (with a warning)", 0 },
+	{ "interval", OPT_INTERVAL, "SECONDS", 0,
+	  "dump interval of captures whose header does not say (default 1); a header's wins "
+	  "(a different --interval is ignored, with a warning)", 0 },
 	{ "max-warnings", OPT_MAX_WARNINGS, "N", 0, "bad-line warnings printed under --lenient (default 10)", 0 },
 	{ "by", OPT_BY, "KEY", 0,
 	  "group the series by process, client or connection (default: the capture's own key; "
 	  "a client or connection capture's process totals are its @psend/@precv)", 0 },
 	{ "plot", OPT_PLOT, "DIR", 0,
 	  "write gnuplot charts (time series, stacked by process, rate CDF) and their .dat/.gp into DIR", 0 },
-	{ "plot-format", OPT_PLOT_FORMAT, "FMT", 0, "png (default) or svg", 0 },
-	{ "local-time", OPT_LOCAL_TIME, NULL, 0, "charts and report in local time instead of UTC", 0 },
+	{ "plot-format", OPT_PLOT_FORMAT, "FMT", 0, "png (default) or svg, with --plot", 0 },
+	{ "local-time", OPT_LOCAL_TIME, NULL, 0,
+	  "dates and clocks in local time instead of UTC: the table, alerts, --live, charts and "
+	  "report (epoch numbers in CSV, JSON and prom have no zone)", 0 },
 	{ "report", OPT_REPORT, "FILE", 0,
 	  "write a traffic report: FILE.html (self-contained, charts inline) or FILE.md (PNG charts in FILE-charts/)", 0 },
 	/* Add new options here: one entry, one field in struct report_opts,
@@ -132,6 +152,10 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 	unsigned long long v;
 
 	switch (key) {
+	case 'h':
+		/* -h as in dbnetio(8): argp's own is only --help and -? */
+		argp_state_help(state, stdout, ARGP_HELP_STD_HELP);
+		break;
 	case 'f':
 		if (strcmp(arg, "table") && strcmp(arg, "csv") && strcmp(arg, "json") && strcmp(arg, "prom"))
 			argp_error(state, "unknown format '%s' (expected table, csv, json or prom)", arg);
@@ -194,6 +218,7 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 			o->plot_format = PLOT_SVG;
 		else
 			argp_error(state, "--plot-format: expected png or svg, got '%s'", arg);
+		o->plot_format_given = true;
 		break;
 	case OPT_LOCAL_TIME:
 		o->local_time = true;
@@ -207,6 +232,11 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 			argp_error(state, "%s", e);
 		break;
 	}
+	case ARGP_KEY_END:
+		if (o->plot_format_given && !o->plot_dir)
+			argp_error(state, "--plot-format needs --plot DIR (the --report charts are "
+				   "SVG in HTML and PNG beside Markdown)");
+		break;
 	case ARGP_KEY_ARG:
 		if (o->ninputs == MAX_INPUTS)
 			argp_error(state, "at most %d input files", MAX_INPUTS);
@@ -313,19 +343,40 @@ int main(int argc, char **argv)
 		snprintf(err, sizeof(err), "out of memory");
 		goto cleanup;
 	}
-	for (size_t i = 0; i < o.nthresholds; i++)
-		if (threshold_parse(o.thresholds[i], &th[i], err, sizeof(err)) < 0) {
+	for (size_t i = 0; i < o.nthresholds; i++) {
+		int bad = threshold_parse(o.thresholds[i], &th[i], err, sizeof(err));
+		/* the same threshold twice would be two identical series of alerts
+		 * (and duplicate Prometheus samples) */
+		for (size_t j = 0; bad == 0 && j < i; j++)
+			if (threshold_same(&th[i], &th[j])) {
+				snprintf(err, sizeof(err), "threshold '%s' is the same as '%s'",
+					 o.thresholds[i], o.thresholds[j]);
+				threshold_free(&th[i]);
+				bad = -1;
+			}
+		if (bad < 0) {
 			for (size_t j = 0; j < i; j++)
 				threshold_free(&th[j]);
 			free(th);
 			th = NULL;
 			goto cleanup;
 		}
+	}
 	if (engine_init(&e, &o.eng, th, o.nthresholds, err, sizeof(err)) < 0) {
 		engine_free(&e);
 		goto cleanup;
 	}
 	engine_ok = true;   /* the engine owns th now */
+
+	/* every output path is checked before any input is read: a run must
+	 * not fail after a whole capture, or at Ctrl-C under --live */
+	if (o.output && strcmp(o.output, "-") != 0 &&
+	    wu_check_output_file("-o", o.output, err, sizeof(err)) < 0)
+		goto cleanup;
+	if (o.report && wu_check_output_file("--report", o.report, err, sizeof(err)) < 0)
+		goto cleanup;
+	if (o.plot_dir && wu_check_output_dir("--plot", o.plot_dir, err, sizeof(err)) < 0)
+		goto cleanup;
 
 	if (o.output && strcmp(o.output, "-") != 0) {
 		/* write next to the target, rename over it at the end */
@@ -338,7 +389,8 @@ int main(int argc, char **argv)
 		snprintf(tmp_path, l, "%s.tmp.XXXXXX", o.output);
 		int fd = mkstemp(tmp_path);
 		if (fd < 0) {
-			snprintf(err, sizeof(err), "mkstemp(%s): %s", tmp_path, strerror(errno));
+			snprintf(err, sizeof(err), "-o %s: cannot create a file beside it: %s", o.output,
+				 strerror(errno));
 			free(tmp_path);
 			tmp_path = NULL;
 			goto cleanup;
@@ -355,6 +407,8 @@ int main(int argc, char **argv)
 	wc.out = out;
 	wc.out_path = o.output;
 	wc.multi_source = o.ninputs > 1;
+	wc.local_time = o.local_time;
+	wc.top = o.eng.top > 0;
 	if (open_writers(&e, &o, &wc, err, sizeof(err)) < 0)
 		goto cleanup;
 

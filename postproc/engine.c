@@ -34,25 +34,45 @@ static void meta_free(struct capture_meta *m)
 	free(m);
 }
 
-/* Label a source: its host= when given, else its file's basename; a label
- * already taken by an earlier source gets the file name added. */
+/* Has a source other than m the label? */
+static bool label_taken(const struct engine *e, const struct capture_meta *m, const char *label)
+{
+	for (size_t i = 0; i < e->nsources; i++)
+		if (e->sources[i] != m && e->sources[i]->label && strcmp(e->sources[i]->label, label) == 0)
+			return true;
+	return false;
+}
+
+/* Label a source: its host= when given, else its file's basename ("stdin"),
+ * with " #n" for the n-th capture of one stream; a label already taken by
+ * an earlier source gets the file name added. */
 static int meta_label(struct engine *e, struct capture_meta *m)
 {
-	char *copy = xstrdup(m->file), *base;
-	char buf[512];
+	char *copy = xstrdup(m->file);
+	char base[300], buf[512];
 
 	if (!copy)
 		return -1;
-	base = strcmp(m->file, "-") == 0 ? "stdin" : basename(copy);
-	snprintf(buf, sizeof(buf), "%s", m->host[0] ? m->host : base);
-	for (size_t i = 0; i < e->nsources; i++) {
-		if (e->sources[i] != m && e->sources[i]->label && strcmp(e->sources[i]->label, buf) == 0) {
-			if (m->host[0] && strcmp(base, m->host) != 0)
-				snprintf(buf, sizeof(buf), "%s (%s)", m->host, base);
-			else
-				snprintf(buf, sizeof(buf), "%s #%u", base, m->index + 1);
+	snprintf(base, sizeof(base), "%s", strcmp(m->file, "-") == 0 ? "stdin" : basename(copy));
+	if (m->part > 1) {
+		size_t l = strlen(base);
+		snprintf(base + l, sizeof(base) - l, " #%u", m->part);
+	}
+	/* the first of these no earlier source has: every output keys on the
+	 * label (Prometheus's source label, the CSV's column) */
+	for (int k = 0; k < 3; k++) {
+		if (k == 0)
+			snprintf(buf, sizeof(buf), "%s", m->host[0] ? m->host : base);
+		else if (k == 1 && m->host[0] && strcmp(base, m->host) != 0)
+			snprintf(buf, sizeof(buf), "%.200s (%s)", m->host, base);
+		else if (k == 1)
+			continue;
+		else if (m->host[0])
+			snprintf(buf, sizeof(buf), "%.200s (%s #%u)", m->host, base, m->index + 1);
+		else
+			snprintf(buf, sizeof(buf), "%s #%u", base, m->index + 1);
+		if (!label_taken(e, m, buf))
 			break;
-		}
 	}
 	free(copy);
 	free(m->label);
@@ -216,6 +236,7 @@ static struct capture_meta *meta_new(struct engine *e, const char *path)
 	if (!m)
 		return NULL;
 	m->index = (unsigned)e->nsources;
+	m->part = 1;
 	m->file = xstrdup(path);
 	m->host = xstrdup("");
 	m->kernel = xstrdup("");
@@ -261,6 +282,63 @@ static int bad_line(struct engine *e, struct capture_meta *m, uint64_t lineno, c
 	return 0;
 }
 
+/* Start a source of path: its metadata and a fresh dump state, with
+ * --counters applied.  0, or -1 (out of memory). */
+static int source_start(struct engine *e, struct series_source *src, const char *path,
+			unsigned part)
+{
+	struct capture_meta *m = meta_new(e, path);
+
+	if (!m)
+		return -1;
+	m->part = part;
+	series_source_init(src, m);
+	if (e->opts.counters >= 0) {
+		src->counters_forced = true;
+		src->interval_counters = e->opts.counters == 1;
+		m->interval_counters = src->interval_counters;
+	}
+	return 0;
+}
+
+/* A source is complete (its end of input, or the next capture's header):
+ * close its open dump, check its key, begin its writers if no dump did.
+ * 0, or -1 with the message in err. */
+static int source_end(struct engine *e, struct series_source *src, char *err, size_t errlen)
+{
+	char perr[384];
+
+	if (series_close_dump(&e->table, src, perr, sizeof(perr)) < 0 ||
+	    check_key(e, src->meta, true) < 0 || writers_begin(e, src->meta) < 0) {
+		snprintf(err, errlen, "%s", e->werr[0] ? e->werr : perr);
+		return -1;
+	}
+	return 0;
+}
+
+/* Does a header line start a new capture?  When this source already had
+ * one, or dumps: `cat a.txt b.txt | dbnetio-report` is two captures (a
+ * bpftrace banner before the header is no data). */
+static bool header_starts_capture(const struct capture_meta *m)
+{
+	return m->format_version > 0 || m->counts.dumps || m->counts.map_lines || m->counts.untimed;
+}
+
+/* Would the header parse?  A bad one is a bad line of the capture it is
+ * in, not the start of another.  0, or -1 with err. */
+static int header_check(const char *text, size_t len, char *err, size_t errlen)
+{
+	struct capture_meta scratch = { 0 };
+	int r = parse_header(text, len, &scratch, err, errlen);
+
+	free(scratch.host);
+	free(scratch.kernel);
+	free(scratch.probe);
+	free(scratch.filter);
+	free(scratch.variant);
+	return r;
+}
+
 int engine_run(struct engine *e, const char *path, char *err, size_t errlen)
 {
 	struct input in;
@@ -273,19 +351,13 @@ int engine_run(struct engine *e, const char *path, char *err, size_t errlen)
 	bool in_open = false;
 	int64_t quiet_deadline_ms = -1;   /* after Ctrl-C in live mode */
 
-	m = meta_new(e, path);
-	if (!m) {
+	if (source_start(e, &src, path, 1) < 0) {
 		snprintf(err, errlen, "out of memory");
 		return -1;
 	}
-	series_source_init(&src, m);
+	m = src.meta;
 	/* samples need the engine only for thresholds and streaming writers */
 	e->table.on_sample = e->nth || e->sample_writers ? on_sample : NULL;
-	if (e->opts.counters >= 0) {
-		src.counters_forced = true;
-		src.interval_counters = e->opts.counters == 1;
-		m->interval_counters = src.interval_counters;
-	}
 	if (input_open(&in, path, err, errlen) < 0)
 		goto cleanup;
 	in_open = true;
@@ -358,17 +430,44 @@ int engine_run(struct engine *e, const char *path, char *err, size_t errlen)
 						goto writer_failed;
 					break;
 				case REC_HEADER:
+					if (header_starts_capture(m) &&
+					    header_check(r->key, r->keylen, perr, sizeof(perr)) == 0) {
+						/* the header line is the next capture's */
+						unsigned part = m->part + 1;
+						m->counts.lines--;
+						if (source_end(e, &src, err, errlen) < 0)
+							goto cleanup;
+						series_source_free(&src);
+						if (source_start(e, &src, path, part) < 0) {
+							snprintf(err, errlen, "out of memory");
+							goto cleanup;
+						}
+						m = src.meta;
+						m->counts.lines++;
+					}
 					if (parse_header(r->key, r->keylen, m, perr, sizeof(perr)) < 0) {
 						if (bad_line(e, m, in.lineno, perr, err, errlen) < 0)
 							goto cleanup;
 						break;
 					}
-					if (!src.counters_forced)
+					if (!src.counters_forced) {
 						src.interval_counters = m->interval_counters;
-					else
+					} else if (m->interval_counters != src.interval_counters) {
+						/* the option wins, and says so */
+						fprintf(stderr, "dbnetio-report: warning: %s:%llu: --counters %s "
+							"overrides the header's counters=%s\n", m->file,
+							(unsigned long long)in.lineno,
+							src.interval_counters ? "interval" : "cumulative",
+							m->interval_counters ? "interval" : "cumulative");
 						m->interval_counters = src.interval_counters;
+					}
 					if (e->opts.interval && !memmem(r->key, r->keylen, "interval=", 9))
 						m->interval = e->opts.interval;
+					else if (e->opts.interval && m->interval != e->opts.interval)
+						/* the header measured it: it wins, and says so */
+						fprintf(stderr, "dbnetio-report: warning: %s:%llu: --interval %u "
+							"ignored: the header says interval=%u\n", m->file,
+							(unsigned long long)in.lineno, e->opts.interval, m->interval);
 					break;
 				case REC_FINAL:
 					if (series_close_dump(&e->table, &src, perr, sizeof(perr)) < 0)
@@ -427,10 +526,8 @@ int engine_run(struct engine *e, const char *path, char *err, size_t errlen)
 			goto cleanup;
 		}
 	}
-	if (series_close_dump(&e->table, &src, perr, sizeof(perr)) < 0)
-		goto writer_failed;
-	if (check_key(e, m, true) < 0 || writers_begin(e, m) < 0)
-		goto writer_failed;
+	if (source_end(e, &src, err, errlen) < 0)
+		goto cleanup;
 	ret = 0;
 	goto cleanup;
 table_failed:
@@ -462,6 +559,192 @@ static int cmp_series(const void *a, const void *b)
 	if (c)
 		return c;
 	return x->index < y->index ? -1 : x->index > y->index;
+}
+
+/* ===== --top ===== */
+
+/* The entry --top ranks a series under: its source and key without the
+ * direction (a process, a client or a connection of one); a map that is
+ * not dbnetio's is an entry of its own.  0 when a and b share one. */
+static int entry_cmp(const struct series *a, const struct series *b)
+{
+	int c;
+
+	if (a->source != b->source)
+		return a->source < b->source ? -1 : 1;
+	if (!a->direction || !b->direction) {
+		if (a->direction || b->direction)
+			return a->direction ? -1 : 1;
+		return strcmp(a->raw, b->raw);
+	}
+	if (a->pid != b->pid)
+		return a->pid < b->pid ? -1 : 1;
+	if ((c = strcmp(a->comm, b->comm)) != 0 || (c = strcmp(a->client, b->client)) != 0)
+		return c;
+	if (a->client_port != b->client_port)
+		return a->client_port < b->client_port ? -1 : 1;
+	return a->local_port < b->local_port ? -1 : a->local_port > b->local_port;
+}
+
+static int cmp_entry_ptr(const void *a, const void *b)
+{
+	const struct series *x = *(struct series *const *)a, *y = *(struct series *const *)b;
+	int c = entry_cmp(x, y);
+	return c ? c : (x->index < y->index ? -1 : x->index > y->index);
+}
+
+struct top_entry {
+	uint64_t total;          /* its series' bytes, both directions */
+	double peak;             /* its series' highest rate */
+	size_t first;            /* position of its first series in the report order */
+	size_t id;               /* its number before ranking */
+	bool kept;
+};
+
+static enum engine_sort entry_sort;
+
+static int cmp_top_entry(const void *a, const void *b)
+{
+	const struct top_entry *x = a, *y = b;
+	if (entry_sort == SORT_TOTAL && x->total != y->total)
+		return x->total < y->total ? 1 : -1;
+	if (entry_sort == SORT_PEAK && x->peak != y->peak)
+		return x->peak < y->peak ? 1 : -1;
+	return x->first < y->first ? -1 : x->first > y->first;
+}
+
+/* --top N over the sorted e->order[0..n): rank the entries by --sort (their
+ * bytes, their peak, or their first series' place by name), keep the N
+ * first, and move their series to the front, each part in report order.
+ * Fills the summary's ranked fields.  0, or -1 (out of memory). */
+static int apply_top(struct engine *e, size_t n, struct summary *sum)
+{
+	struct series **byentry = NULL, **kept = NULL;
+	struct top_entry *ent = NULL;
+	size_t *pos = NULL, *entry_of = NULL, nent = 0, nkept = 0, maxindex = 0;
+	bool conn = false, client = false, proc = false;
+	int ret = -1;
+
+	for (size_t i = 0; i < n; i++) {
+		const struct series *s = e->order[i];
+		if (s->index > maxindex)
+			maxindex = s->index;
+		conn |= s->direction && s->client_port >= 0;
+		client |= s->direction && s->client[0];
+		proc |= s->direction != NULL;
+	}
+	sum->ranked = conn ? "connections" : client ? "clients" : proc ? "processes" : "series";
+	byentry = malloc((n + 1) * sizeof(*byentry));
+	kept = malloc((n + 1) * sizeof(*kept));
+	ent = calloc(n + 1, sizeof(*ent));
+	pos = malloc((maxindex + 1) * sizeof(*pos));
+	entry_of = malloc((maxindex + 1) * sizeof(*entry_of));
+	if (!byentry || !kept || !ent || !pos || !entry_of)
+		goto cleanup;
+	for (size_t i = 0; i < n; i++) {
+		pos[e->order[i]->index] = i;
+		byentry[i] = e->order[i];
+	}
+	qsort(byentry, n, sizeof(*byentry), cmp_entry_ptr);
+	for (size_t i = 0; i < n; i++) {
+		const struct series *s = byentry[i];
+		if (i == 0 || entry_cmp(byentry[i - 1], s) != 0)
+			ent[nent] = (struct top_entry){ .first = pos[s->index], .peak = -1, .id = nent },
+			nent++;
+		struct top_entry *t = &ent[nent - 1];
+		if (__builtin_add_overflow(t->total, s->total_bytes, &t->total))
+			t->total = UINT64_MAX;
+		if (s->stats.n && s->stats.max > t->peak)
+			t->peak = s->stats.max;
+		if (pos[s->index] < t->first)
+			t->first = pos[s->index];
+		entry_of[s->index] = nent - 1;
+	}
+	/* rank a copy: entry_of[] holds the unsorted entries' numbers */
+	struct top_entry *ranked = malloc((nent + 1) * sizeof(*ranked));
+	if (!ranked)
+		goto cleanup;
+	memcpy(ranked, ent, nent * sizeof(*ent));
+	entry_sort = e->opts.sort;
+	qsort(ranked, nent, sizeof(*ranked), cmp_top_entry);
+	size_t keep = e->opts.top && e->opts.top < nent ? e->opts.top : nent;
+	for (size_t k = 0; k < keep; k++)
+		ent[ranked[k].id].kept = true;
+	free(ranked);
+	size_t rest = 0;
+	for (size_t i = 0; i < n; i++) {
+		struct series *s = e->order[i];
+		if (ent[entry_of[s->index]].kept)
+			e->order[nkept++] = s;
+		else
+			kept[rest++] = s;   /* the rest, in order, for a moment */
+	}
+	memcpy(e->order + nkept, kept, rest * sizeof(*kept));
+	sum->nseries = nkept;
+	sum->nranked = keep;
+	sum->nranked_all = nent;
+	ret = 0;
+cleanup:
+	free(byentry);
+	free(kept);
+	free(ent);
+	free(pos);
+	free(entry_of);
+	return ret;
+}
+
+/* A gate must not pass by accident (a cron job acts on the exit status):
+ * with thresholds, the input must have had a dump, and each threshold must
+ * watch some series that has a full interval to compare.  0, or -1 with
+ * err saying which threshold found nothing and what the capture has. */
+static int thresholds_check(const struct engine *e, size_t n, char *err, size_t errlen)
+{
+	uint64_t dumps = 0;
+
+	if (!e->nth)
+		return 0;
+	for (size_t i = 0; i < e->nsources; i++)
+		dumps += e->sources[i]->counts.dumps;
+	if (!dumps) {
+		snprintf(err, errlen, "no dump in the input, so no threshold could be crossed "
+			 "(an empty or failed capture?)");
+		return -1;
+	}
+	for (size_t t = 0; t < e->nth; t++) {
+		size_t watched = 0, rated = 0;
+		for (size_t i = 0; i < n; i++)
+			if (e->order[i]->th_mask & (1u << t)) {
+				watched++;
+				rated += e->order[i]->stats.n > 0;
+			}
+		if (rated)
+			continue;
+		if (watched) {
+			snprintf(err, errlen, "threshold '%s': the %zu series it watches %s no full "
+				 "interval to compare (only partial dumps)", e->th[t].spec, watched,
+				 watched == 1 ? "has" : "have");
+			return -1;
+		}
+		/* what there is, so that a typo shows */
+		char maps[256] = "";
+		size_t ml = 0, nmaps = 0;
+		for (size_t i = 0; i < n && ml < sizeof(maps) - 1; i++) {
+			const char *mp = e->order[i]->map;
+			bool dup = false;
+			for (size_t j = 0; j < i && !dup; j++)
+				dup = strcmp(e->order[j]->map, mp) == 0;
+			if (!dup && nmaps++ < 8)
+				ml += (size_t)snprintf(maps + ml, sizeof(maps) - ml, "%s%s", ml ? ", " : "", mp);
+		}
+		const struct threshold *th = &e->th[t];
+		snprintf(err, errlen, "threshold '%s' watches nothing in the capture: no %s%s "
+			 "(the capture has %s)", th->spec,
+			 th->target == TH_MAP ? "map " : th->target == TH_SEND ? "send series" :
+			 th->target == TH_RECV ? "recv series" : "series",
+			 th->target == TH_MAP ? th->map : "", n ? maps : "no series");
+		return -1;
+	}
+	return 0;
 }
 
 int engine_finish(struct engine *e, char *err, size_t errlen)
@@ -496,6 +779,8 @@ int engine_finish(struct engine *e, char *err, size_t errlen)
 			}
 		}
 	}
+	if (thresholds_check(e, n, err, errlen) < 0)
+		return -1;
 	if (n) {
 		sort_key = e->opts.sort;
 		qsort(e->order, n, sizeof(*e->order), cmp_series);
@@ -504,7 +789,11 @@ int engine_finish(struct engine *e, char *err, size_t errlen)
 	sum->nsources = e->nsources;
 	sum->series = e->order;
 	sum->nseries_all = n;
-	sum->nseries = e->opts.top && e->opts.top < n ? e->opts.top : n;
+	sum->top = e->opts.top;
+	if (apply_top(e, n, sum) < 0) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
 	sum->thresholds = e->th;
 	sum->nthresholds = e->nth;
 	sum->crossed = e->crossed;

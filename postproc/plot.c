@@ -1035,7 +1035,7 @@ static int render_source(struct plot *p, const struct summary *sum, unsigned sou
 
 	if (m && m->label && *m->label)
 		snprintf(label, sizeof label, "%s", m->label);
-	if (p->o.multi_source) {
+	if (p->o.multi_source || sum->nsources > 1) {   /* files, or captures of one stream */
 		char safe[96];
 		safe_name(safe, sizeof safe, *label ? label : "capture");
 		snprintf(c.stem, sizeof c.stem, "%s%u-%s-", p->prefix, source + 1, safe);

@@ -368,6 +368,7 @@ static const char *zone(const struct emit *e)
 /* Totals and peaks of one source's send (d=0) or recv (d=1) series. */
 struct dir_total {
 	uint64_t bytes;
+	double rate_bytes;       /* of the full intervals: the mean's numerator */
 	double peak;
 	int64_t peak_ts;
 	const struct series *peak_series;
@@ -383,6 +384,7 @@ static struct dir_total dir_total(const struct report *r, unsigned src, int d)
 		    (strcmp(s->direction, "send") == 0) != (d == 0))
 			continue;
 		t.bytes += s->total_bytes;
+		t.rate_bytes += stats_bytes(&s->stats);
 		if (s->stats.n && (!t.peak_series || s->stats.max > t.peak)) {
 			t.peak = s->stats.max;
 			t.peak_ts = s->stats.max_ts;
@@ -461,8 +463,20 @@ static void section_glance(struct emit *e, const struct report *r, const struct 
 			e_text(e, fmt_bytes((double)t.bytes, a, sizeof a));
 			fputs(" — ", e->f);
 		}
-		if (secs > 0)
-			e_textf(e, "mean %s", fmt_rate((double)t.bytes / secs, b, sizeof b));
+		/* MEAN as everywhere (stats.h): the full intervals' bytes over
+		 * their real seconds, here the capture's */
+		if (m->seconds > 0) {
+			double mean = t.rate_bytes / m->seconds;
+			char x[64];
+			if (e->html)
+				fprintf(e->f, "mean <span data-stat=\"source%u|%s_mean\" data-value=\"%s\">",
+					m->index, d ? "recv" : "send", fmt_exact(mean, x, sizeof x));
+			else
+				e_text(e, "mean ");
+			e_text(e, fmt_rate(mean, b, sizeof b));
+			if (e->html)
+				fputs("</span>", e->f);
+		}
 		if (t.peak_series)
 			e_textf(e, "; peak %s by %s at %s", fmt_rate(t.peak, c, sizeof c),
 				who(t.peak_series, w, sizeof w),
@@ -807,9 +821,10 @@ static void section_series(struct emit *e, const struct summary *sum)
 		e_para_end(e);
 		return;
 	}
-	if (sum->nseries_all > sum->nseries) {
+	if (sum->nranked_all > sum->nranked) {
 		e_para_begin(e, "note");
-		e_textf(e, "The %zu biggest of %zu series (--top).", sum->nseries, sum->nseries_all);
+		e_textf(e, "The series of the top %zu of %zu %s (--top).", sum->nranked,
+			sum->nranked_all, sum->ranked);
 		e_para_end(e);
 	}
 	char peak_at[32];
@@ -1120,10 +1135,21 @@ static int write_document(struct report *r, FILE *f, const struct summary *sum, 
 	time_t t = time(NULL);
 	struct tm tm;
 
-	gmtime_r(&t, &tm);
-	strftime(now, sizeof now, "%Y-%m-%d %H:%M:%S UTC", &tm);
+	char zone_note[96];
+	if (r->o.local_time) {
+		/* the footer says which zone the page's times are in */
+		localtime_r(&t, &tm);
+		strftime(now, sizeof now, "%Y-%m-%d %H:%M:%S %Z", &tm);
+		strftime(zone_note, sizeof zone_note, "local time (%Z, UTC%z)", &tm);
+	} else {
+		gmtime_r(&t, &tm);
+		strftime(now, sizeof now, "%Y-%m-%d %H:%M:%S UTC", &tm);
+		snprintf(zone_note, sizeof zone_note, "UTC");
+	}
 	for (size_t i = 0; i < sum->nsources; i++)
 		e.clock |= sum->sources[i]->clock_of_day;
+	if (e.clock)
+		snprintf(zone_note, sizeof zone_note, "the capture's times of day (no zone)");
 	if (sum->nsources == 1 && *sum->sources[0]->label)
 		snprintf(title, sizeof title, "dbnetio traffic report: %s", sum->sources[0]->label);
 	else
@@ -1196,15 +1222,15 @@ static int write_document(struct report *r, FILE *f, const struct summary *sum, 
 		section_capture(&e, sum->sources[i]);
 
 	if (e.html) {
-		fprintf(f, "<footer>Written by dbnetio-report on %s%s. Rates are bytes per "
+		fprintf(f, "<footer>Written by dbnetio-report on %s%s. Times are %s. Rates are bytes per "
 			"second of TCP payload per process; percentiles are nearest-rank over "
 			"per-interval rates; KiB = 1024 bytes.</footer>\n</main></body></html>\n",
-			now, sum->interrupted ? " (interrupted: summary so far)" : "");
+			now, sum->interrupted ? " (interrupted: summary so far)" : "", zone_note);
 	} else {
-		fprintf(f, "\n---\nWritten by dbnetio-report on %s%s. Rates are bytes per second of "
+		fprintf(f, "\n---\nWritten by dbnetio-report on %s%s. Times are %s. Rates are bytes per second of "
 			"TCP payload per process; percentiles are nearest-rank over per-interval "
 			"rates; KiB = 1024 bytes.\n", now,
-			sum->interrupted ? " (interrupted: summary so far)" : "");
+			sum->interrupted ? " (interrupted: summary so far)" : "", zone_note);
 	}
 	return 0;
 }

@@ -441,6 +441,7 @@ int series_time(struct series_table *t, struct series_source *src, int64_t ts, u
 		}
 	}
 	if (why == PARTIAL_NONE) {
+		m->seconds += seconds;
 		/* the capture is its full intervals: first start to last end */
 		if (!m->have_time) {
 			m->start = start;

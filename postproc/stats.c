@@ -196,6 +196,7 @@ int stats_add_slow(struct stats *st, double rate, double seconds, int64_t ts)
 		st->max_ts = ts;
 	}
 	st->seconds += seconds;
+	st->bytes += rate * seconds;
 
 	if (st->n < STATS_EXACT_MAX) {
 		if (st->n == st->exact_cap) {
@@ -266,14 +267,18 @@ static void sums(const struct stats *st, double *sum, double *sumsq)
 	}
 }
 
+/* Over time, not over samples (see stats.h): a gap's averaged interval
+ * counts for its seconds.  Cost: one division. */
 double stats_mean(const struct stats *st)
 {
-	double s, q;
-
-	if (!st->n)
+	if (!st->n || !(st->seconds > 0))
 		return 0;
-	sums(st, &s, &q);
-	return st->shift + s / (double)st->n;
+	return st->bytes / st->seconds;
+}
+
+double stats_bytes(const struct stats *st)
+{
+	return st->bytes;
 }
 
 double stats_stddev(const struct stats *st)

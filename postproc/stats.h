@@ -1,5 +1,11 @@
 /* stats.h: streaming statistics of one series' per-interval rates.
  *
+ * The mean is over time, not over samples: the bytes of the rate intervals
+ * divided by their seconds (README, "What the outputs mean": MEAN = those
+ * bytes / SECS), so an interval that averaged a 3 s gap weighs 3 s, and a
+ * format-2 interval of 1.03 s weighs 1.03 s.  Minimum, maximum, standard
+ * deviation and quantiles are over the samples, each interval once.
+ *
  * Memory is bounded however long the capture: min/max/mean/stddev are running
  * sums, and quantiles are exact while a series has at most STATS_EXACT_MAX
  * samples (kept, sorted on demand), then switch to a log-linear histogram of
@@ -34,11 +40,14 @@
 #define STATS_ROWS (STATS_MIN_EXP + STATS_MAX_EXP)
 
 struct stats {
-	/* kept up to date by every sample (writers may read these four) */
+	/* kept up to date by every sample (writers may read these five) */
 	uint64_t n;              /* rate samples */
 	double max;
 	int64_t max_ts;          /* timestamp of the peak interval */
 	double seconds;          /* seconds those samples cover */
+	double bytes;            /* bytes those samples cover: the sum of rate x
+				  * seconds, each interval's bytes to within a
+				  * rounding (exact for whole seconds) */
 	/* buffered samples */
 	double *exact;           /* first samples, while n <= STATS_EXACT_MAX;
 				  * then a batch of samples not yet folded in */
@@ -72,6 +81,7 @@ static inline int stats_add(struct stats *st, double rate, double seconds, int64
 		st->max_ts = ts;
 	}
 	st->seconds += seconds;
+	st->bytes += rate * seconds;
 	if (st->n < STATS_EXACT_MAX) {
 		st->exact[st->n] = rate;
 		st->exact_sorted = false;
@@ -82,8 +92,14 @@ static inline int stats_add(struct stats *st, double rate, double seconds, int64
 	return 0;
 }
 double stats_min(const struct stats *st);
+/* The mean rate over time: bytes / seconds of the rate samples (0 without
+ * any).  Every output's MEAN is this one number. */
 double stats_mean(const struct stats *st);
-double stats_stddev(const struct stats *st);  /* population stddev */
+/* The bytes of the rate samples (the mean's numerator): a series' total
+ * minus its partial intervals' bytes. */
+double stats_bytes(const struct stats *st);
+/* Population standard deviation of the samples (each interval once). */
+double stats_stddev(const struct stats *st);
 /* Quantile q in [0,1] by the nearest-rank method (the smallest sample with at
  * least q*n samples at or below it).  Exact while stats_is_exact(). */
 double stats_quantile(struct stats *st, double q);

@@ -59,7 +59,11 @@ enum capture_key {
 struct capture_meta {
 	unsigned index;          /* 0..nsources-1, order of the command line */
 	char *file;              /* path as given, "-" for stdin */
-	char *label;             /* host= from the header, else file basename */
+	unsigned part;           /* 1, or n for the n-th capture of one stream
+				  * (`cat a.txt b.txt |`: a header after a
+				  * capture's header or dumps starts the next) */
+	char *label;             /* host= from the header, else file basename
+				  * ("stdin"), "#n" added for part n */
 	char *host, *kernel, *probe, *filter, *variant;
 	int format_version;      /* 0 when the stream had no dbnetio header */
 	enum capture_key key;    /* the header's key= (format 1, or none: process);
@@ -72,7 +76,10 @@ struct capture_meta {
 	bool legacy_bcc;         /* the original BCC program's line format */
 	bool json;               /* bpftrace -f json */
 	bool have_time;          /* start/end valid */
-	int64_t start, end;      /* first and last dump timestamps */
+	int64_t start, end;      /* start of the first full interval, end of the last */
+	double seconds;          /* real seconds of its full intervals (a series in
+				  * every dump has these SECS): what a mean over
+				  * the whole capture divides by */
 	struct capture_counts counts;
 };
 
@@ -80,9 +87,16 @@ struct capture_meta {
 struct summary {
 	struct capture_meta **sources;
 	size_t nsources;
-	struct series **series;      /* report order: --sort, then --top applied */
-	size_t nseries;              /* entries in series[] */
-	size_t nseries_all;          /* before --top */
+	struct series **series;      /* report order (--sort): the series --top
+				  * keeps first, [0, nseries), then the rest */
+	size_t nseries;              /* series shown (all without --top) */
+	size_t nseries_all;          /* entries in series[] */
+	/* What --top ranks and keeps: processes, or clients or connections
+	 * when the series are grouped so (a process's send and recv series
+	 * are one entry); a map not dbnetio's is an entry of its own. */
+	size_t top;                  /* --top N, 0 when not given */
+	const char *ranked;          /* "processes", "clients", "connections", "series" */
+	size_t nranked, nranked_all; /* entries kept, and in all */
 	const struct threshold *thresholds;
 	size_t nthresholds;
 	bool crossed;                /* some threshold fired: exit status 2 */

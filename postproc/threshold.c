@@ -10,6 +10,7 @@
 
 #include <errno.h>
 #include <limits.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,87 +19,142 @@
 
 /* ===== parsing ===== */
 
+/* The clauses that may follow the rate, each "WORD DURATION" and each at
+ * most once, in any order.  To add one (the charts' "merge 10s"): an
+ * unsigned field of seconds in struct threshold, a row here, a line in
+ * THRESHOLD_GRAMMAR (threshold.h) and the README's grammar. */
+static const struct threshold_clause {
+	const char *word;
+	size_t field;            /* offsetof(struct threshold, <unsigned seconds>) */
+	unsigned max;            /* seconds */
+} clauses[] = {
+	{ "for", offsetof(struct threshold, sustain), 7 * 86400 },
+};
+#define NCLAUSES (sizeof(clauses) / sizeof(clauses[0]))
+
+/* The clause whose word is [w, w+len), or -1. */
+static int clause_of(const char *w, size_t len)
+{
+	for (size_t i = 0; i < NCLAUSES; i++)
+		if (strlen(clauses[i].word) == len && memcmp(w, clauses[i].word, len) == 0)
+			return (int)i;
+	return -1;
+}
+
+/* The next space-separated word at or after *p (before e): its start and
+ * length, *p moved past it.  0 when there is none. */
+static size_t next_word(const char **p, const char *e, const char **w)
+{
+	while (*p < e && **p == ' ')
+		(*p)++;
+	*w = *p;
+	while (*p < e && **p != ' ')
+		(*p)++;
+	return (size_t)(*p - *w);
+}
+
+/* Trim the spaces at both ends of [*s, *e). */
+static void trim(const char **s, const char **e)
+{
+	while (*s < *e && **s == ' ')
+		(*s)++;
+	while (*e > *s && (*e)[-1] == ' ')
+		(*e)--;
+}
+
+/* The grammar is THRESHOLD_GRAMMAR (threshold.h): TARGET, '>' or '>=',
+ * a rate (units.c), then the clauses.  Every error names the spec and what
+ * was expected there. */
 int threshold_parse(const char *spec, struct threshold *th, char *err, size_t errlen)
 {
-	const char *op, *v, *forp;
-	char *val = NULL;
-	int ret = -1;
+	const char *e = spec + strlen(spec), *op, *t0, *t1, *p, *w;
+	bool given[NCLAUSES] = { false };
+	char msg[256];
+	size_t wl;
 
 	memset(th, 0, sizeof(*th));
 	op = strchr(spec, '>');
-	if (!op || op == spec) {
-		snprintf(err, errlen, "threshold '%s': expected send>RATE, recv>RATE, any>RATE or @map>RATE "
-			 "(e.g. 'send>50MiB/s for 5s')", spec);
+	if (!op) {
+		snprintf(err, errlen, "threshold '%s': expected send>RATE, recv>RATE, any>RATE or "
+			 "@map>RATE (e.g. 'send>50MiB/s for 5s')", spec);
 		return -1;
 	}
-	size_t tl = (size_t)(op - spec);
-	while (tl > 0 && spec[tl - 1] == ' ')
-		tl--;
-	if (tl == 4 && memcmp(spec, "send", 4) == 0)
+	/* TARGET */
+	t0 = spec;
+	t1 = op;
+	trim(&t0, &t1);
+	if (t1 - t0 == 4 && memcmp(t0, "send", 4) == 0) {
 		th->target = TH_SEND;
-	else if (tl == 4 && memcmp(spec, "recv", 4) == 0)
+	} else if (t1 - t0 == 4 && memcmp(t0, "recv", 4) == 0) {
 		th->target = TH_RECV;
-	else if (tl == 3 && memcmp(spec, "any", 3) == 0)
+	} else if (t1 - t0 == 3 && memcmp(t0, "any", 3) == 0) {
 		th->target = TH_ANY;
-	else if (tl > 1 && spec[0] == '@') {
+	} else if (t1 - t0 > 1 && *t0 == '@') {
+		for (const char *c = t0 + 1; c < t1; c++)
+			if (!((*c >= 'a' && *c <= 'z') || (*c >= 'A' && *c <= 'Z') ||
+			      (*c >= '0' && *c <= '9') || *c == '_')) {
+				snprintf(err, errlen, "threshold '%s': expected a map name after '@' "
+					 "(letters, digits and _), got '%.*s'", spec, (int)(t1 - t0), t0);
+				return -1;
+			}
 		th->target = TH_MAP;
-		th->map = strndup(spec, tl);
+		th->map = strndup(t0, (size_t)(t1 - t0));
 		if (!th->map)
 			goto nomem;
 	} else {
-		snprintf(err, errlen, "threshold '%s': unknown target '%.*s' (expected send, recv, any or @map)",
-			 spec, (int)tl, spec);
-		goto cleanup;
+		snprintf(err, errlen, "threshold '%s': unknown target '%.*s' (expected send, recv, any "
+			 "or @map)", spec, (int)(t1 - t0), t0);
+		return -1;
 	}
-	v = op + 1;
-	if (*v == '=') {
+	/* OP */
+	p = op + 1;
+	if (p < e && *p == '=') {
 		th->inclusive = true;
-		v++;
+		p++;
 	}
-	while (*v == ' ')
-		v++;
-	forp = strstr(v, " for ");
-	val = forp ? strndup(v, (size_t)(forp - v)) : strdup(v);
-	if (!val)
-		goto nomem;
-	if (units_parse_bytes(val, &th->limit, err, errlen) < 0) {
-		char tmp[256];
-		snprintf(tmp, sizeof(tmp), "%s", err);
-		snprintf(err, errlen, "threshold '%s': %s", spec, tmp);
-		goto cleanup;
+	/* RATE: the words up to the first clause word */
+	const char *r0 = p, *r1 = p;
+	for (const char *q = p; (wl = next_word(&q, e, &w)) != 0; r1 = q)
+		if (clause_of(w, wl) >= 0)
+			break;
+	p = r1;
+	trim(&r0, &r1);
+	if (units_parse_rate(r0, (size_t)(r1 - r0), &th->limit, msg, sizeof(msg)) < 0) {
+		snprintf(err, errlen, "threshold '%s': %s", spec, msg);
+		goto fail;
 	}
-	if (forp) {
-		const char *d = forp + 5;
-		char *end;
-		errno = 0;
-		long n = strtol(d, &end, 10);
-		long mult = 1;
-		if (*end == 's')
-			end++;
-		else if (*end == 'm') {
-			mult = 60;
-			end++;
+	/* CLAUSES: a word, then its duration up to the next clause word */
+	while ((wl = next_word(&p, e, &w)) != 0) {
+		int c = clause_of(w, wl);   /* always a clause word here */
+		const char *d0 = p, *d1 = p, *nw;
+		size_t nl;
+		for (const char *q = p; (nl = next_word(&q, e, &nw)) != 0; d1 = q)
+			if (clause_of(nw, nl) >= 0)
+				break;
+		p = d1;
+		trim(&d0, &d1);
+		if (given[c]) {
+			snprintf(err, errlen, "threshold '%s': '%s' given twice", spec, clauses[c].word);
+			goto fail;
 		}
-		if (end == d || errno || n < 0 || n > 86400 * 7 || *end) {
-			snprintf(err, errlen, "threshold '%s': expected 'for Ns' (seconds, e.g. 'for 5s')", spec);
-			goto cleanup;
+		given[c] = true;
+		unsigned *field = (unsigned *)(void *)((char *)th + clauses[c].field);
+		if (units_parse_duration(d0, (size_t)(d1 - d0), clauses[c].max, field, msg,
+					 sizeof(msg)) < 0) {
+			snprintf(err, errlen, "threshold '%s': after '%s': %s", spec, clauses[c].word, msg);
+			goto fail;
 		}
-		th->sustain = (unsigned)(n * mult);
 	}
 	th->spec = strdup(spec);
 	if (!th->spec)
 		goto nomem;
-	ret = 0;
-	goto cleanup;
+	return 0;
 nomem:
 	snprintf(err, errlen, "out of memory");
-cleanup:
-	free(val);
-	if (ret < 0) {
-		free(th->map);
-		th->map = NULL;
-	}
-	return ret;
+fail:
+	free(th->map);
+	th->map = NULL;
+	return -1;
 }
 
 void threshold_free(struct threshold *th)
@@ -106,6 +162,13 @@ void threshold_free(struct threshold *th)
 	free(th->spec);
 	free(th->map);
 	memset(th, 0, sizeof(*th));
+}
+
+bool threshold_same(const struct threshold *a, const struct threshold *b)
+{
+	return a->target == b->target && a->limit == b->limit && a->inclusive == b->inclusive &&
+	       a->sustain == b->sustain &&
+	       (a->target != TH_MAP || strcmp(a->map, b->map) == 0);
 }
 
 bool threshold_applies(const struct threshold *th, const char *map, const char *direction)

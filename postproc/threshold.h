@@ -1,7 +1,8 @@
 /* threshold.h: rate thresholds and the alert state machine.
  *
  * A threshold is parsed from `send>50MiB/s`, `recv>=1MB/s for 5s`, `any>...`
- * or `@mymap>...` and applies to every matching series separately.  Per
+ * or `@mymap>...` by the one grammar THRESHOLD_GRAMMAR below (README and
+ * --help print it too), and applies to every matching series separately.  Per
  * series an alert starts when the rate has stayed above the limit for the
  * sustain time (contiguous intervals), and ends at the first interval at or
  * below it (or at the end of the input: then it is still "open").  An alert
@@ -21,6 +22,19 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+
+/* The grammar, as --help prints it.  Keep README ("What the outputs mean")
+ * and man/dbnetio-report.1 in step. */
+#define THRESHOLD_GRAMMAR \
+"  SPEC      TARGET OP RATE [for DURATION]\n" \
+"  TARGET    send, recv, any or @MAP (a map of the capture, e.g. @send)\n" \
+"  OP        > or >=\n" \
+"  RATE      NUMBER UNIT[/s], per second ('/s' may be left out)\n" \
+"  NUMBER    decimal: 50, 1.5 (no sign, no exponent, no hex)\n" \
+"  UNIT      B; KB MB GB TB (1000-based); KiB MiB GiB TiB (1024-based);\n" \
+"            required, case as written\n" \
+"  DURATION  a whole number and s, m or h: 5s, 2m, 1h (at most 7 days)\n" \
+"  Spaces may separate the parts: 'recv >= 1.5 GB for 2 m'.\n"
 
 enum threshold_target { TH_SEND, TH_RECV, TH_ANY, TH_MAP };
 
@@ -66,6 +80,9 @@ struct threshold_state {
 /* Parse a spec; fills *th.  Returns 0, or -1 with a message in err. */
 int threshold_parse(const char *spec, struct threshold *th, char *err, size_t errlen);
 void threshold_free(struct threshold *th);
+/* Do a and b watch the same thing the same way (target, limit, >=, sustain),
+ * however they were written? */
+bool threshold_same(const struct threshold *a, const struct threshold *b);
 /* Does threshold th watch a series of this map ("@send", ...)? */
 bool threshold_applies(const struct threshold *th, const char *map, const char *direction);
 

@@ -1,13 +1,18 @@
 /* write_json.c: `--format json`, the end-of-run summary as one JSON object:
- *   {"sources": [...], "thresholds": [...], "crossed": bool,
+ *   {"sources": [{..., "start", "end", "duration", "seconds", "counts"}],
+ *    "thresholds": [...], "crossed": bool, "series_total",
+ *    "top": {"ranked": "processes"|..., "kept", "total"} (with --top),
  *    "series": [{"source", "map", "key", "pid", "comm", "direction",
  *                "client", "client_port", "local_port",
  *                "total_bytes", "seconds", "samples", "resets",
  *                "rate": {"min","mean","max","stddev","p50","p90","p95","p99"},
  *                "peak_ts", "quantiles": "exact"|"histogram",
  *                "above": [{"threshold", "seconds"}], "alerts": [...]}]}
- * Rates are bytes per second.  A series has "client" when its grouping has
- * one (by client or connection: an address, or "overflow"), and
+ * Rates are bytes per second; "mean" is the bytes of the rate intervals over
+ * their "seconds" (stats.h), a source's "seconds" the real seconds of its
+ * full intervals, its "duration" their labelled span.  A series has
+ * "client" when its grouping has one (by client or connection: an address,
+ * or "overflow"), and
  * "client_port"/"local_port" when it has ports (by connection, not the
  * overflow); otherwise they are left out, as is a source's "key" for a
  * process capture, so a process capture's JSON is what it always was.
@@ -88,6 +93,8 @@ static int json_finish(void *ctx, const struct summary *sum, char *err, size_t e
 				(long long)m->start, (long long)m->end, (long long)(m->end - m->start));
 		else
 			fputs(", \"start\": null, \"end\": null, \"duration\": 0", f);
+		fputs(", \"seconds\": ", f);
+		wu_json_number(f, m->seconds);
 		fputs(", \"counts\": ", f);
 		put_counts(f, &m->counts);
 		fputs("}", f);
@@ -102,8 +109,12 @@ static int json_finish(void *ctx, const struct summary *sum, char *err, size_t e
 		fprintf(f, ", \"inclusive\": %s, \"sustain\": %u}", t->inclusive ? "true" : "false",
 			t->sustain);
 	}
-	fprintf(f, "], \"crossed\": %s, \"interrupted\": %s, \"series_total\": %zu, \"series\": [",
+	fprintf(f, "], \"crossed\": %s, \"interrupted\": %s, \"series_total\": %zu",
 		sum->crossed ? "true" : "false", sum->interrupted ? "true" : "false", sum->nseries_all);
+	if (sum->top)
+		fprintf(f, ", \"top\": {\"ranked\": \"%s\", \"kept\": %zu, \"total\": %zu}", sum->ranked,
+			sum->nranked, sum->nranked_all);
+	fputs(", \"series\": [", f);
 	for (size_t i = 0; i < sum->nseries; i++) {
 		struct series *s = sum->series[i];
 		struct stats *st = &s->stats;

@@ -20,6 +20,7 @@
 struct live_ctx {
 	FILE *out;
 	bool multi;
+	bool local;                   /* --local-time */
 	double send, recv, other, top_rate;
 	const struct series *top;
 	uint64_t partial_bytes;
@@ -78,8 +79,9 @@ static int live_dump(void *ctx, const struct capture_meta *m, int64_t ts, char *
 
 	if (!c->nsamples)
 		return 0;
-	fprintf(c->out, "%s", wu_clock(m, ts, t, sizeof(t)));
-	if (c->multi)
+	fprintf(c->out, "%s", wu_clock(m, ts, c->local, t, sizeof(t)));
+	/* several files, or from a stream's second capture on */
+	if (c->multi || m->index > 0)
 		fprintf(c->out, " [%s]", m->label);
 	if (c->top || c->partial_bytes == 0) {
 		fprintf(c->out, " send %s/s  recv %s/s", units_format_bytes(c->send, a, sizeof(a)),
@@ -122,12 +124,12 @@ static int live_alert(void *ctx, const struct series *s, const struct threshold 
 
 	if (ev == ALERT_FIRED)
 		fprintf(c->out, "%s ALERT %s: %s above since %s, peak %s/s\n",
-			wu_clock(m, al->last, t, sizeof(t)), th->spec, s->label,
-			wu_clock(m, al->start, a, sizeof(a)), units_format_bytes(al->peak, p, sizeof(p)));
+			wu_clock(m, al->last, c->local, t, sizeof(t)), th->spec, s->label,
+			wu_clock(m, al->start, c->local, a, sizeof(a)), units_format_bytes(al->peak, p, sizeof(p)));
 	else
 		fprintf(c->out, "%s END %s: %s from %s, peak %s/s%s\n",
-			wu_clock(m, al->end, t, sizeof(t)), th->spec, s->label,
-			wu_clock(m, al->start, a, sizeof(a)), units_format_bytes(al->peak, p, sizeof(p)),
+			wu_clock(m, al->end, c->local, t, sizeof(t)), th->spec, s->label,
+			wu_clock(m, al->start, c->local, a, sizeof(a)), units_format_bytes(al->peak, p, sizeof(p)),
 			al->open ? " (still above at end of input)" : "");
 	if (fflush(c->out) != 0) {
 		snprintf(err, errlen, "write error on output");
@@ -161,6 +163,7 @@ int writer_live_new(struct writer *w, const struct writer_common *cm, char *err,
 	}
 	c->out = cm->out;
 	c->multi = cm->multi_source;
+	c->local = cm->local_time;
 	w->ops = &live_ops;
 	w->ctx = c;
 	return 0;

@@ -12,6 +12,7 @@
  *   dbnetio_map_value_total                                  other maps
  *   dbnetio_rate_bytes_per_second{stat="max|mean|p50|p95|p99"} gauges
  *   dbnetio_threshold_seconds_above, dbnetio_alerts_total    per threshold
+ *                                    (and direction, as the rate gauges)
  *   dbnetio_threshold_crossed                                0/1
  *   dbnetio_lost_events_total, dbnetio_capture_{start,end}_timestamp_seconds
  */
@@ -46,14 +47,16 @@ static void labels(FILE *f, const struct summary *sum, const struct series *s)
 	fputs("\"", f);
 }
 
-/* "NAME{series labels,threshold="SPEC"} ": a per-threshold sample up to
- * its value. */
+/* "NAME{series labels,direction="DIR",threshold="SPEC"} ": a per-threshold
+ * sample up to its value.  The direction is what keeps an any> threshold's
+ * send and recv samples of one process apart (node_exporter rejects a
+ * textfile with two samples of one name and label set). */
 static void threshold_sample(FILE *f, const char *name, const struct summary *sum,
 			     const struct series *s, unsigned ti)
 {
 	fputs(name, f);
 	labels(f, sum, s);
-	fputs(",threshold=\"", f);
+	fprintf(f, ",direction=\"%s\",threshold=\"", s->direction ? s->direction : "");
 	wu_prom_label(f, sum->thresholds[ti].spec);
 	fputs("\"} ", f);
 }

@@ -13,6 +13,7 @@
 struct table_ctx {
 	FILE *out;
 	bool multi;
+	bool local;              /* --local-time */
 };
 
 /* ===== a grid of cells printed with aligned columns ===== */
@@ -39,7 +40,8 @@ static int grid_put(struct grid *g, const char *s)
 	g->cells[g->n] = strdup(s);
 	if (!g->cells[g->n])
 		return -1;
-	size_t col = g->n % g->ncols, l = strlen(s);
+	/* pad by what a terminal shows, not by bytes: names may be UTF-8 */
+	size_t col = g->n % g->ncols, l = wu_display_width(s);
 	if (l > g->width[col])
 		g->width[col] = l;
 	g->n++;
@@ -51,10 +53,12 @@ static void grid_print(struct grid *g, FILE *f)
 	for (size_t i = 0; i < g->n; i++) {
 		size_t col = i % g->ncols;
 		bool last = col == g->ncols - 1;
-		if (g->left[col])
-			fprintf(f, "%-*s", last ? 0 : (int)g->width[col], g->cells[i]);
-		else
-			fprintf(f, "%*s", (int)g->width[col], g->cells[i]);
+		size_t pad = g->width[col] - wu_display_width(g->cells[i]);
+		if (!g->left[col])
+			fprintf(f, "%*s", (int)pad, "");
+		fputs(g->cells[i], f);
+		if (g->left[col] && !last)
+			fprintf(f, "%*s", (int)pad, "");
 		fputs(last ? "\n" : "  ", f);
 	}
 }
@@ -75,6 +79,14 @@ static const char *rate(double r, char *buf, size_t len)
 
 /* ===== the report ===== */
 
+/* "1 dump", "2 dumps": the word for n. */
+static const char *pl(uint64_t n, const char *one, const char *many)
+{
+	return n == 1 ? one : many;
+}
+
+#define ULL(x) ((unsigned long long)(x))
+
 static void put_notes(FILE *f, const struct capture_meta *m)
 {
 	const struct capture_counts *c = &m->counts;
@@ -85,35 +97,39 @@ static void put_notes(FILE *f, const struct capture_meta *m)
 		fprintf(f, "%sno dbnetio header: assumed %s counters, %u s interval\n", pre,
 			m->interval_counters ? "per-interval" : "cumulative", m->interval);
 	if (c->lost_notices)
-		fprintf(f, "%s%llu events lost (%llu notices): bpftrace dropped them, totals may be low\n",
-			pre, (unsigned long long)c->lost_events, (unsigned long long)c->lost_notices);
+		fprintf(f, "%s%llu %s lost (%llu %s): bpftrace dropped them, totals may be low\n",
+			pre, ULL(c->lost_events), pl(c->lost_events, "event", "events"),
+			ULL(c->lost_notices), pl(c->lost_notices, "notice", "notices"));
 	if (c->gaps)
-		fprintf(f, "%s%llu gaps, %llu seconds without a dump: rates averaged over the gap\n", pre,
-			(unsigned long long)c->gaps, (unsigned long long)c->missing_seconds);
+		fprintf(f, "%s%llu %s, %llu %s without a dump: rates averaged over the %s\n", pre,
+			ULL(c->gaps), pl(c->gaps, "gap", "gaps"), ULL(c->missing_seconds),
+			pl(c->missing_seconds, "second", "seconds"), pl(c->gaps, "gap", "gaps"));
 	if (c->duplicates)
-		fprintf(f, "%s%llu dumps repeated a timestamp: bytes kept, not rate samples\n", pre,
-			(unsigned long long)c->duplicates);
+		fprintf(f, "%s%llu %s a timestamp: bytes kept, not rate samples\n", pre,
+			ULL(c->duplicates), pl(c->duplicates, "dump repeated", "dumps repeated"));
 	if (c->backwards)
-		fprintf(f, "%s%llu dumps went back in time: bytes kept, not rate samples\n", pre,
-			(unsigned long long)c->backwards);
+		fprintf(f, "%s%llu %s back in time: bytes kept, not rate samples\n", pre,
+			ULL(c->backwards), pl(c->backwards, "dump went", "dumps went"));
 	if (c->resets)
-		fprintf(f, "%s%llu counter resets (capture restarted): counted from zero again\n", pre,
-			(unsigned long long)c->resets);
+		fprintf(f, "%s%llu counter %s (capture restarted): counted from zero again\n", pre,
+			ULL(c->resets), pl(c->resets, "reset", "resets"));
 	if (c->bad_lines)
-		fprintf(f, "%s%llu bad lines skipped (--lenient)\n", pre, (unsigned long long)c->bad_lines);
+		fprintf(f, "%s%llu bad %s skipped (--lenient)\n", pre, ULL(c->bad_lines),
+			pl(c->bad_lines, "line", "lines"));
 	if (c->long_lines)
-		fprintf(f, "%s%llu over-long lines skipped\n", pre, (unsigned long long)c->long_lines);
+		fprintf(f, "%s%llu over-long %s skipped\n", pre, ULL(c->long_lines),
+			pl(c->long_lines, "line", "lines"));
 	if (c->truncated)
 		fprintf(f, "%slast line was cut short and ignored\n", pre);
 	if (c->warnings)
-		fprintf(f, "%s%llu WARNING/ERROR lines from bpftrace\n", pre,
-			(unsigned long long)c->warnings);
+		fprintf(f, "%s%llu WARNING/ERROR %s from bpftrace\n", pre, ULL(c->warnings),
+			pl(c->warnings, "line", "lines"));
 	if (c->unsupported)
-		fprintf(f, "%s%llu histogram/stats lines ignored (not byte counters)\n", pre,
-			(unsigned long long)c->unsupported);
+		fprintf(f, "%s%llu histogram/stats %s ignored (not byte counters)\n", pre,
+			ULL(c->unsupported), pl(c->unsupported, "line", "lines"));
 	if (c->untimed)
-		fprintf(f, "%s%llu map entries without a time line: totals only\n", pre,
-			(unsigned long long)c->untimed);
+		fprintf(f, "%s%llu map %s without a time line: totals only\n", pre, ULL(c->untimed),
+			pl(c->untimed, "entry", "entries"));
 }
 
 static int table_finish(void *ctx, const struct summary *sum, char *err, size_t errlen)
@@ -124,17 +140,23 @@ static int table_finish(void *ctx, const struct summary *sum, char *err, size_t 
 	char a[64], b[64];
 	int ret = -1;
 
+	/* several files, or several captures in one stream */
+	t->multi = t->multi || sum->nsources > 1;
+
 	for (size_t i = 0; i < sum->nsources; i++) {
 		const struct capture_meta *m = sum->sources[i];
 		fprintf(f, "%s: ", m->label ? m->label : m->file);
-		if (m->have_time)
-			fprintf(f, "%s .. %s%s, %lld s", wu_time(m, m->start, a, sizeof(a)),
-				wu_time(m, m->end, b, sizeof(b)), m->clock_of_day ? "" : " UTC",
+		if (m->have_time) {
+			char z[64];
+			wu_zone(m, m->start, t->local, z, sizeof(z));
+			fprintf(f, "%s .. %s%s%s, %lld s", wu_time(m, m->start, t->local, a, sizeof(a)),
+				wu_time(m, m->end, t->local, b, sizeof(b)), *z ? " " : "", z,
 				(long long)(m->end - m->start));
+		}
 		else
 			fputs(m->counts.dumps ? "no full interval" : "no timestamps", f);
-		fprintf(f, ", %llu dumps, interval %u s, %s counters, %s input",
-			(unsigned long long)m->counts.dumps, m->interval,
+		fprintf(f, ", %llu %s, interval %u s, %s counters, %s input",
+			ULL(m->counts.dumps), pl(m->counts.dumps, "dump", "dumps"), m->interval,
 			m->interval_counters ? "per-interval" : "cumulative",
 			m->legacy_bcc ? "BCC" : m->json ? "json" : "text");
 		if (m->key != CAPTURE_KEY_PROCESS)
@@ -205,7 +227,7 @@ static int table_finish(void *ctx, const struct summary *sum, char *err, size_t 
 			    grid_put(&g, rate(stats_quantile(st, 0.90), c, sizeof(c))) < 0 ||
 			    grid_put(&g, rate(stats_quantile(st, 0.95), c, sizeof(c))) < 0 ||
 			    grid_put(&g, rate(stats_quantile(st, 0.99), c, sizeof(c))) < 0 ||
-			    grid_put(&g, wu_time(m, st->max_ts, c, sizeof(c))) < 0)
+			    grid_put(&g, wu_time(m, st->max_ts, t->local, c, sizeof(c))) < 0)
 				goto nomem;
 		}
 		for (size_t k = 0; k < nth; k++) {
@@ -218,8 +240,9 @@ static int table_finish(void *ctx, const struct summary *sum, char *err, size_t 
 		}
 	}
 	grid_print(&g, f);
-	if (sum->nseries < sum->nseries_all)
-		fprintf(f, "(top %zu of %zu series)\n", sum->nseries, sum->nseries_all);
+	if (sum->nranked < sum->nranked_all)
+		fprintf(f, "(top %zu of %zu %s: %zu of %zu series)\n", sum->nranked, sum->nranked_all,
+			sum->ranked, sum->nseries, sum->nseries_all);
 	for (size_t i = 0; i < sum->nsources; i++)
 		put_notes(f, sum->sources[i]);
 	for (size_t k = 0; k < sum->nthresholds; k++) {
@@ -242,15 +265,17 @@ static int table_finish(void *ctx, const struct summary *sum, char *err, size_t 
 				char p[64], o[64], ob[64];
 				fprintf(f, "  ALERT %s%s%s: %s .. %s%s (%lld s), peak %s at %s, %s over\n",
 					t->multi ? m->label : "", t->multi ? " " : "", s->label,
-					wu_time(m, al->start, a, sizeof(a)),
-					wu_clock(m, al->end, b, sizeof(b)), al->open ? " (still above at end)" : "",
+					wu_time(m, al->start, t->local, a, sizeof(a)),
+					wu_clock(m, al->end, t->local, b, sizeof(b)),
+					al->open ? " (still above at end)" : "",
 					(long long)(al->end - al->start), rate(al->peak, p, sizeof(p)),
-					wu_clock(m, al->peak_ts, o, sizeof(o)),
+					wu_clock(m, al->peak_ts, t->local, o, sizeof(o)),
 					units_format_bytes(al->bytes_over, ob, sizeof(ob)));
 			}
 			if (s->th[k].alerts_total > s->th[k].nalerts)
-				fprintf(f, "  ... and %llu more alerts for %s\n",
-					(unsigned long long)(s->th[k].alerts_total - s->th[k].nalerts), s->label);
+				fprintf(f, "  ... and %llu more %s for %s\n",
+					ULL(s->th[k].alerts_total - s->th[k].nalerts),
+					pl(s->th[k].alerts_total - s->th[k].nalerts, "alert", "alerts"), s->label);
 		}
 	}
 	if (fflush(f) != 0 || ferror(f)) {
@@ -286,6 +311,7 @@ int writer_table_new(struct writer *w, const struct writer_common *cm, char *err
 	}
 	t->out = cm->out;
 	t->multi = cm->multi_source;
+	t->local = cm->local_time;
 	w->ops = &table_ops;
 	w->ctx = t;
 	return 0;

@@ -1,9 +1,14 @@
 /* write_util.c: formatting helpers shared by the writers (write_util.h). */
 #include "write_util.h"
 
+#include <errno.h>
+#include <limits.h>
 #include <math.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 /* Process names and map keys come from the traced machine and may hold any
  * bytes; JSON, Prometheus and CSV readers expect UTF-8, so every writer
@@ -32,6 +37,58 @@ size_t wu_utf8_len(const unsigned char *s, size_t n)
 	    (cp >= 0xd800 && cp <= 0xdfff))
 		return 0;
 	return len;
+}
+
+/* The code point of the valid sequence at s of len bytes. */
+static unsigned utf8_cp(const unsigned char *s, size_t len)
+{
+	unsigned cp = len == 1 ? s[0] : len == 2 ? s[0] & 0x1f : len == 3 ? s[0] & 0x0f : s[0] & 0x07;
+	for (size_t i = 1; i < len; i++)
+		cp = cp << 6 | (s[i] & 0x3f);
+	return cp;
+}
+
+/* Columns of one code point: the ranges of Unicode's East Asian Wide and
+ * Fullwidth, and of nonspacing marks, that names are likely to hold. */
+static unsigned cp_width(unsigned cp)
+{
+	static const unsigned zero[][2] = {
+		{ 0x0300, 0x036f }, { 0x0483, 0x0489 }, { 0x0591, 0x05bd }, { 0x0610, 0x061a },
+		{ 0x064b, 0x065f }, { 0x0e31, 0x0e31 }, { 0x0e34, 0x0e3a }, { 0x1ab0, 0x1aff },
+		{ 0x1dc0, 0x1dff }, { 0x200b, 0x200f }, { 0x20d0, 0x20ff }, { 0xfe00, 0xfe0f },
+		{ 0xfe20, 0xfe2f },
+	};
+	static const unsigned wide[][2] = {
+		{ 0x1100, 0x115f }, { 0x2e80, 0x303e }, { 0x3041, 0x33ff }, { 0x3400, 0x4dbf },
+		{ 0x4e00, 0x9fff }, { 0xa000, 0xa4cf }, { 0xac00, 0xd7a3 }, { 0xf900, 0xfaff },
+		{ 0xfe30, 0xfe4f }, { 0xff00, 0xff60 }, { 0xffe0, 0xffe6 }, { 0x1f300, 0x1f64f },
+		{ 0x1f900, 0x1f9ff }, { 0x20000, 0x2fffd }, { 0x30000, 0x3fffd },
+	};
+	for (size_t i = 0; i < sizeof(zero) / sizeof(zero[0]); i++)
+		if (cp >= zero[i][0] && cp <= zero[i][1])
+			return 0;
+	for (size_t i = 0; i < sizeof(wide) / sizeof(wide[0]); i++)
+		if (cp >= wide[i][0] && cp <= wide[i][1])
+			return 2;
+	return 1;
+}
+
+size_t wu_display_width(const char *s)
+{
+	const unsigned char *u = (const unsigned char *)s;
+	size_t n = strlen(s), w = 0;
+
+	for (size_t i = 0; i < n;) {
+		size_t len = u[i] < 0x80 ? 1 : wu_utf8_len(u + i, n - i);
+		if (len == 0) {
+			w++;
+			i++;
+			continue;
+		}
+		w += len == 1 ? 1 : cp_width(utf8_cp(u + i, len));
+		i += len;
+	}
+	return w;
 }
 
 /* Copy the UTF-8 text of s, U+FFFD for each byte that starts no valid
@@ -130,7 +187,7 @@ void wu_prom_label(FILE *f, const char *s)
 	utf8_copy(f, s, "\xef\xbf\xbd", prom_ascii);
 }
 
-const char *wu_time(const struct capture_meta *m, int64_t ts, char *buf, size_t len)
+const char *wu_time(const struct capture_meta *m, int64_t ts, bool local, char *buf, size_t len)
 {
 	if (m && m->clock_of_day) {
 		int64_t d = ts / 86400, r = ts % 86400;
@@ -144,15 +201,138 @@ const char *wu_time(const struct capture_meta *m, int64_t ts, char *buf, size_t 
 	}
 	time_t t = (time_t)ts;
 	struct tm tm;
-	if (!gmtime_r(&t, &tm) || !strftime(buf, len, "%Y-%m-%d %H:%M:%S", &tm))
+	if (!(local ? localtime_r(&t, &tm) : gmtime_r(&t, &tm)) ||
+	    !strftime(buf, len, "%Y-%m-%d %H:%M:%S", &tm))
 		snprintf(buf, len, "%lld", (long long)ts);
 	return buf;
 }
 
-const char *wu_clock(const struct capture_meta *m, int64_t ts, char *buf, size_t len)
+const char *wu_clock(const struct capture_meta *m, int64_t ts, bool local, char *buf, size_t len)
 {
-	(void)m;
+	time_t t = (time_t)ts;
+	struct tm tm;
+
+	if ((!m || !m->clock_of_day) && local && localtime_r(&t, &tm)) {
+		strftime(buf, len, "%H:%M:%S", &tm);
+		return buf;
+	}
 	int64_t r = ((ts % 86400) + 86400) % 86400;
 	snprintf(buf, len, "%02d:%02d:%02d", (int)(r / 3600), (int)(r / 60 % 60), (int)(r % 60));
 	return buf;
+}
+
+const char *wu_zone(const struct capture_meta *m, int64_t ts, bool local, char *buf, size_t len)
+{
+	time_t t = (time_t)ts;
+	struct tm tm;
+
+	if (m && m->clock_of_day)
+		snprintf(buf, len, "%s", "");
+	else if (!local || !localtime_r(&t, &tm) || !strftime(buf, len, "%Z", &tm) || !*buf)
+		snprintf(buf, len, "%s", local ? "local time" : "UTC");
+	return buf;
+}
+
+/* ===== output paths ===== */
+
+/* Can a new file be made in dir?  Creates one and removes it at once.
+ * 0, or the errno. */
+static int probe_dir(const char *dir)
+{
+	char path[PATH_MAX];
+	int fd;
+
+	if ((size_t)snprintf(path, sizeof(path), "%s/.dbnetio-report-XXXXXX", dir) >= sizeof(path))
+		return ENAMETOOLONG;
+	fd = mkstemp(path);
+	if (fd < 0)
+		return errno;
+	close(fd);
+	unlink(path);
+	return 0;
+}
+
+/* The directory part of path into buf ("." for a bare name). */
+static void dir_of(const char *path, char *buf, size_t len)
+{
+	const char *slash = strrchr(path, '/');
+
+	if (!slash)
+		snprintf(buf, len, ".");
+	else if (slash == path)
+		snprintf(buf, len, "/");
+	else
+		snprintf(buf, len, "%.*s", (int)(slash - path), path);
+}
+
+int wu_check_output_file(const char *opt, const char *path, char *err, size_t errlen)
+{
+	char dir[PATH_MAX];
+	struct stat st;
+	int e;
+
+	if (!*path) {
+		snprintf(err, errlen, "%s: expected a file name, got ''", opt);
+		return -1;
+	}
+	if (stat(path, &st) == 0 && S_ISDIR(st.st_mode)) {
+		snprintf(err, errlen, "%s %s: is a directory (expected a file to write)", opt, path);
+		return -1;
+	}
+	dir_of(path, dir, sizeof(dir));
+	if (stat(dir, &st) < 0) {
+		snprintf(err, errlen, "%s %s: cannot write there: %s: %s", opt, path, dir,
+			 strerror(errno));
+		return -1;
+	}
+	if (!S_ISDIR(st.st_mode)) {
+		snprintf(err, errlen, "%s %s: cannot write there: %s is not a directory", opt, path, dir);
+		return -1;
+	}
+	if ((e = probe_dir(dir)) != 0) {
+		snprintf(err, errlen, "%s %s: cannot create a file in %s: %s", opt, path, dir,
+			 strerror(e));
+		return -1;
+	}
+	return 0;
+}
+
+int wu_check_output_dir(const char *opt, const char *dir, char *err, size_t errlen)
+{
+	char up[PATH_MAX];
+	struct stat st;
+	int e;
+
+	if (!*dir || strlen(dir) >= sizeof(up)) {
+		snprintf(err, errlen, "%s: expected a directory name, got '%s'", opt, dir);
+		return -1;
+	}
+	snprintf(up, sizeof(up), "%s", dir);
+	/* the nearest existing ancestor: what mkdir -p will make the rest in */
+	while (stat(up, &st) < 0) {
+		if (errno != ENOENT && errno != ENOTDIR) {
+			snprintf(err, errlen, "%s %s: %s: %s", opt, dir, up, strerror(errno));
+			return -1;
+		}
+		char parent[PATH_MAX];
+		dir_of(up, parent, sizeof(parent));
+		if (strcmp(parent, up) == 0)
+			break;
+		snprintf(up, sizeof(up), "%s", parent);
+	}
+	if (!S_ISDIR(st.st_mode)) {
+		if (strcmp(up, dir) == 0)
+			snprintf(err, errlen, "%s %s: exists and is not a directory", opt, dir);
+		else
+			snprintf(err, errlen, "%s %s: cannot make it: %s is not a directory", opt, dir, up);
+		return -1;
+	}
+	if ((e = probe_dir(up)) != 0) {
+		if (strcmp(up, dir) == 0)
+			snprintf(err, errlen, "%s %s: cannot create files in it: %s", opt, dir, strerror(e));
+		else
+			snprintf(err, errlen, "%s %s: cannot make it in %s: %s", opt, dir, up, strerror(e));
+		return -1;
+	}
+	return 0;
 }

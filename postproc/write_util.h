@@ -12,6 +12,12 @@
 /* Length of the valid UTF-8 sequence at s (at most n bytes, n >= 1), 0 when
  * s[0] starts none (overlong forms and surrogates included). */
 size_t wu_utf8_len(const unsigned char *s, size_t n);
+/* The columns s takes on a terminal: a UTF-8 character is one, an East
+ * Asian wide one (CJK, Hangul, fullwidth forms, most emoji) two, a
+ * combining mark or zero-width character none, a byte that starts no valid
+ * sequence one (shown as U+FFFD).  No locale is needed (the program runs in
+ * the C locale); the table pads its columns by this. */
+size_t wu_display_width(const char *s);
 /* The string writers below emit valid UTF-8 whatever the input: a byte that
  * starts no valid sequence becomes U+FFFD. */
 /* A JSON string literal, quotes included. */
@@ -23,10 +29,27 @@ void wu_json_number(FILE *f, double v);
 void wu_csv_field(FILE *f, const char *s);
 /* A Prometheus label value (escapes \ " and newline). */
 void wu_prom_label(FILE *f, const char *s);
-/* "2026-11-24 22:13:45" UTC for epoch seconds, or "+HH:MM:SS (day N)" for
- * clock-of-day input. */
-const char *wu_time(const struct capture_meta *m, int64_t ts, char *buf, size_t len);
-/* "22:13:45" only. */
-const char *wu_clock(const struct capture_meta *m, int64_t ts, char *buf, size_t len);
+/* "2026-11-24 22:13:45" for epoch seconds, in UTC or (local) local time,
+ * or "HH:MM:SS (+N d)" for clock-of-day input, which has no zone. */
+const char *wu_time(const struct capture_meta *m, int64_t ts, bool local, char *buf, size_t len);
+/* "22:13:45" only, likewise. */
+const char *wu_clock(const struct capture_meta *m, int64_t ts, bool local, char *buf, size_t len);
+/* The zone those times are in: "UTC", local time's name at ts ("CET"), or
+ * "" for clock-of-day input. */
+const char *wu_zone(const struct capture_meta *m, int64_t ts, bool local, char *buf, size_t len);
+
+/* ===== output paths, checked before any input is read =====
+ * A path the run cannot write must fail at once, naming the path the user
+ * gave (not a temporary file), and not after a whole capture or at Ctrl-C.
+ * Both probe by creating and removing a file, which is what the writer will
+ * do: permission bits say nothing for root, or in /proc.  opt is the
+ * option's name for the message ("-o", "--report"). */
+/* path will be created or replaced: not a directory, and its directory
+ * takes new files.  0, or -1 with err. */
+int wu_check_output_file(const char *opt, const char *path, char *err, size_t errlen);
+/* dir will hold new files: a directory that takes them, or one that mkdir -p
+ * can make (its nearest existing ancestor is a directory that takes them).
+ * Nothing is created.  0, or -1 with err. */
+int wu_check_output_dir(const char *opt, const char *dir, char *err, size_t errlen);
 
 #endif

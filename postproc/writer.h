@@ -57,6 +57,9 @@ struct writer_common {
 	FILE *out;               /* where data goes (stdout or -o) */
 	const char *out_path;    /* NULL for stdout */
 	bool multi_source;       /* label rows with their source */
+	bool local_time;         /* --local-time: dates and clocks in local time */
+	bool top;                /* --top given: streaming writers wait for the
+				  * ranking (summary.h) before writing rows */
 };
 
 /* constructors (each returns 0 or -1 with err) */

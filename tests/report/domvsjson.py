@@ -8,7 +8,7 @@ CHROMECHECK.json is chromecheck.py's output for the report (the data-stat
 elements of the page as Chromium rendered it); SUMMARY.json is
 `dbnetio-report --format json` of the same capture and options.  Every number
 the JSON states per series (total bytes, mean, p50, p95, p99, max, seconds),
-the per-direction totals, the per-process totals and the per-threshold
+the per-direction totals and means, the per-process totals and the per-threshold
 seconds above and alert counts must be on the page, with the same exact value
 (data-value) and a visible text that rounds to it (3 significant digits, the
 report's human units); and the page must carry no series the JSON lacks.
@@ -65,6 +65,14 @@ def main():
             alerts_all += a["alerts_total"]
     want["source0|send_bytes"] = totals["send"]
     want["source0|recv_bytes"] = totals["recv"]
+    # the headline mean: the series' full-interval bytes (mean x seconds)
+    # over the capture's seconds, the one MEAN of README
+    secs = js["sources"][0].get("seconds", 0)
+    if secs > 0:
+        for d in ("send", "recv"):
+            want["source0|%s_mean" % d] = sum(
+                s["rate"]["mean"] * s["seconds"] for s in js["series"]
+                if s.get("direction") == d) / secs
     if js.get("thresholds"):
         want["source0|alerts"] = alerts_all
     for k, (secs, n) in per_th.items():

@@ -145,14 +145,15 @@ same "0.24 text and json (quoted integers, unknown event) identical" "$(strip "$
 # (reset, +400, measured from the last good dump @4: 1 s, second 4), 1400 @6
 # (+1000, second 5), final 1500 (+100): total 11100, rates 1000 2000 2000
 # 400 1000 -> 5 samples over 7 s (the capture's -1 .. 6), max 2000, min 400,
-# mean 1280, one gap of 2 missing seconds.
+# one gap of 2 missing seconds; MEAN is the full intervals' bytes over their
+# seconds: (1000 + 2000 + 6000 + 400 + 1000) / 7 = 1485.714286.
 "$R" -f json $FX/edge-oddities.txt > "$tmp/e.json"
 E() { jpath "$tmp/e.json" "$1"; }
 S='[s for s in j["series"] if s["pid"]==4321 and s["direction"]=="send"][0]'
 check "edge: total counts partial, duplicate and backwards bytes" 11100 "$(E "$S[\"total_bytes\"]")"
 check "edge: rate samples exclude duplicate, backwards and final dumps" 5 "$(E "$S[\"samples\"]")"
 check "edge: seconds observed include the gap" 7 "$(E "$S[\"seconds\"]")"
-check "edge: rate min/mean/max" "400 1280 2000" "$(E "' '.join(str(v) for v in ($S['rate']['min'], $S['rate']['mean'], $S['rate']['max']))")"
+check "edge: rate min/mean/max" "400 1485.714286 2000" "$(E "' '.join(str(v) for v in ($S['rate']['min'], $S['rate']['mean'], $S['rate']['max']))")"
 check "edge: counter reset counted, not negative" "1" "$(E "$S[\"resets\"]")"
 check "edge: lost events counted" 17 "$(E 'j["sources"][0]["counts"]["lost_events"]')"
 check "edge: gaps and missing seconds" "1 2" "$(E '"%d %d" % (j["sources"][0]["counts"]["gaps"], j["sources"][0]["counts"]["missing_seconds"])')"
@@ -198,7 +199,7 @@ check "format 2: capture start/end are the first full interval's start and the l
 	"1795558096 1795558101 5 2 0 0" \
 	"$(jpath "$tmp/f2t.json" '" ".join(str(v) for v in (j["sources"][0]["start"], j["sources"][0]["end"], j["sources"][0]["duration"], j["sources"][0]["counts"]["partial_dumps"], j["sources"][0]["counts"]["gaps"], j["sources"][0]["counts"]["duplicates"]))')"
 same "format 2: text and json of the same dumps give identical summaries" "$(strip "$tmp/f2t.json")" "$(strip "$tmp/f2j.json")"
-"$R" -f json -t 'recv>2500 for 2s' $F2 > "$tmp/f2a.json"
+"$R" -f json -t 'recv>2500B/s for 2s' $F2 > "$tmp/f2a.json"
 check "format 2: an alert starts at its first second over and ends after its last" "1795558099 1795558101 1795558100 4000" \
 	"$(jpath "$tmp/f2a.json" '" ".join(str(v) for v in [(a["start"], a["end"], a["peak_ts"], int(a["peak"])) for s in j["series"] for a in s["alerts"]][0])')"
 
@@ -219,7 +220,7 @@ print(" ".join(r["epoch"] for r in rows), "|", g["epoch"], g["bytes"], g["second
 ST='[s for s in j["series"] if s["pid"]==4321 and s["direction"]=="send"][0]'
 check "format 2 stall: 5 samples, the gap's averaged one among them, all 4000 B/s" "5 4000 4000 6" \
 	"$(jpath "$tmp/st.json" '"%d %.0f %.0f %.0f" % ('"$ST"'["samples"], '"$ST"'["rate"]["min"], '"$ST"'["rate"]["max"], '"$ST"'["seconds"] - 4)')"
-"$R" $FX/format2-stall.txt | grep -q '1 gaps, 5 seconds without a dump' && pass "format 2 stall: the table notes the gap" || fail "format 2 stall: the table notes the gap" "$("$R" $FX/format2-stall.txt | grep note)"
+"$R" $FX/format2-stall.txt | grep -q '1 gap, 5 seconds without a dump' && pass "format 2 stall: the table notes the gap" || fail "format 2 stall: the table notes the gap" "$("$R" $FX/format2-stall.txt | grep note)"
 
 # HH:MM:SS generic script with clear() (per-interval counters) over midnight,
 # and a last map print without a time line (bpftrace's exit print):
@@ -233,23 +234,23 @@ check "generic HH:MM:SS script: map name kept" "@bytes" "$(jpath "$tmp/g.json" '
 check "BCC lines: totals and samples" "5500 3 70" "$(jpath "$tmp/l.json" '"%d %d %d" % ([s for s in j["series"] if s["pid"]==4321 and s["direction"]=="send"][0]["total_bytes"], [s for s in j["series"] if s["pid"]==4321][0]["samples"], [s for s in j["series"] if s["pid"]==999][0]["total_bytes"])')"
 
 # ---- exit statuses, thresholds -------------------------------------------
-"$R" -t 'send>1000' $FX/edge-oddities.txt > /dev/null; check "exit 2 when a threshold is crossed" 2 "$?"
+"$R" -t 'send>1000B/s' $FX/edge-oddities.txt > /dev/null; check "exit 2 when a threshold is crossed" 2 "$?"
 "$R" -t 'send>1GiB/s' $FX/edge-oddities.txt > /dev/null; check "exit 0 when none is" 0 "$?"
-"$R" -t 'send>1000 for 5s' $FX/edge-oddities.txt > /dev/null; check "sustain longer than any run: exit 0" 0 "$?"
-"$R" -f json -t 'send>1500 for 2s' $FX/edge-oddities.txt > "$tmp/a.json"; rc=$?
+"$R" -t 'send>1000B/s for 5s' $FX/edge-oddities.txt > /dev/null; check "sustain longer than any run: exit 0" 0 "$?"
+"$R" -f json -t 'send>1500B/s for 2s' $FX/edge-oddities.txt > "$tmp/a.json"; rc=$?
 # 4321 send above 1500: @1 (2000, interval 0..1) and @4 (2000 over 1..4, 3 s),
 # contiguous: alert from 0 to 4, peak 2000, bytes over (2000-1500)*(1+3) = 2000.
 check "sustained alert: exit 2" 2 "$rc"
 check "alert start, end, peak, bytes over" "1700000000 1700000004 2000 2000" \
 	"$(jpath "$tmp/a.json" '" ".join(str(v) for v in [(a["start"], a["end"], a["peak"], a["bytes_over"]) for s in j["series"] for a in s["alerts"]][0])')"
-"$R" -t 'sent>5' $FX/edge-oddities.txt > /dev/null 2> "$tmp/err"; rc=$?
+"$R" -t 'sent>5B/s' $FX/edge-oddities.txt > /dev/null 2> "$tmp/err"; rc=$?
 check "bad threshold: exit 1" 1 "$rc"
 grep -q "unknown target" "$tmp/err" && pass "bad threshold: says what was expected" || fail "bad threshold message" "$(cat "$tmp/err")"
 "$R" --top 0 $FX/edge-oddities.txt > /dev/null 2>&1; check "bad --top: exit 1" 1 "$?"
 "$R" --bogus > /dev/null 2>&1; check "unknown option: exit 1" 1 "$?"
 "$R" --help > /dev/null 2>&1; check "--help: exit 0" 0 "$?"
 "$R" -f json --top 1 --sort peak $FX/edge-oddities.txt > "$tmp/top.json"
-check "--top 1 --sort peak keeps the highest peak" "4321 send 1" "$(jpath "$tmp/top.json" '"%d %s %d" % (j["series"][0]["pid"], j["series"][0]["direction"], len(j["series"]))')"
+check "--top 1 --sort peak keeps the process of the highest peak, both its series" "4321 send 2" "$(jpath "$tmp/top.json" '"%d %s %d" % (j["series"][0]["pid"], j["series"][0]["direction"], len(j["series"]))')"
 
 # ---- bad input: error names file:line and what was expected; --lenient --------
 bad() { # NAME CONTENT EXPECTED-IN-MESSAGE  (bad line is line 3)
@@ -294,7 +295,7 @@ check "csv: bytes column sums to the totals" "$(E 'sum(s["total_bytes"] for s in
 import csv,sys; print(sum(int(r['bytes']) for r in csv.DictReader(open(sys.argv[1]))))" "$tmp/e.csv")"
 check "csv: a comm with a comma is quoted" 1 "$(grep -c '"my, odd: proc"' "$tmp/e.csv" | awk '{print ($1>0)}')"
 check "json: series carry pid, comm, direction, total_bytes, seconds, rate, alerts" "ok" "$(E '"ok" if all(all(k in s for k in ("pid","comm","direction","total_bytes","seconds","rate","alerts")) and all(k in s["rate"] for k in ("min","mean","max","p50","p95","p99")) for s in j["series"]) else "missing"')"
-"$R" -f prom -t 'send>1000' $FX/edge-oddities.txt > "$tmp/e.prom"; rc=$?
+"$R" -f prom -t 'send>1000B/s' $FX/edge-oddities.txt > "$tmp/e.prom"; rc=$?
 check "prom: exit status follows thresholds" 2 "$rc"
 check "prom: sent bytes counter with HELP and TYPE" "1 1 11100" "$(grep -c '^# HELP dbnetio_sent_bytes_total ' "$tmp/e.prom") $(grep -c '^# TYPE dbnetio_sent_bytes_total counter' "$tmp/e.prom") $(grep '^dbnetio_sent_bytes_total{.*pid="4321"' "$tmp/e.prom" | awk '{print $2}')"
 check "prom: every sample line is name{labels} value" 0 "$(grep -v '^#' "$tmp/e.prom" | grep -cvE '^[a-z_]+(\{([a-z_]+="([^"\\]|\\.)*",?)*\})? [0-9.e+-]+$')"
@@ -324,7 +325,7 @@ check "merge: the same file twice gets distinct labels" 2 "$(jpath "$tmp/m2.json
 # A dump is complete at its dump-end marker (or the next time line), never
 # because the input paused: tests/tiers/17-live.sh stalls the pipe anywhere.
 mkfifo "$tmp/fifo"
-"$R" --live -t 'send>1000' "$tmp/fifo" > "$tmp/live.out" 2>&1 &
+"$R" --live -t 'send>1000B/s' "$tmp/fifo" > "$tmp/live.out" 2>&1 &
 lpid=$!
 exec 7> "$tmp/fifo"
 printf '# dbnetio-capture 1 interval=1\n1700000000\n@send[1, db]: 5000\n@recv[1, db]: 10\n' >&7
@@ -602,3 +603,437 @@ check "property: per process and direction, the series' totals sum to the --by p
 check "property: the key fixtures' --by process totals are their @psend/@precv" \
 	"$(keyfx $KX/connection-text.txt 'sum(proc.values())')" \
 	"$(jpath "$tmp/k-connection-p.json" 'sum(s["total_bytes"] for s in j["series"])')"
+
+# ---- one MEAN: the full intervals' bytes over their seconds ------------------
+# MEAN = the bytes of the rate intervals / SECS (README, "What the outputs
+# mean"), in every output.  From the CSV alone (each full row's bytes and
+# real seconds), per series of every fixture: JSON rate.mean, Prometheus
+# stat="mean" and the table's MEAN cell are that number.  It differs from
+# the mean of the samples wherever a gap (edge-oddities, spike-gap, stall)
+# or format 2's jitter weighs an interval by more or less than a second.
+mean_check() { # FILE: the series whose outputs disagree, or nothing
+	python3 - "$R" "$1" <<'PY'
+import csv, io, json, re, subprocess, sys
+R, f = sys.argv[1], sys.argv[2]
+run = lambda *a: subprocess.run([R, *a, f], capture_output=True, text=True).stdout
+def ident(d):
+    return (d["map"], d["key"], d.get("client") or "", str(d.get("client_port", "")) if d.get("client_port", -1) != -1 else "")
+want = {}
+for r in csv.DictReader(io.StringIO(run("-f", "csv"))):
+    if r["partial"] == "0":
+        b, s = want.setdefault(ident(r), [0, 0.0])
+        want[ident(r)] = [b + int(r["bytes"]), s + float(r["seconds"])]
+def human(v):   # units_format_bytes() + "/s"
+    names, i = ["B", "KiB", "MiB", "GiB", "TiB", "PiB", "EiB"], 0
+    while abs(v) >= 1024 and i < 6:
+        v, i = v / 1024, i + 1
+    return ("%.0f B" % v if i == 0 else "%.*f %s" % (2 if abs(v) < 10 else 1 if abs(v) < 100 else 0, v, names[i])) + "/s"
+j = json.loads(run("-f", "json"))
+prom = {}
+for l in run("-f", "prom").splitlines():
+    if l.startswith("dbnetio_rate_bytes_per_second{") and 'stat="mean"' in l:
+        lab, v = l[len("dbnetio_rate_bytes_per_second{"):].rsplit("} ", 1)
+        prom[lab.replace(',stat="mean"', "")] = float(v)
+table = {}
+for l in run().splitlines()[2:]:
+    c = re.split(r"  +", l.strip())
+    if len(c) >= 6:
+        table[c[0]] = c[4]
+bad = []
+def close(a, b): return abs(a - b) <= 1e-6 + 1e-9 * abs(b)
+for s in j["series"]:
+    if not s["samples"]:
+        continue
+    b, secs = want.get(ident(s), (None, None))
+    if b is None:
+        bad.append("%s: no full CSV rows" % s["key"]); continue
+    m = b / secs
+    if not close(s["rate"]["mean"], m):
+        bad.append("%s json mean %s != %d B / %g s" % (s["key"], s["rate"]["mean"], b, secs))
+    lab = 'source="%s",' % s["source"] + ('pid="%d",comm="%s",' % (s["pid"], s["comm"].replace("\\", "\\\\").replace('"', '\\"')) +
+          ('client="%s",' % s["client"] if s.get("client") else "") if s.get("direction") else
+          'map="%s",key="%s",' % (s["map"], s["key"])) + 'direction="%s"' % (s.get("direction") or "")
+    if s.get("client_port", -1) != -1:
+        pass    # prom shows a connection capture per client
+    elif lab in prom and not close(prom[lab], m):
+        bad.append("%s prom mean %s != %s" % (s["key"], prom[lab], m))
+    elif lab not in prom and '"' not in s["comm"] and "\\" not in s["comm"]:
+        bad.append("%s: no prom mean (%s)" % (s["key"], lab))
+    label = next((k for k in table if k.endswith(" " + s["direction"]) and k.startswith("%d " % s["pid"])), None) if s.get("direction") and not s.get("client") else None
+    if label and len([k for k in table if k.startswith("%d " % s["pid"]) and k.endswith(" " + s["direction"])]) == 1 and table[label] != human(m):
+        bad.append("%s table MEAN %s != %s" % (s["key"], table[label], human(m)))
+print("; ".join(bad))
+PY
+}
+bad_mean=""
+nmean=0
+for f in $FX/*.txt $FX/*.json $FX/bpftrace-0.23/*.txt $FX/bpftrace-0.23/*.json $FX/charts/*.txt $KX/*.txt $KX/*.json; do
+	case $f in *generic-clock*) continue ;; esac   # HH:MM:SS, needs --counters interval
+	nmean=$((nmean + 1))
+	out=$(mean_check "$f")
+	[ -n "$out" ] && bad_mean="$bad_mean $(basename "$f"): $out"
+done
+check "MEAN: JSON rate.mean, prom stat=\"mean\" and the table's MEAN are the full intervals' bytes over their seconds (CSV), $nmean fixtures" "" "$bad_mean"
+check "MEAN: edge-oddities' send mean is 10400 B over 7 s, the gap's interval weighing 3 s" "1485.714286 10400" \
+	"$(jpath "$tmp/e.json" '"%.6f %.0f" % ('"$S"'["rate"]["mean"], '"$S"'["rate"]["mean"] * '"$S"'["seconds"])')"
+check "MEAN: format 2's jittered recv is 9620 B over 5.02 s, not the samples' mean 2100" "1916.334661" \
+	"$(jpath "$tmp/f2t.json" '"%.6f" % '"$F2R"'["rate"]["mean"]')"
+check "MEAN: a source's seconds are its full intervals' real seconds (format 2: 5.02)" "5.02" \
+	"$(jpath "$tmp/f2t.json" '"%.2f" % j["sources"][0]["seconds"]')"
+# the report's headline mean is the same definition over the capture's
+# seconds: for a capture of one process it is the per-series MEAN
+for f in $FX/format2-jitter.txt $FX/dbnetio-tp-text.txt $FX/charts/spike-gap.txt; do
+	"$R" --report "$tmp/mean.md" "$f" > /dev/null 2>&1
+	got=$(python3 - "$tmp/mean.md" "$R" "$f" <<'PY'
+import json, re, subprocess, sys
+md = open(sys.argv[1]).read()
+j = json.loads(subprocess.run([sys.argv[2], "-f", "json", sys.argv[3]], capture_output=True, text=True).stdout)
+secs = j["sources"][0].get("seconds", j["sources"][0]["duration"])
+out = []
+for d, name in (("send", "Sent"), ("recv", "Received")):
+    m = re.search(r"\*\*%s\*\* by the server: .*? — mean ([0-9.]+ [KMGT]?i?B/s)" % name, md)
+    want = sum(s["rate"]["mean"] * s["seconds"] for s in j["series"] if s.get("direction") == d) / secs
+    out.append("%s %s" % (m.group(1) if m else "none", "ok" if m else ""))
+    if m:
+        v, u = m.group(1).split(" ")
+        scale = {"B/s": 1, "KiB/s": 1024, "MiB/s": 1024 ** 2, "GiB/s": 1024 ** 3}[u]
+        out[-1] = "ok" if abs(float(v) * scale - want) <= 0.006 * want + 0.5 else "%s (want %.0f B/s)" % (m.group(1), want)
+print(" ".join(out))
+PY
+)
+	check "MEAN: the report's headline means are the series' full-interval bytes over the capture's seconds ($(basename "$f"))" "ok ok" "$got"
+done
+
+# ---- two captures in one stream: a second header starts a new source -------
+# `cat a.txt b.txt | dbnetio-report` is two captures, as if given as two
+# files: each keeps its own time line, counters, key and labels, in both
+# orders (before, the second header changed nothing: the first capture's
+# series went on into the second's, with gaps or backwards dumps).
+strip_stream() { python3 -c "
+import json, sys
+j = json.load(open(sys.argv[1]))
+for s in j['sources']: del s['file'], s['counts']['lines']
+print(json.dumps(j, sort_keys=True))" "$1"; }
+for pair in "edge-oddities.txt format2-stall.txt" "format2-stall.txt edge-oddities.txt" \
+	"dbnetio-tp-json.json format2-jitter.json" "bcc-legacy.txt keys/client-text.txt"; do
+	set -- $pair
+	cat "$FX/$1" "$FX/$2" | "$R" -f json > "$tmp/cat.json"; rc1=$?
+	"$R" -f json - "$FX/$2" < "$FX/$1" > "$tmp/two.json"; rc2=$?
+	check "one stream, $1 then $2: exit status" "0 0" "$rc1 $rc2"
+	same "one stream, $1 then $2: the summary of the two files given apart" \
+		"$(strip_stream "$tmp/two.json")" "$(strip_stream "$tmp/cat.json")"
+done
+check "one stream: two sources labelled by their hosts" "db1 db3" \
+	"$(cat $FX/edge-oddities.txt $FX/format2-stall.txt | "$R" -f json | python3 -c 'import json, sys; print(" ".join(s["label"] for s in json.load(sys.stdin)["sources"]))')"
+sed '/^# dbnetio-capture/s/ host=[^ ]*//' $FX/dbnetio-tp-text.txt > "$tmp/nohost.txt"
+cat "$tmp/nohost.txt" "$tmp/nohost.txt" | "$R" -f json > "$tmp/cat2.json"
+check "one stream, no host=: the second capture is 'stdin #2', with the same numbers" "stdin|stdin #2 True" \
+	"$(jpath "$tmp/cat2.json" '"|".join(s["label"] for s in j["sources"]), [(s["total_bytes"], s["rate"]) for s in j["series"] if s["source"] == "stdin"] == [(s["total_bytes"], s["rate"]) for s in j["series"] if s["source"] == "stdin #2"]')"
+cat $FX/dbnetio-tp-text.txt $FX/dbnetio-tp-text.txt | "$R" > "$tmp/cat2.tab"
+check "one stream, one host twice: 'vm' and 'vm (stdin #2)', a SOURCE column, no gap" "vm|vm (stdin #2) 1 0" \
+	"$(grep -E '^vm( \(stdin #2\))?: ' "$tmp/cat2.tab" | sed 's/: .*//' | paste -sd'|') $(grep -c '^SOURCE ' "$tmp/cat2.tab") $(grep -c 'gap' "$tmp/cat2.tab")"
+cat $FX/edge-oddities.txt $FX/format2-stall.txt | "$R" --live > "$tmp/cat.live"
+check "one stream --live: the second capture's lines (7 dumps) carry its label" "7 0" \
+	"$(grep -c '^[0-9:]* \[db3\] ' "$tmp/cat.live") $(grep -c '^[0-9:]* \[db1\]' "$tmp/cat.live")"
+
+# ---- Prometheus: every -f prom output valid and free of duplicate series -----
+# node_exporter's textfile collector fails the whole scrape on two samples
+# with one name and label set ("collected before with the same name and
+# label values"), which promtool check metrics does not catch (measured: an
+# `any>` threshold's send and recv samples of one process, exit 0).  So each
+# output below passes promtool AND prom_dups: no sample twice (labels in any
+# order), every sample after its family's TYPE, each family in one block.
+prom_dups() { # FILE: the problems, or nothing
+	python3 - "$1" <<'PY'
+import re, sys
+seen, typed, done, bad, cur = set(), {}, set(), [], None
+lab = re.compile(r'([a-zA-Z_][a-zA-Z0-9_]*)="((?:[^"\\]|\\.)*)"')
+for n, line in enumerate(open(sys.argv[1], encoding="utf-8"), 1):
+    line = line.rstrip("\n")
+    if line.startswith("# TYPE "):
+        name = line.split()[2]
+        if name in typed:
+            bad.append("%d: second TYPE for %s" % (n, name))
+        typed[name] = n
+        continue
+    if not line or line.startswith("#"):
+        continue
+    m = re.fullmatch(r'([a-zA-Z_:][a-zA-Z0-9_:]*)(?:\{(.*)\})? (\S+)', line)
+    if not m:
+        bad.append("%d: not name{labels} value: %s" % (n, line[:80])); continue
+    name, labels = m.group(1), m.group(2) or ""
+    pairs = lab.findall(labels)
+    if ",".join('%s="%s"' % p for p in pairs) != labels:
+        bad.append("%d: labels do not parse: %s" % (n, labels[:80]))
+    names = [k for k, _ in pairs]
+    if len(set(names)) != len(names):
+        bad.append("%d: a label twice: %s" % (n, labels[:80]))
+    key = (name, frozenset(pairs))
+    if key in seen:
+        bad.append("%d: duplicate sample %s{%s}" % (n, name, labels[:120]))
+    seen.add(key)
+    if name not in typed:
+        bad.append("%d: %s before its TYPE" % (n, name))
+    if name != cur:
+        if name in done:
+            bad.append("%d: %s in two blocks" % (n, name))
+        if cur:
+            done.add(cur)
+        cur = name
+print("; ".join(bad[:5]))
+PY
+}
+if ! have promtool; then
+	skip "prom: every output passes promtool check metrics" "promtool not installed (scripts/install-deps check: Debian's prometheus)"
+fi
+pbad="" pdup="" nprom=0
+prom_case() { # ARGS...: one -f prom run, checked
+	nprom=$((nprom + 1))
+	"$R" -f prom "$@" > "$tmp/case.prom" 2> "$tmp/case.err"
+	local rc=$?
+	if [ $rc -ne 0 ] && [ $rc -ne 2 ]; then
+		pbad="$pbad [$*: exit $rc $(head -c 120 "$tmp/case.err")]"
+		return
+	fi
+	if have promtool && ! out=$(promtool check metrics < "$tmp/case.prom" 2>&1); then
+		pbad="$pbad [$*: $(printf '%s' "$out" | head -c 160)]"
+	fi
+	out=$(prom_dups "$tmp/case.prom")
+	[ -n "$out" ] && pdup="$pdup [$*: $out]"
+}
+TH=(-t 'send>1B/s' -t 'recv>1B/s for 2s' -t 'any>=1B/s' -t 'any>500KiB/s' -t '@send>1B/s' -t '@recv>=1B/s for 1s')
+for f in $FX/*.txt $FX/*.json $FX/bpftrace-0.23/*.txt $FX/bpftrace-0.23/*.json $FX/charts/*.txt; do
+	case $f in *generic-clock*) continue ;; esac
+	prom_case "$f"
+	prom_case "${TH[@]}" "$f"
+done
+for f in $KX/*.txt $KX/*.json; do
+	prom_case "${TH[@]}" "$f"
+	prom_case "${TH[@]}" --by process "$f"
+	prom_case "${TH[@]}" --by client --top 2 "$f"
+done
+prom_case --counters interval -t '@bytes>1B/s' -t 'any>1B/s' $FX/generic-clock.txt
+prom_case "${TH[@]}" $FX/charts/spike-gap.txt $FX/edge-oddities.txt $KX/client-text.txt    # several sources, processes, clients
+prom_case "${TH[@]}" $FX/edge-oddities.txt $FX/edge-oddities.txt $FX/edge-oddities.txt    # one host three times
+prom_case "${TH[@]}" $FX/bcc-legacy.txt $FX/bcc-legacy.txt $FX/bcc-legacy.txt
+prom_case "${TH[@]}" - < <(cat $FX/dbnetio-tp-text.txt $FX/dbnetio-tp-text.txt)   # one stream, two captures
+have promtool && check "prom: every output passes promtool check metrics ($nprom outputs: every threshold kind, several processes, clients, merges)" "" "$pbad"
+check "prom: no two samples with one name and label set in any output ($nprom outputs)" "" "$pdup"
+"$R" -f prom -t 'any>500KiB/s' $FX/dbnetio-tp-text.txt > "$tmp/any.prom"
+check "prom: an any> threshold's samples say their direction" "recv send" \
+	"$(grep '^dbnetio_threshold_seconds_above{' "$tmp/any.prom" | sed 's/.*direction="\([a-z]*\)".*/\1/' | sort | paste -sd' ')"
+"$R" -t 'send>1KiB/s' -t 'send > 1024 B/s' $FX/edge-oddities.txt > /dev/null 2> "$tmp/err"; rc=$?
+check "the same threshold twice: exit 1, says so" "1 1" "$rc $(grep -c "threshold 'send > 1024 B/s' is the same as 'send>1KiB/s'" "$tmp/err")"
+
+# ---- gates that cannot pass by accident ---------------------------------------
+# A cron job or CI step acts on the exit status: a threshold that watches
+# nothing, or an input with nothing in it, is an error (exit 1), never a
+# quiet "0 alerts" and exit 0.
+gate() { # NAME EXPECTED-MESSAGE ARGS...: exit 1 and the message on stderr, nothing on stdout
+	local name=$1 msg=$2
+	shift 2
+	"$R" "$@" > "$tmp/gate.out" 2> "$tmp/gate.err"
+	local rc=$?
+	check "gate: $name: exit 1, says why, writes no summary" "1 1 0" \
+		"$rc $(grep -c -F -- "$msg" "$tmp/gate.err") $(wc -c < "$tmp/gate.out")"
+}
+gate "a map not in the capture" "threshold '@bogus>1B/s' watches nothing in the capture: no map @bogus (the capture has @send, @recv)" \
+	-t '@bogus>1B/s' $FX/edge-oddities.txt
+gate "no dump at all (/dev/null)" "no dump in the input, so no threshold could be crossed" -t 'send>1B/s' /dev/null
+gate "no dump at all (stdin)" "no dump in the input" -t 'send>1B/s' - < /dev/null
+gate "a header and no dump" "no dump in the input" -t 'send>1B/s' - < <(head -n 2 $FX/edge-oddities.txt)
+gate "send> on a capture without @send" "threshold 'send>1B/s' watches nothing in the capture: no send series (the capture has @bytes)" \
+	--counters interval -t 'send>1B/s' $FX/generic-clock.txt
+gate "only the first, partial format-2 dump" "threshold 'send>1B/s': the 1 series it watches has no full interval" \
+	-t 'send>1B/s' - < <(head -n 4 $FX/format2-jitter.txt)
+gate "one of two thresholds watches nothing" "threshold '@sned>1B/s' watches nothing" -f json -t 'send>1B/s' -t '@sned>1B/s' $FX/edge-oddities.txt
+"$R" -t '@send>1B/s' $FX/edge-oddities.txt > /dev/null 2>&1; check "gate: a map that is there (@send) is watched: exit 2" 2 "$?"
+"$R" -t '@bytes>1B/s' --counters interval $FX/generic-clock.txt > /dev/null 2>&1; check "gate: a generic script's map is watched: exit 2" 2 "$?"
+"$R" < /dev/null > /dev/null 2>&1; check "no threshold, no dump: still a summary and exit 0" 0 "$?"
+
+# ---- output paths are checked before any input is read ---------------------------
+# Each run reads a FIFO nobody writes: a run that got as far as its input
+# would wait there (timeout: 124), so exit 1 at once proves the path was
+# checked first, plainly and under --live; the message names the path the
+# user gave, not a temporary file.
+mkfifo "$tmp/never"
+printf 'x\n' > "$tmp/afile"
+outpath() { # NAME PATH-IN-MESSAGE ARGS...
+	local name=$1 want=$2 mode rc
+	shift 2
+	for mode in plain --live; do
+		if [ $mode = plain ]; then
+			timeout 5 "$R" "$@" "$tmp/never" > /dev/null 2> "$tmp/op.err"; rc=$?
+		else
+			timeout 5 "$R" --live "$@" "$tmp/never" > /dev/null 2> "$tmp/op.err"; rc=$?
+		fi
+		check "output path, $name ($mode): exit 1 before reading, names '$want', no temporary file" "1 1 0" \
+			"$rc $(grep -c -F -- "$want" "$tmp/op.err") $(grep -c '\.tmp\.\|\.tmp[0-9]\|XXXXXX\|mkstemp\|mkdtemp' "$tmp/op.err")"
+	done
+}
+outpath "-o into a missing directory" "-o /nonexistent-dir/x.csv: cannot write there: /nonexistent-dir: No such file or directory" \
+	-f csv -o /nonexistent-dir/x.csv
+outpath "-o onto a directory" "-o $tmp: is a directory" -o "$tmp"
+outpath "--report into /proc" "--report /proc/nope.html: cannot create a file in /proc" --report /proc/nope.html
+outpath "--report .md into a missing directory" "--report $tmp/no/r.md: cannot write there" --report "$tmp/no/r.md"
+outpath "--plot into a file" "--plot $tmp/afile: exists and is not a directory" --plot "$tmp/afile"
+outpath "--plot below a file" "--plot $tmp/afile/charts: cannot make it: $tmp/afile is not a directory" --plot "$tmp/afile/charts"
+outpath "--plot into /proc" "--plot /proc/nope/charts: cannot make it in /proc" --plot /proc/nope/charts
+"$R" --plot "$tmp/new/charts" -f json $FX/edge-oddities.txt > /dev/null 2>&1; rc=$?
+check "output path: --plot into a directory still to make works (exit 0, made)" "0 yes" "$rc $([ -d "$tmp/new/charts" ] && echo yes)"
+
+# ---- one threshold grammar (THRESHOLD_GRAMMAR; README; man; --help) -----------
+# Every case of the grammar is a unit test (tests/unit/test_threshold.c);
+# these are the issue's cases from the command line: refused with exit 1
+# and a message saying what was expected, or accepted.
+grammar() { # SPEC EXPECTED-EXIT [MESSAGE]
+	"$R" -f json -t "$1" $FX/edge-oddities.txt > /dev/null 2> "$tmp/g.err"
+	local rc=$?
+	if [ -n "${3:-}" ]; then
+		check "grammar: '$1' refused, exit 1, says '$3'" "1 1" "$rc $(grep -c -F -- "$3" "$tmp/g.err")"
+	else
+		check "grammar: '$1' accepted (exit $2)" "$2" "$rc"
+	fi
+}
+grammar 'send>50' 1 "threshold 'send>50': expected a unit after 50"
+grammar 'send>0x10B/s' 1 "expected a decimal number, got '0x10B/s' (no hex)"
+grammar 'send>-1B/s' 1 "no sign (a rate is never negative)"
+grammar 'send>5kB/s' 1 "unknown unit 'kB' (expected B, KB, MB, GB, TB (1000-based), KiB, MiB, GiB, TiB (1024-based))"
+grammar 'send>1KiB/s for 5' 1 "after 'for': expected a unit after 5: s, m or h"
+grammar 'send>1KiB/s for 2d' 1 "unknown duration unit 'd' (expected s, m or h)"
+grammar 'send>1KiB/s for 5h' 0
+grammar 'send>1KiB/s for 5m' 0
+grammar 'send>1KiB/s for 3s' 2
+grammar 'send>1KB for 1s' 2
+grammar 'send>1TB/s' 0
+grammar 'send>1TiB/s' 0
+grammar 'recv >= 100 B for 2 s' 2
+json_limit() { "$R" -f json -t "$1" $FX/edge-oddities.txt 2>/dev/null | python3 -c 'import json, sys; t = json.load(sys.stdin)["thresholds"][0]; print("%.0f %d" % (t["limit"], t["sustain"]))'; }
+check "grammar: 1000-based and 1024-based units, s/m/h durations" "1500000 3600 1536 120 3000000000000 0" \
+	"$(json_limit 'send>1.5MB/s for 1h') $(json_limit 'send>1.5KiB for 2m') $(json_limit 'any>3TB/s')"
+"$R" --help > "$tmp/help.txt" 2>&1
+check "--help prints the grammar, every unit and duration unit" "1 1 1 1" \
+	"$(grep -c 'SPEC      TARGET OP RATE \[for DURATION\]' "$tmp/help.txt") $(grep -c 'UNIT      B; KB MB GB TB (1000-based); KiB MiB GiB TiB (1024-based);$' "$tmp/help.txt") $(grep -c 'DURATION  a whole number and s, m or h' "$tmp/help.txt") $(grep -c "'/s' may be left out" "$tmp/help.txt")"
+
+# ---- options that mean what they say --------------------------------------------
+"$R" -h > "$tmp/h.txt" 2>&1; rc=$?
+check "-h: exit 0 and the --help text" "0 yes" "$rc $(cmp -s "$tmp/h.txt" "$tmp/help.txt" && [ -s "$tmp/h.txt" ] && echo yes)"
+"$R" --plot-format svg $FX/edge-oddities.txt > "$tmp/pf.out" 2> "$tmp/err"; rc=$?
+check "--plot-format without --plot: exit 1, says it needs --plot, no summary" "1 1 0" \
+	"$rc $(grep -c -- '--plot-format needs --plot DIR' "$tmp/err") $(wc -c < "$tmp/pf.out")"
+PATH=/nonexistent "$R" --plot-format svg --plot "$tmp/pf" $FX/edge-oddities.txt > /dev/null 2>&1; rc=$?
+check "--plot-format with --plot: exit 0, its .gp says svg" "0 1" "$rc $(grep -l 'svg' "$tmp"/pf/timeseries.gp 2>/dev/null | wc -l)"
+# --interval is for captures without one in their header: the header's wins
+# and a different --interval says it was ignored; --counters wins over the
+# header and says so.  Both on stderr, stdout unchanged.
+"$R" -f json --interval 5 $FX/edge-oddities.txt > "$tmp/iv.json" 2> "$tmp/err"; rc=$?
+check "--interval against a header's interval=: ignored, said on stderr" "0 1 1" \
+	"$rc $(grep -c 'warning: tests/fixtures/edge-oddities.txt:2: --interval 5 ignored: the header says interval=1' "$tmp/err") $(jpath "$tmp/iv.json" 'j["sources"][0]["interval"]')"
+"$R" -f json --interval 1 $FX/edge-oddities.txt > /dev/null 2> "$tmp/err"
+check "--interval equal to the header's: no warning" 0 "$(wc -c < "$tmp/err")"
+"$R" -f json --interval 2 $FX/bcc-legacy.txt > "$tmp/iv.json" 2> "$tmp/err"
+check "--interval without a header: used, no warning" "2 0" "$(jpath "$tmp/iv.json" 'j["sources"][0]["interval"]') $(wc -c < "$tmp/err")"
+"$R" -f json --counters interval $FX/edge-oddities.txt > "$tmp/cn.json" 2> "$tmp/err"
+check "--counters against the header's counters=: overrides, said on stderr" "1 interval" \
+	"$(grep -c "warning: tests/fixtures/edge-oddities.txt:2: --counters interval overrides the header's counters=cumulative" "$tmp/err") $(jpath "$tmp/cn.json" 'j["sources"][0]["counters"]')"
+"$R" -f json --counters cumulative $FX/edge-oddities.txt > /dev/null 2> "$tmp/err"
+check "--counters equal to the header's: no warning" 0 "$(wc -c < "$tmp/err")"
+# --local-time is every date and clock printed: the table (its zone named),
+# the alert lines, --live, the report (its footer names the zone).  XST-3
+# is a POSIX TZ, three hours east of UTC, so no tzdata is needed.
+# edge-oddities: 1700000000 is 2023-11-14 22:13:20 UTC, 01:13:20 in XST.
+TZ=XST-3 "$R" --local-time -t 'send>1500B/s' $FX/edge-oddities.txt > "$tmp/lt.tab"
+check "--local-time: the table's span in local time, the zone named" 1 \
+	"$(grep -c '^db1: 2023-11-15 01:13:19 .. 2023-11-15 01:13:26 XST, 7 s' "$tmp/lt.tab")"
+check "--local-time: PEAK AT and the alert line in local time" "1 1" \
+	"$(grep -c '^4321 mariadbd send .* 2023-11-15 01:13:20 ' "$tmp/lt.tab") $(grep -c 'ALERT 4321 mariadbd send: 2023-11-15 01:13:20 .. 01:13:24 (4 s), peak 1.95 KiB/s at 01:13:20' "$tmp/lt.tab")"
+TZ=XST-3 "$R" -t 'send>1500B/s' $FX/edge-oddities.txt > "$tmp/ut.tab"
+check "without --local-time: UTC, whatever TZ says" "1 1" \
+	"$(grep -c '^db1: 2023-11-14 22:13:19 .. 2023-11-14 22:13:26 UTC, 7 s' "$tmp/ut.tab") $(grep -c 'ALERT 4321 mariadbd send: 2023-11-14 22:13:20 .. 22:13:24' "$tmp/ut.tab")"
+TZ=XST-3 "$R" --local-time --live -t 'send>1500B/s' $FX/edge-oddities.txt > "$tmp/lt.live"
+check "--local-time --live: interval and alert lines in local time" "01:13:19 01:13:20" \
+	"$(head -n 1 "$tmp/lt.live" | cut -c1-8) $(grep -m1 ' ALERT ' "$tmp/lt.live" | cut -c1-8)"
+TZ=XST-3 "$R" --local-time --report "$tmp/lt.md" $FX/edge-oddities.txt > /dev/null 2>&1
+"$R" --report "$tmp/ut.md" $FX/edge-oddities.txt > /dev/null 2>&1
+check "--report's footer names the zone of its times" "1 1" \
+	"$(grep -c 'XST\. Times are local time (XST, UTC+0300)\.' "$tmp/lt.md") $(grep -c 'UTC\. Times are UTC\.' "$tmp/ut.md")"
+# --top N keeps what the user ranks: N processes (both directions of each),
+# or N clients (connections) when the series are grouped so, by --sort, in
+# every format, CSV included; each output is the full one with the others'
+# rows left out.  Expected from the full JSON: an entry's bytes are its
+# series' summed, its peak their highest.
+top_want() { # FULL.json N SORT: the kept entries' series, as "pid|comm|client|ports|direction"
+	python3 - "$1" "$2" "$3" <<'PY'
+import json, sys
+j, n, by = json.load(open(sys.argv[1])), int(sys.argv[2]), sys.argv[3]
+key = lambda s: (s["source"], s["pid"], s["comm"], s.get("client", ""), s.get("client_port", -1), s.get("local_port", -1))
+ent = {}
+for i, s in enumerate(j["series"]):
+    e = ent.setdefault(key(s), [0, -1, i])
+    e[0] += s["total_bytes"]
+    e[1] = max(e[1], s["rate"]["max"] if s["samples"] else -1)
+rank = sorted(ent, key=lambda k: (-ent[k][0], ent[k][2]) if by == "total" else (-ent[k][1], ent[k][2]) if by == "peak" else ent[k][2])
+keep = set(rank[:n])
+print(" ".join("%s|%s|%s|%s|%s" % (s["pid"], s["comm"], s.get("client", "-"), s.get("client_port", "-"), s["direction"]) for s in j["series"] if key(s) in keep))
+PY
+}
+jseries() { python3 -c 'import json, sys
+print(" ".join("%s|%s|%s|%s|%s" % (s["pid"], s["comm"], s.get("client", "-"), s.get("client_port", "-"), s["direction"]) for s in json.load(open(sys.argv[1]))["series"]))' "$1"; }
+for c in "edge-oddities.txt 1 total" "charts/spike-gap.txt 2 peak" "charts/spike-gap.txt 1 name" "keys/client-text.txt 2 total" "keys/client-text.txt 3 peak" "keys/connection-text.txt 2 total"; do
+	set -- $c
+	"$R" -f json --sort "$3" "$FX/$1" > "$tmp/full.json"
+	"$R" -f json --sort "$3" --top "$2" "$FX/$1" > "$tmp/topn.json"
+	check "--top $2 --sort $3 ($1): JSON keeps the $2 first entries' series, both directions" \
+		"$(top_want "$tmp/full.json" "$2" "$3")" "$(jseries "$tmp/topn.json")"
+	keep=$(jseries "$tmp/topn.json")
+	"$R" -f csv --sort "$3" --top "$2" "$FX/$1" > "$tmp/topn.csv"
+	"$R" -f csv --sort "$3" "$FX/$1" > "$tmp/full.csv"
+	check "--top $2 --sort $3 ($1): CSV is the full CSV's rows of those series" \
+		"$(python3 - "$tmp/full.csv" "$keep" <<'PY'
+import csv, sys
+keep = set(sys.argv[2].split())
+rows = list(csv.reader(open(sys.argv[1])))
+h = rows[0]
+i = {k: h.index(k) for k in h}
+print(sum(1 for r in rows[1:] if "%s|%s|%s|%s|%s" % (r[i["pid"]], r[i["comm"]], r[i["client"]] or "-", r[i["client_port"]] or "-", r[i["direction"]]) in keep))
+print("\n".join(",".join(r) for r in rows[:1] + [r for r in rows[1:] if "%s|%s|%s|%s|%s" % (r[i["pid"]], r[i["comm"]], r[i["client"]] or "-", r[i["client_port"]] or "-", r[i["direction"]]) in keep]))
+PY
+)" "$(python3 -c 'import csv, sys
+rows = list(csv.reader(open(sys.argv[1])))
+print(len(rows) - 1)
+print("\n".join(",".join(r) for r in rows))' "$tmp/topn.csv")"
+done
+"$R" --top 1 $FX/edge-oddities.txt > "$tmp/top.tab"
+check "--top 1 (table): the process's send and recv rows, and says what it ranked" "2 1" \
+	"$(grep -c '^4321 mariadbd ' "$tmp/top.tab") $(grep -c '^(top 1 of 2 processes: 2 of 3 series)$' "$tmp/top.tab")"
+"$R" -f prom --top 1 $FX/edge-oddities.txt > "$tmp/top.prom"
+check "--top 1 (prom): only the kept process's samples" "0 2" \
+	"$(grep -c 'pid="77"' "$tmp/top.prom") $(grep -c '^dbnetio_\(sent\|received\)_bytes_total{.*pid="4321"' "$tmp/top.prom")"
+check "--top (JSON): says what it ranked" "clients 2 7" \
+	"$("$R" -f json --top 2 $KX/client-text.txt | python3 -c 'import json, sys; t = json.load(sys.stdin)["top"]; print(t["ranked"], t["kept"], t["total"])')"
+# table columns are padded by what a terminal shows: a name in UTF-8 (é is
+# two bytes, 数 three bytes and two columns, a combining accent none) must
+# not push its row's columns out of line.
+printf '# dbnetio-capture 1 interval=1\n1700000000\n@send[1, cafe\xcc\x81]: 5\n@send[2, db]: 5\n@send[3, \xe6\x95\xb0\xe6\x8d\xae\xe5\xba\x93]: 9\n@send[4, caf\xc3\xa9]: 7\n1700000001\n@send[1, cafe\xcc\x81]: 50\n@send[2, db]: 55\n@send[3, \xe6\x95\xb0\xe6\x8d\xae\xe5\xba\x93]: 90\n@send[4, caf\xc3\xa9]: 70\n' > "$tmp/mb.txt"
+"$R" "$tmp/mb.txt" > "$tmp/mb.tab"
+check "table: columns line up for multibyte names (every row's columns at the same display positions)" "1 4" \
+	"$(python3 - "$tmp/mb.tab" <<'PY'
+import re, sys, unicodedata
+def width(s):
+    return sum(0 if unicodedata.combining(c) else 2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in s)
+rows = [l.rstrip("\n") for l in open(sys.argv[1], encoding="utf-8")][1:6]
+# the display column where each right-aligned field ends (all but the
+# left-aligned SERIES)
+ends = set()
+for r in rows[1:]:
+    ends.add(tuple(width(r[:m.end()]) for m in re.finditer(r"\S(?=  |$)", r))[1:])
+print(len(ends), len(rows) - 1)
+PY
+)"
+# counts in the table's words agree with them: 1 dump, 1 notice, 2 dumps
+printf '1700000000\n@send[1, a]: 5\n' | "$R" > "$tmp/one.tab"
+check "plurals: '1 dump' for one dump" 1 "$(head -n 1 "$tmp/one.tab" | grep -c ', 1 dump, ')"
+check "plurals: edge-oddities' notes in the singular where the count is 1" "1 1 1 1 1 1 1" \
+	"$(for p in '17 events lost (1 notice)' '1 gap, 2 seconds without a dump: rates averaged over the gap' '1 dump repeated' '1 dump went back' '1 counter reset ' '1 WARNING/ERROR line from' '2 histogram/stats lines'; do grep -c -F "$p" "$tmp/e.tab"; done | paste -sd' ')"
+check "plurals: no '1 <plural>' anywhere in the table notes" 0 \
+	"$(grep -cE '(^|[^0-9.])1 (dumps|notices|gaps|seconds|events|resets|lines|entries|alerts)' "$tmp/e.tab")"

@@ -88,8 +88,8 @@ print(" ".join(sorted({time.strftime("%H:%M:%S", time.gmtime(int(r["epoch"]))) f
 # A format-1 capture: three processes, a 5 s gap, a send spike.
 live_vs_file "format 1 (charts/spike-gap.txt)" tests/fixtures/charts/spike-gap.txt '^[0-9]+$' 'send>10MiB/s for 3s'
 # Format 2: exact time lines, dump-end markers, the first dump partial.
-live_vs_file "format 2 text (format2-jitter.txt)" tests/fixtures/format2-jitter.txt '^[0-9]+\.[0-9]{6}$' 'recv>2500 for 2s'
-live_vs_file "format 2 json (format2-jitter.json)" tests/fixtures/format2-jitter.json '"data": "[0-9]+\.[0-9]{6}' 'recv>2500 for 2s'
+live_vs_file "format 2 text (format2-jitter.txt)" tests/fixtures/format2-jitter.txt '^[0-9]+\.[0-9]{6}$' 'recv>2500B/s for 2s'
+live_vs_file "format 2 json (format2-jitter.json)" tests/fixtures/format2-jitter.json '"data": "[0-9]+\.[0-9]{6}' 'recv>2500B/s for 2s'
 
 # The first dump of a format-2 capture is partial, and so is the last; only
 # the last is called final.

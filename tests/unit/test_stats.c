@@ -49,6 +49,19 @@ static void small_exact(void)
 	UNIT_TRUE("stats exact while small", stats_is_exact(&st));
 	stats_free(&st);
 
+	/* the mean is over time: 1000 B/s for 1 s, then 2000 B/s averaged over
+	 * a 3 s gap, is 7000 B in 4 s, not the samples' mean 1500 */
+	stats_init(&st);
+	stats_add(&st, 1000, 1, 10);
+	stats_add(&st, 2000, 3, 11);
+	UNIT_EQ_DBL("stats mean is bytes over seconds", 1750, stats_mean(&st), 1e-12);
+	UNIT_EQ_DBL("stats bytes of the rate samples", 7000, stats_bytes(&st), 1e-12);
+	UNIT_EQ_DBL("stats stddev is over the samples, each once", 500, stats_stddev(&st), 1e-9);
+	stats_free(&st);
+	stats_init(&st);
+	UNIT_EQ_DBL("stats mean of nothing is 0", 0, stats_mean(&st), 0);
+	stats_free(&st);
+
 	stats_init(&st);
 	UNIT_EQ_DBL("stats empty quantile is 0", 0, stats_quantile(&st, 0.5), 0);
 	stats_add(&st, 7, 1, 1);

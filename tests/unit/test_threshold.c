@@ -7,44 +7,113 @@
 
 static char err[512];
 
+/* The one grammar (THRESHOLD_GRAMMAR): each accepted form with what it
+ * means, each refused one with the words its message must hold. */
+static const struct {
+	const char *spec;
+	int target;
+	double limit;
+	int inclusive;
+	unsigned sustain;
+} good[] = {
+	{ "send>50MiB/s", TH_SEND, 50.0 * 1048576, 0, 0 },
+	{ "recv>=1MB/s for 5s", TH_RECV, 1e6, 1, 5 },
+	{ "@bytes>10KiB for 2m", TH_MAP, 10240, 0, 120 },   /* '/s' may be left out */
+	{ "any>1.5GB/s", TH_ANY, 1.5e9, 0, 0 },
+	{ "send>100B/s for 5h", TH_SEND, 100, 0, 5 * 3600 },
+	{ "send>0B/s", TH_SEND, 0, 0, 0 },
+	{ "send>1KB", TH_SEND, 1e3, 0, 0 },
+	{ "send>1GB", TH_SEND, 1e9, 0, 0 },
+	{ "send>2TB/s", TH_SEND, 2e12, 0, 0 },
+	{ "send>1KiB", TH_SEND, 1024, 0, 0 },
+	{ "send>2GiB/s", TH_SEND, 2147483648.0, 0, 0 },
+	{ "send>1TiB/s", TH_SEND, 1099511627776.0, 0, 0 },
+	{ "recv >= 1.5 GB for 2 m", TH_RECV, 1.5e9, 1, 120 },
+	{ "send>1B/s for 0s", TH_SEND, 1, 0, 0 },
+	{ "send>1B/s for 7h", TH_SEND, 1, 0, 7 * 3600 },
+};
+
+static const struct {
+	const char *spec, *says;
+} bad[] = {
+	{ "send>50", "expected a unit after 50" },
+	{ "send>100 for 3s", "expected a unit after 100" },
+	{ "send>0x10B/s", "no hex" },
+	{ "send>0X10B/s", "no hex" },
+	{ "send>-1B/s", "no sign" },
+	{ "send>+1B/s", "no sign" },
+	{ "send>1e3B/s", "unknown unit 'e3B'" },
+	{ "send>.5B/s", "decimal number" },
+	{ "send>5.B/s", "digits after the '.'" },
+	{ "send>5kB/s", "unknown unit 'kB'" },
+	{ "send>5mb/s", "unknown unit 'mb'" },
+	{ "send>5XB/s", "unknown unit" },
+	{ "send>5MiB/h", "a rate is per second" },
+	{ "send>5MiB/s/s", "unexpected '/s' after the rate" },
+	{ "send>5MiB/s for 5", "expected a unit after 5: s, m or h" },
+	{ "send>5MiB/s for 5d", "unknown duration unit 'd'" },
+	{ "send>5MiB/s for 1.5m", "unknown duration unit '.5m'" },
+	{ "send>5MiB/s for ever", "expected a duration" },
+	{ "send>5MiB/s for", "expected a duration" },
+	{ "send>5MiB/s for 8d", "unknown duration unit" },
+	{ "send>5MiB/s for 169h", "longer than 604800 s" },
+	{ "send>5MiB/s for 99999999999999999999s", "longer than" },
+	{ "send>5MiB/s for 5s for 6s", "'for' given twice" },
+	{ "send>5MiB/s fro 5s", "unexpected 'fro 5s' after the rate" },
+	{ "send>5MiB/s 5s", "unexpected '5s'" },
+	{ "send<5MiB/s", "expected send>RATE" },
+	{ "sent>5MiB/s", "unknown target 'sent'" },
+	{ ">5MiB/s", "unknown target ''" },
+	{ "@>5MiB/s", "unknown target '@'" },
+	{ "@bo-gus>5MiB/s", "expected a map name after '@'" },
+	{ "send>", "expected a rate" },
+	{ "send>=", "expected a rate" },
+	{ "send>>5B/s", "decimal number" },
+};
+
 static void specs(void)
 {
 	struct threshold t;
+	char name[160];
 	int rc;
 
-	rc = threshold_parse("send>50MiB/s", &t, err, sizeof(err));
-	UNIT_TRUE("spec send>50MiB/s", rc == 0 && t.target == TH_SEND && t.limit == 50.0 * 1048576 &&
-		  !t.inclusive && t.sustain == 0);
-	threshold_free(&t);
-	rc = threshold_parse("recv>=1MB/s for 5s", &t, err, sizeof(err));
-	UNIT_TRUE("spec recv>=1MB/s for 5s", rc == 0 && t.target == TH_RECV && t.limit == 1e6 &&
-		  t.inclusive && t.sustain == 5);
-	threshold_free(&t);
+	for (size_t i = 0; i < sizeof(good) / sizeof(good[0]); i++) {
+		rc = threshold_parse(good[i].spec, &t, err, sizeof(err));
+		snprintf(name, sizeof(name), "grammar accepts '%s'", good[i].spec);
+		UNIT_TRUE(name, rc == 0 && (int)t.target == good[i].target &&
+			  t.limit == good[i].limit && (int)t.inclusive == good[i].inclusive &&
+			  t.sustain == good[i].sustain);
+		if (rc == 0)
+			threshold_free(&t);
+	}
 	rc = threshold_parse("@bytes>10KiB for 2m", &t, err, sizeof(err));
-	UNIT_TRUE("spec @map>10KiB for 2m", rc == 0 && t.target == TH_MAP && t.limit == 10240 &&
-		  t.sustain == 120 && strcmp(t.map, "@bytes") == 0);
-	threshold_free(&t);
-	rc = threshold_parse("any>1.5GB/s", &t, err, sizeof(err));
-	UNIT_TRUE("spec any>1.5GB/s", rc == 0 && t.target == TH_ANY && t.limit == 1.5e9);
-	threshold_free(&t);
-	rc = threshold_parse("send>100", &t, err, sizeof(err));
-	UNIT_TRUE("spec without a unit is bytes", rc == 0 && t.limit == 100);
-	threshold_free(&t);
-
-	rc = threshold_parse("send<5MiB/s", &t, err, sizeof(err));
-	UNIT_ERR_HAS("bad spec: no '>'", rc, err, "expected send>RATE");
-	rc = threshold_parse("sent>5MiB/s", &t, err, sizeof(err));
-	UNIT_ERR_HAS("bad spec: unknown target", rc, err, "unknown target");
-	rc = threshold_parse("send>5MiB/h", &t, err, sizeof(err));
-	UNIT_ERR_HAS("bad spec: per hour", rc, err, "unexpected");
-	rc = threshold_parse("send>5XB/s", &t, err, sizeof(err));
-	UNIT_ERR_HAS("bad spec: unknown unit", rc, err, "unknown unit");
-	rc = threshold_parse("send>-5MiB/s", &t, err, sizeof(err));
-	UNIT_ERR_HAS("bad spec: negative", rc, err, "non-negative");
-	rc = threshold_parse("send>5MiB/s for ever", &t, err, sizeof(err));
-	UNIT_ERR_HAS("bad spec: bad sustain", rc, err, "for Ns");
-	rc = threshold_parse("send>", &t, err, sizeof(err));
-	UNIT_ERR_HAS("bad spec: no value", rc, err, "expected a non-negative number");
+	UNIT_EQ_STR("grammar: the map's name", "@bytes", rc == 0 ? t.map : NULL);
+	if (rc == 0)
+		threshold_free(&t);
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		rc = threshold_parse(bad[i].spec, &t, err, sizeof(err));
+		snprintf(name, sizeof(name), "grammar refuses '%s'", bad[i].spec);
+		UNIT_ERR_HAS(name, rc, err, bad[i].says);
+		if (rc == 0)
+			threshold_free(&t);
+		else {
+			snprintf(name, sizeof(name), "grammar refuses '%s': the message names the spec",
+				 bad[i].spec);
+			char q[160];
+			snprintf(q, sizeof(q), "threshold '%s'", bad[i].spec);
+			UNIT_TRUE(name, strstr(err, q) != NULL);
+		}
+	}
+	/* the same threshold written two ways */
+	struct threshold a, b;
+	threshold_parse("send>1KiB/s for 1m", &a, err, sizeof(err));
+	threshold_parse("send > 1024 B for 60 s", &b, err, sizeof(err));
+	UNIT_TRUE("the same threshold, written two ways", threshold_same(&a, &b));
+	threshold_free(&b);
+	threshold_parse("send>=1KiB/s for 1m", &b, err, sizeof(err));
+	UNIT_TRUE("'>=' is another threshold than '>'", !threshold_same(&a, &b));
+	threshold_free(&a);
+	threshold_free(&b);
 }
 
 struct run {
@@ -73,7 +142,7 @@ static void machine(void)
 	struct threshold_state st = { 0 };
 	struct run r = { 0 };
 
-	threshold_parse("send>100 for 3s", &t, err, sizeof(err));
+	threshold_parse("send>100B/s for 3s", &t, err, sizeof(err));
 	/* 2 s above: too short */
 	feed(&st, &t, &r, 150, 1);
 	feed(&st, &t, &r, 150, 2);
@@ -112,7 +181,7 @@ static void machine(void)
 	threshold_free(&t);
 
 	/* no sustain, inclusive */
-	threshold_parse("recv>=10", &t, err, sizeof(err));
+	threshold_parse("recv>=10B/s", &t, err, sizeof(err));
 	memset(&r, 0, sizeof(r));
 	feed(&st, &t, &r, 10, 1);
 	UNIT_EQ_U64(">= fires at equality, without sustain at once", 1, r.fired);
@@ -121,7 +190,7 @@ static void machine(void)
 
 	/* format 2: intervals labelled in whole seconds, measured over jittered
 	 * real ones; sustain counts the labels, bytes over the real time */
-	threshold_parse("send>100 for 3s", &t, err, sizeof(err));
+	threshold_parse("send>100B/s for 3s", &t, err, sizeof(err));
 	memset(&r, 0, sizeof(r));
 	struct alert e2, f2;
 	int ev = threshold_feed(&st, &t, 0, 200, 0.98, 10, 11, &e2, &f2);
@@ -140,7 +209,7 @@ static void machine(void)
 	threshold_free(&t);
 
 	/* many alerts: stored up to the cap, all counted */
-	threshold_parse("send>1", &t, err, sizeof(err));
+	threshold_parse("send>1B/s", &t, err, sizeof(err));
 	for (int i = 0; i < 3000; i++)
 		threshold_feed(&st, &t, 0, (i % 2) ? 5 : 0, 1, i, i + 1, NULL, NULL);
 	UNIT_EQ_U64("alerts beyond the cap are counted", 1500, st.alerts_total);
@@ -153,9 +222,14 @@ static void units(void)
 {
 	double v;
 	char b[32];
-	UNIT_TRUE("units 1KB is 1000", units_parse_bytes("1KB", &v, err, sizeof(err)) == 0 && v == 1000);
-	UNIT_TRUE("units 1 KiB/s is 1024", units_parse_bytes("1 KiB/s", &v, err, sizeof(err)) == 0 && v == 1024);
-	UNIT_TRUE("units 2GiB", units_parse_bytes("2GiB", &v, err, sizeof(err)) == 0 && v == 2147483648.0);
+	unsigned d;
+	UNIT_TRUE("units 1KB is 1000", units_parse_rate("1KB", 3, &v, err, sizeof(err)) == 0 && v == 1000);
+	UNIT_TRUE("units 1 KiB/s is 1024", units_parse_rate("1 KiB/s", 7, &v, err, sizeof(err)) == 0 && v == 1024);
+	UNIT_TRUE("units 2GiB", units_parse_rate("2GiB", 4, &v, err, sizeof(err)) == 0 && v == 2147483648.0);
+	UNIT_TRUE("units: a rate is the whole text", units_parse_rate("2GiBx", 5, &v, err, sizeof(err)) < 0);
+	UNIT_TRUE("duration 2m is 120 s", units_parse_duration("2m", 2, 1000, &d, err, sizeof(err)) == 0 && d == 120);
+	UNIT_TRUE("duration 1h is 3600 s", units_parse_duration("1h", 2, 3600, &d, err, sizeof(err)) == 0 && d == 3600);
+	UNIT_TRUE("duration over its maximum refused", units_parse_duration("1h", 2, 3599, &d, err, sizeof(err)) < 0);
 	UNIT_EQ_STR("format 1536 B", "1.50 KiB", units_format_bytes(1536, b, sizeof(b)));
 	UNIT_EQ_STR("format 0 B", "0 B", units_format_bytes(0, b, sizeof(b)));
 	UNIT_EQ_STR("format 200 MiB", "200 MiB", units_format_bytes(200.0 * 1048576, b, sizeof(b)));
