@@ -482,6 +482,15 @@ struct chart_ctx {
 	unsigned bucket;         /* seconds per row of a long capture, 0 = a row per dump */
 };
 
+/* Write s into a gnuplot comment: a control byte (a newline above all,
+ * which would end the comment and make the rest of a file name a command)
+ * becomes '?'. */
+static void comment_text(FILE *f, const char *s)
+{
+	for (; *s; s++)
+		putc((unsigned char)*s < 0x20 || *s == 0x7f ? '?' : *s, f);
+}
+
 /* The settings block common to every chart of a source. */
 static void write_settings(FILE *f, const struct chart_ctx *c, const char *name,
 			   const char *datafile, const char *title)
@@ -489,15 +498,20 @@ static void write_settings(FILE *f, const struct chart_ctx *c, const char *name,
 	const struct capture_meta *m = c->ps->meta;
 	char out[256];
 
-	fprintf(f, "# %s%s.gp: written by dbnetio-report from plots/%s.gp", c->stem, name, name);
-	if (m && m->file && *m->file)
-		fprintf(f, " for the capture %s", m->file);
-	fprintf(f, ".\n#\n"
-		"# Re-render from anywhere with `gnuplot %s%s.gp` (paths are relative to\n"
-		"# this file); `gnuplot -e 'term=\"svg\"' %s%s.gp` for SVG.  Restyle by\n"
+	fputs("# ", f);
+	comment_text(f, c->stem);
+	fprintf(f, "%s.gp: written by dbnetio-report from plots/%s.gp", name, name);
+	if (m && m->file && *m->file) {
+		fputs(" for the capture ", f);
+		comment_text(f, m->file);
+	}
+	fputs(".\n#\n# Re-render from anywhere with `gnuplot ", f);
+	comment_text(f, c->stem);
+	fprintf(f, "%s.gp` (paths are relative to\n# this file); `gnuplot -e 'term=\"svg\"' ", name);
+	comment_text(f, c->stem);
+	fprintf(f, "%s.gp` for SVG.  Restyle by\n"
 		"# editing the settings below or the template after them; gnuplot -e\n"
-		"# 'name=value' overrides any of them.\n\n",
-		c->stem, name, c->stem, name);
+		"# 'name=value' overrides any of them.\n\n", name);
 	/* The files it names sit beside it: move there, wherever gnuplot was
 	 * started from (ARG0 is the script's path as given to gnuplot). */
 	fputs("if (exists(\"ARG0\") && strlen(ARG0) > 0) {\n"
