@@ -732,6 +732,9 @@ check "one stream, no host=: the second capture is 'stdin #2', with the same num
 cat $FX/dbnetio-tp-text.txt $FX/dbnetio-tp-text.txt | "$R" > "$tmp/cat2.tab"
 check "one stream, one host twice: 'vm' and 'vm (stdin #2)', a SOURCE column, no gap" "vm|vm (stdin #2) 1 0" \
 	"$(grep -E '^vm( \(stdin #2\))?: ' "$tmp/cat2.tab" | sed 's/: .*//' | paste -sd'|') $(grep -c '^SOURCE ' "$tmp/cat2.tab") $(grep -c 'gap' "$tmp/cat2.tab")"
+cat $FX/edge-oddities.txt $FX/charts/spike-gap.txt | PATH=/nonexistent "$R" --plot "$tmp/catplot" > /dev/null 2>&1
+check "one stream --plot: each capture's charts under its own name, none overwritten" "1-db1-timeseries.dat 2-chart_fixture-timeseries.dat" \
+	"$(cd "$tmp/catplot" 2>/dev/null && ls *-timeseries.dat | paste -sd' ')"
 cat $FX/edge-oddities.txt $FX/format2-stall.txt | "$R" --live > "$tmp/cat.live"
 check "one stream --live: the second capture's lines (7 dumps) carry its label" "7 0" \
 	"$(grep -c '^[0-9:]* \[db3\] ' "$tmp/cat.live") $(grep -c '^[0-9:]* \[db1\]' "$tmp/cat.live")"
