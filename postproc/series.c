@@ -280,16 +280,7 @@ static struct series *series_new(struct series_table *t, struct capture_meta *me
 nomem:
 	snprintf(err, errlen, "out of memory");
 fail:
-	if (s) {
-		free(s->raw);
-		free(s->map);
-		free(s->key);
-		free(s->comm);
-		free(s->client);
-		free(s->label);
-		free(s->th);
-		free(s);
-	}
+	series_free(s, t->nth);   /* zeroed at birth: its missing parts free as NULL */
 	return NULL;
 }
 
