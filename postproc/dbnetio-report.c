@@ -87,7 +87,8 @@ static const struct argp_option options[] = {
 	{ "output", 'o', "FILE", 0, "write there (atomically, by rename) instead of stdout", 0 },
 	{ "threshold", 't', "SPEC", 0,
 	  "alert when a rate is above: send>50MiB/s, recv>=1MB/s for 5s, any>..., @map>... "
-	  "(units B KiB MiB GiB KB MB GB, per second; repeatable)", 0 },
+	  "(units B KiB MiB GiB KB MB GB, per second; repeatable); 'merge 10s' at the end: "
+	  "an alert ends after 10 s at or below (default 5s)", 0 },
 	{ "lenient", OPT_LENIENT, NULL, 0, "skip and count bad lines instead of failing", 0 },
 	{ "live", OPT_LIVE, NULL, 0,
 	  "print one line per interval as each dump completes, alerts as they fire; Ctrl-C prints the summary", 0 },

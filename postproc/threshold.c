@@ -18,7 +18,31 @@
 
 /* ===== parsing ===== */
 
-int threshold_parse(const char *spec, struct threshold *th, char *err, size_t errlen)
+/* "10s", "2m", "0s": a whole number of seconds or minutes, into *secs.
+ * 0, or -1 when s is anything else or over a week. */
+static int parse_duration(const char *s, unsigned *secs)
+{
+	char *end;
+	long mult = 1;
+
+	errno = 0;
+	long n = strtol(s, &end, 10);
+	if (end == s || errno || n < 0)
+		return -1;
+	if (*end == 's')
+		end++;
+	else if (*end == 'm') {
+		mult = 60;
+		end++;
+	}
+	if (*end || n > 86400L * 7 / mult)
+		return -1;
+	*secs = (unsigned)(n * mult);
+	return 0;
+}
+
+/* Parse a spec without its merge clause (see threshold_parse). */
+static int parse_limit(const char *spec, struct threshold *th, char *err, size_t errlen)
 {
 	const char *op, *v, *forp;
 	char *val = NULL;
@@ -101,6 +125,42 @@ cleanup:
 	return ret;
 }
 
+/* The merge clause, " merge DURATION", ends the spec: it is split off
+ * here and the rest parsed as a limit and its sustain. */
+int threshold_parse(const char *spec, struct threshold *th, char *err, size_t errlen)
+{
+	const char *m = strstr(spec, " merge ");
+	unsigned merge = THRESHOLD_MERGE_DEFAULT;
+
+	if (m && parse_duration(m + 7, &merge) < 0) {
+		snprintf(err, errlen, "threshold '%s': expected 'merge Ns' at the end (seconds at or "
+			 "below the limit that end an alert, e.g. 'merge 10s')", spec);
+		return -1;
+	}
+	char *head = m ? strndup(spec, (size_t)(m - spec)) : NULL;
+	if (m && !head) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	int rc = parse_limit(head ? head : spec, th, err, errlen);
+	free(head);
+	if (rc < 0)
+		return -1;
+	th->merge = merge;
+	if (m) {
+		/* the spec as given, merge clause included */
+		char *full = strdup(spec);
+		if (!full) {
+			threshold_free(th);
+			snprintf(err, errlen, "out of memory");
+			return -1;
+		}
+		free(th->spec);
+		th->spec = full;
+	}
+	return 0;
+}
+
 void threshold_free(struct threshold *th)
 {
 	free(th->spec);
@@ -153,6 +213,7 @@ static int end_run(struct threshold_state *st, struct alert *ended)
 	}
 	st->in_run = false;
 	st->firing = false;
+	st->in_dip = false;
 	return ev;
 }
 
@@ -164,14 +225,26 @@ int threshold_feed(struct threshold_state *st, const struct threshold *th,
 	double span = (double)(end - start);
 	int ev = 0;
 
-	if (!above)
+	/* where the next interval of this run starts: after the dip, if any */
+	int64_t next = st->in_dip ? st->dip_end : st->run_end;
+
+	if (!above) {
+		/* a firing alert lives through a dip shorter than the merge
+		 * window, as long as no interval of it is missing */
+		if (st->firing && start == next && (double)(end - st->run_end) < (double)th->merge) {
+			st->in_dip = true;
+			st->dip_end = end;
+			return 0;
+		}
 		return end_run(st, ended);
+	}
 	st->seconds_above += span;
-	if (st->in_run && start != st->run_end) {
+	if (st->in_run && start != next) {
 		/* a gap: the run above is not known to be continuous */
 		if ((ev = end_run(st, ended)) < 0)
 			return -1;
 	}
+	st->in_dip = false;
 	if (!st->in_run) {
 		st->in_run = true;
 		st->run_start = start;
@@ -213,7 +286,9 @@ int threshold_finish(struct threshold_state *st, struct alert *out)
 		st->in_run = false;
 		return 0;
 	}
-	st->cur.open = true;
+	/* open: still above at the end, not in a dip */
+	st->cur.open = !st->in_dip;
+	st->in_dip = false;
 	if (store_alert(st, &st->cur) < 0)
 		return -1;
 	if (out)

@@ -1,16 +1,22 @@
 /* threshold.h: rate thresholds and the alert state machine.
  *
- * A threshold is parsed from `send>50MiB/s`, `recv>=1MB/s for 5s`, `any>...`
- * or `@mymap>...` and applies to every matching series separately.  Per
- * series an alert starts when the rate has stayed above the limit for the
- * sustain time (contiguous intervals), and ends at the first interval at or
- * below it (or at the end of the input: then it is still "open").  An alert
- * records start (beginning of its first interval above), end (end of its
- * last), peak rate and the bytes over the limit.  Sustain and time above are
- * counted in labelled seconds (end - start of each interval), so a dump a
- * little early or late neither shortens nor lengthens them; bytes over use
- * the real seconds the rate was measured over.  Time above the limit is
- * counted whether or not it lasted long enough to alert.
+ * A threshold is parsed from `send>50MiB/s`, `recv>=1MB/s for 5s`, `any>...`,
+ * `@mymap>...` or `send>50MiB/s for 5s merge 10s` and applies to every
+ * matching series separately.  Per series an alert starts when the rate has
+ * stayed above the limit for the sustain time (contiguous intervals).  It ends
+ * once the rate has stayed at or below the limit for the merge window
+ * (default THRESHOLD_MERGE_DEFAULT seconds): a dip shorter than the window is
+ * part of the alert, so one episode with brief dips is one alert; `merge 0s`
+ * ends it at the first interval at or below.  A gap in the input ends it too
+ * (an alert never spans unseen time), and so does the end of the input: then
+ * it is "open" if it was above at the end.  An alert records start
+ * (beginning of its first interval above), end (end of its last interval
+ * above), peak rate and the bytes over the limit (of its intervals above).
+ * Sustain, dips and time above are counted in labelled seconds (end - start
+ * of each interval), so a dump a little early or late neither shortens nor
+ * lengthens them; bytes over use the real seconds the rate was measured
+ * over.  Time above the limit is counted whether or not it lasted long
+ * enough to alert.
  *
  * HOW TO ADD A WRITER: see writer.h; writers read struct alert and the
  * per-series struct threshold_state, never change them.
@@ -31,7 +37,13 @@ struct threshold {
 	double limit;            /* bytes per second */
 	bool inclusive;          /* >= instead of > */
 	unsigned sustain;        /* seconds; 0 = any single interval */
+	unsigned merge;          /* seconds at or below that end an alert */
 };
+
+/* The merge window when a spec gives none: dips of up to 4 s inside an
+ * episode do not split it (a busy server's rate wavers around a limit), and
+ * an alert still ends within seconds of the episode's end. */
+#define THRESHOLD_MERGE_DEFAULT 5
 
 /* Alerts kept per series and threshold; more are counted, not stored. */
 #define THRESHOLD_MAX_ALERTS 1000
@@ -56,6 +68,9 @@ struct threshold_state {
 	int64_t run_peak_ts;
 	bool firing;             /* the run has become an alert */
 	struct alert cur;        /* the alert while firing */
+	bool in_dip;             /* firing, and at or below the limit since
+				  * run_end: the dip is [run_end, dip_end) */
+	int64_t dip_end;
 	/* results */
 	double seconds_above;
 	struct alert *alerts;    /* at most THRESHOLD_MAX_ALERTS */
