@@ -27,6 +27,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "plot_text.h"
 #include "stats.h"
 #include "threshold.h"
 #include "write_util.h"
@@ -51,8 +52,10 @@ static const char *template_text(const char *name)
 
 
 /* Write s as a gnuplot single-quoted string.  Inside single quotes gnuplot
- * interprets nothing but '' (one quote); control bytes and invalid UTF-8 are
- * replaced by '?' because they would end the line or break the SVG's XML. */
+ * interprets nothing but '' (one quote).  Text from the capture has been
+ * through plot_text_clean() already; control bytes and invalid UTF-8, which
+ * would end the line or break the SVG's XML, are replaced here once more by
+ * U+FFFD, whatever the caller did. */
 static void gp_quote(FILE *f, const char *s)
 {
 	const unsigned char *u = (const unsigned char *)s;
@@ -62,7 +65,7 @@ static void gp_quote(FILE *f, const char *s)
 	for (size_t i = 0; i < n;) {
 		size_t len = wu_utf8_len(u + i, n - i);
 		if (len == 0 || u[i] < 0x20 || u[i] == 0x7f) {
-			fputc('?', f);
+			fputs("\xef\xbf\xbd", f);
 			i++;
 			continue;
 		}
@@ -157,10 +160,20 @@ struct plot_source {
 	struct stats total[2];   /* per-dump totals over all processes */
 };
 
+/* A name whose chart text differs from it (see plot_text.h), for the
+ * warning at the end. */
+struct text_note {
+	char *name;              /* escaped for stderr, with its [PID] */
+	unsigned what;           /* PLOT_TEXT_* */
+};
+
 struct plot {
 	struct plot_opts o;
 	char *dir;
 	char *prefix;
+	char *what;              /* "--plot DIR", "--report FILE": for messages */
+	struct text_note *notes;
+	size_t nnotes;
 	struct plot_source *src;
 	size_t nsrc;
 	/* every series seen, by series->index (the summary lists --top only) */
@@ -201,7 +214,9 @@ struct plot *plot_new(const struct plot_opts *o, char *err, size_t errlen)
 		p->o.top = PLOT_TOP_DEFAULT;
 	p->dir = strdup(o->dir ? o->dir : ".");
 	p->prefix = strdup(o->prefix ? o->prefix : "");
-	if (!p->dir || !p->prefix) {
+	p->what = strdup(o->what ? o->what : "charts");
+	p->o.what = NULL;        /* the caller's; p->what is ours */
+	if (!p->dir || !p->prefix || !p->what) {
 		snprintf(err, errlen, "out of memory");
 		plot_free(p);
 		return NULL;
@@ -227,11 +242,15 @@ void plot_free(struct plot *p)
 		free(p->charts[i].gp);
 		free(p->charts[i].image);
 	}
+	for (size_t i = 0; i < p->nnotes; i++)
+		free(p->notes[i].name);
+	free(p->notes);
 	free(p->charts);
 	free(p->src);
 	free(p->series);
 	free(p->dir);
 	free(p->prefix);
+	free(p->what);
 	free(p);
 }
 
@@ -395,20 +414,64 @@ static int group_cmp_bytes(const void *a, const void *b)
 	return group_cmp_key(a, b);
 }
 
-/* "mariadbd [4321]", or "pid 4321" when the capture has no process names
- * (the BCC program's lines); a client first: "127.0.0.2 (mariadbd [4321])". */
-static const char *group_name(const struct group *g, char *buf, size_t len)
+/* Remember that the chart shows raw (with suffix, its " [PID]") changed as
+ * `what` says; each name once.  Out of memory only loses the note. */
+static void note_text(struct plot *p, const char *raw, const char *suffix, unsigned what)
 {
-	char client[SERIES_CLIENT_TEXT_MAX] = "";
+	char esc[512], name[600];
 
+	what &= ~PLOT_TEXT_CUT;      /* a cut name is in full in the tables */
+	if (!what)
+		return;
+	plot_text_escape(raw, esc, sizeof esc);
+	snprintf(name, sizeof name, "%s%s", esc, suffix);
+	for (size_t i = 0; i < p->nnotes; i++)
+		if (strcmp(p->notes[i].name, name) == 0)
+			return;
+	struct text_note *n = realloc(p->notes, (p->nnotes + 1) * sizeof *n);
+	if (!n)
+		return;
+	p->notes = n;
+	if (!(n[p->nnotes].name = strdup(name)))
+		return;
+	n[p->nnotes++].what = what;
+}
+
+/* Chart text of raw (see plot_text.h), at most cols columns (0: any), noted
+ * for the warning under suffix. */
+static const char *chart_text(struct plot *p, const char *raw, size_t cols, const char *suffix,
+			      char *buf, size_t len)
+{
+	note_text(p, raw, suffix, plot_text_clean(raw, cols, plot_text_drawable, buf, len));
+	return buf;
+}
+
+/* Columns of a process name, and of a client address, in a legend: the
+ * rest is cut ("…"), so that one long name cannot squeeze the plot; the
+ * full names are in the .dat header and the report's tables. */
+#define PLOT_NAME_COLS 24
+#define PLOT_CLIENT_COLS 30
+
+/* "mariadbd [4321]", or "pid 4321" when the capture has no process names
+ * (the BCC program's lines); a client first: "127.0.0.2 (mariadbd [4321])".
+ * The names are chart text, cut to the columns above unless full. */
+static const char *group_name(struct plot *p, const struct group *g, bool full,
+			      char *buf, size_t len)
+{
+	char client[SERIES_CLIENT_TEXT_MAX] = "", cl[SERIES_CLIENT_TEXT_MAX * 3 + 8];
+	char comm[256 * 3 + 8], pid[40];
+
+	snprintf(pid, sizeof pid, " [%lld]", g->pid);
 	if (g->s)
 		series_client_text(g->s, client, sizeof client);
+	chart_text(p, client, full ? 0 : PLOT_CLIENT_COLS, "", cl, sizeof cl);
+	chart_text(p, g->comm, full ? 0 : PLOT_NAME_COLS, pid, comm, sizeof comm);
 	if (*client && *g->comm)
-		snprintf(buf, len, "%s (%s [%lld])", client, g->comm, g->pid);
+		snprintf(buf, len, "%s (%s%s)", cl, comm, pid);
 	else if (*client)
-		snprintf(buf, len, "%s (pid %lld)", client, g->pid);
+		snprintf(buf, len, "%s (pid %lld)", cl, g->pid);
 	else if (*g->comm)
-		snprintf(buf, len, "%s [%lld]", g->comm, g->pid);
+		snprintf(buf, len, "%s%s", comm, pid);
 	else
 		snprintf(buf, len, "pid %lld", g->pid);
 	return buf;
@@ -490,8 +553,12 @@ static void write_settings(FILE *f, const struct chart_ctx *c, const char *name,
 	char out[256];
 
 	fprintf(f, "# %s%s.gp: written by dbnetio-report from plots/%s.gp", c->stem, name, name);
-	if (m && m->file && *m->file)
-		fprintf(f, " for the capture %s", m->file);
+	if (m && m->file && *m->file) {
+		/* a comment ends at a newline: the name must hold none */
+		char esc[PATH_MAX];
+		plot_text_escape(m->file, esc, sizeof esc);
+		fprintf(f, " for the capture %s", esc);
+	}
 	fprintf(f, ".\n#\n"
 		"# Re-render from anywhere with `gnuplot %s%s.gp` (paths are relative to\n"
 		"# this file); `gnuplot -e 'term=\"svg\"' %s%s.gp` for SVG.  Restyle by\n"
@@ -685,7 +752,7 @@ static void put_row(FILE *f, int64_t ts, const double *v, size_t n, const bool *
 /* Write the header comments of a time-series .dat. */
 static void dat_header(FILE *f, const struct chart_ctx *c, const char *file, const char *what)
 {
-	char name[200];
+	char name[2048];
 
 	fprintf(f, "# %s%s: written by dbnetio-report; %s.\n"
 		"# column 1: start of the interval (second k is [k, k+I)), Unix epoch seconds (UTC);"
@@ -694,7 +761,7 @@ static void dat_header(FILE *f, const struct chart_ctx *c, const char *file, con
 	for (size_t k = 0; k < c->ncols; k++) {
 		if (k < c->ntop)
 			fprintf(f, "# columns %zu, %zu: sent, received by %s\n", 2 * k + 2, 2 * k + 3,
-				group_name(&c->groups[k], name, sizeof name));
+				group_name(c->p, &c->groups[k], true, name, sizeof name));
 		else
 			fprintf(f, "# columns %zu, %zu: sent, received by the other %zu %s summed\n",
 				2 * k + 2, 2 * k + 3, c->ngroups - c->ntop, c->nouns);
@@ -845,9 +912,9 @@ static void write_series_settings(FILE *f, const struct chart_ctx *c)
 	gp_setting(f, "nseries"); fprintf(f, "%zu\n", c->ncols);
 	fprintf(f, "if (!exists(\"series_title\")) array series_title[%zu] = [", c->ncols);
 	for (size_t k = 0; k < c->ncols; k++) {
-		char t[256];
+		char t[2048];
 		if (k < c->ntop)
-			group_name(&c->groups[k], t, sizeof t);
+			group_name(c->p, &c->groups[k], false, t, sizeof t);
 		else
 			snprintf(t, sizeof t, "rest (%zu %s)", c->ngroups - c->ntop, c->nouns);
 		if (k)
@@ -889,10 +956,10 @@ static int write_chart_gp(struct chart_ctx *c, const char *name, const char *dat
 		write_time_settings(f, c);
 		write_series_settings(f, c);
 	} else {
-		char subject[256], name[200];
+		char subject[2200], name[2048];
 		if (c->ngroups == 1)
 			snprintf(subject, sizeof subject, "%s, per-second rates",
-				 group_name(&c->groups[0], name, sizeof name));
+				 group_name(c->p, &c->groups[0], false, name, sizeof name));
 		else
 			snprintf(subject, sizeof subject,
 				 "all %zu traced %s summed, per-second rates", c->ngroups, c->nouns);
@@ -1031,13 +1098,13 @@ static int render_source(struct plot *p, const struct summary *sum, unsigned sou
 	struct chart_ctx c = { .p = p, .sum = sum, .ps = &p->src[source], .source = source };
 	int rc = -1;
 	const struct capture_meta *m = c.ps->meta;
-	char label[128] = "", from[32], to[32], path[PATH_MAX];
+	char label[256] = "", from[32], to[32], path[PATH_MAX];
 
 	if (m && m->label && *m->label)
-		snprintf(label, sizeof label, "%s", m->label);
+		chart_text(p, m->label, 48, " (the capture's label)", label, sizeof label);
 	if (p->o.multi_source) {
 		char safe[96];
-		safe_name(safe, sizeof safe, *label ? label : "capture");
+		safe_name(safe, sizeof safe, m && m->label && *m->label ? m->label : "capture");
 		snprintf(c.stem, sizeof c.stem, "%s%u-%s-", p->prefix, source + 1, safe);
 	} else {
 		snprintf(c.stem, sizeof c.stem, "%s", p->prefix);
@@ -1109,6 +1176,38 @@ cleanup:
 	return rc;
 }
 
+/* The warning about names the charts show changed: one line per kind of
+ * change, naming up to five of them. */
+static void warn_text_notes(const struct plot *p)
+{
+	static const struct {
+		unsigned what;
+		const char *why;
+	} kinds[] = {
+		{ PLOT_TEXT_NO_GLYPH, "characters no installed font can draw (Debian: apt install "
+				      "fonts-noto-core fonts-noto-cjk fonts-noto-color-emoji)" },
+		{ PLOT_TEXT_NOT_UTF8, "bytes that are not UTF-8" },
+		{ PLOT_TEXT_CONTROL, "control or text-direction characters" },
+	};
+
+	for (size_t k = 0; k < sizeof kinds / sizeof kinds[0]; k++) {
+		size_t n = 0;
+		for (size_t i = 0; i < p->nnotes; i++)
+			n += (p->notes[i].what & kinds[k].what) != 0;
+		if (!n)
+			continue;
+		fprintf(stderr, "dbnetio-report: %s: %zu name%s with %s, shown as \xef\xbf\xbd in the "
+			"charts:", p->what, n, n == 1 ? "" : "s", kinds[k].why);
+		size_t shown = 0;
+		for (size_t i = 0; i < p->nnotes && shown < 5; i++)
+			if (p->notes[i].what & kinds[k].what)
+				fprintf(stderr, "%s %s", shown++ ? "," : "", p->notes[i].name);
+		if (n > shown)
+			fprintf(stderr, " and %zu more", n - shown);
+		fputc('\n', stderr);
+	}
+}
+
 int plot_render(struct plot *p, const struct summary *sum, bool *rendered,
 		char *err, size_t errlen)
 {
@@ -1127,6 +1226,7 @@ int plot_render(struct plot *p, const struct summary *sum, bool *rendered,
 				  err, errlen) < 0)
 			return -1;
 	}
+	warn_text_notes(p);
 	if (*first_err) {
 		snprintf(err, errlen, "%s", first_err);
 		return -1;
@@ -1197,7 +1297,12 @@ static const struct writer_ops plot_ops = {
 
 int writer_plot_new(struct writer *w, const struct plot_opts *o, char *err, size_t errlen)
 {
-	struct plot *p = plot_new(o, err, errlen);
+	char what[PATH_MAX + 16];
+	struct plot_opts po = *o;
+
+	snprintf(what, sizeof what, "--plot %s", o->dir ? o->dir : ".");
+	po.what = what;
+	struct plot *p = plot_new(&po, err, errlen);
 	if (!p)
 		return -1;
 	w->ops = &plot_ops;

@@ -44,6 +44,7 @@ struct plot_opts {
 	unsigned top;             /* 0 = PLOT_TOP_DEFAULT */
 	bool multi_source;        /* prefix file names with the source */
 	const char *prefix;       /* extra file-name prefix, NULL for none */
+	const char *what;         /* names the output in messages ("--plot charts/") */
 };
 
 /* One chart written by plot_render(). */
@@ -71,7 +72,8 @@ int plot_dump(struct plot *p, const struct capture_meta *meta, int64_t ts,
 	      char *err, size_t errlen);
 /* Write the .dat and .gp files of every source and render them when gnuplot
  * is available (*rendered says whether it was).  The charts stay readable
- * through plot_charts() until plot_free().  0, or -1 with err. */
+ * through plot_charts() until plot_free().  Names the charts could not show
+ * as they are (see plot_text.h) are listed on stderr.  0, or -1 with err. */
 int plot_render(struct plot *p, const struct summary *sum, bool *rendered,
 		char *err, size_t errlen);
 const struct plot_chart *plot_charts(const struct plot *p, size_t *n);

@@ -1411,6 +1411,9 @@ int writer_report_new(struct writer *w, const struct report_writer_opts *o, char
 		goto fail;
 	}
 	po.dir = r->chart_dir;
+	char what[PATH_MAX + 16];
+	snprintf(what, sizeof what, "--report %s", o->path);
+	po.what = what;
 	r->plot = plot_new(&po, err, errlen);
 	if (!r->plot)
 		goto fail;

@@ -8,13 +8,16 @@
 /* Process names and map keys come from the traced machine and may hold any
  * bytes; JSON, Prometheus and CSV readers expect UTF-8, so every writer
  * passes text through here and broken sequences become U+FFFD. */
-size_t wu_utf8_len(const unsigned char *s, size_t n)
+size_t wu_utf8_decode(const unsigned char *s, size_t n, uint32_t *cp_out)
 {
 	size_t len;
-	unsigned cp;
+	uint32_t cp;
 
-	if (s[0] < 0x80)
+	if (s[0] < 0x80) {
+		if (cp_out)
+			*cp_out = s[0];
 		return 1;
+	}
 	if ((s[0] & 0xe0) == 0xc0) { len = 2; cp = s[0] & 0x1f; }
 	else if ((s[0] & 0xf0) == 0xe0) { len = 3; cp = s[0] & 0x0f; }
 	else if ((s[0] & 0xf8) == 0xf0) { len = 4; cp = s[0] & 0x07; }
@@ -31,7 +34,14 @@ size_t wu_utf8_len(const unsigned char *s, size_t n)
 	    (len == 4 && (cp < 0x10000 || cp > 0x10ffff)) ||
 	    (cp >= 0xd800 && cp <= 0xdfff))
 		return 0;
+	if (cp_out)
+		*cp_out = cp;
 	return len;
+}
+
+size_t wu_utf8_len(const unsigned char *s, size_t n)
+{
+	return wu_utf8_decode(s, n, NULL);
 }
 
 /* Copy the UTF-8 text of s, U+FFFD for each byte that starts no valid

@@ -14,6 +14,7 @@
 
 report=$BUILD/dbnetio-report
 imginfo=$DBNETIO_ROOT/tests/report/imginfo.py
+pngpixels=$DBNETIO_ROOT/tests/report/pngpixels.py
 fixture=$DBNETIO_ROOT/tests/fixtures/charts/spike-gap.txt
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
@@ -138,8 +139,64 @@ for chart in timeseries stacked distribution; do
 	check "hostile names: $chart.svg is well-formed" "svg $(tpl_size $chart)" \
 		"$(python3 "$imginfo" "$tmp/hostile/$chart.svg")"
 done
-check "hostile names: broken UTF-8 replaced in the script" 1 \
-	"$(grep -c "'bad??utf8 \[202\]'" "$tmp/hostile/timeseries.gp")"
+check "hostile names: broken UTF-8 replaced in the script by U+FFFD, as in the tables" 1 \
+	"$(grep -c "'bad��utf8 \[202\]'" "$tmp/hostile/timeseries.gp")"
+
+# ------------------------------------------------------- names from the wild
+# Emoji, CJK, bytes that are not UTF-8 and a long name, and a host= in CJK
+# and emoji (tests/fixtures/charts/wild-names.txt).  With only DejaVu Sans
+# (a fontconfig configuration of its own, so the test does not depend on
+# what this machine has), pango drew the emoji and CJK as black shapes over
+# the chart and cut the legend there.  Now: replaced visibly, the [PID]
+# kept, a warning on stderr naming them, the long name cut in the legend and
+# whole in the .dat.
+wild=$DBNETIO_ROOT/tests/fixtures/charts/wild-names.txt
+dejavu=$(fc-list -f '%{file}\n' 'DejaVu Sans' 2>/dev/null | head -n 1)
+if [ -z "$dejavu" ]; then
+	skip "wild names with only DejaVu Sans" "no DejaVu Sans font (fonts-dejavu-core)"
+else
+	mkdir -p "$tmp/fc-dejavu"
+	printf '<?xml version="1.0"?>\n<fontconfig><dir>%s</dir><cachedir>%s</cachedir></fontconfig>\n' \
+		"$(dirname "$dejavu")" "$tmp/fc-dejavu" >"$tmp/dejavu.conf"
+	for fmt in png svg; do
+		FONTCONFIG_FILE=$tmp/dejavu.conf "$report" --plot "$tmp/wild-$fmt" --plot-format $fmt "$wild" \
+			>/dev/null 2>"$tmp/wild-$fmt.err"
+		check "wild names ($fmt, DejaVu only): exit status" 0 "$?"
+	done
+	check "wild names: timeseries.png and stacked.png render" "png $(tpl_size timeseries) png $(tpl_size stacked)" \
+		"$(python3 "$imginfo" "$tmp/wild-png/timeseries.png") $(python3 "$imginfo" "$tmp/wild-png/stacked.png")"
+	for chart in timeseries stacked; do
+		dark=$(python3 "$pngpixels" dark "$tmp/wild-png/$chart.png")
+		check "wild names: $chart.png is not blotted out (under 5 % dark pixels; measured $dark)" yes \
+			"$(python3 -c "print('yes' if $dark < 0.05 else 'no')")"
+	done
+	check "wild names: stderr names each one the fonts cannot draw, with its [PID]" "1 1 1" \
+		"$(for n in 'db\u{1F525}\u{1F418} [200]' '\u{6570}\u{636E}\u{5E93} [201]' '\u{6570}db\u{1F525} (the capture'\''s label)'; do
+			grep 'no installed font can draw' "$tmp/wild-png.err" | grep -c -F "$n"; done | sort -u | tr '\n' ' ' | sed 's/ $//') $(grep -c 'fonts-noto-cjk' "$tmp/wild-png.err") $(grep 'not UTF-8' "$tmp/wild-png.err" | grep -c -F 'bad\xFF\xFEutf8 [202]')"
+	check "wild names: the legend of both SVG charts shows every [PID]" "200 201 202 203 204" \
+		"$(python3 - "$tmp/wild-svg/timeseries.svg" "$tmp/wild-svg/stacked.svg" <<'PY'
+import re, sys, xml.etree.ElementTree as ET
+seen = None
+for path in sys.argv[1:]:
+    text = " ".join("".join(t.itertext()) for t in ET.parse(path).iter() if t.tag.endswith("}text"))
+    pids = set(re.findall(r"\[(20[0-4])\]", text))
+    seen = pids if seen is None else seen & pids
+print(" ".join(sorted(seen)))
+PY
+)"
+	check "wild names: each character replaced by one U+FFFD, each bad byte too, as in the tables" "1 1 1" \
+		"$(grep -c -F "'db�� [200]'" "$tmp/wild-png/timeseries.gp") $(grep -c -F "'��� [201]'" "$tmp/wild-png/timeseries.gp") $(grep -c -F "'bad��utf8 [202]'" "$tmp/wild-png/timeseries.gp")"
+	check "wild names: a long name is cut in the legend, whole in the .dat" "1 1" \
+		"$(grep -c -F "'postgres: a very long b… [203]'" "$tmp/wild-png/timeseries.gp") $(grep -c -F 'by postgres: a very long backend title from the wild [203]' "$tmp/wild-png/timeseries.dat")"
+fi
+# With the fonts this machine has: what they can draw is drawn.
+if [ -n "$(fc-list ':charset=6570' family 2>/dev/null)" ]; then
+	"$report" --plot "$tmp/wild-sys" "$wild" >/dev/null 2>"$tmp/wild-sys.err"
+	check "wild names: with a CJK font installed the CJK name is drawn as it is" 1 \
+		"$(grep -c -F "'数据库 [201]'" "$tmp/wild-sys/timeseries.gp")"
+else
+	skip "wild names: CJK drawn with a CJK font" "no font here has U+6570 (scripts/install-deps check installs fonts-noto-cjk)"
+fi
 
 # ---------------------------------------------------------------- per client
 # A key=client capture is drawn per client (each labelled with its process):
