@@ -139,6 +139,13 @@ for chart in timeseries stacked distribution; do
 	check "hostile names: $chart.svg is well-formed" "svg $(tpl_size $chart)" \
 		"$(python3 "$imginfo" "$tmp/hostile/$chart.svg")"
 done
+# The capture's file name is named in the .gp's first comment: a newline in
+# it must not end the comment and run what follows.
+injf=$tmp/inj$'\n''system("touch PWNED")'$'\n''.txt'
+cp "$fixture" "$injf"
+"$report" --plot "$tmp/inj" "$injf" >/dev/null 2>&1
+check "a file name with a newline and system() runs nothing, charts render" "absent png $(tpl_size timeseries)" \
+	"$([ -e "$tmp/inj/PWNED" ] && echo present || echo absent) $(python3 "$imginfo" "$tmp/inj/timeseries.png")"
 check "hostile names: broken UTF-8 replaced in the script by U+FFFD, as in the tables" 1 \
 	"$(grep -c "'bad��utf8 \[202\]'" "$tmp/hostile/timeseries.gp")"
 
