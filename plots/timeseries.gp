@@ -135,6 +135,13 @@ if (_xmax > _xmin) { set xrange [_xmin + tzoffset : _xmax + tzoffset] } \
 else { set xrange [_xmin + tzoffset - interval : _xmax + tzoffset + interval] }
 # a short capture: whole-second tics, not fractions of one
 if (_xmax - _xmin < 5 * interval) { set xtics interval }
+# The tics dbnetio-report chose so that no two labels overlap, at any length
+# of capture (xtic_pos, xtic_label: %H:%M with the date once per day, ...);
+# by hand, or drawn at another width, gnuplot's own.
+if (exists("xtic_n") && exists("xtic_width") && xtic_n > 0 && width == xtic_width) {
+	set xtics (xtic_label[1] xtic_pos[1])
+	do for [_i = 2:xtic_n] { set xtics add (xtic_label[_i] xtic_pos[_i]) }
+}
 set lmargin 13      # the same for both panels, so their time axes line up
 set tics nomirror
 set key outside right top vertical Left reverse noenhanced samplen 2 spacing 1.2

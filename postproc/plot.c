@@ -32,6 +32,12 @@
 #include "threshold.h"
 #include "write_util.h"
 
+/* The templates' default chart width, and a label character's width in
+ * pixels there (a little above DejaVu Sans' 6.4 to 7 px digits at 10 pt):
+ * what the time tics are chosen for. */
+#define PLOT_WIDTH 1200
+#define PLOT_CHAR_PX 7.5
+
 /* plot_templates.c, generated from the plots/ templates by postproc/postproc.mk. */
 struct plot_template {
 	const char *name;
@@ -543,6 +549,9 @@ struct chart_ctx {
 	const char *noun, *nouns;  /* what a group is: "process", "processes" */
 	const struct threshold *thr[2];
 	unsigned bucket;         /* seconds per row of a long capture, 0 = a row per dump */
+	bool have_rows;          /* timeseries.dat has a row ... */
+	int64_t row_first, row_last;  /* ... and these are the first and last */
+	size_t key_cols;         /* columns of the widest legend entry */
 };
 
 /* The settings block common to every chart of a source. */
@@ -578,6 +587,64 @@ static void write_settings(FILE *f, const struct chart_ctx *c, const char *name,
 		c->p->o.format == PLOT_SVG ? "svg" : "png");
 	gp_setting(f, "outfile"); gp_quote(f, out); fputs(" . term\n", f);
 	gp_setting(f, "title"); gp_quote(f, title); fputc('\n', f);
+}
+
+size_t plot_time_tics(int64_t from, int64_t to, double plot_px, double char_px, bool dates,
+		      struct plot_tic *tics, size_t max)
+{
+	static const struct {
+		int64_t step;
+		const char *fmt;
+		unsigned chars;
+	} steps[] = {
+		{ 1, "%H:%M:%S", 8 }, { 2, "%H:%M:%S", 8 }, { 5, "%H:%M:%S", 8 },
+		{ 10, "%H:%M:%S", 8 }, { 15, "%H:%M:%S", 8 }, { 30, "%H:%M:%S", 8 },
+		{ 60, "%H:%M", 5 }, { 120, "%H:%M", 5 }, { 300, "%H:%M", 5 }, { 600, "%H:%M", 5 },
+		{ 900, "%H:%M", 5 }, { 1800, "%H:%M", 5 }, { 3600, "%H:%M", 5 },
+		{ 7200, "%H:%M", 5 }, { 10800, "%H:%M", 5 }, { 21600, "%H:%M", 5 },
+		{ 43200, "%H:%M", 5 }, { 86400, "%m-%d", 5 }, { 172800, "%m-%d", 5 },
+		{ 604800, "%m-%d", 5 }, { 1209600, "%m-%d", 5 }, { 2419200, "%m-%d", 5 },
+	};
+	const size_t nsteps = sizeof steps / sizeof steps[0];
+	double span = to > from ? (double)(to - from) : 1;
+	size_t k = 0;
+	int64_t step = 0;
+
+	/* the smallest step whose labels stay two characters apart; beyond 4
+	 * weeks, multiples of 4 weeks */
+	for (k = 0; k < nsteps; k++) {
+		/* over 3 days, days: "12:00" between dates says little */
+		if (steps[k].step == 43200 && span >= 3 * 86400.0)
+			continue;
+		if (plot_px * (double)steps[k].step / span >= (steps[k].chars + 2) * char_px)
+			break;
+	}
+	if (k < nsteps) {
+		step = steps[k].step;
+	} else {
+		k = nsteps - 1;
+		double need = (steps[k].chars + 2) * char_px * span / plot_px;
+		step = ((int64_t)(need / (double)steps[k].step) + 1) * steps[k].step;
+	}
+	/* weeks start on Monday: day 4 of the Unix epoch */
+	int64_t phase = step >= 604800 ? 4 * 86400 : 0;
+	int64_t t = from - phase;
+	t = (t >= 0 ? (t + step - 1) / step : -(-t / step)) * step + phase;
+	size_t n = 0;
+	int64_t last_day = INT64_MIN;
+	for (; t <= to && n < max; t += step) {
+		time_t tt = (time_t)t;
+		struct tm tm;
+		gmtime_r(&tt, &tm);
+		struct plot_tic *tic = &tics[n++];
+		tic->pos = t;
+		size_t l = strftime(tic->label, sizeof tic->label, steps[k].fmt, &tm);
+		int64_t day = t >= 0 ? t / 86400 : -((-t + 86399) / 86400);
+		if (dates && step < 86400 && day != last_day)
+			strftime(tic->label + l, sizeof tic->label - l, "\n%m-%d", &tm);
+		last_day = day;
+	}
+	return n;
 }
 
 /* Write the time-axis settings (offset for local time, label, tic format). */
@@ -623,8 +690,47 @@ static void write_time_settings(FILE *f, const struct chart_ctx *c)
 	gp_setting(f, "xformat");
 	fprintf(f, "'%s'\n", days && !clock ? "%m-%d %H:%M" : "%H:%M:%S");
 	/* a row spans a bucket of a long capture: the shaded boxes too */
+	unsigned interval = c->bucket ? c->bucket : m && m->interval ? m->interval : 1;
 	gp_setting(f, "interval");
-	fprintf(f, "%u\n", c->bucket ? c->bucket : m && m->interval ? m->interval : 1);
+	fprintf(f, "%u\n", interval);
+	if (!c->have_rows)
+		return;
+	/* The tics, chosen here so that no two labels overlap: gnuplot's own
+	 * choice for a day put "11-24 02:00" every 2 h, labels running into
+	 * each other.  The x range is the templates': the data's own, an
+	 * interval either side of a single row.  The plot's width is estimated
+	 * from the chart's (the templates' default) less the left margin and
+	 * the legend, at 7.5 px per character (DejaVu Sans' digits at 10 pt
+	 * take 6.4 to 7). */
+	int64_t from = c->row_first + (clock ? 0 : off), to = c->row_last + (clock ? 0 : off);
+	if (to <= from) {
+		from -= interval;
+		to += interval;
+	}
+	const double char_px = PLOT_CHAR_PX;
+	double plot_px = PLOT_WIDTH - 14 * char_px - (double)c->key_cols * char_px - 130;
+	if (plot_px < 200)
+		plot_px = 200;
+	struct plot_tic tics[64];
+	size_t n = plot_time_tics(from, to, plot_px, char_px, !clock, tics, 64);
+	fprintf(f, "# the time tics, chosen for a chart %d px wide: other widths get gnuplot's own\n",
+		PLOT_WIDTH);
+	gp_setting(f, "xtic_width"); fprintf(f, "%d\n", PLOT_WIDTH);
+	gp_setting(f, "xtic_n"); fprintf(f, "%zu\n", n);
+	if (n == 0)
+		return;
+	fprintf(f, "if (!exists(\"xtic_pos\")) array xtic_pos[%zu] = [", n);
+	for (size_t i = 0; i < n; i++)
+		fprintf(f, "%s%lld", i ? ", " : "", (long long)tics[i].pos);
+	fprintf(f, "]\nif (!exists(\"xtic_label\")) array xtic_label[%zu] = [", n);
+	for (size_t i = 0; i < n; i++) {
+		/* labels are digits, ':', '-' and a "\n": safe in double quotes */
+		fprintf(f, "%s\"", i ? ", " : "");
+		for (const char *l = tics[i].label; *l; l++)
+			fputs(*l == '\n' ? "\\n" : (char[2]){ *l, 0 }, f);
+		fputc('"', f);
+	}
+	fputs("]\n", f);
 }
 
 /* Write a template after its settings; 0 or -1 with err. */
@@ -749,6 +855,15 @@ static void put_row(FILE *f, int64_t ts, const double *v, size_t n, const bool *
 	fprintf(f, " %d %d\n", flag[0], flag[1]);
 }
 
+/* A row at ts was written: the x range of the time charts. */
+static void track_row(struct chart_ctx *c, int64_t ts)
+{
+	if (!c->have_rows)
+		c->row_first = ts;
+	c->row_last = ts;
+	c->have_rows = true;
+}
+
 /* Write the header comments of a time-series .dat. */
 static void dat_header(FILE *f, const struct chart_ctx *c, const char *file, const char *what)
 {
@@ -853,6 +968,7 @@ static int write_timeseries_dat(struct chart_ctx *c, char *err, size_t errlen)
 			int64_t b = got ? (ts >= 0 ? ts / k : -((-ts + k - 1) / k)) * k : 0;
 			if (brows && (!got || gap || b != bstart)) {
 				put_row(f, bstart, bmax, n, bflag);
+				track_row(c, bstart);
 				for (size_t i = 0; i < n; i++)
 					bsum[i] /= brows;
 				put_row(sf, bstart, bsum, n, bflag);
@@ -882,6 +998,7 @@ static int write_timeseries_dat(struct chart_ctx *c, char *err, size_t errlen)
 			if (gap)
 				fputc('\n', f);
 			put_row(f, ts, row, n, flag);
+			track_row(c, ts);
 		}
 		prev = ts;
 		first = false;
@@ -906,6 +1023,29 @@ cleanup:
 	return rc;
 }
 
+/* The title of drawn column k (0-based): its group, or the rest. */
+static const char *column_title(const struct chart_ctx *c, size_t k, char *buf, size_t len)
+{
+	if (k < c->ntop)
+		return group_name(c->p, &c->groups[k], false, buf, len);
+	snprintf(buf, len, "rest (%zu %s)", c->ngroups - c->ntop, c->nouns);
+	return buf;
+}
+
+/* The widest legend entry of the time charts, in columns: the series and
+ * the threshold's entries. */
+static void legend_columns(struct chart_ctx *c)
+{
+	char t[2048];
+
+	c->key_cols = strlen("seconds over threshold");
+	for (size_t k = 0; k < c->ncols; k++) {
+		size_t n = plot_text_columns(column_title(c, k, t, sizeof t));
+		if (n > c->key_cols)
+			c->key_cols = n;
+	}
+}
+
 /* Series titles and thresholds of the time-series charts. */
 static void write_series_settings(FILE *f, const struct chart_ctx *c)
 {
@@ -913,13 +1053,9 @@ static void write_series_settings(FILE *f, const struct chart_ctx *c)
 	fprintf(f, "if (!exists(\"series_title\")) array series_title[%zu] = [", c->ncols);
 	for (size_t k = 0; k < c->ncols; k++) {
 		char t[2048];
-		if (k < c->ntop)
-			group_name(c->p, &c->groups[k], false, t, sizeof t);
-		else
-			snprintf(t, sizeof t, "rest (%zu %s)", c->ngroups - c->ntop, c->nouns);
 		if (k)
 			fputs(", ", f);
-		gp_quote(f, t);
+		gp_quote(f, column_title(c, k, t, sizeof t));
 	}
 	fputs("]\n", f);
 	gp_setting(f, "overcols");
@@ -1125,6 +1261,7 @@ static int render_source(struct plot *p, const struct summary *sum, unsigned sou
 	c.thr[1] = chart_threshold(sum, 1);
 	if (make_groups(&c, err, errlen) < 0)
 		goto cleanup;
+	legend_columns(&c);
 	if (write_timeseries_dat(&c, err, errlen) < 0 ||
 	    write_distribution_dat(&c, err, errlen) < 0)
 		goto cleanup;

@@ -78,6 +78,24 @@ int plot_render(struct plot *p, const struct summary *sum, bool *rendered,
 		char *err, size_t errlen);
 const struct plot_chart *plot_charts(const struct plot *p, size_t *n);
 
+/* A tic of a chart's time axis: where (seconds as the axis shows them,
+ * UTC or local time already added) and its label, one or two lines. */
+struct plot_tic {
+	int64_t pos;
+	char label[32];
+};
+
+/* Choose the time tics of an axis from `from` to `to` (as shown) drawn
+ * plot_px pixels wide with labels of char_px pixels per character: the
+ * smallest step of 1, 2, 5, 10, 15, 30 s, 1, 2, 5, 10, 15, 30 min, 1, 2, 3,
+ * 6, 12 h, 1, 2 days, 1, 2, 4 weeks whose labels are at least two
+ * characters apart, tics on its multiples (weeks from Monday).  Labels are
+ * "%H:%M:%S" under a minute, "%H:%M" under a day and "%m-%d" beyond; with
+ * `dates`, the first tic of each day also carries "%m-%d" on a second
+ * line.  Writes at most max tics; returns how many. */
+size_t plot_time_tics(int64_t from, int64_t to, double plot_px, double char_px, bool dates,
+		      struct plot_tic *tics, size_t max);
+
 /* Is gnuplot in PATH?  Fills path (when non-NULL) with where. */
 bool plot_have_gnuplot(char *path, size_t pathlen);
 

@@ -199,6 +199,24 @@ unsigned plot_text_clean(const char *s, size_t max_cols, bool (*drawable)(uint32
 	return what;
 }
 
+size_t plot_text_columns(const char *s)
+{
+	const unsigned char *u = (const unsigned char *)s;
+	size_t n = strlen(s), cols = 0;
+
+	for (size_t i = 0; i < n;) {
+		uint32_t cp;
+		size_t len = wu_utf8_decode(u + i, n - i, &cp);
+		if (len == 0) {
+			cp = 0xfffd;
+			len = 1;
+		}
+		cols += columns(cp);
+		i += len;
+	}
+	return cols;
+}
+
 void plot_text_escape(const char *s, char *out, size_t outlen)
 {
 	const unsigned char *u = (const unsigned char *)(s ? s : "");

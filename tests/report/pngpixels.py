@@ -10,10 +10,12 @@ writes).
 USAGE: pngpixels.py dark FILE
          the fraction of the image's pixels that are dark (luma < 64)
        pngpixels.py xlabels FILE
-         per panel (top to bottom), the x-axis tic labels as drawn: the
-         runs of columns holding text below the panel's bottom border, a run
-         ending at a gap of 4 columns or more.  One line per panel:
-         "axis-row left right" then "x0-x1" per label
+         per panel (top to bottom), the x-axis tic labels as drawn: in the
+         first line of text under the panel's bottom border, and in the
+         line under it (where tics carry the date; in the lowest panel that
+         line runs into the axis title), the runs of columns holding text,
+         a run ending at a gap of 4 columns or more.  One line per panel:
+         "axis-row left right | x0-x1 ... | x0-x1 ..."
        pngpixels.py colour FILE RRGGBB X0 X1 [Y0 Y1]
          how many pixels within 40 (per channel) of the colour lie in
          columns X0..X1 (and rows Y0..Y1)
@@ -85,8 +87,10 @@ def dark_fraction(path):
 
 def axes(w, h, ch, rows):
     """The rows of the panels' bottom borders: a dark run over a third of the
-    width (grid lines are light grey, the border is black), with its left
-    and right ends.  Adjacent rows count once."""
+    width (grid lines are light grey, the border is black) that starts at
+    the foot of the y axis (dark above its left end: a flat data line has
+    no such corner), with its left and right ends.  Adjacent rows count
+    once."""
     found = []
     for y in range(h):
         row, run, best = rows[y], 0, (0, 0, 0)
@@ -97,33 +101,70 @@ def axes(w, h, ch, rows):
                     best = (run, x - run + 1, x)
             else:
                 run = 0
-        if best[0] > w / 3 and not (found and found[-1][0] >= y - 2):
+        corner = best[0] > w / 3 and y >= 20 and all(
+            any(luma(rows[y - d], x, ch) < 100 for x in range(best[1] - 1, best[1] + 2))
+            for d in range(1, 20))
+        if corner and not (found and found[-1][0] >= y - 2):
             found.append((y, best[1], best[2]))
     return found
 
 
+def clusters(cols):
+    """Runs of True in cols, a run ending at a gap of 4 columns or more."""
+    runs, start, gap, end = [], None, 0, 0
+    for x, dark in enumerate(cols):
+        if dark:
+            if start is None:
+                start = x
+            gap, end = 0, x
+        elif start is not None:
+            gap += 1
+            if gap >= 4:
+                runs.append((start, end))
+                start = None
+    if start is not None:
+        runs.append((start, end))
+    return runs
+
+
+def text_rows(rows, ch, w, y, reach):
+    """The first run of rows holding dark pixels that starts within reach
+    rows from row y (and is at most 30 rows high): (first, last), or None."""
+    first, h = None, len(rows)
+    for r in range(y, h):
+        if first is None and r >= y + reach:
+            return None
+        if first is not None and r >= first + 30:
+            return first, r - 1
+        dark = any(luma(rows[r], x, ch) < 128 for x in range(w))
+        if dark and first is None:
+            first = r
+        elif not dark and first is not None:
+            return first, r - 1
+    return (first, h - 1) if first is not None else None
+
+
 def xlabels(path):
+    """Per panel: (border row, left, right, labels of line 1, of line 2)."""
     w, h, ch, rows = read_png(path)
     panels = []
     for y, left, right in axes(w, h, ch, rows):
-        # the labels sit in the 30 rows under the border (two lines of
-        # text when a tic carries the date), tic marks point inwards
-        band = range(y + 3, min(h, y + 34))
-        cols = [any(luma(rows[r], x, ch) < 128 for r in band) for x in range(w)]
-        labels, start, gap = [], None, 0
-        for x in range(w):
-            if cols[x]:
-                if start is None:
-                    start = x
-                gap, end = 0, x
-            elif start is not None:
-                gap += 1
-                if gap >= 4:
-                    labels.append((start, end))
-                    start = None
-        if start is not None:
-            labels.append((start, end))
-        panels.append((y, left, right, labels))
+        # under the border: the y axis' lowest label reaches about 5 rows
+        # down, the tic marks point inwards; then the first line of the
+        # tic labels and, for tics that carry the date, a second one
+        out = []
+        start, reach = y + 6, 30
+        for _ in range(2):
+            line = text_rows(rows, ch, w, start, reach)
+            if not line:
+                out.append([])
+                continue
+            band = range(line[0], line[1] + 1)
+            out.append(clusters([any(luma(rows[r], x, ch) < 128 for r in band) for x in range(w)]))
+            # a second line follows the first within a few rows (farther
+            # down is the next panel's title)
+            start, reach = line[1] + 1, 9
+        panels.append((y, left, right, out[0], out[1]))
     return panels
 
 
@@ -149,8 +190,9 @@ def main():
     if cmd == "dark":
         print("%.4f" % dark_fraction(path))
     elif cmd == "xlabels":
-        for y, left, right, labels in xlabels(path):
-            print("%d %d %d %s" % (y, left, right, " ".join("%d-%d" % l for l in labels)))
+        for y, left, right, one, two in xlabels(path):
+            print("%d %d %d | %s | %s" % (y, left, right, " ".join("%d-%d" % l for l in one),
+                                          " ".join("%d-%d" % l for l in two)))
     elif cmd == "colour":
         a = [int(v) for v in sys.argv[4:]]
         print(colour_count(path, sys.argv[3], *a))

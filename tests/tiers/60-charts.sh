@@ -205,6 +205,59 @@ else
 	skip "wild names: CJK drawn with a CJK font" "no font here has U+6570 (scripts/install-deps check installs fonts-noto-cjk)"
 fi
 
+# ------------------------------------------------------------- time tics
+# Captures of 2 min, 1 h, 23 h 53 min, 24 h (at 1 s) and a week (at 10 s),
+# each starting at an odd second, drawn with long legend names (a narrower
+# plot).  gnuplot's own tics for a day put "11-24 14:00" every 2 h, labels
+# running into each other; dbnetio-report now chooses them.  Each chart's
+# .gp lists its tics, and the PNG must show that many separate labels on the
+# first line under each panel, and as many dates on the second line as the
+# list has: two labels that touch or overlap would read as one.
+ticcap() { # FILE SECONDS INTERVAL START
+	awk -v n="$(($2 / $3))" -v iv="$3" -v t0="$4" 'BEGIN {
+		print "# dbnetio-capture 1 probe=tracepoint filter=all interval=" iv " counters=cumulative host=db1"
+		split("mysqld_exporter postgres: walsnd mariadbd", name, " ")
+		name[1] = "mysqld_exporter"; name[2] = "postgres: walsender"; name[3] = "mariadbd"
+		for (k = 0; k <= n; k++) {
+			print t0 + k * iv
+			for (i = 1; i <= 3; i++) {
+				s[i] += iv * (i * 300000 + (k * 7919 * i) % 200000)
+				printf "@send[%d, %s]: %d\n@recv[%d, %s]: %d\n", 104520 + i, name[i], s[i], 104520 + i, name[i], s[i] / 9
+			}
+			print ""
+		}
+	}' >"$1"
+}
+for spec in "2min 120 1 1795558097" "1h 3600 1 1795558117" "23h53m 85980 1 1795510031" \
+	"24h 86400 1 1795510031" "week 604800 10 1795210031"; do
+	set -- $spec
+	ticcap "$tmp/tics-$1.txt" "$2" "$3" "$4"
+	t0=$SECONDS
+	"$report" --plot "$tmp/tics-$1" "$tmp/tics-$1.txt" >/dev/null 2>"$tmp/tics-$1.err"
+	echo "render of the $1 capture: $((SECONDS - t0)) s"
+	for chart in timeseries stacked; do
+		gp=$tmp/tics-$1/$chart.gp
+		n=$(sed -n 's/^if (!exists("xtic_n")) xtic_n = \([0-9]*\)$/\1/p' "$gp")
+		d=$(grep -m1 'array xtic_label' "$gp" | grep -o '\\n' | wc -l)
+		got=$(python3 "$pngpixels" xlabels "$tmp/tics-$1/$chart.png" | awk -F'|' '
+			{ n1 = split($2, a, " "); printf "%s%d", (NR > 1 ? " " : ""), n1 }
+			NR == 1 { n2 = split($3, b, " ") } END { printf " dates %d", n2 }')
+		check "time tics, $1 capture, $chart.png: every label separate (labels per panel, dates)" \
+			"${n:-no tic list} ${n:-no tic list} dates ${d:-0}" "$got"
+	done
+	check "time tics, $1 capture: at least 3 labelled tics" yes \
+		"$([ "${n:-0}" -ge 3 ] && echo yes || echo "no: ${n:-none}")"
+done
+check "time tics: a day from 08:47:11 has %H:%M every 2 h, the date on its first and at midnight" \
+	'["10:00\n11-24", "12:00", "14:00", "16:00", "18:00", "20:00", "22:00", "00:00\n11-25", "02:00", "04:00", "06:00", "08:00"]' \
+	"$(grep -m1 'array xtic_label' "$tmp/tics-24h/timeseries.gp" | sed 's/.*= //')"
+check "time tics: a week is labelled by day" \
+	'["11-21", "11-22", "11-23", "11-24", "11-25", "11-26", "11-27"]' \
+	"$(grep -m1 'array xtic_label' "$tmp/tics-week/timeseries.gp" | sed 's/.*= //')"
+check "time tics: 2 min from an odd second, every 15 s, the date on the first" \
+	'["22:08:30\n11-24", "22:08:45", "22:09:00", "22:09:15", "22:09:30", "22:09:45", "22:10:00", "22:10:15"]' \
+	"$(grep -m1 'array xtic_label' "$tmp/tics-2min/timeseries.gp" | sed 's/.*= //')"
+
 # ---------------------------------------------------------------- per client
 # A key=client capture is drawn per client (each labelled with its process):
 # the top ones by bytes, its overflow among them, the rest summed.  The .dat
