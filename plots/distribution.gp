@@ -33,6 +33,10 @@ if (!exists("send_p99"))   send_p99 = -1
 if (!exists("recv_p50"))   recv_p50 = -1
 if (!exists("recv_p95"))   recv_p95 = -1
 if (!exists("recv_p99"))   recv_p99 = -1
+if (!exists("send_xfloor")) send_xfloor = -1  # bytes/s where a log axis starts;
+if (!exists("recv_xfloor")) recv_xfloor = -1  # -1: the smallest positive rate
+# dist_tic_n[2], dist_tic_pos[], dist_tic_label[]: the log axes' tics,
+# send's then recv's, from dbnetio-report; by hand, 1-2-5 or 1-10-100 steps
 
 # ------------------------------------------------------------- utilities
 if (strlen(outfile) == 0) { outfile = "distribution." . term }
@@ -42,7 +46,11 @@ human(v) = v >= 1073741824 ? sprintf("%.3g GiB/s", v / 1073741824.0) : \
            v >= 1024 ? sprintf("%.3g KiB/s", v / 1024.0) : sprintf("%.3g B/s", v)
 # Each panel chooses its rate axis from its data: log when the rates span more
 # than a factor of 20 (a database's quiet and busy seconds are decades
-# apart), else linear in the binary unit of the largest rate.
+# apart), else linear in the binary unit of the largest rate.  A log axis
+# starts at a floor (dbnetio-report gives the 1st percentile of the positive
+# rates, down to a tic; by hand, the smallest positive rate): zeros and
+# anything lower are drawn on it, so one silent second does not stretch the
+# axis down to 1 B/s, far from where the data are.
 array _units[5] = ["B/s", "KiB/s", "MiB/s", "GiB/s", "TiB/s"]
 array _log[2]
 array _scale[2]
@@ -50,6 +58,9 @@ array _xunit[2]
 array _tics[2]
 array _xlo[2]
 array _xhi[2]
+array _floor[2]
+_ub(v) = 1024.0 ** floor(log(v) / log(1024) + 1e-9)
+tic_below(v) = v >= 100 * _ub(v) ? 100 * _ub(v) : v >= 10 * _ub(v) ? 10 * _ub(v) : _ub(v)
 do for [d = 0:1] {
 	stats datafile index d using 1 nooutput
 	_hi = STATS_max
@@ -57,22 +68,24 @@ do for [d = 0:1] {
 	# the smallest positive rate (1e300 stands for "none": no warning)
 	stats datafile index d using ($1 > 0 ? $1 : 1e300) nooutput
 	_lo = STATS_min < 1e300 ? STATS_min : 1
+	_fl = d == 0 ? send_xfloor : recv_xfloor
+	_floor[d + 1] = _fl > 0 ? _fl : tic_below(_lo)
 	_xhi[d + 1] = _hi
-	# log tics: 1-2-5 steps over a narrow range, 1-10-100 over a few
-	# decades, only the binary units over many (labels must not collide)
-	_dec = log10(_hi / (_lo > 1 ? _lo : 1) + 1)
+	# log tics by hand: 1-2-5 steps over a narrow range, 1-10-100 over a
+	# few decades, only the binary units over many (labels must not collide)
+	_dec = log10(_hi / _floor[d + 1] + 1)
 	_tics[d + 1] = _dec <= 2.5 ? "1 2 5 10 20 50 100 200 500" : _dec <= 6 ? "1 10 100" : "1"
-	_log[d + 1] = logx >= 0 ? logx : (_hi > 20 * (_lo > 1 ? _lo : 1) ? 1 : 0)
+	_log[d + 1] = logx >= 0 ? logx : (_hi > 20 * _floor[d + 1] ? 1 : 0)
 	_u = _hi < 1024 ? 0 : floor(log(_hi) / log(1024))
 	_u = _u > 4 ? 4 : _u
 	_scale[d + 1] = 1024.0 ** _u
 	_xunit[d + 1] = _units[_u + 1]
 }
 
-# On a log axis rates are floored at 1 B/s: a silent second sits at the left
-# edge instead of vanishing (log 0 is undefined).  A linear axis is scaled to
-# its unit.
-xval(v, d) = _log[d + 1] ? (v < 1 ? 1 : v) : v / _scale[d + 1]
+# On a log axis rates are drawn at the floor at least (log 0 is undefined,
+# and a silent second should sit at the left edge, not vanish).  A linear
+# axis is scaled to its unit.
+xval(v, d) = _log[d + 1] ? (v < _floor[d + 1] ? _floor[d + 1] : v) : v / _scale[d + 1]
 
 # -------------------------------------------------------------- terminal
 set encoding utf8
@@ -123,15 +136,25 @@ do for [d = 0:1] {
 		set logscale x 10
 		set format x ""
 		set xtics ()
-		do for [p = 0:4] {
-			do for [m in _tics[d + 1]] {
-				set xtics add (sprintf("%s %s", m, _units[p + 1]) (m + 0) * 1024.0 ** p)
+		_fl = _floor[d + 1]
+		_first = d == 0 ? 1 : (exists("dist_tic_n") ? dist_tic_n[1] + 1 : 1)
+		if (exists("dist_tic_n") && dist_tic_n[d + 1] > 0) {
+			do for [_i = _first:_first + dist_tic_n[d + 1] - 1] {
+				set xtics add (dist_tic_label[_i] dist_tic_pos[_i])
+			}
+		} else {
+			do for [p = 0:4] {
+				do for [m in _tics[d + 1]] {
+					set xtics add (sprintf("%s %s", m, _units[p + 1]) (m + 0) * 1024.0 ** p)
+				}
 			}
 		}
 		set mxtics 10
 		set xlabel "bytes in one second (log scale)"
-		# one distinct rate: give the axis some width (and no warning)
-		if (_xhi[d + 1] > _xlo[d + 1]) { set xrange [*:*] } else { set xrange [0.5 * xval(_xlo[d + 1], d) : 2 * xval(_xhi[d + 1], d)] }
+		# the floor to the highest rate, 3 % of the width beyond each; one
+		# distinct rate: some width around it (and no warning)
+		_w = _xhi[d + 1] > _fl ? (_xhi[d + 1] / _fl) ** 0.03 : 2
+		set xrange [_fl / _w : (_xhi[d + 1] > _fl ? _xhi[d + 1] : _fl) * _w]
 	} else {
 		unset logscale x
 		set xtics autofreq

@@ -102,7 +102,6 @@ set tics nomirror
 set lmargin 13
 set key outside right top vertical Left reverse noenhanced samplen 2 spacing 1.2
 set style fill solid 0.85 noborder
-set yrange [0:*]
 set format y "%g"
 
 set multiplot layout 2, 1 title title noenhanced font ",13"
@@ -112,7 +111,9 @@ do for [d = 0:1] {
 	set title _dir[d + 1]
 	set ylabel sprintf("bytes/s (%s)", _yunit[d + 1])
 	# an all-zero panel still gets an axis (and no warning)
-	if (_ymax[d + 1] > 0) { set yrange [0:*] } else { set yrange [0:1] }
+	# 8 % headroom: a steady total does not sit on the top of the frame
+	if (_ymax[d + 1] > 0) { set yrange [0 : 1.08 * _ymax[d + 1] / _scale[d + 1]] } \
+	else { set yrange [0:1] }
 	if (d == 1) { set xlabel sprintf("time (%s)", tzlabel) } else { unset xlabel }
 	# Bands are drawn top-down so that each lower band covers the one above
 	# it from the x axis up to its own edge.

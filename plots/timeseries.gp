@@ -50,6 +50,8 @@ if (!exists("xformat"))        xformat = "%H:%M:%S"   # time tic labels (strftim
 if (!exists("logscale"))       logscale = -1     # y axis: -1 chosen from the data, 0 linear, 1 log
 if (!exists("send_threshold")) send_threshold = 0   # bytes/s, 0 = none
 if (!exists("recv_threshold")) recv_threshold = 0
+if (!exists("send_yfloor"))    send_yfloor = -1  # bytes/s where a log axis starts;
+if (!exists("recv_yfloor"))    recv_yfloor = -1  # -1: the smallest positive rate
 if (!exists("overcols"))       overcols = 0      # >0: columns overcols, overcols+1
                                                  # flag the seconds over the thresholds
 
@@ -88,22 +90,42 @@ _few = STATS_records < 30 ? 1 : 0
 # series' median); otherwise a linear axis in the binary unit of the peak, so
 # tics read "25 MiB/s" rather than "2.5e+07".  stats must run before the x
 # axis becomes a time axis.
+#
+# A log axis starts at a floor: dbnetio-report gives the lowest series' 1st
+# percentile of its positive rates, down to a tic (by hand: the smallest
+# positive rate), and zeros and anything lower are drawn on it, its tic
+# labelled "≤".  A silent second no longer sends the axis down to 1 B/s with
+# most of its decades empty.  Both kinds of axis leave headroom above the
+# highest value or the threshold, so neither sits on the top of the frame.
 array _units[5] = ["B/s", "KiB/s", "MiB/s", "GiB/s", "TiB/s"]
 array _log[2]
 array _scale[2]
 array _yunit[2]
 array _ymax[2]
+array _floor[2]
+# the log tic (1, 10 or 100 of a binary unit) at or below v
+_ub(v) = 1024.0 ** floor(log(v) / log(1024) + 1e-9)
+tic_below(v) = v >= 100 * _ub(v) ? 100 * _ub(v) : v >= 10 * _ub(v) ? 10 * _ub(v) : _ub(v)
 do for [d = 0:1] {
-	_hi = 0; _med = 0; _lowpeak = 0
+	_hi = 0; _med = 0; _lowpeak = 0; _lo = 0
 	do for [k = 1:nseries] {
 		stats datafile using (column(2*k + d)) nooutput
 		if (STATS_max > _hi) { _hi = STATS_max; _med = STATS_median }
 		if (STATS_max > 0 && (_lowpeak == 0 || STATS_max < _lowpeak)) { _lowpeak = STATS_max }
+		if (STATS_max > 0) {
+			stats datafile using (column(2*k + d) > 0 ? column(2*k + d) : 1e300) nooutput
+			if (_lo == 0 || STATS_min < _lo) { _lo = STATS_min }
+		}
 	}
 	_top = _hi > thr(d) ? _hi : thr(d)
 	_ymax[d + 1] = _top
 	_log[d + 1] = logscale >= 0 ? logscale : \
 	              (_hi > 50 * _lowpeak || _hi > 50 * (_med > 1 ? _med : 1)) ? 1 : 0
+	_fl = d == 0 ? send_yfloor : recv_yfloor
+	_fl = _fl > 0 ? _fl : (_lo > 0 ? tic_below(_lo) : 1)
+	# a threshold below the floor is still drawn
+	if (thr(d) > 0 && thr(d) < _fl) { _fl = tic_below(thr(d)) }
+	_floor[d + 1] = _fl
 	_u = _top < 1024 ? 0 : floor(log(_top) / log(1024))
 	_u = _u > 4 ? 4 : _u
 	_scale[d + 1] = 1024.0 ** _u
@@ -111,9 +133,10 @@ do for [d = 0:1] {
 }
 
 # The value column c contributes in panel d: scaled to the unit on a linear
-# axis, floored at 1 B/s on a log axis (log 0 is undefined, and a silent
+# axis, at least the floor on a log axis (log 0 is undefined, and a silent
 # second should sit on the bottom of the chart, not vanish).
-yval(c, d) = _log[d + 1] ? (column(c) < 1 ? 1 : column(c)) : column(c) / _scale[d + 1]
+yval(c, d) = _log[d + 1] ? (column(c) < _floor[d + 1] ? _floor[d + 1] : column(c)) : \
+             column(c) / _scale[d + 1]
 yof(v, d) = _log[d + 1] ? v : v / _scale[d + 1]
 
 # -------------------------------------------------------------- terminal
@@ -156,24 +179,35 @@ array _dir[2] = ["sent by the server (send)", "received by the server (recv)"]
 do for [d = 0:1] {
 	set title _dir[d + 1]
 	if (_log[d + 1]) {
-		# Tics at 1, 10 and 100 of each binary unit read as "10 KiB/s".
+		# Tics at 1, 10 and 100 of each binary unit read as "10 KiB/s",
+		# and 2, 5, 20, ... too when the axis spans under 2.5 decades.
 		set logscale y 10
-		if (_ymax[d + 1] > 1) { set yrange [*:*] } else { set yrange [1:10] }
+		_fl = _floor[d + 1]
+		_ytop = (_ymax[d + 1] > _fl ? _ymax[d + 1] : 10 * _fl) * 1.6
+		set yrange [_fl : _ytop]
 		set format y ""
 		set ytics ()
+		_m = log10(_ytop / _fl) <= 2.5 ? "1 2 5 10 20 50 100 200 500" : "1 10 100"
 		do for [p = 0:4] {
-			do for [m in "1 10 100"] {
-				set ytics add (sprintf("%s %s", m, _units[p + 1]) (m + 0) * 1024.0 ** p)
+			do for [m in _m] {
+				_v = (m + 0) * 1024.0 ** p
+				if (_v > _fl * 1.001 && _v <= _ytop) {
+					set ytics add (sprintf("%s %s", m, _units[p + 1]) _v)
+				}
 			}
 		}
+		_p = floor(log(_fl) / log(1024) + 1e-9)
+		set ytics add (sprintf("≤%g %s", _fl / 1024.0 ** _p, _units[_p + 1]) _fl)
 		set mytics 10
 		set ylabel "bytes/s (log scale)"
 	} else {
 		unset logscale y
 		set ytics autofreq
 		set format y "%g"
-		# an all-zero panel still gets an axis (and no warning)
-		if (_ymax[d + 1] > 0) { set yrange [0:*] } else { set yrange [0:1] }
+		# an all-zero panel still gets an axis (and no warning); 8 %
+		# headroom keeps a flat line and the threshold off the frame
+		if (_ymax[d + 1] > 0) { set yrange [0 : 1.08 * _ymax[d + 1] / _scale[d + 1]] } \
+		else { set yrange [0:1] }
 		set ylabel sprintf("bytes/s (%s)", _yunit[d + 1])
 	}
 	t = thr(d)

@@ -549,6 +549,7 @@ struct chart_ctx {
 	const char *noun, *nouns;  /* what a group is: "process", "processes" */
 	const struct threshold *thr[2];
 	unsigned bucket;         /* seconds per row of a long capture, 0 = a row per dump */
+	double yfloor[2];        /* log axis floor of send, recv (0: no data) */
 	bool have_rows;          /* timeseries.dat has a row ... */
 	int64_t row_first, row_last;  /* ... and these are the first and last */
 	size_t key_cols;         /* columns of the widest legend entry */
@@ -643,6 +644,52 @@ size_t plot_time_tics(int64_t from, int64_t to, double plot_px, double char_px, 
 		if (dates && step < 86400 && day != last_day)
 			strftime(tic->label + l, sizeof tic->label - l, "\n%m-%d", &tm);
 		last_day = day;
+	}
+	return n;
+}
+
+size_t plot_rate_tics(double lo, double hi, double plot_px, double char_px,
+		      struct plot_rate_tic *tics, size_t max)
+{
+	static const char *units[] = { "B/s", "KiB/s", "MiB/s", "GiB/s", "TiB/s", "PiB/s" };
+	static const double sets[][10] = {
+		{ 1, 2, 5, 10, 20, 50, 100, 200, 500, 0 },
+		{ 1, 10, 100, 0 },
+		{ 1, 100, 0 },
+		{ 1, 0 },
+	};
+	const size_t nsets = sizeof sets / sizeof sets[0];
+	size_t n = 0;
+
+	if (!(lo > 0) || !(hi > lo) || max == 0)
+		return 0;
+	double width = log(hi / lo);
+	for (size_t k = 0; k < nsets; k++) {
+		bool apart = true;
+		double last_x = 0;
+		size_t last_len = 0;
+		n = 0;
+		for (size_t u = 0; u < sizeof units / sizeof units[0] && n < max; u++) {
+			double scale = pow(1024.0, (double)u);
+			for (const double *m = sets[k]; *m && n < max; m++) {
+				double v = *m * scale;
+				/* within the range, a hair of rounding allowed */
+				if (v < lo * (1 - 1e-9) || v > hi * (1 + 1e-9))
+					continue;
+				struct plot_rate_tic *t = &tics[n];
+				t->pos = v;
+				snprintf(t->label, sizeof t->label, "%g %s", *m, units[u]);
+				double x = plot_px * log(v / lo) / width;
+				size_t len = strlen(t->label);
+				if (n && x - last_x < ((double)(len + last_len) / 2 + 2) * char_px)
+					apart = false;
+				last_x = x;
+				last_len = len;
+				n++;
+			}
+		}
+		if (apart && n >= 2)
+			return n;
 	}
 	return n;
 }
@@ -864,6 +911,61 @@ static void track_row(struct chart_ctx *c, int64_t ts)
 	c->have_rows = true;
 }
 
+/* The positive values of each column of timeseries.dat as written, at most
+ * PLOT_MAX_ROWS each (as many as it has rows), for the log axes' floors. */
+struct row_values {
+	size_t ncols;
+	double *v;               /* column i's values at v[i * (PLOT_MAX_ROWS + 1)] */
+	size_t *len;
+};
+
+static void keep_row(struct row_values *rv, const double *row)
+{
+	for (size_t i = 0; i < rv->ncols; i++)
+		if (row[i] > 0 && rv->len[i] <= PLOT_MAX_ROWS)
+			rv->v[i * (PLOT_MAX_ROWS + 1) + rv->len[i]++] = row[i];
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+	return (x > y) - (x < y);
+}
+
+/* The tic value at or below v on the log axes: 1, 10 or 100 of a binary
+ * unit (the templates label those). */
+static double log_tic_below(double v)
+{
+	double u = 1;
+	while (u * 1024 <= v)
+		u *= 1024;
+	return v >= 100 * u ? 100 * u : v >= 10 * u ? 10 * u : u;
+}
+
+/* Floor of direction d's log axis (0 send, 1 recv): the lowest of its
+ * columns' 1st percentiles of positive values, down to a tic.  One silent
+ * second sent the axis to 1 B/s, leaving most decades of the chart empty;
+ * now zeros and the lowest 1 % of each series are drawn on the floor.  0
+ * when the direction has no positive value. */
+static double log_floor(struct row_values *rv, int d)
+{
+	double best = 0;
+
+	for (size_t i = (size_t)d; i < rv->ncols; i += 2) {
+		double *v = rv->v + i * (PLOT_MAX_ROWS + 1);
+		size_t n = rv->len[i];
+		if (n == 0)
+			continue;
+		qsort(v, n, sizeof *v, cmp_double);
+		/* nearest rank, as the statistics' quantiles */
+		size_t r = (size_t)ceil(0.01 * (double)n);
+		double p1 = v[r ? r - 1 : 0];
+		if (best == 0 || p1 < best)
+			best = p1;
+	}
+	return best > 0 ? log_tic_below(best) : 0;
+}
+
 /* Write the header comments of a time-series .dat. */
 static void dat_header(FILE *f, const struct chart_ctx *c, const char *file, const char *what)
 {
@@ -903,11 +1005,18 @@ static int write_timeseries_dat(struct chart_ctx *c, char *err, size_t errlen)
 	bool flag[2] = { false, false }, bflag[2] = { false, false };
 	unsigned *col = NULL;
 	struct group *bykey = NULL;
+	struct row_values rv = { .ncols = n };
 	FILE *sf = NULL;
 	FILE *f = open_out(c, "timeseries.dat", path, sizeof path, err, errlen);
 
 	if (!f)
 		return -1;
+	rv.v = malloc((n ? n : 1) * (PLOT_MAX_ROWS + 1) * sizeof *rv.v);
+	rv.len = calloc(n + 1, sizeof *rv.len);
+	if (!rv.v || !rv.len) {
+		snprintf(err, errlen, "out of memory");
+		goto cleanup;
+	}
 	row = calloc(n + 1, sizeof *row);
 	bmax = calloc(n + 1, sizeof *bmax);
 	bsum = calloc(n + 1, sizeof *bsum);
@@ -969,6 +1078,7 @@ static int write_timeseries_dat(struct chart_ctx *c, char *err, size_t errlen)
 			if (brows && (!got || gap || b != bstart)) {
 				put_row(f, bstart, bmax, n, bflag);
 				track_row(c, bstart);
+				keep_row(&rv, bmax);
 				for (size_t i = 0; i < n; i++)
 					bsum[i] /= brows;
 				put_row(sf, bstart, bsum, n, bflag);
@@ -999,6 +1109,7 @@ static int write_timeseries_dat(struct chart_ctx *c, char *err, size_t errlen)
 				fputc('\n', f);
 			put_row(f, ts, row, n, flag);
 			track_row(c, ts);
+			keep_row(&rv, row);
 		}
 		prev = ts;
 		first = false;
@@ -1009,6 +1120,8 @@ static int write_timeseries_dat(struct chart_ctx *c, char *err, size_t errlen)
 		snprintf(err, errlen, "plot: reading the temporary file: %s", strerror(errno));
 		goto cleanup;
 	}
+	for (int d = 0; d < 2; d++)
+		c->yfloor[d] = log_floor(&rv, d);
 	rc = 0;
 cleanup:
 	if (close_out(f, path, err, errlen) < 0)
@@ -1020,6 +1133,8 @@ cleanup:
 	free(bsum);
 	free(col);
 	free(bykey);
+	free(rv.v);
+	free(rv.len);
 	return rc;
 }
 
@@ -1061,6 +1176,11 @@ static void write_series_settings(FILE *f, const struct chart_ctx *c)
 	gp_setting(f, "overcols");
 	fprintf(f, "%zu     # column of the send over-threshold flag\n", 2 * c->ncols + 2);
 	for (int d = 0; d < 2; d++) {
+		gp_setting(f, d ? "recv_yfloor" : "send_yfloor");
+		fprintf(f, "%.17g     # a log axis starts here: the lowest series' 1st percentile\n",
+			c->yfloor[d]);
+	}
+	for (int d = 0; d < 2; d++) {
 		char name[32];
 		snprintf(name, sizeof name, "%s_threshold", d ? "recv" : "send");
 		gp_setting(f, name);
@@ -1073,6 +1193,94 @@ static void write_series_settings(FILE *f, const struct chart_ctx *c)
 		}
 		fputc('\n', f);
 	}
+}
+
+/* Callback of stats_for_each_bucket: how many rates are zero, and then the
+ * lowest bucket holding the target-th rate. */
+struct low_ctx {
+	uint64_t zero, target;
+	double found;
+};
+
+static int count_zero(double lo, double hi, uint64_t count, uint64_t cum, void *arg)
+{
+	struct low_ctx *x = arg;
+	(void)lo;
+	(void)cum;
+	if (hi > 0)
+		return 1;
+	x->zero += count;
+	return 0;
+}
+
+static int find_rank(double lo, double hi, uint64_t count, uint64_t cum, void *arg)
+{
+	struct low_ctx *x = arg;
+	(void)count;
+	(void)hi;
+	if (cum < x->target)
+		return 0;
+	x->found = lo;
+	return 1;
+}
+
+/* The 1st percentile of the positive rates in st (nearest rank), 0 when
+ * none is. */
+static double positive_p1(struct stats *st)
+{
+	struct low_ctx x = { 0 };
+
+	if (st->n == 0)
+		return 0;
+	stats_for_each_bucket(st, count_zero, &x);
+	if (x.zero >= st->n)
+		return 0;
+	x.target = x.zero + (uint64_t)ceil(0.01 * (double)(st->n - x.zero));
+	if (x.target <= x.zero)
+		x.target = x.zero + 1;
+	stats_for_each_bucket(st, find_rank, &x);
+	return x.found;
+}
+
+/* The distribution chart's rate axes: a log axis runs from a floor (the 1st
+ * percentile of the positive per-dump totals, down to a tic: zeros and the
+ * lowest rates are drawn there) to the highest rate, labelled by tics
+ * chosen so that they fall where the data are (a wide span once got only
+ * 1 B/s, 1 KiB/s and 1 MiB/s, none among the data). */
+static void write_distribution_axes(FILE *f, const struct chart_ctx *c)
+{
+	struct plot_rate_tic tics[2][40];
+	size_t n[2] = { 0, 0 };
+
+	for (int d = 0; d < 2; d++) {
+		struct stats *st = &c->ps->total[d];
+		double p1 = positive_p1(st), fl = p1 > 0 ? log_tic_below(p1) : 0;
+		gp_setting(f, d ? "recv_xfloor" : "send_xfloor");
+		fprintf(f, "%.17g\n", fl);
+		/* each panel is about 480 px wide (two side by side in 1200) */
+		if (fl > 0 && st->n && st->max > fl)
+			n[d] = plot_rate_tics(fl, st->max, 480, PLOT_CHAR_PX, tics[d], 40);
+		/* the floor's tic also stands for everything drawn on it */
+		if (n[d] && tics[d][0].pos == fl) {
+			char l[sizeof tics[d][0].label];
+			snprintf(l, sizeof l, "%s", tics[d][0].label);
+			snprintf(tics[d][0].label, sizeof tics[d][0].label, "\xe2\x89\xa4%.24s", l);
+		}
+	}
+	fprintf(f, "if (!exists(\"dist_tic_n\")) array dist_tic_n[2] = [%zu, %zu]\n", n[0], n[1]);
+	if (n[0] + n[1] == 0)
+		return;
+	fprintf(f, "if (!exists(\"dist_tic_pos\")) array dist_tic_pos[%zu] = [", n[0] + n[1]);
+	for (int d = 0, k = 0; d < 2; d++)
+		for (size_t i = 0; i < n[d]; i++)
+			fprintf(f, "%s%.17g", k++ ? ", " : "", tics[d][i].pos);
+	fprintf(f, "]\nif (!exists(\"dist_tic_label\")) array dist_tic_label[%zu] = [", n[0] + n[1]);
+	for (int d = 0, k = 0; d < 2; d++)
+		for (size_t i = 0; i < n[d]; i++) {
+			fputs(k++ ? ", " : "", f);
+			gp_quote(f, tics[d][i].label);
+		}
+	fputs("]\n", f);
 }
 
 /* Write one chart's .gp: settings, extra, template.  0 or -1 with err. */
@@ -1109,6 +1317,7 @@ static int write_chart_gp(struct chart_ctx *c, const char *name, const char *dat
 				gp_setting(f, name);
 				fprintf(f, "%.17g\n", stats_quantile(&c->ps->total[d], q[i]));
 			}
+		write_distribution_axes(f, c);
 	}
 	if (write_template(f, name, err, errlen) < 0) {
 		fclose(f);
@@ -1122,6 +1331,7 @@ struct cdf_ctx {
 	uint64_t n;
 	bool first;
 };
+
 
 /* Callback of stats_for_each_bucket: one CDF row (rate, fraction at or
  * below it), after a first row at fraction 0 so the step starts on the axis. */

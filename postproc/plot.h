@@ -96,6 +96,20 @@ struct plot_tic {
 size_t plot_time_tics(int64_t from, int64_t to, double plot_px, double char_px, bool dates,
 		      struct plot_tic *tics, size_t max);
 
+/* A tic of a log rate axis: bytes/s and its label ("200 KiB/s"). */
+struct plot_rate_tic {
+	double pos;
+	char label[32];
+};
+
+/* Choose the tics of a log rate axis from lo to hi (bytes/s, lo > 0) drawn
+ * plot_px wide: the densest of 1-2-5, 1-10-100, 1-100 and 1 of each binary
+ * unit (B/s, KiB/s, ...) whose labels stay two characters of char_px apart,
+ * so that the range where the data are is labelled.  Writes at most max;
+ * returns how many. */
+size_t plot_rate_tics(double lo, double hi, double plot_px, double char_px,
+		      struct plot_rate_tic *tics, size_t max);
+
 /* Is gnuplot in PATH?  Fills path (when non-NULL) with where. */
 bool plot_have_gnuplot(char *path, size_t pathlen);
 

@@ -16,6 +16,12 @@ USAGE: pngpixels.py dark FILE
          line runs into the axis title), the runs of columns holding text,
          a run ending at a gap of 4 columns or more.  One line per panel:
          "axis-row left right | x0-x1 ... | x0-x1 ..."
+       pngpixels.py yaxes FILE
+         per panel, "top bottom": the rows the y axis (the left border)
+         spans, from the top of the plot area to the bottom border
+       pngpixels.py hrows FILE RRGGBB
+         the rows where over a fifth of the width is that colour (within
+         40 per channel): a flat line of a series, a dashed threshold
        pngpixels.py colour FILE RRGGBB X0 X1 [Y0 Y1]
          how many pixels within 40 (per channel) of the colour lie in
          columns X0..X1 (and rows Y0..Y1)
@@ -79,6 +85,11 @@ def luma(row, x, ch):
     return (299 * r + 587 * g + 114 * b) // 1000
 
 
+def black(row, x, ch):
+    """Near black: the border and text, not a coloured series line."""
+    return max(row[x * ch], row[x * ch + 1], row[x * ch + 2]) < 90
+
+
 def dark_fraction(path):
     w, h, ch, rows = read_png(path)
     n = sum(1 for row in rows for x in range(w) if luma(row, x, ch) < 64)
@@ -95,14 +106,14 @@ def axes(w, h, ch, rows):
     for y in range(h):
         row, run, best = rows[y], 0, (0, 0, 0)
         for x in range(w):
-            if luma(row, x, ch) < 100:
+            if black(row, x, ch):
                 run += 1
                 if run > best[0]:
                     best = (run, x - run + 1, x)
             else:
                 run = 0
         corner = best[0] > w / 3 and y >= 20 and all(
-            any(luma(rows[y - d], x, ch) < 100 for x in range(best[1] - 1, best[1] + 2))
+            any(black(rows[y - d], x, ch) for x in range(best[1] - 1, best[1] + 2))
             for d in range(1, 20))
         if corner and not (found and found[-1][0] >= y - 2):
             found.append((y, best[1], best[2]))
@@ -168,6 +179,27 @@ def xlabels(path):
     return panels
 
 
+def yaxes(path):
+    w, h, ch, rows = read_png(path)
+    out = []
+    for y, left, right in axes(w, h, ch, rows):
+        top = y
+        while top > 0 and any(black(rows[top - 1], x, ch) for x in range(left - 1, left + 2)):
+            top -= 1
+        out.append((top, y))
+    return out
+
+
+def near(row, x, ch, want):
+    return all(abs(row[x * ch + i] - want[i]) <= 40 for i in range(3))
+
+
+def hrows(path, rgb):
+    w, h, ch, rows = read_png(path)
+    want = [int(rgb[i:i + 2], 16) for i in (0, 2, 4)]
+    return [y for y in range(h) if sum(1 for x in range(w) if near(rows[y], x, ch, want)) > w / 5]
+
+
 def colour_count(path, rgb, x0, x1, y0=None, y1=None):
     w, h, ch, rows = read_png(path)
     want = [int(rgb[i:i + 2], 16) for i in (0, 2, 4)]
@@ -193,6 +225,11 @@ def main():
         for y, left, right, one, two in xlabels(path):
             print("%d %d %d | %s | %s" % (y, left, right, " ".join("%d-%d" % l for l in one),
                                           " ".join("%d-%d" % l for l in two)))
+    elif cmd == "yaxes":
+        for top, bottom in yaxes(path):
+            print(top, bottom)
+    elif cmd == "hrows":
+        print(" ".join(str(y) for y in hrows(path, sys.argv[3])))
     elif cmd == "colour":
         a = [int(v) for v in sys.argv[4:]]
         print(colour_count(path, sys.argv[3], *a))

@@ -258,6 +258,80 @@ check "time tics: 2 min from an odd second, every 15 s, the date on the first" \
 	'["22:08:30\n11-24", "22:08:45", "22:09:00", "22:09:15", "22:09:30", "22:09:45", "22:10:00", "22:10:15"]' \
 	"$(grep -m1 'array xtic_label' "$tmp/tics-2min/timeseries.gp" | sed 's/.*= //')"
 
+# ------------------------------------------------------------------ axes
+# Synthetic captures: "zero" is a busy process (10-50 MiB/s) and a backup
+# (80-160 KiB/s, so the send panel is a log axis) with one silent second;
+# "flat" is a steady 8 MiB/s and 2 MiB/s (a total of 10, on a tic); "wide"
+# is three processes of exponentially distributed rates summed, with three
+# nearly silent seconds (a byte each).
+python3 - "$tmp" <<'PY'
+import random, sys
+def capture(path, seconds, procs, silent=(), quiet=0):
+    out = ["# dbnetio-capture 1 probe=tracepoint filter=all interval=1 counters=cumulative host=db1"]
+    tot = [rate(0) for _, rate in procs]
+    for k in range(seconds + 1):
+        out.append(str(1795558097 + k))
+        for i, (name, rate) in enumerate(procs):
+            out.append("@send[%d, %s]: %d" % (i + 1, name, tot[i]))
+            out.append("@recv[%d, %s]: %d" % (i + 1, name, tot[i] // 9))
+            tot[i] += quiet if k + 1 in silent else rate(k)
+        out.append("")
+    open(path, "w").write("\n".join(out) + "\n")
+random.seed(3)
+capture(sys.argv[1] + "/zero.txt", 300, [("mariadbd", lambda k: int(random.uniform(10, 50) * 2**20)),
+                                          ("backup", lambda k: int(random.uniform(80, 160) * 2**10))], {151})
+capture(sys.argv[1] + "/flat.txt", 60, [("mariadbd", lambda k: 8 * 2**20), ("backup", lambda k: 2 * 2**20)])
+capture(sys.argv[1] + "/wide.txt", 900, [(n, lambda k, i=i: int(random.expovariate(1) * (i + 1) * 2e6))
+                                         for i, n in enumerate(("redis", "postgres", "mariadbd"))], {100, 400, 700}, 1)
+PY
+# svg_rates SVG: the rate tic labels an SVG chart shows ("10 MiB/s", "≤10 KiB/s")
+svg_rates() { python3 - "$1" <<'PY'
+import re, sys, xml.etree.ElementTree as ET
+print(" ".join("".join(t.itertext()).strip() for t in ET.parse(sys.argv[1]).iter()
+               if t.tag.endswith("}text") and re.match(r"^≤?[\d.]+ [KMGT]?i?B/s$", "".join(t.itertext()).strip())))
+PY
+}
+"$report" --plot "$tmp/ax-zero" --plot-format svg "$tmp/zero.txt" >/dev/null 2>&1
+check "log axis: floored at the lowest series' 1st percentile, down to a tic (not 1 B/s for one silent second)" \
+	"send_yfloor = 10240" "$(grep -m1 -o 'send_yfloor = [0-9.e+-]*' "$tmp/ax-zero/timeseries.gp")"
+check "log axes: their decades are the data's, the floor labelled as holding the zeros (send, recv)" \
+	"≤10 KiB/s 100 KiB/s 1 MiB/s 10 MiB/s ≤1 KiB/s 10 KiB/s 100 KiB/s 1 MiB/s" \
+	"$(svg_rates "$tmp/ax-zero/timeseries.svg")"
+# Headroom: the flat line, and a threshold above it, stay off the top of the
+# plot (at least 5 % of the panel's height below it).
+"$report" --plot "$tmp/ax-flat" "$tmp/flat.txt" >/dev/null 2>&1
+"$report" --plot "$tmp/ax-flatt" -t 'send>12MiB/s' "$tmp/flat.txt" >/dev/null 2>&1
+below_top() { # PNG RRGGBB: how far under the top of the first panel the colour's
+	# first row is, in % of the panel's height
+	python3 - "$pngpixels" "$1" "$2" <<'PY'
+import sys, importlib.util
+spec = importlib.util.spec_from_file_location("pp", sys.argv[1]); pp = importlib.util.module_from_spec(spec); spec.loader.exec_module(pp)
+top, bottom = pp.yaxes(sys.argv[2])[0]
+rows = [y for y in pp.hrows(sys.argv[2], sys.argv[3]) if top <= y <= bottom]
+print("%d" % (100 * (rows[0] - top) / (bottom - top)) if rows else "none")
+PY
+}
+for c in "timeseries flat 0072b2 ax-flat" "stacked flat-total e69f00 ax-flat" "timeseries threshold c00000 ax-flatt"; do
+	set -- $c
+	pct=$(below_top "$tmp/$4/$1.png" "$3")
+	check "linear axis headroom: the $2 line of $1.png is ${pct}% of the panel under its top (at least 5)" yes \
+		"$([ "$pct" != none ] && [ "$pct" -ge 5 ] && echo yes || echo no)"
+done
+# The distribution's rate axis is labelled where the data are: at least
+# three labels within a factor of 10 of each direction's median.
+"$report" --plot "$tmp/ax-wide" --plot-format svg "$tmp/wide.txt" >/dev/null 2>&1
+for d in send recv; do
+	p50=$(sed -n "s/^if (!exists(\"${d}_p50\")) ${d}_p50 = \([0-9.e+]*\)$/\1/p" "$tmp/ax-wide/distribution.gp")
+	check "distribution: at least 3 rate labels within 10x of the $d median" yes \
+		"$(svg_rates "$tmp/ax-wide/distribution.svg" | python3 -c "
+import sys
+u = {'B/s': 1, 'KiB/s': 1024, 'MiB/s': 1024**2, 'GiB/s': 1024**3}
+w = sys.stdin.read().split(); p50 = float('${p50:-0}')
+v = [float(w[i].lstrip('≤')) * u[w[i + 1]] for i in range(0, len(w) - 1, 2)]
+n = sum(1 for x in v if p50 / 10 <= x <= p50 * 10)
+print('yes' if n >= 3 else 'no: %d of %s' % (n, ' '.join(w)))")"
+done
+
 # ---------------------------------------------------------------- per client
 # A key=client capture is drawn per client (each labelled with its process):
 # the top ones by bytes, its overflow among them, the rest summed.  The .dat
