@@ -92,9 +92,11 @@ if (_xmax - _xmin < 5 * 1) { set xtics 1 }
 # The tics dbnetio-report chose so that no two labels overlap, at any length
 # of capture (xtic_pos, xtic_label: %H:%M with the date once per day, ...);
 # by hand, or drawn at another width, gnuplot's own.
+_xlines = 1       # lines of the tallest time tic label
 if (exists("xtic_n") && exists("xtic_width") && xtic_n > 0 && width == xtic_width) {
 	set xtics (xtic_label[1] xtic_pos[1])
 	do for [_i = 2:xtic_n] { set xtics add (xtic_label[_i] xtic_pos[_i]) }
+	do for [_i = 1:xtic_n] { if (strstrt(xtic_label[_i], "\n") > 0) { _xlines = 2 } }
 }
 set grid xtics ytics lc rgb "#dddddd" lt 1 front
 set border 3
@@ -114,7 +116,8 @@ do for [d = 0:1] {
 	# 8 % headroom: a steady total does not sit on the top of the frame
 	if (_ymax[d + 1] > 0) { set yrange [0 : 1.08 * _ymax[d + 1] / _scale[d + 1]] } \
 	else { set yrange [0:1] }
-	if (d == 1) { set xlabel sprintf("time (%s)", tzlabel) } else { unset xlabel }
+	# under tic labels of two lines (the date), the axis title one line lower
+	if (d == 1) { set xlabel sprintf("time (%s)", tzlabel) offset 0, 1 - _xlines } else { unset xlabel }
 	# Bands are drawn top-down so that each lower band covers the one above
 	# it from the x axis up to its own edge.
 	plot for [k = nseries:1:-1] datafile \

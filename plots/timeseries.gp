@@ -2,10 +2,12 @@
 #
 # What it draws: two panels sharing a wall-clock x axis, bytes/s the server
 # sent (top) and received (bottom), one line per series (the top talkers and
-# "rest" summed).  A dashed line marks each direction's threshold and the
-# seconds in which any plotted series was over it are shaded.  Seconds with no
-# data are blank lines in the .dat file, so the lines break there instead of
-# drawing across the gap.
+# "rest" summed).  A dashed line marks each direction's threshold; the
+# seconds in which any series was over it are shaded lightly, and each alert
+# (a crossing that lasted, see --threshold) is a strong band with its number
+# on top, as in the report's alert table, at least a few pixels wide however
+# long the chart.  Seconds with no data are blank lines in the .dat file, so
+# the lines break there instead of drawing across the gap.
 #
 # USAGE: gnuplot -e 'datafile="charts/timeseries.dat"' timeseries.gp
 #        gnuplot -e 'datafile="x.dat"; term="svg"; outfile="x.svg"' timeseries.gp
@@ -21,7 +23,8 @@
 #   column 2k       series k, bytes sent per second
 #   column 2k+1     series k, bytes received per second
 #   (optional)      two 0/1 columns: over the send, the recv threshold
-# and a blank line where seconds are missing.
+# and a blank line where seconds are missing.  A row's time is the start of
+# its interval (second k is [k, k+interval)).
 
 # ---------------------------------------------------------------- settings
 if (!exists("datafile"))       datafile = "timeseries.dat"
@@ -54,6 +57,11 @@ if (!exists("send_yfloor"))    send_yfloor = -1  # bytes/s where a log axis star
 if (!exists("recv_yfloor"))    recv_yfloor = -1  # -1: the smallest positive rate
 if (!exists("overcols"))       overcols = 0      # >0: columns overcols, overcols+1
                                                  # flag the seconds over the thresholds
+# alert_n and the arrays alert_start, alert_end (epoch seconds), alert_panel
+# (0 send, 1 recv), alert_num (its number) and alert_row (which row its
+# number goes in, 0 for none): the alerts to mark; alert_minwidth: the
+# narrowest band, in seconds
+if (!exists("alert_n"))        alert_n = 0
 
 # ------------------------------------------------------------- utilities
 if (strlen(outfile) == 0) { outfile = "timeseries." . term }
@@ -73,6 +81,16 @@ human(v) = v >= 1073741824 ? sprintf("%.4g GiB/s", v / 1073741824.0) : \
 thr(d) = d == 0 ? send_threshold : recv_threshold
 over(d) = overcols > 0 ? column(overcols + d) : \
           (sum [k=1:nseries] (column(2*k + d) > thr(d) ? 1 : 0)) > 0 ? 1 : 0
+
+# Is any second over the threshold?  dbnetio-report says (send_over_any,
+# recv_over_any); by hand, the flags are read.  Without any, the chart has
+# no shading and its legend no entry for it.
+array _over_any[2]
+do for [d = 0:1] {
+	if (d == 0 && exists("send_over_any")) { _over_any[1] = send_over_any } \
+	else { if (d == 1 && exists("recv_over_any")) { _over_any[2] = recv_over_any } \
+	else { stats datafile using (thr(d) > 0 ? over(d) : 0) nooutput; _over_any[d + 1] = STATS_max > 0 } }
+}
 
 # ---------------------------------------------------------------- x axis
 # The x range is the data's own: boxes (the shaded seconds) would otherwise
@@ -161,15 +179,19 @@ if (_xmax - _xmin < 5 * interval) { set xtics interval }
 # The tics dbnetio-report chose so that no two labels overlap, at any length
 # of capture (xtic_pos, xtic_label: %H:%M with the date once per day, ...);
 # by hand, or drawn at another width, gnuplot's own.
+_xlines = 1       # lines of the tallest time tic label
 if (exists("xtic_n") && exists("xtic_width") && xtic_n > 0 && width == xtic_width) {
 	set xtics (xtic_label[1] xtic_pos[1])
 	do for [_i = 2:xtic_n] { set xtics add (xtic_label[_i] xtic_pos[_i]) }
+	do for [_i = 1:xtic_n] { if (strstrt(xtic_label[_i], "\n") > 0) { _xlines = 2 } }
 }
 set lmargin 13      # the same for both panels, so their time axes line up
 set tics nomirror
 set key outside right top vertical Left reverse noenhanced samplen 2 spacing 1.2
-set style fill transparent solid 0.18 noborder
+set style fill transparent solid 0.12 noborder
 set boxwidth interval absolute
+# an alert's number: red on white in a red box
+set style textbox opaque fc rgb "white" border lc rgb "#c00000" margins 1.5, 1
 set y2range [0:1]
 unset y2tics
 
@@ -211,15 +233,41 @@ do for [d = 0:1] {
 		set ylabel sprintf("bytes/s (%s)", _yunit[d + 1])
 	}
 	t = thr(d)
-	if (d == 1) { set xlabel sprintf("time (%s)", tzlabel) } else { unset xlabel }
-	# A row's time ends its interval: the shaded box spans (t - interval, t],
-	# the same span the alert's start and end times describe.
+	# under tic labels of two lines (the date), the axis title one line lower
+	if (d == 1) { set xlabel sprintf("time (%s)", tzlabel) offset 0, 1 - _xlines } else { unset xlabel }
+	# The alerts of this panel: a band from start to end, widened to
+	# alert_minwidth about its middle, behind the lines; the number on top.
+	unset object
+	unset label
+	_alerts = 0
+	do for [_i = 1:alert_n] {
+		if (alert_panel[_i] == d) {
+			_alerts = _alerts + 1
+			_x0 = alert_start[_i] + tzoffset
+			_x1 = alert_end[_i] + tzoffset
+			if (_x1 - _x0 < alert_minwidth) {
+				_x0 = (_x0 + _x1 - alert_minwidth) / 2.0
+				_x1 = _x0 + alert_minwidth
+			}
+			set object _i rect from first _x0, graph 0 to first _x1, graph 1 \
+			    fc rgb "#c00000" fs solid 0.45 noborder behind
+			if (alert_row[_i] > 0) {
+				set label _i sprintf("%d", alert_num[_i]) at first (_x0 + _x1) / 2.0, graph 1 \
+				    center offset 0, -0.9 - 1.3 * (alert_row[_i] - 1) \
+				    tc rgb "#c00000" font ",9" boxed front
+			}
+		}
+	}
+	# A row's time starts its interval: the shaded box spans [t, t + interval),
+	# the seconds the alert's start and end times describe.
 	# The threshold is a function plot rather than an arrow so that autoscaling
 	# keeps it in view when the data stays below it.  "for [_s = 1:(t > 0)]"
 	# runs the clause once when there is a threshold, never otherwise.
 	plot \
-	  for [_s = 1:(t > 0)] datafile using ($1 + tzoffset - interval / 2.0):(over(d)) axes x1y2 \
-	      with boxes lc rgb "#c00000" title "seconds over threshold", \
+	  for [_s = 1:(t > 0 && _over_any[d + 1])] datafile using ($1 + tzoffset + interval / 2.0):(over(d)) \
+	      axes x1y2 with boxes lc rgb "#c00000" title "seconds over the limit", \
+	  for [_s = 1:(_alerts > 0)] NaN with boxes fc rgb "#c00000" fs solid 0.45 noborder \
+	      title "alerts, numbered as in the report", \
 	  for [_s = 1:(t > 0)] yof(t, d) with lines dt 2 lw 1.5 lc rgb "#c00000" \
 	      title sprintf("threshold %s", human(t)), \
 	  for [k = 1:nseries] datafile using ($1 + tzoffset):(yval(2*k + d, d)) \

@@ -180,6 +180,8 @@ struct plot {
 	char *what;              /* "--plot DIR", "--report FILE": for messages */
 	struct text_note *notes;
 	size_t nnotes;
+	struct plot_alert *alerts;    /* while rendering: plot_alerts() */
+	size_t nalerts;
 	struct plot_source *src;
 	size_t nsrc;
 	/* every series seen, by series->index (the summary lists --top only) */
@@ -251,6 +253,7 @@ void plot_free(struct plot *p)
 	for (size_t i = 0; i < p->nnotes; i++)
 		free(p->notes[i].name);
 	free(p->notes);
+	free(p->alerts);
 	free(p->charts);
 	free(p->src);
 	free(p->series);
@@ -483,6 +486,59 @@ static const char *group_name(struct plot *p, const struct group *g, bool full,
 	return buf;
 }
 
+/* qsort order of alerts: start, threshold, series label, end. */
+static int alert_cmp(const void *x, const void *y)
+{
+	const struct plot_alert *a = x, *b = y;
+	if (a->a->start != b->a->start)
+		return a->a->start < b->a->start ? -1 : 1;
+	if (a->threshold != b->threshold)
+		return a->threshold < b->threshold ? -1 : 1;
+	int c = strcmp(a->s->label ? a->s->label : "", b->s->label ? b->s->label : "");
+	if (c)
+		return c;
+	return (a->a->end > b->a->end) - (a->a->end < b->a->end);
+}
+
+int plot_alerts(const struct summary *sum, struct plot_alert **out, size_t *n, uint64_t *total)
+{
+	size_t stored = 0;
+
+	*out = NULL;
+	*n = 0;
+	*total = 0;
+	for (size_t i = 0; i < sum->nseries_all; i++) {
+		const struct series *s = sum->series[i];
+		for (size_t k = 0; s->th && k < sum->nthresholds; k++)
+			if (s->th_mask & (1u << k)) {
+				stored += s->th[k].nalerts;
+				*total += s->th[k].alerts_total;
+			}
+	}
+	if (stored == 0)
+		return 0;
+	struct plot_alert *all = malloc(stored * sizeof *all);
+	if (!all)
+		return -1;
+	size_t m = 0;
+	for (size_t i = 0; i < sum->nseries_all; i++) {
+		const struct series *s = sum->series[i];
+		for (size_t k = 0; s->th && k < sum->nthresholds; k++)
+			if (s->th_mask & (1u << k))
+				for (size_t j = 0; j < s->th[k].nalerts; j++)
+					all[m++] = (struct plot_alert){ .s = s, .threshold = (unsigned)k,
+									.a = &s->th[k].alerts[j] };
+	}
+	qsort(all, m, sizeof *all, alert_cmp);
+	if (m > PLOT_ALERTS_MAX)
+		m = PLOT_ALERTS_MAX;
+	for (size_t i = 0; i < m; i++)
+		all[i].number = (unsigned)i + 1;
+	*out = all;
+	*n = m;
+	return 0;
+}
+
 /* The lowest limit among the thresholds watching direction d (0 send,
  * 1 recv): the line drawn and the one shading is measured against. */
 static const struct threshold *chart_threshold(const struct summary *sum, int d)
@@ -550,6 +606,7 @@ struct chart_ctx {
 	const struct threshold *thr[2];
 	unsigned bucket;         /* seconds per row of a long capture, 0 = a row per dump */
 	double yfloor[2];        /* log axis floor of send, recv (0: no data) */
+	bool over_any[2];        /* some row is flagged over the send, recv threshold */
 	bool have_rows;          /* timeseries.dat has a row ... */
 	int64_t row_first, row_last;  /* ... and these are the first and last */
 	size_t key_cols;         /* columns of the widest legend entry */
@@ -588,6 +645,29 @@ static void write_settings(FILE *f, const struct chart_ctx *c, const char *name,
 		c->p->o.format == PLOT_SVG ? "svg" : "png");
 	gp_setting(f, "outfile"); gp_quote(f, out); fputs(" . term\n", f);
 	gp_setting(f, "title"); gp_quote(f, title); fputc('\n', f);
+}
+
+/* The x range of the time charts, as the templates take it: the data's
+ * own, an interval either side of a single row (epoch seconds). */
+static void chart_xrange(const struct chart_ctx *c, int64_t *from, int64_t *to)
+{
+	const struct capture_meta *m = c->ps->meta;
+	unsigned interval = c->bucket ? c->bucket : m && m->interval ? m->interval : 1;
+
+	*from = c->row_first;
+	*to = c->row_last;
+	if (*to <= *from) {
+		*from -= interval;
+		*to += interval;
+	}
+}
+
+/* The width in pixels of the time charts' plot: the chart's less the left
+ * margin and the legend (its widest entry, at PLOT_CHAR_PX). */
+static double chart_plot_px(const struct chart_ctx *c)
+{
+	double px = PLOT_WIDTH - 14 * PLOT_CHAR_PX - (double)c->key_cols * PLOT_CHAR_PX - 130;
+	return px < 200 ? 200 : px;
 }
 
 size_t plot_time_tics(int64_t from, int64_t to, double plot_px, double char_px, bool dates,
@@ -749,17 +829,12 @@ static void write_time_settings(FILE *f, const struct chart_ctx *c)
 	 * from the chart's (the templates' default) less the left margin and
 	 * the legend, at 7.5 px per character (DejaVu Sans' digits at 10 pt
 	 * take 6.4 to 7). */
-	int64_t from = c->row_first + (clock ? 0 : off), to = c->row_last + (clock ? 0 : off);
-	if (to <= from) {
-		from -= interval;
-		to += interval;
-	}
-	const double char_px = PLOT_CHAR_PX;
-	double plot_px = PLOT_WIDTH - 14 * char_px - (double)c->key_cols * char_px - 130;
-	if (plot_px < 200)
-		plot_px = 200;
+	int64_t from, to;
+	chart_xrange(c, &from, &to);
+	from += clock ? 0 : off;
+	to += clock ? 0 : off;
 	struct plot_tic tics[64];
-	size_t n = plot_time_tics(from, to, plot_px, char_px, !clock, tics, 64);
+	size_t n = plot_time_tics(from, to, chart_plot_px(c), PLOT_CHAR_PX, !clock, tics, 64);
 	fprintf(f, "# the time tics, chosen for a chart %d px wide: other widths get gnuplot's own\n",
 		PLOT_WIDTH);
 	gp_setting(f, "xtic_width"); fprintf(f, "%d\n", PLOT_WIDTH);
@@ -1078,6 +1153,8 @@ static int write_timeseries_dat(struct chart_ctx *c, char *err, size_t errlen)
 			if (brows && (!got || gap || b != bstart)) {
 				put_row(f, bstart, bmax, n, bflag);
 				track_row(c, bstart);
+				c->over_any[0] |= bflag[0];
+				c->over_any[1] |= bflag[1];
 				keep_row(&rv, bmax);
 				for (size_t i = 0; i < n; i++)
 					bsum[i] /= brows;
@@ -1109,6 +1186,8 @@ static int write_timeseries_dat(struct chart_ctx *c, char *err, size_t errlen)
 				fputc('\n', f);
 			put_row(f, ts, row, n, flag);
 			track_row(c, ts);
+			c->over_any[0] |= flag[0];
+			c->over_any[1] |= flag[1];
 			keep_row(&rv, row);
 		}
 		prev = ts;
@@ -1153,11 +1232,82 @@ static void legend_columns(struct chart_ctx *c)
 {
 	char t[2048];
 
-	c->key_cols = strlen("seconds over threshold");
+	c->key_cols = strlen("seconds over the limit");
+	for (size_t i = 0; i < c->p->nalerts; i++)
+		if (c->p->alerts[i].s->source == c->source)
+			c->key_cols = strlen("alerts, numbered as in the report");
 	for (size_t k = 0; k < c->ncols; k++) {
 		size_t n = plot_text_columns(column_title(c, k, t, sizeof t));
 		if (n > c->key_cols)
 			c->key_cols = n;
+	}
+}
+
+/* The alerts of this source, for the time series chart to mark: each a
+ * band from its start to its end, at least PLOT_ALERT_MIN_PX wide so that an
+ * alert of seconds is seen on a chart of a day, and its number as in the
+ * report's alert table on top, staggered over up to four rows so that the
+ * numbers of nearby alerts do not overprint (beyond that a number is left
+ * out; the band stays). */
+#define PLOT_ALERT_MIN_PX 7.0
+#define PLOT_ALERT_ROWS 4
+static void write_alert_settings(FILE *f, const struct chart_ctx *c)
+{
+	const struct plot *p = c->p;
+	size_t n = 0;
+	int64_t from, to;
+	double px = chart_plot_px(c);
+	double row_end[2][PLOT_ALERT_ROWS];
+
+	for (size_t i = 0; i < p->nalerts; i++)
+		n += p->alerts[i].s->source == c->source && p->alerts[i].s->direction;
+	gp_setting(f, "alert_n");
+	fprintf(f, "%zu     # alerts marked, numbered as in the report's alert table\n", n);
+	if (n == 0 || !c->have_rows)
+		return;
+	chart_xrange(c, &from, &to);
+	double span = (double)(to - from);
+	gp_setting(f, "alert_minwidth");
+	fprintf(f, "%.17g     # seconds: %g px of the plot\n", span * PLOT_ALERT_MIN_PX / px,
+		PLOT_ALERT_MIN_PX);
+	for (int d = 0; d < 2; d++)
+		for (int r = 0; r < PLOT_ALERT_ROWS; r++)
+			row_end[d][r] = -1e300;
+	static const char *arrays[] = { "alert_start", "alert_end", "alert_panel", "alert_num",
+					"alert_row" };
+	for (size_t a = 0; a < sizeof arrays / sizeof arrays[0]; a++) {
+		fprintf(f, "if (!exists(\"%s\")) array %s[%zu] = [", arrays[a], arrays[a], n);
+		size_t k = 0;
+		for (size_t i = 0; i < p->nalerts; i++) {
+			const struct plot_alert *pa = &p->alerts[i];
+			if (pa->s->source != c->source || !pa->s->direction)
+				continue;
+			int d = strcmp(pa->s->direction, "send") == 0 ? 0 : 1;
+			fputs(k++ ? ", " : "", f);
+			if (a == 0)
+				fprintf(f, "%lld", (long long)pa->a->start);
+			else if (a == 1)
+				fprintf(f, "%lld", (long long)pa->a->end);
+			else if (a == 2)
+				fprintf(f, "%d", d);
+			else if (a == 3)
+				fprintf(f, "%u", pa->number);
+			else {
+				/* the number's box, centred on the band, in pixels */
+				char num[16];
+				double mid = ((double)(pa->a->start + pa->a->end) / 2 - (double)from) / span * px;
+				double half = ((double)snprintf(num, sizeof num, "%u", pa->number) + 1.5) *
+					      PLOT_CHAR_PX / 2;
+				int row = 0;
+				for (int r = 0; r < PLOT_ALERT_ROWS && !row; r++)
+					if (row_end[d][r] + 2 <= mid - half) {
+						row_end[d][r] = mid + half;
+						row = r + 1;
+					}
+				fprintf(f, "%d", row);
+			}
+		}
+		fputs("]\n", f);
 	}
 }
 
@@ -1193,6 +1343,11 @@ static void write_series_settings(FILE *f, const struct chart_ctx *c)
 		}
 		fputc('\n', f);
 	}
+	for (int d = 0; d < 2; d++) {
+		gp_setting(f, d ? "recv_over_any" : "send_over_any");
+		fprintf(f, "%d     # some second is over the threshold\n", c->over_any[d]);
+	}
+	write_alert_settings(f, c);
 }
 
 /* Callback of stats_for_each_bucket: how many rates are zero, and then the
@@ -1566,6 +1721,12 @@ int plot_render(struct plot *p, const struct summary *sum, bool *rendered,
 	*rendered = have;
 	if (make_dir(p->dir, err, errlen) < 0)
 		return -1;
+	uint64_t total;
+	free(p->alerts);
+	if (plot_alerts(sum, &p->alerts, &p->nalerts, &total) < 0) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
 	for (unsigned i = 0; i < p->nsrc; i++) {
 		if (!p->src[i].begun || p->src[i].dumps == 0)
 			continue;

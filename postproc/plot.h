@@ -110,6 +110,24 @@ struct plot_rate_tic {
 size_t plot_rate_tics(double lo, double hi, double plot_px, double char_px,
 		      struct plot_rate_tic *tics, size_t max);
 
+/* An alert as the charts and the report's alert table number it. */
+struct plot_alert {
+	unsigned number;          /* 1, 2, ...: the table's "#", the chart's marker */
+	const struct series *s;
+	unsigned threshold;       /* index into sum->thresholds */
+	const struct alert *a;
+};
+
+/* Alerts numbered, marked and listed; more are counted. */
+#define PLOT_ALERTS_MAX 200
+
+/* The stored alerts of every series of sum in the order they are numbered:
+ * by start, then threshold, series label and end; the first
+ * PLOT_ALERTS_MAX of them into a malloc'd *out (NULL when none), their
+ * count in *n, and in *total every alert the thresholds counted (also those
+ * not stored).  0, or -1 on ENOMEM. */
+int plot_alerts(const struct summary *sum, struct plot_alert **out, size_t *n, uint64_t *total);
+
 /* Is gnuplot in PATH?  Fills path (when non-NULL) with where. */
 bool plot_have_gnuplot(char *path, size_t pathlen);
 

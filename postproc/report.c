@@ -470,9 +470,11 @@ static void section_glance(struct emit *e, const struct report *r, const struct 
 		fputs(e->html ? "</div></div>\n" : "\n", e->f);
 	}
 
-	/* thresholds */
+	/* thresholds: how many alerts, how long they lasted (start to end,
+	 * dips inside the merge window included), and how long series were
+	 * above a limit at all (brief crossings included, summed over series) */
 	uint64_t alerts = 0;
-	double above = 0;
+	double above = 0, in_alerts = 0;
 	for (size_t i = 0; i < r->nseries; i++) {
 		const struct series *s = r->series[i];
 		if (!s || s->source != m->index || !s->th)
@@ -480,6 +482,8 @@ static void section_glance(struct emit *e, const struct report *r, const struct 
 		for (size_t k = 0; k < sum->nthresholds; k++) {
 			alerts += s->th[k].alerts_total;
 			above += s->th[k].seconds_above;
+			for (size_t j = 0; j < s->th[k].nalerts; j++)
+				in_alerts += (double)(s->th[k].alerts[j].end - s->th[k].alerts[j].start);
 		}
 	}
 	if (e->html) {
@@ -501,7 +505,11 @@ static void section_glance(struct emit *e, const struct report *r, const struct 
 			e_textf(e, "%s%s", k ? ", " : "", sum->thresholds[k].spec);
 		if (!e->html)
 			e_textf(e, ": %llu alert%s", (unsigned long long)alerts, alerts == 1 ? "" : "s");
-		e_textf(e, "; %s above", fmt_duration(above, c, sizeof c));
+		if (alerts)
+			e_textf(e, "; %s in alerts, from each one's start to its end",
+				fmt_duration(in_alerts, c, sizeof c));
+		e_textf(e, "; %s above a limit in all, brief crossings included, summed over series",
+			fmt_duration(above, c, sizeof c));
 	}
 	fputs(e->html ? "</div></div>\n</div>\n" : "\n", e->f);
 
@@ -859,8 +867,9 @@ static void section_series(struct emit *e, const struct summary *sum)
 	e_table_end(e);
 }
 
-/* Thresholds and every alert with its times. */
-static void section_alerts(struct emit *e, const struct report *r, const struct summary *sum)
+/* Thresholds and every alert with its times, numbered as the charts mark
+ * them (plot_alerts: by start).  0, or -1 on ENOMEM. */
+static int section_alerts(struct emit *e, const struct report *r, const struct summary *sum)
 {
 	char a[64], b[64], c[64], t1[40], t2[40], w[300];
 
@@ -869,9 +878,9 @@ static void section_alerts(struct emit *e, const struct report *r, const struct 
 		e_text(e, "No threshold was given; run with --threshold 'send>50MiB/s for 5s' "
 		       "to mark and alert on sustained rates.");
 		e_para_end(e);
-		return;
+		return 0;
 	}
-	e_table(e, "thresholds", "Threshold", ">Limit", ">Sustain", ">Series above",
+	e_table(e, "thresholds", "Threshold", ">Limit", ">Sustain", ">Merge", ">Series above",
 		">Seconds above", ">Alerts", NULL);
 	for (size_t k = 0; k < sum->nthresholds; k++) {
 		const struct threshold *th = &sum->thresholds[k];
@@ -892,6 +901,8 @@ static void section_alerts(struct emit *e, const struct report *r, const struct 
 		e_cell(e, fmt_rate(th->limit, a, sizeof a), NULL, NULL, true);
 		snprintf(b, sizeof b, "%u s", th->sustain);
 		e_cell(e, b, NULL, NULL, true);
+		snprintf(b, sizeof b, "%u s", th->merge);
+		e_cell(e, b, NULL, NULL, true);
 		snprintf(c, sizeof c, "%llu", (unsigned long long)crossed);
 		e_cell(e, c, NULL, NULL, true);
 		snprintf(a, sizeof a, "%.0f", above);
@@ -901,64 +912,64 @@ static void section_alerts(struct emit *e, const struct report *r, const struct 
 		e_row_end(e);
 	}
 	e_table_end(e);
+	e_para_begin(e, "note");
+	e_text(e, "Seconds above: every second a series was over the limit, alerting or not, "
+	       "summed over series. An alert starts once a series has stayed over the limit for "
+	       "the sustain time and ends once it has stayed at or below it for the merge window; "
+	       "its duration runs from its first second over to the end of its last.");
+	e_para_end(e);
 
-	size_t listed = 0, total = 0;
-	for (size_t i = 0; i < r->nseries; i++) {
-		const struct series *s = r->series[i];
-		if (s && s->th)
-			for (size_t k = 0; k < sum->nthresholds; k++)
-				total += s->th[k].alerts_total;
-	}
+	struct plot_alert *list;
+	size_t n;
+	uint64_t total;
+	if (plot_alerts(sum, &list, &n, &total) < 0)
+		return -1;
 	if (total == 0) {
 		e_para_begin(e, "ok");
 		e_text(e, "No threshold was crossed long enough to alert.");
 		e_para_end(e);
-		return;
+		return 0;
 	}
 	char start[32], end[32], peak_at[32];
 	snprintf(start, sizeof start, "Start (%s)", zone(e));
 	snprintf(end, sizeof end, "End (%s)", zone(e));
 	snprintf(peak_at, sizeof peak_at, "Peak at (%s)", zone(e));
-	e_table(e, "alerts", "Threshold", "Process", start, end, ">Duration", ">Peak",
+	e_table(e, "alerts", ">#", "Threshold", "Process", start, end, ">Duration", ">Peak",
 		peak_at, ">Bytes over", NULL);
-	for (size_t k = 0; k < sum->nthresholds; k++) {
-		for (size_t i = 0; i < r->nseries; i++) {
-			const struct series *s = r->series[i];
-			if (!s || !s->th)
-				continue;
-			const struct capture_meta *m = sum->sources[s->source];
-			for (size_t j = 0; j < s->th[k].nalerts; j++) {
-				const struct alert *al = &s->th[k].alerts[j];
-				if (listed >= 200)
-					break;
-				listed++;
-				e_row(e);
-				e_cell(e, sum->thresholds[k].spec, NULL, NULL, false);
-				char lbl[400];
-				snprintf(lbl, sizeof lbl, "%s %s", who(s, w, sizeof w),
-					 s->direction ? s->direction : "");
-				e_cell(e, lbl, NULL, NULL, false);
-				e_cell(e, fmt_when(e, m, al->start, t1, sizeof t1), NULL, NULL, false);
-				if (al->open)
-					snprintf(t2, sizeof t2, "still above at the end");
-				else
-					fmt_when(e, m, al->end, t2, sizeof t2);
-				e_cell(e, t2, NULL, NULL, false);
-				e_cell(e, fmt_duration((double)(al->end - al->start), a, sizeof a),
-				       NULL, NULL, true);
-				e_cell(e, fmt_rate(al->peak, b, sizeof b), NULL, NULL, true);
-				e_cell(e, fmt_when(e, m, al->peak_ts, t1, sizeof t1), NULL, NULL, false);
-				e_cell(e, fmt_bytes(al->bytes_over, c, sizeof c), NULL, NULL, true);
-				e_row_end(e);
-			}
-		}
+	for (size_t i = 0; i < n; i++) {
+		const struct plot_alert *pa = &list[i];
+		const struct alert *al = pa->a;
+		const struct series *s = pa->s;
+		const struct capture_meta *m = sum->sources[s->source];
+		e_row(e);
+		snprintf(a, sizeof a, "%u", pa->number);
+		e_cell(e, a, NULL, NULL, true);
+		e_cell(e, sum->thresholds[pa->threshold].spec, NULL, NULL, false);
+		char lbl[400];
+		snprintf(lbl, sizeof lbl, "%s %s", who(s, w, sizeof w), s->direction ? s->direction : "");
+		e_cell(e, lbl, NULL, NULL, false);
+		e_cell(e, fmt_when(e, m, al->start, t1, sizeof t1), NULL, NULL, false);
+		if (al->open)
+			snprintf(t2, sizeof t2, "still above at the end");
+		else
+			fmt_when(e, m, al->end, t2, sizeof t2);
+		e_cell(e, t2, NULL, NULL, false);
+		e_cell(e, fmt_duration((double)(al->end - al->start), a, sizeof a), NULL, NULL, true);
+		e_cell(e, fmt_rate(al->peak, b, sizeof b), NULL, NULL, true);
+		e_cell(e, fmt_when(e, m, al->peak_ts, t1, sizeof t1), NULL, NULL, false);
+		e_cell(e, fmt_bytes(al->bytes_over, c, sizeof c), NULL, NULL, true);
+		e_row_end(e);
 	}
 	e_table_end(e);
-	if (total > listed) {
-		e_para_begin(e, "note");
-		e_textf(e, "%zu more alerts not listed.", total - listed);
-		e_para_end(e);
-	}
+	e_para_begin(e, "note");
+	if (total > n)
+		e_textf(e, "The first %zu of %llu alerts by start, numbered as the time-series "
+			"chart marks them.", n, (unsigned long long)total);
+	else
+		e_text(e, "Alerts by start, numbered as the time-series chart marks them.");
+	e_para_end(e);
+	free(list);
+	return 0;
 }
 
 /* Write svg[0..len) with every id and every reference to one prefixed by
@@ -1188,7 +1199,10 @@ static int write_document(struct report *r, FILE *f, const struct summary *sum, 
 		}
 	}
 	e_heading(&e, 2, "alerts", "Thresholds and alerts");
-	section_alerts(&e, r, sum);
+	if (section_alerts(&e, r, sum) < 0) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
 	e_heading(&e, 2, "series", "Summary per series");
 	section_series(&e, sum);
 	e_heading(&e, 2, "capture", "Capture");

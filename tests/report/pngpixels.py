@@ -22,6 +22,10 @@ USAGE: pngpixels.py dark FILE
        pngpixels.py hrows FILE RRGGBB
          the rows where over a fifth of the width is that colour (within
          40 per channel): a flat line of a series, a dashed threshold
+       pngpixels.py marked FILE PANEL XFRAC RRGGBB
+         the fraction of panel PANEL's rows (0 the top one) that hold the
+         colour within 6 columns of XFRAC (0 the left end of the plot, 1 the
+         right): 1 for a band drawn over the panel's height there
        pngpixels.py colour FILE RRGGBB X0 X1 [Y0 Y1]
          how many pixels within 40 (per channel) of the colour lie in
          columns X0..X1 (and rows Y0..Y1)
@@ -179,15 +183,17 @@ def xlabels(path):
     return panels
 
 
+def yaxes_of(rows, ch, y, left):
+    """The top row of the y axis whose foot is at (left, y)."""
+    top = y
+    while top > 0 and any(black(rows[top - 1], x, ch) for x in range(left - 1, left + 2)):
+        top -= 1
+    return top
+
+
 def yaxes(path):
     w, h, ch, rows = read_png(path)
-    out = []
-    for y, left, right in axes(w, h, ch, rows):
-        top = y
-        while top > 0 and any(black(rows[top - 1], x, ch) for x in range(left - 1, left + 2)):
-            top -= 1
-        out.append((top, y))
-    return out
+    return [(yaxes_of(rows, ch, y, left), y) for y, left, right in axes(w, h, ch, rows)]
 
 
 def near(row, x, ch, want):
@@ -198,6 +204,17 @@ def hrows(path, rgb):
     w, h, ch, rows = read_png(path)
     want = [int(rgb[i:i + 2], 16) for i in (0, 2, 4)]
     return [y for y in range(h) if sum(1 for x in range(w) if near(rows[y], x, ch, want)) > w / 5]
+
+
+def marked(path, panel, xfrac, rgb):
+    w, h, ch, rows = read_png(path)
+    want = [int(rgb[i:i + 2], 16) for i in (0, 2, 4)]
+    y, left, right = axes(w, h, ch, rows)[panel]
+    top = yaxes_of(rows, ch, y, left)
+    x = int(round(left + xfrac * (right - left)))
+    cols = range(max(0, x - 6), min(w, x + 7))
+    hit = sum(1 for r in range(top, y) if any(near(rows[r], c, ch, want) for c in cols))
+    return hit / float(max(1, y - top))
 
 
 def colour_count(path, rgb, x0, x1, y0=None, y1=None):
@@ -230,6 +247,8 @@ def main():
             print(top, bottom)
     elif cmd == "hrows":
         print(" ".join(str(y) for y in hrows(path, sys.argv[3])))
+    elif cmd == "marked":
+        print("%.3f" % marked(path, int(sys.argv[3]), float(sys.argv[4]), sys.argv[5]))
     elif cmd == "colour":
         a = [int(v) for v in sys.argv[4:]]
         print(colour_count(path, sys.argv[3], *a))

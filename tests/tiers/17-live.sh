@@ -100,28 +100,11 @@ check "format 2: one final partial interval, the last live line" "1 1" \
 	"$(grep -c 'final partial interval' "$tmp/f2.live") $(sed -n '/^[0-9:]* (final partial interval/=' "$tmp/f2.live" | awk -v n="$(grep -c '^[0-9][0-9]:' "$tmp/f2.live")" '{ print ($1 == n) }')"
 
 # ---- the alert merge window ------------------------------------------------
-# A format-2 capture, 60 s from an odd second: 20 MiB/s over seconds 10-21
-# with a 1 s dip (14) and a 2 s dip (17-18), 6 s at 1 MiB/s, 20 MiB/s over
-# 28-33, and a 2 s spike (40-41) too short for 'for 3s'; 1 MiB/s elsewhere.
-python3 - "$tmp/dips.txt" <<'PY'
-import sys
-base = 1795558097
-rate = [1] * 60
-for s in list(range(10, 22)) + list(range(28, 34)) + [40, 41]:
-    rate[s] = 20
-for s in (14, 17, 18):
-    rate[s] = 2
-out = ["# dbnetio-capture 2 probe=tracepoint key=process filter=comm:mariadbd interval=1 counters=cumulative host=dips"]
-total = 0
-for k in range(61):
-    out.append("%d.000412" % (base + k))
-    out.append("@send[4321, mariadbd]: %d" % total)
-    out.append("@recv[4321, mariadbd]: %d" % (total // 100))
-    out.append("# dbnetio-dump-end")
-    if k < 60:
-        total += rate[k] * 1048576
-open(sys.argv[1], "w").write("\n".join(out) + "\n")
-PY
+# tests/fixtures/charts/alert-dips.txt, format 2, 60 s from an odd second:
+# 20 MiB/s over seconds 10-21 with a 1 s dip (14) and a 2 s dip (17-18), 6 s
+# at 1 MiB/s, 20 MiB/s over 28-33, and a 2 s spike (40-41) too short for
+# 'for 3s'; 1 MiB/s elsewhere.
+cp tests/fixtures/charts/alert-dips.txt "$tmp/dips.txt"
 # alerts_of SPEC: "START-END ..." (UTC clock times) from the table, the JSON
 # and --live, each ended by " |".
 alerts_of() {

@@ -332,6 +332,75 @@ n = sum(1 for x in v if p50 / 10 <= x <= p50 * 10)
 print('yes' if n >= 3 else 'no: %d of %s' % (n, ' '.join(w)))")"
 done
 
+# ---------------------------------------------------------------- alerts
+# A day at 1 s (drawn in 60 s buckets) with one 5 s episode over the limit
+# (an alert of 'for 3s') and four crossings of 1 and 2 s that are not.  The
+# shading of the seconds over the limit was a sub-pixel line at this scale
+# and looked the same for both; now the alert is a band at least a few
+# pixels wide, numbered as in the report, and the brief crossings are not.
+python3 - "$tmp/alert24.txt" <<'PY'
+import random, sys
+random.seed(5)
+out = ["# dbnetio-capture 1 probe=tracepoint filter=all interval=1 counters=cumulative host=db1"]
+s = [0, 0]
+for k in range(86401):
+    out += [str(1795510031 + k), "@send[1, mariadbd]: %d" % s[0], "@recv[1, mariadbd]: %d" % (s[0] // 9),
+            "@send[2, backup]: %d" % s[1], "@recv[2, backup]: %d" % (s[1] // 9), ""]
+    r = random.uniform(1, 4) * 2**20
+    if 50000 <= k < 50005:
+        r = 30 * 2**20
+    if k in (20000, 20001, 30000, 70000, 70001):
+        r = 25 * 2**20
+    s[0] += int(r)
+    s[1] += int(random.uniform(0.5, 1) * 2**20)
+open(sys.argv[1], "w").write("\n".join(out) + "\n")
+PY
+"$report" --plot "$tmp/a24" -t 'send>10MiB/s for 3s' "$tmp/alert24.txt" >/dev/null 2>&1
+"$report" --plot "$tmp/a24s" --plot-format svg -t 'send>10MiB/s for 3s' "$tmp/alert24.txt" >/dev/null 2>&1
+"$report" -f json -t 'send>10MiB/s for 3s' "$tmp/alert24.txt" >"$tmp/a24.json" 2>/dev/null
+a24_start=$(python3 -c 'import json,sys; print(" ".join(str(a["start"]) for s in json.load(open(sys.argv[1]))["series"] for a in s["alerts"]))' "$tmp/a24.json")
+check "24 h chart: the one alert (5 s) is marked with number 1 at its start" "1 1 $a24_start" \
+	"$(sed -n 's/^if (!exists("alert_n")) alert_n = \([0-9]*\).*/\1/p' "$tmp/a24/timeseries.gp") $(sed -n 's/^if (!exists("alert_num")) array alert_num\[1\] = \[\(.*\)\]$/\1/p' "$tmp/a24/timeseries.gp") $(sed -n 's/^if (!exists("alert_start")) array alert_start\[1\] = \[\(.*\)\]$/\1/p' "$tmp/a24/timeseries.gp")"
+# where a time is on the chart: its fraction of the .dat's x range
+xfrac() { awk -v t="$2" '!/^#/ && NF { if (!n++) a = $1; b = $1 } END { printf "%.6f", (t - a) / (b - a) }' "$1"; }
+marked_at() { python3 "$pngpixels" marked "$tmp/a24/timeseries.png" 0 "$(xfrac "$tmp/a24/timeseries.dat" "$1")" e38c8c; }
+m=$(marked_at $((1795510031 + 50002)))
+check "24 h chart: the 5 s alert's band covers the panel at its time in the PNG ($m of its height)" yes \
+	"$(python3 -c "print('yes' if $m >= 0.8 else 'no')")"
+brief=$(for k in 20000 30000 70000; do marked_at $((1795510031 + k)); done | tr '\n' ' ')
+check "24 h chart: brief crossings of 1 and 2 s are not drawn as alerts (${brief% })" yes \
+	"$(python3 -c "print('yes' if max(float(v) for v in '$brief'.split()) < 0.1 else 'no')")"
+check "24 h chart in SVG: the alert band is drawn, at least 5 px wide" yes \
+	"$(python3 - "$tmp/a24s/timeseries.svg" <<'PY'
+import re, sys
+w = [max(xs) - min(xs) for pts in re.findall(r"fill = 'rgb\(192,\s*0,\s*0\)' fill-opacity = '0\.45\d*' points = '([^']*)'", open(sys.argv[1]).read())
+     for xs in [[float(p.split(",")[0]) for p in pts.split()]] if max(float(p.split(",")[1]) for p in pts.split()) - min(float(p.split(",")[1]) for p in pts.split()) > 100]
+print("yes" if w and min(w) >= 5 else "no: %s" % w)
+PY
+)"
+# The merge window in the charts: the bands are the alerts the JSON lists,
+# one for an episode with dips shorter than the window, one per run above
+# with 'merge 0s'.
+dips=$DBNETIO_ROOT/tests/fixtures/charts/alert-dips.txt
+for spec in 'send>10MiB/s for 3s merge 4s' 'send>10MiB/s for 3s merge 0s'; do
+	"$report" --plot "$tmp/dips" -t "$spec" "$dips" >/dev/null 2>&1
+	check "charts mark the alerts the JSON lists, '$spec'" \
+		"$("$report" -f json -t "$spec" "$dips" | python3 -c 'import json, sys
+a = [x for s in json.load(sys.stdin)["series"] for x in s["alerts"]]
+print(" ".join("%d-%d" % (x["start"], x["end"]) for x in sorted(a, key=lambda x: x["start"])))')" \
+		"$(paste -d- <(sed -n 's/^if (!exists("alert_start")) array alert_start\[[0-9]*\] = \[\(.*\)\]$/\1/p' "$tmp/dips/timeseries.gp" | tr -d ' ' | tr ',' '\n') \
+			<(sed -n 's/^if (!exists("alert_end")) array alert_end\[[0-9]*\] = \[\(.*\)\]$/\1/p' "$tmp/dips/timeseries.gp" | tr -d ' ' | tr ',' '\n') | tr '\n' ' ' | sed 's/ $//')"
+done
+# The legend has the "seconds over the limit" entry only when some are.
+"$report" --plot "$tmp/none-over" --plot-format svg -t 'send>12MiB/s' "$tmp/flat.txt" >/dev/null 2>&1
+# svg_texts SVG: the text an SVG chart draws, one element a line (its
+# <title>s, for mouse-over, are not drawn)
+svg_texts() { python3 -c 'import sys, xml.etree.ElementTree as ET
+for t in ET.parse(sys.argv[1]).iter():
+    if t.tag.endswith("}text"): print("".join(t.itertext()).strip())' "$1"; }
+check "legend: no 'seconds over' entry without seconds over the limit, one with them" "0 1" \
+	"$(svg_texts "$tmp/none-over/timeseries.svg" | grep -c 'seconds over') $(svg_texts "$tmp/a24s/timeseries.svg" | grep -c 'seconds over the limit')"
+
 # ---------------------------------------------------------------- per client
 # A key=client capture is drawn per client (each labelled with its process):
 # the top ones by bytes, its overflow among them, the rest summed.  The .dat

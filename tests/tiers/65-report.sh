@@ -40,9 +40,10 @@ check "--report exit status with a crossed threshold" 2 "$?"
 check "no script, stylesheet link, image, frame or object in the HTML" 0 \
 	"$(grep -c -i -E '<(script|link|img|iframe|object|embed)[ >]' "$tmp/r.html")"
 # xmlns values are names, not fetches; any src/href/url() pointing outside is
-# a request a reader's browser would make.
+# a request a reader's browser would make (url(#id), a filter of the page's
+# own, is not).
 check "no reference to anything outside the file" 0 \
-	"$(grep -c -i -E "(src|href)[[:space:]]*=[[:space:]]*[\"']?(https?:|//|file:)|url\\(" "$tmp/r.html")"
+	"$(grep -c -i -E "(src|href)[[:space:]]*=[[:space:]]*[\"']?(https?:|//|file:)|url\\([^#]" "$tmp/r.html")"
 check "three charts inlined as SVG" 3 "$(grep -c '<figure class="chart"' "$tmp/r.html")"
 check "no XML prolog left inside the HTML" 0 "$(grep -c -E '<\?xml|<!DOCTYPE svg' "$tmp/r.html")"
 check "no id used twice in the page (charts' ids are prefixed)" "" \
@@ -90,6 +91,54 @@ else
 			"$(hq "all(t in d['text'] for t in ('<script>alert(1)</script>', '<script>alert(1)</scrip… [203]', 'hostile <b>host</b>', 'café', 'bad\ufffd\ufffdutf8'))")"
 	else
 		fail "hostile names report loads in Chromium" "$(tail -n 2 "$tmp/h-cc.err")"
+	fi
+
+	# Alerts: the table numbers them by start, the time-series chart marks
+	# the same numbers, and the card says what each of its numbers counts
+	# (tests/fixtures/charts/alert-dips.txt: three runs over the limit with
+	# 'merge 0s', 17 s above it in all, a 2 s one too short to alert).
+	dspec='send>10MiB/s for 3s merge 0s'
+	"$report" --report "$tmp/dips.html" -t "$dspec" "$DBNETIO_ROOT/tests/fixtures/charts/alert-dips.txt" >/dev/null 2>&1
+	"$report" -f json -t "$dspec" "$DBNETIO_ROOT/tests/fixtures/charts/alert-dips.txt" >"$tmp/dips.json" 2>/dev/null
+	if timeout 120 python3 "$rt/chromecheck.py" "$tmp/dips.html" "$tmp/dips.png" >"$tmp/dips-cc.json" 2>/dev/null; then
+		check "alert table: numbered 1, 2, 3 by start, as the JSON's alerts" ok \
+			"$(python3 - "$tmp/dips-cc.json" "$tmp/dips.json" <<'PY'
+import json, sys, time
+rows = [l.split("\t") for l in json.load(open(sys.argv[1]))["text"].split("\n") if l.split("\t")[0].isdigit() and "send>10MiB/s" in l]
+want = sorted((a["start"], a["end"]) for s in json.load(open(sys.argv[2]))["series"] for a in s["alerts"])
+t = lambda v: time.strftime("%Y-%m-%d %H:%M:%S", time.gmtime(v))
+got = [(r[0], r[3], r[4]) for r in rows]
+exp = [(str(i + 1), t(a), t(b)) for i, (a, b) in enumerate(want)]
+print("ok" if got == exp and len(exp) == 3 else "table %s, JSON %s" % (got, exp))
+PY
+)"
+		check "the time-series chart marks alerts 1, 2, 3" "1 2 3" \
+			"$(python3 - "$tmp/dips.html" <<'PY'
+import re, sys
+fig = re.search(r'<figure class="chart" data-chart="timeseries">(.*?)</figure>', open(sys.argv[1]).read(), re.S).group(1)
+seen = []
+for n in re.findall(r"filter:url\(#c\d+-textbox\)'>\s*<text><tspan[^>]*>([^<]*)</tspan>", fig):
+    if n not in seen:
+        seen.append(n)
+print(" ".join(seen))
+PY
+)"
+		check "the card says what it counts: alerts, their time from start to end, all time above" ok \
+			"$(python3 - "$tmp/dips-cc.json" "$tmp/dips.json" <<'PY'
+import json, sys
+text = json.load(open(sys.argv[1]))["text"]
+j = json.load(open(sys.argv[2]))
+alerts = [a for s in j["series"] for a in s["alerts"]]
+dur = sum(a["end"] - a["start"] for a in alerts)
+above = sum(x["seconds"] for s in j["series"] for x in s.get("above", []))
+want = ["%d alerts" % len(alerts), "%ds in alerts, from each one's start to its end" % dur,
+        "%ds above a limit in all, brief crossings included" % round(above)]
+missing = [w for w in want if w not in text]
+print("ok" if not missing and dur != round(above) else "missing %s (alerts %d s, above %s s)" % (missing, dur, above))
+PY
+)"
+	else
+		fail "alert report loads in Chromium" "chromecheck failed"
 	fi
 
 	# A recorded capture too, to hold the DOM/JSON equality on real data.
