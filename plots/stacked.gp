@@ -42,9 +42,10 @@ if (!exists("xformat"))        xformat = "%H:%M:%S"   # time tic labels (strftim
 # ------------------------------------------------------------- utilities
 if (strlen(outfile) == 0) { outfile = "stacked." . term }
 
-array palette[8] = ["#0072b2", "#e69f00", "#009e73", "#cc79a7", \
-                    "#56b4e9", "#d55e00", "#f0e442", "#000000"]
-colour(k) = palette[(k - 1) % 8 + 1]
+# dbnetio-report gives them (palette), the same as its report's swatches.
+if (!exists("palette")) array palette[8] = ["#0072b2", "#e69f00", "#009e73", "#cc79a7", \
+                                            "#56b4e9", "#d55e00", "#f0e442", "#000000"]
+colour(k) = palette[(k - 1) % |palette| + 1]
 
 # Upper edge of band k in direction d (0 send, 1 recv): series 1..k summed,
 # in bytes per second.

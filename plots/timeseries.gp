@@ -67,9 +67,10 @@ if (!exists("alert_n"))        alert_n = 0
 if (strlen(outfile) == 0) { outfile = "timeseries." . term }
 
 # Eight colours that stay distinct in print and for common colour blindness.
-array palette[8] = ["#0072b2", "#e69f00", "#009e73", "#cc79a7", \
-                    "#56b4e9", "#d55e00", "#f0e442", "#000000"]
-colour(k) = palette[(k - 1) % 8 + 1]
+# dbnetio-report gives them (palette), the same as its report's swatches.
+if (!exists("palette")) array palette[8] = ["#0072b2", "#e69f00", "#009e73", "#cc79a7", \
+                                            "#56b4e9", "#d55e00", "#f0e442", "#000000"]
+colour(k) = palette[(k - 1) % |palette| + 1]
 
 human(v) = v >= 1073741824 ? sprintf("%.4g GiB/s", v / 1073741824.0) : \
            v >= 1048576 ? sprintf("%.4g MiB/s", v / 1048576.0) : \

@@ -155,6 +155,8 @@ struct rec {
 };
 #define DUMP_MARK UINT32_MAX
 
+struct group;
+
 struct plot_source {
 	bool begun;
 	const struct capture_meta *meta;
@@ -164,6 +166,9 @@ struct plot_source {
 	double sum[2];           /* this dump's totals: send, recv */
 	bool any;                /* this dump had a rate sample */
 	struct stats total[2];   /* per-dump totals over all processes */
+	/* once rendered: what the time charts drew, biggest first */
+	struct group *groups;
+	size_t ngroups, ntop;
 };
 
 /* A name whose chart text differs from it (see plot_text.h), for the
@@ -244,6 +249,7 @@ void plot_free(struct plot *p)
 			fclose(p->src[i].tmp);
 		stats_free(&p->src[i].total[0]);
 		stats_free(&p->src[i].total[1]);
+		free(p->src[i].groups);
 	}
 	for (size_t i = 0; i < p->ncharts; i++) {
 		free(p->charts[i].title);
@@ -1217,12 +1223,40 @@ cleanup:
 	return rc;
 }
 
+const char *const plot_palette[PLOT_PALETTE_N] = {
+	"#0072b2", "#e69f00", "#009e73", "#cc79a7", "#56b4e9", "#d55e00", "#f0e442", "#000000",
+};
+const char *const plot_palette_names[PLOT_PALETTE_N] = {
+	"blue", "orange", "green", "pink", "sky blue", "vermilion", "yellow", "black",
+};
+
+unsigned plot_column_of(const struct plot *p, unsigned source, long long pid, const char *comm,
+			const struct series *s, bool *rest)
+{
+	*rest = false;
+	if (source >= p->nsrc)
+		return 0;
+	const struct plot_source *ps = &p->src[source];
+	for (size_t i = 0; i < ps->ngroups; i++) {
+		const struct group *g = &ps->groups[i];
+		if (g->pid != pid || strcmp(g->comm, comm) != 0)
+			continue;
+		if (s ? g->s && group_cmp_key(g, &(struct group){ .pid = pid, .comm = comm, .s = s }) == 0
+		      : !g->s || !*g->s->client) {
+			*rest = i >= ps->ntop;
+			return g->column;
+		}
+	}
+	return 0;
+}
+
 /* The title of drawn column k (0-based): its group, or the rest. */
 static const char *column_title(const struct chart_ctx *c, size_t k, char *buf, size_t len)
 {
 	if (k < c->ntop)
 		return group_name(c->p, &c->groups[k], false, buf, len);
-	snprintf(buf, len, "rest (%zu %s)", c->ngroups - c->ntop, c->nouns);
+	/* a sum, not a bigger process: say so */
+	snprintf(buf, len, "rest (%zu %s summed)", c->ngroups - c->ntop, c->nouns);
 	return buf;
 }
 
@@ -1314,6 +1348,10 @@ static void write_alert_settings(FILE *f, const struct chart_ctx *c)
 /* Series titles and thresholds of the time-series charts. */
 static void write_series_settings(FILE *f, const struct chart_ctx *c)
 {
+	fprintf(f, "if (!exists(\"palette\")) array palette[%d] = [", PLOT_PALETTE_N);
+	for (int k = 0; k < PLOT_PALETTE_N; k++)
+		fprintf(f, "%s\"%s\"", k ? ", " : "", plot_palette[k]);
+	fputs("]\n", f);
 	gp_setting(f, "nseries"); fprintf(f, "%zu\n", c->ncols);
 	fprintf(f, "if (!exists(\"series_title\")) array series_title[%zu] = [", c->ncols);
 	for (size_t k = 0; k < c->ncols; k++) {
@@ -1674,7 +1712,11 @@ static int render_source(struct plot *p, const struct summary *sum, unsigned sou
 	}
 	rc = 0;
 cleanup:
-	free(c.groups);
+	/* kept for plot_column_of() */
+	free(c.ps->groups);
+	c.ps->groups = c.groups;
+	c.ps->ngroups = c.ngroups;
+	c.ps->ntop = c.ntop;
 	return rc;
 }
 

@@ -128,6 +128,22 @@ struct plot_alert {
  * not stored).  0, or -1 on ENOMEM. */
 int plot_alerts(const struct summary *sum, struct plot_alert **out, size_t *n, uint64_t *total);
 
+/* The colours of the drawn columns, 1, 2, ...: column k is drawn in
+ * plot_palette[(k - 1) % PLOT_PALETTE_N] (Okabe and Ito's eight, distinct in
+ * print and for common colour blindness), named plot_palette_names[...].
+ * Every written chart carries them, so the report's swatches are the
+ * charts' colours. */
+#define PLOT_PALETTE_N 8
+extern const char *const plot_palette[PLOT_PALETTE_N];
+extern const char *const plot_palette_names[PLOT_PALETTE_N];
+
+/* Where the time charts of a source drew a process (s NULL; only when the
+ * charts are per process) or the client or connection of series s: its
+ * column, 1-based, and in *rest whether that is "rest", the others summed.
+ * 0 when not charted.  Valid after plot_render() until plot_free(). */
+unsigned plot_column_of(const struct plot *p, unsigned source, long long pid, const char *comm,
+			const struct series *s, bool *rest);
+
 /* Is gnuplot in PATH?  Fills path (when non-NULL) with where. */
 bool plot_have_gnuplot(char *path, size_t pathlen);
 

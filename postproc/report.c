@@ -226,6 +226,32 @@ static void e_cell(struct emit *e, const char *text, const char *stat, const cha
 	}
 }
 
+/* The chart cell of a table row: the colour swatch of its line in the
+ * time charts, or of "rest" with the word, as text in Markdown.  column 0:
+ * not charted. */
+static void e_swatch(struct emit *e, unsigned column, bool rest)
+{
+	const char *hex = column ? plot_palette[(column - 1) % PLOT_PALETTE_N] : NULL;
+	const char *name = column ? plot_palette_names[(column - 1) % PLOT_PALETTE_N] : NULL;
+
+	if (e->html) {
+		fputs("<td class=\"chart\">", e->f);
+		if (hex)
+			fprintf(e->f, "<span class=\"sw\" style=\"background:%s\" title=\"%s\"></span>%s",
+				hex, name, rest ? "rest" : "");
+		else
+			fputs("–", e->f);
+		fputs("</td>", e->f);
+	} else {
+		char t[64];
+		if (hex)
+			snprintf(t, sizeof t, "%s%s", rest ? "rest, " : "", name);
+		else
+			snprintf(t, sizeof t, "–");
+		e_cell(e, t, NULL, NULL, false);
+	}
+}
+
 /* A numeric cell showing a human form and carrying the exact value. */
 static void e_num(struct emit *e, const char *key, const char *field, double v,
 		  const char *human)
@@ -585,8 +611,18 @@ static int section_talkers(struct emit *e, const struct report *r, const struct 
 		free(p);
 		return 0;
 	}
-	e_table(e, "talkers", ">#", "Process", ">PID", ">Sent", ">Received", ">Total",
-		">Share", ">Peak send", ">Peak recv", NULL);
+	/* the charts' colour of each process, when they are drawn per process */
+	bool swatches = false, rested = false;
+	for (size_t i = 0; i < n && !swatches; i++) {
+		bool rest;
+		swatches = plot_column_of(r->plot, m->index, p[i].pid, p[i].comm, NULL, &rest) > 0;
+	}
+	if (swatches)
+		e_table(e, "talkers", ">#", "Chart", "Process", ">PID", ">Sent", ">Received", ">Total",
+			">Share", ">Peak send", ">Peak recv", NULL);
+	else
+		e_table(e, "talkers", ">#", "Process", ">PID", ">Sent", ">Received", ">Total",
+			">Share", ">Peak send", ">Peak recv", NULL);
 	size_t show = n < 20 ? n : 20;
 	for (size_t i = 0; i < show; i++) {
 		uint64_t tot = p[i].sent + p[i].recv;
@@ -595,6 +631,12 @@ static int section_talkers(struct emit *e, const struct report *r, const struct 
 		e_row(e);
 		snprintf(a, sizeof a, "%zu", i + 1);
 		e_cell(e, a, NULL, NULL, true);
+		if (swatches) {
+			bool rest;
+			unsigned col = plot_column_of(r->plot, m->index, p[i].pid, p[i].comm, NULL, &rest);
+			e_swatch(e, col, rest);
+			rested |= rest;
+		}
 		e_cell(e, *p[i].comm ? p[i].comm : "(no name)", NULL, NULL, false);
 		snprintf(a, sizeof a, "%lld", p[i].pid);
 		e_cell(e, a, NULL, NULL, true);
@@ -618,7 +660,14 @@ static int section_talkers(struct emit *e, const struct report *r, const struct 
 	e_table_end(e);
 	if (n > show) {
 		e_para_begin(e, "note");
-		e_textf(e, "%zu more processes not listed.", n - show);
+		e_textf(e, "%zu more processes not listed%s.", n - show,
+			swatches ? ", all in the charts' rest" : "");
+		e_para_end(e);
+	}
+	if (rested) {
+		e_para_begin(e, "note");
+		e_text(e, "Chart: the colour of each process's line; the processes marked rest are "
+		       "drawn as one line, their rates summed.");
 		e_para_end(e);
 	}
 	if (per_client) {
@@ -714,18 +763,19 @@ static struct who_row *clients_of(const struct report *r, unsigned src, size_t *
 
 /* One table of the Who section: the first `show` clients in the order
  * qsort left them. */
-static void who_table(struct emit *e, const struct capture_meta *m, const struct who_row *w,
-		      size_t show, bool by_peak)
+static void who_table(struct emit *e, const struct plot *plot, const struct capture_meta *m,
+		      const struct who_row *w, size_t show, bool by_peak)
 {
 	char a[64], b[64], c[64], t[40], client[SERIES_CLIENT_TEXT_MAX], proc[300], key[600];
 	char peak_at[32];
 
 	snprintf(peak_at, sizeof peak_at, "Peak at (%s)", zone(e));
 	if (by_peak)
-		e_table(e, "who", ">#", "Client", "Process", ">Peak", "Direction", peak_at, ">Total", NULL);
+		e_table(e, "who", ">#", "Chart", "Client", "Process", ">Peak", "Direction", peak_at,
+			">Total", NULL);
 	else
-		e_table(e, "who", ">#", "Client", "Process", ">Sent", ">Received", ">Total", ">Peak",
-			peak_at, NULL);
+		e_table(e, "who", ">#", "Chart", "Client", "Process", ">Sent", ">Received", ">Total",
+			">Peak", peak_at, NULL);
 	for (size_t i = 0; i < show; i++) {
 		const struct series *s = w[i].s;
 		uint64_t tot = w[i].sent + w[i].recv;
@@ -738,6 +788,9 @@ static void who_table(struct emit *e, const struct capture_meta *m, const struct
 		e_row(e);
 		snprintf(a, sizeof a, "%zu", i + 1);
 		e_cell(e, a, NULL, NULL, true);
+		bool rest;
+		unsigned col = plot_column_of(plot, m->index, s->pid, s->comm, s, &rest);
+		e_swatch(e, col, rest);
 		e_cell(e, client, NULL, NULL, false);
 		e_cell(e, proc, NULL, NULL, false);
 		if (!by_peak) {
@@ -791,15 +844,16 @@ static int section_who(struct emit *e, const struct report *r, const struct capt
 	else
 		e_textf(e, "The %s", conns ? "connections" : "clients");
 	e_text(e, " by bytes sent and received (overflow: the bytes the capture could not key by "
-	       "client); a peak is the highest per-second rate of one direction.");
+	       "client); a peak is the highest per-second rate of one direction. Chart: the colour "
+	       "of each one's line in the time charts; rest: drawn as one line, summed.");
 	e_para_end(e);
 	qsort(w, n, sizeof *w, who_cmp_bytes);
-	who_table(e, m, w, show, false);
+	who_table(e, r->plot, m, w, show, false);
 	e_para_begin(e, "note");
 	e_textf(e, "The %zu highest peaks:", show);
 	e_para_end(e);
 	qsort(w, n, sizeof *w, who_cmp_peak);
-	who_table(e, m, w, show, true);
+	who_table(e, r->plot, m, w, show, true);
 	free(w);
 	return 0;
 }
@@ -1113,6 +1167,8 @@ static const char CSS[] =
 	"td.share{position:relative;min-width:90px}"
 	"td.share .bar{position:absolute;left:0;top:4px;bottom:4px;background:#cfe3f3}"
 	"td.share .pct{position:relative}"
+	".sw{display:inline-block;width:12px;height:12px;border-radius:2px;vertical-align:-1px;"
+	"margin-right:5px}td.chart{white-space:nowrap;color:#555}"
 	"table.alerts tr td:first-child{color:#c00000;font-weight:600}"
 	"p.note,p.none{color:#555;font-style:italic}p.ok{color:#0a6e4f}"
 	"p.quality{background:#fff8e1;border:1px solid #f0d98a;padding:6px 10px;border-radius:6px}"

@@ -17,6 +17,10 @@ It prints one JSON object on stdout:
   stats     {name: {text, value}} of every element carrying data-stat="name"
             (value is its data-value attribute)
   charts    [{kind, width, height}] of each figure[data-chart] and its svg
+  legend    [{kind, title, stroke}] of each plot of each chart: its title and
+            the computed colour of its first stroked path (its line)
+  swatches  [{table, cells, colour}] of each td.chart: the table's class, the
+            row's cell texts and the computed colour of its .sw swatch
   text      the page's visible text
   elements  the element names used in the body
   title     the document title
@@ -143,7 +147,25 @@ COLLECT = """(() => {
     charts.push({kind: fig.getAttribute('data-chart'),
                  width: Math.round(box.width), height: Math.round(box.height)});
   }
+  const legend = [];
+  for (const fig of document.querySelectorAll('figure[data-chart]')) {
+    for (const g of fig.querySelectorAll('g[id*="gnuplot_plot_"]')) {
+      const t = g.querySelector('title');
+      const path = g.querySelector('path[stroke]');
+      legend.push({kind: fig.getAttribute('data-chart'), title: t ? t.textContent : '',
+                   stroke: path ? getComputedStyle(path).stroke : null});
+    }
+  }
+  const swatches = [];
+  for (const td of document.querySelectorAll('td.chart')) {
+    const sw = td.querySelector('.sw');
+    const row = td.parentElement;
+    swatches.push({table: row.closest('table').className,
+                   cells: Array.from(row.cells, c => c.textContent.trim()),
+                   colour: sw ? getComputedStyle(sw).backgroundColor : null});
+  }
   return JSON.stringify({stats: stats, charts: charts, title: document.title,
+    legend: legend, swatches: swatches,
     text: document.body.innerText,
     elements: Array.from(new Set(Array.from(document.body.querySelectorAll('*'),
                                              e => e.localName))).sort(),
@@ -207,6 +229,7 @@ def main():
         json.dump({"requests": requests, "failed": failed, "errors": errors,
                    "stats": info["stats"], "title": info["title"],
                    "charts": info["charts"], "text": info["text"],
+                   "legend": info["legend"], "swatches": info["swatches"],
                    "elements": info["elements"],
                    "height": info["height"], "width": info["width"]},
                   sys.stdout, indent=1, sort_keys=True)

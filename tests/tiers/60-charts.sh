@@ -409,8 +409,8 @@ keys=$DBNETIO_ROOT/tests/fixtures/keys
 "$report" --plot "$tmp/client" "$keys/client-text.txt" >/dev/null 2>"$tmp/client.err"
 check "client capture: timeseries.png and stacked.png render" "png $(tpl_size timeseries) png $(tpl_size stacked)" \
 	"$(python3 "$imginfo" "$tmp/client/timeseries.png") $(python3 "$imginfo" "$tmp/client/stacked.png")"
-check "client capture: series titled by client and process, overflow included, the rest are clients" "1 1 1" \
-	"$(grep -c "'127.0.0.2 (mariadbd \[4321\])'" "$tmp/client/timeseries.gp") $(grep -c "'overflow (mariadbd \[4321\])'" "$tmp/client/timeseries.gp") $(grep -c "'rest ([0-9]* clients)'" "$tmp/client/timeseries.gp")"
+check "client capture: series titled by client and process, overflow included, the rest are clients summed" "1 1 1" \
+	"$(grep -c "'127.0.0.2 (mariadbd \[4321\])'" "$tmp/client/timeseries.gp") $(grep -c "'overflow (mariadbd \[4321\])'" "$tmp/client/timeseries.gp") $(grep -c "'rest ([0-9]* clients summed)'" "$tmp/client/timeseries.gp")"
 check "client capture: the stacked chart is by client" 1 "$(grep -c "^if (!exists(\"title\")) title = 'TCP bytes per second by client, " "$tmp/client/stacked.gp")"
 col=$(awk '/^# columns [0-9]+, [0-9]+: sent, received by 127.0.0.2 \(mariadbd \[4321\]\)/ { sub(",", "", $3); print $3 }' \
 	"$tmp/client/timeseries.dat")

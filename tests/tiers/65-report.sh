@@ -141,6 +141,46 @@ PY
 		fail "alert report loads in Chromium" "chromecheck failed"
 	fi
 
+	# Eight processes: the charts draw five and "rest", the other three
+	# summed; the top-talkers table shows each row's chart colour, the
+	# three as rest, each the colour of its line in the chart.
+	python3 - "$tmp/eight.txt" <<'PY'
+import sys
+names = ["mariadbd", "postgres", "redis", "pgbouncer", "mysqld", "sshd", "cron", "backup"]
+out, tot = ["# dbnetio-capture 1 probe=tracepoint filter=all interval=1 counters=cumulative host=db1"], [0] * 8
+for k in range(31):
+    out.append(str(1795558097 + k))
+    for i, n in enumerate(names):
+        out += ["@send[%d, %s]: %d" % (100 + i, n, tot[i]), "@recv[%d, %s]: %d" % (100 + i, n, tot[i] // 5)]
+        tot[i] += (8 - i) * 100000 + k * 1000
+    out.append("")
+open(sys.argv[1], "w").write("\n".join(out) + "\n")
+PY
+	"$report" --report "$tmp/eight.html" "$tmp/eight.txt" >/dev/null 2>&1
+	if timeout 120 python3 "$rt/chromecheck.py" "$tmp/eight.html" "$tmp/eight.png" >"$tmp/eight-cc.json" 2>/dev/null; then
+		check "rest: the legend says the rest is summed" 1 \
+			"$(python3 -c "import json; print(sum(1 for l in json.load(open('$tmp/eight-cc.json'))['legend'] if l['kind'] == 'timeseries' and l['title'] == 'rest (3 processes summed)' and l['stroke']) // 2)")"
+		check "top talkers: each row's swatch is its line's colour in the chart, the rest marked" ok \
+			"$(python3 - "$tmp/eight-cc.json" <<'PY'
+import json, sys
+d = json.load(open(sys.argv[1]))
+line = {l["title"]: l["stroke"] for l in d["legend"] if l["kind"] == "timeseries" and l["stroke"]}
+bad, rest = [], 0
+for sw in d["swatches"]:
+    if sw["table"] != "talkers":
+        continue
+    c = sw["cells"]
+    title = "rest (3 processes summed)" if c[1] == "rest" else "%s [%s]" % (c[2], c[3])
+    rest += c[1] == "rest"
+    if line.get(title) != sw["colour"]:
+        bad.append("%s: swatch %s, line %s" % (title, sw["colour"], line.get(title)))
+print("ok" if not bad and rest == 3 and len(line) >= 6 else "; ".join(bad) or "rest rows: %d" % rest)
+PY
+)"
+	else
+		fail "eight-process report loads in Chromium" "chromecheck failed"
+	fi
+
 	# A recorded capture too, to hold the DOM/JSON equality on real data.
 	rec=$DBNETIO_ROOT/tests/fixtures/dbnetio-tp-text.txt
 	[ -f "$rec" ] || rec=$(ls "$DBNETIO_ROOT"/tests/fixtures/*.txt 2>/dev/null | head -n 1)
@@ -219,8 +259,8 @@ check "Markdown links three PNG charts that exist beside it" "3 of 3" "$ok of $(
 check "Markdown escapes markup in process names" 1 "$(grep -c -F '| x\<b\>&'"'"'"y |' "$tmp/md/r.md")"
 mkdir -p "$tmp/mdk"
 "$report" --report "$tmp/mdk/r.md" "$DBNETIO_ROOT/tests/fixtures/keys/client-text.txt" >/dev/null 2>&1
-check "Markdown of a client capture: a Who section, 10.0.0.7 first by bytes and by peak" "1 2" \
-	"$(grep -c '^## Who$' "$tmp/mdk/r.md") $(grep -c -F '| 1 | 10.0.0.7 | mariadbd \[4321\] |' "$tmp/mdk/r.md")"
+check "Markdown of a client capture: a Who section, 10.0.0.7 first by bytes and by peak, in blue as in the charts" "1 2" \
+	"$(grep -c '^## Who$' "$tmp/mdk/r.md") $(grep -c -F '| 1 | blue | 10.0.0.7 | mariadbd \[4321\] |' "$tmp/mdk/r.md")"
 check "Markdown summary table has a row per series" \
 	"$(python3 -c "import json; print(len(json.load(open('$tmp/summary.json'))['series']))")" \
 	"$(grep -c -E '^\| [0-9]+ .* (send|recv) \|' "$tmp/md/r.md")"
