@@ -41,9 +41,14 @@ if (!exists("recv_xfloor")) recv_xfloor = -1  # -1: the smallest positive rate
 # ------------------------------------------------------------- utilities
 if (strlen(outfile) == 0) { outfile = "distribution." . term }
 
-human(v) = v >= 1073741824 ? sprintf("%.3g GiB/s", v / 1073741824.0) : \
-           v >= 1048576 ? sprintf("%.3g MiB/s", v / 1048576.0) : \
-           v >= 1024 ? sprintf("%.3g KiB/s", v / 1024.0) : sprintf("%.3g B/s", v)
+# A rate as the tables print it (three significant digits, "1.40 MiB/s"):
+# dbnetio-report gives its own text of each value it writes; this is for
+# the others and by hand.
+_sig3(x) = x < 10 ? sprintf("%.2f", x) : x < 100 ? sprintf("%.1f", x) : sprintf("%.0f", x)
+human(v) = v >= 1099511627776 ? _sig3(v / 1099511627776.0) . " TiB/s" : \
+           v >= 1073741824 ? _sig3(v / 1073741824.0) . " GiB/s" : \
+           v >= 1048576 ? _sig3(v / 1048576.0) . " MiB/s" : \
+           v >= 1024 ? _sig3(v / 1024.0) . " KiB/s" : sprintf("%.0f B/s", v)
 # Each panel chooses its rate axis from its data: log when the rates span more
 # than a factor of 20 (a database's quiet and busy seconds are decades
 # apart), else linear in the binary unit of the largest rate.  A log axis
@@ -110,6 +115,11 @@ set ylabel "seconds at or below (%)"
 array _name[2] = ["sent by the server (send)", "received by the server (recv)"]
 array _colour[2] = ["#0072b2", "#d55e00"]
 array _p[6] = [send_p50, send_p95, send_p99, recv_p50, recv_p95, recv_p99]
+# their text: dbnetio-report's (send_p50_text, ...), as its tables print them
+array _ptext[6]
+do for [_i = 1:6] { _ptext[_i] = human(_p[_i]) }
+if (exists("send_p50_text")) { _ptext[1] = send_p50_text; _ptext[2] = send_p95_text; _ptext[3] = send_p99_text }
+if (exists("recv_p50_text")) { _ptext[4] = recv_p50_text; _ptext[5] = recv_p95_text; _ptext[6] = recv_p99_text }
 array _pname[3] = ["p50", "p95", "p99"]
 array _pfrac[3] = [0.50, 0.95, 0.99]
 
@@ -123,7 +133,7 @@ do for [d = 0:1] {
 	do for [q = 1:3] {
 		v = _p[3 * d + q]
 		if (v >= 0) {
-			_t = _t . sprintf("%s%s %s", q > 1 ? "   " : "", _pname[q], human(v))
+			_t = _t . sprintf("%s%s %s", q > 1 ? "   " : "", _pname[q], _ptext[3 * d + q])
 			set arrow from first xval(v, d), graph 0 to first xval(v, d), first 100 * _pfrac[q] \
 			    nohead dt 2 lw 1.2 lc rgb "#555555"
 			set label _pname[q] at first xval(v, d), first 100 * _pfrac[q] \

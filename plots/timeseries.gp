@@ -72,9 +72,18 @@ if (!exists("palette")) array palette[8] = ["#0072b2", "#e69f00", "#009e73", "#c
                                             "#56b4e9", "#d55e00", "#f0e442", "#000000"]
 colour(k) = palette[(k - 1) % |palette| + 1]
 
-human(v) = v >= 1073741824 ? sprintf("%.4g GiB/s", v / 1073741824.0) : \
-           v >= 1048576 ? sprintf("%.4g MiB/s", v / 1048576.0) : \
-           v >= 1024 ? sprintf("%.4g KiB/s", v / 1024.0) : sprintf("%g B/s", v)
+# A rate as the tables print it (three significant digits, "1.40 MiB/s"):
+# dbnetio-report gives its own text of each value it writes; this is for
+# the others and by hand.
+_sig3(x) = x < 10 ? sprintf("%.2f", x) : x < 100 ? sprintf("%.1f", x) : sprintf("%.0f", x)
+human(v) = v >= 1099511627776 ? _sig3(v / 1099511627776.0) . " TiB/s" : \
+           v >= 1073741824 ? _sig3(v / 1073741824.0) . " GiB/s" : \
+           v >= 1048576 ? _sig3(v / 1048576.0) . " MiB/s" : \
+           v >= 1024 ? _sig3(v / 1024.0) . " KiB/s" : sprintf("%.0f B/s", v)
+# the thresholds' text: dbnetio-report's (send_threshold_text, ...)
+if (!exists("send_threshold_text")) send_threshold_text = human(send_threshold)
+if (!exists("recv_threshold_text")) recv_threshold_text = human(recv_threshold)
+thr_text(d) = d == 0 ? send_threshold_text : recv_threshold_text
 # 1 when direction d (0 send, 1 recv) is over its threshold in this row.
 # dbnetio-report writes flag columns, measured per process (a threshold
 # watches each process separately, and "rest" is a sum); without them the
@@ -270,7 +279,7 @@ do for [d = 0:1] {
 	  for [_s = 1:(_alerts > 0)] NaN with boxes fc rgb "#c00000" fs solid 0.45 noborder \
 	      title "alerts, numbered as in the report", \
 	  for [_s = 1:(t > 0)] yof(t, d) with lines dt 2 lw 1.5 lc rgb "#c00000" \
-	      title sprintf("threshold %s", human(t)), \
+	      title sprintf("threshold %s", thr_text(d)), \
 	  for [k = 1:nseries] datafile using ($1 + tzoffset):(yval(2*k + d, d)) \
 	      with lines lw 1.5 lc rgb colour(k) title series_title[k], \
 	  for [k = 1:nseries * _few] datafile using ($1 + tzoffset):(yval(2*k + d, d)) \

@@ -30,6 +30,7 @@
 #include "plot_text.h"
 #include "stats.h"
 #include "threshold.h"
+#include "units.h"
 #include "write_util.h"
 
 /* The templates' default chart width, and a label character's width in
@@ -140,6 +141,14 @@ static void fmt_time(char *out, size_t outlen, int64_t ts, bool local)
 	else
 		gmtime_r(&t, &tm);
 	strftime(out, outlen, "%Y-%m-%d %H:%M:%S", &tm);
+}
+
+/* "1.40 MiB/s": a rate as the tables print it. */
+static const char *rate_text(double v, char *buf, size_t len)
+{
+	char b[48];
+	snprintf(buf, len, "%s/s", units_format_bytes(v, b, sizeof b));
+	return buf;
 }
 
 /* --------------------------------------------------------- engine state */
@@ -1380,6 +1389,13 @@ static void write_series_settings(FILE *f, const struct chart_ctx *c)
 				fputc((unsigned char)*s >= 0x20 && *s != 0x7f ? *s : '?', f);
 		}
 		fputc('\n', f);
+		if (c->thr[d]) {
+			char text[64];
+			snprintf(name, sizeof name, "%s_threshold_text", d ? "recv" : "send");
+			gp_setting(f, name);
+			gp_quote(f, rate_text(c->thr[d]->limit, text, sizeof text));
+			fputc('\n', f);
+		}
 	}
 	for (int d = 0; d < 2; d++) {
 		gp_setting(f, d ? "recv_over_any" : "send_over_any");
@@ -1497,9 +1513,12 @@ static int write_chart_gp(struct chart_ctx *c, const char *name, const char *dat
 		if (c->ngroups == 1)
 			snprintf(subject, sizeof subject, "%s, per-second rates",
 				 group_name(c->p, &c->groups[0], false, name, sizeof name));
+		else if (c->ngroups == 2)
+			snprintf(subject, sizeof subject, "both traced %s summed, per-second rates",
+				 c->nouns);
 		else
-			snprintf(subject, sizeof subject,
-				 "all %zu traced %s summed, per-second rates", c->ngroups, c->nouns);
+			snprintf(subject, sizeof subject, "the %zu traced %s summed, per-second rates",
+				 c->ngroups, c->nouns);
 		gp_setting(f, "subject"); gp_quote(f, subject); fputc('\n', f);
 		static const double q[3] = { 0.50, 0.95, 0.99 };
 		for (int d = 0; d < 2; d++)
@@ -1507,8 +1526,14 @@ static int write_chart_gp(struct chart_ctx *c, const char *name, const char *dat
 				char name[32];
 				snprintf(name, sizeof name, "%s_p%d", d ? "recv" : "send",
 					 (int)lround(q[i] * 100));
+				double v = stats_quantile(&c->ps->total[d], q[i]);
+				char text[64];
 				gp_setting(f, name);
-				fprintf(f, "%.17g\n", stats_quantile(&c->ps->total[d], q[i]));
+				fprintf(f, "%.17g\n", v);
+				strcat(name, "_text");
+				gp_setting(f, name);
+				gp_quote(f, rate_text(v, text, sizeof text));
+				fputc('\n', f);
 			}
 		write_distribution_axes(f, c);
 	}

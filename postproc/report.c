@@ -110,9 +110,10 @@ static void e_text(struct emit *e, const char *s)
 			default: fwrite(u + i, 1, len, e->f);
 			}
 		} else {
-			/* what could start emphasis, code, a link, HTML or a
-			 * new table cell inside a sentence or a cell */
-			if (len == 1 && strchr("\\`*_[]<>|", c))
+			/* what could start emphasis, code, a link, HTML, an
+			 * entity (&amp; would read as &) or a new table cell
+			 * inside a sentence or a cell */
+			if (len == 1 && strchr("\\`*_[]<>|&", c))
 				fputc('\\', e->f);
 			fwrite(u + i, 1, len, e->f);
 		}
@@ -450,6 +451,33 @@ static double capture_seconds(const struct capture_meta *m)
 	return (double)(m->end - m->start);
 }
 
+/* What a capture's filter= traced, as words: "every process", "processes
+ * named mariadbd", "pids 4321, 4322", "the processes of cgroup /sys/...". */
+static const char *traced_what(const char *filter, char *buf, size_t len)
+{
+	if (!*filter || strcmp(filter, "all") == 0)
+		snprintf(buf, len, "every process");
+	else if (strncmp(filter, "comm:", 5) == 0)
+		snprintf(buf, len, "processes named %s", filter + 5);
+	else if (strncmp(filter, "cgroup:", 7) == 0)
+		snprintf(buf, len, "the processes of cgroup %s", filter + 7);
+	else if (strncmp(filter, "pid:", 4) == 0) {
+		/* "pid:1,2" -> "pids 1, 2" */
+		size_t o = (size_t)snprintf(buf, len, "pid%s ", strchr(filter + 4, ',') ? "s" : "");
+		for (const char *f = filter + 4; *f && o + 3 < len; f++) {
+			if (*f == ',') {
+				buf[o++] = ',';
+				buf[o++] = ' ';
+			} else {
+				buf[o++] = *f;
+			}
+		}
+		buf[o < len ? o : len - 1] = '\0';
+	} else
+		snprintf(buf, len, "with filter %s", filter);
+	return buf;
+}
+
 /* Headline cards / bullet list: what was traced, how much each way, peaks. */
 static void section_glance(struct emit *e, const struct report *r, const struct summary *sum,
 			   const struct capture_meta *m)
@@ -457,8 +485,9 @@ static void section_glance(struct emit *e, const struct report *r, const struct 
 	char a[64], b[64], c[64], w[300], t1[40], t2[40];
 	double secs = capture_seconds(m);
 
+	char what[512];
 	e_para_begin(e, "traced");
-	e_textf(e, "Traced %s on %s", *m->filter ? m->filter : "all processes",
+	e_textf(e, "Traced %s on %s", traced_what(m->filter, what, sizeof what),
 		*m->host ? m->host : "an unnamed host");
 	if (*m->kernel)
 		e_textf(e, " (kernel %s)", m->kernel);
@@ -489,10 +518,13 @@ static void section_glance(struct emit *e, const struct report *r, const struct 
 		}
 		if (secs > 0)
 			e_textf(e, "mean %s", fmt_rate((double)t.bytes / secs, b, sizeof b));
-		if (t.peak_series)
+		/* an idle direction has no peak, and no time for one */
+		if (t.peak_series && t.peak > 0)
 			e_textf(e, "; peak %s by %s at %s", fmt_rate(t.peak, c, sizeof c),
 				who(t.peak_series, w, sizeof w),
 				fmt_when(e, m, t.peak_ts, t1, sizeof t1) + (m->clock_of_day ? 0 : 11));
+		else if (t.peak_series)
+			e_text(e, "; idle");
 		fputs(e->html ? "</div></div>\n" : "\n", e->f);
 	}
 
@@ -741,7 +773,8 @@ static struct who_row *clients_of(const struct report *r, unsigned src, size_t *
 					   .recv = send ? 0 : s->total_bytes,
 					   .peak = s->stats.n ? s->stats.max : 0,
 					   .peak_ts = s->stats.n ? s->stats.max_ts : 0,
-					   .peak_dir = s->stats.n ? s->direction : NULL };
+					   /* idle: no peak to show, nor a time */
+					   .peak_dir = s->stats.n && s->stats.max > 0 ? s->direction : NULL };
 	}
 	qsort(w, m, sizeof *w, who_cmp_key);
 	for (size_t i = 0; i < m; i++) {
@@ -908,7 +941,9 @@ static void section_series(struct emit *e, const struct summary *sum)
 				e_num(e, k, qn[j], v, fmt_rate(v, b, sizeof b));
 			}
 			e_num(e, k, "max", st->max, fmt_rate(st->max, a, sizeof a));
-			e_cell(e, fmt_when(e, m, st->max_ts, t, sizeof t), NULL, NULL, false);
+			/* an idle series' "peak" is any of its seconds */
+			e_cell(e, st->max > 0 ? fmt_when(e, m, st->max_ts, t, sizeof t) : "–", NULL, NULL,
+			       false);
 		} else {
 			for (int j = 0; j < 5; j++)
 				e_cell(e, "–", NULL, NULL, true);
@@ -1197,7 +1232,12 @@ static int write_document(struct report *r, FILE *f, const struct summary *sum, 
 		snprintf(title, sizeof title, "dbnetio traffic report");
 
 	if (e.html) {
+		/* The page needs nothing but itself: the policy makes a browser
+		 * refuse anything else, should a name from the traced machine
+		 * ever get past the escaping (defence in depth). */
 		fputs("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\n"
+		      "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; "
+		      "style-src 'unsafe-inline'; img-src data:\">\n"
 		      "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
 		      "<meta name=\"generator\" content=\"dbnetio-report\">\n<title>", f);
 		e_text(&e, title);

@@ -25,6 +25,11 @@ It prints one JSON object on stdout:
   elements  the element names used in the body
   title     the document title
   height    the document's full height in CSS pixels
+  csp       the page's Content-Security-Policy meta tag, or null
+  csp_probe what the policy refused when, after everything above was
+            collected, an image from file: and a stylesheet and a frame from
+            https: were added to the page: [directive, url] each (their
+            requests and console errors are not in requests/failed/errors)
 and writes a full-page PNG screenshot.  Exit status 0 when the page loaded,
 1 on a protocol error or timeout (with a message on stderr).
 """
@@ -170,8 +175,25 @@ COLLECT = """(() => {
     elements: Array.from(new Set(Array.from(document.body.querySelectorAll('*'),
                                              e => e.localName))).sort(),
     height: document.documentElement.scrollHeight,
+    csp: (document.querySelector('meta[http-equiv="Content-Security-Policy"]') || {}).content || null,
     width: document.documentElement.scrollWidth});
 })()"""
+
+
+CSP_PROBE = """new Promise(resolve => {
+  const seen = [];
+  document.addEventListener('securitypolicyviolation',
+    e => seen.push([e.effectiveDirective, e.blockedURI]));
+  const img = document.createElement('img');
+  img.src = 'file:///etc/hostname';
+  const link = document.createElement('link');
+  link.rel = 'stylesheet';
+  link.href = 'https://example.invalid/x.css';
+  const frame = document.createElement('iframe');
+  frame.src = 'https://example.invalid/';
+  document.body.append(img, link, frame);
+  setTimeout(() => resolve(JSON.stringify(seen)), 500);
+})"""
 
 
 def main():
@@ -212,8 +234,14 @@ def main():
         with open(shot, "wb") as f:
             f.write(base64.b64decode(png))
 
+        # Everything so far is the page's own; then what its policy does
+        # with requests it did not make.
+        own = list(b.events)
+        probe = json.loads(b.call("Runtime.evaluate", {"expression": CSP_PROBE, "awaitPromise": True,
+                                                       "returnByValue": True},
+                                  session=sess)["result"]["value"])
         requests, failed, errors, urls = [], [], [], {}
-        for ev in b.events:
+        for ev in own:
             m, p = ev.get("method"), ev.get("params", {})
             if m == "Network.requestWillBeSent":
                 requests.append(p["request"]["url"])
@@ -231,7 +259,8 @@ def main():
                    "charts": info["charts"], "text": info["text"],
                    "legend": info["legend"], "swatches": info["swatches"],
                    "elements": info["elements"],
-                   "height": info["height"], "width": info["width"]},
+                   "height": info["height"], "width": info["width"],
+                   "csp": info["csp"], "csp_probe": probe},
                   sys.stdout, indent=1, sort_keys=True)
         sys.stdout.write("\n")
         return 0

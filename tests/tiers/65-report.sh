@@ -74,6 +74,12 @@ else
 			"$(q "any(e in d['elements'] for e in ('b', 'script', 'img', 'iframe'))")"
 		check "alert visible with its start time" True \
 			"$(q "'send>10MiB/s for 3s' in d['text'] and '$(python3 -c "import json,time; d=json.load(open('$tmp/summary.json')); a=[a for s in d['series'] for a in s['alerts']][0]; print(time.strftime('%Y-%m-%d %H:%M:%S', time.gmtime(a['start'])))")' in d['text']")"
+		check "the page carries its Content-Security-Policy, as Chromium reads it" \
+			"default-src 'none'; style-src 'unsafe-inline'; img-src data:" "$(q "d['csp']")"
+		check "the policy is enforced: an image from file:, a stylesheet and a frame from https: refused" \
+			"frame-src img-src style-src-elem" "$(q "' '.join(sorted(v[0] for v in d['csp_probe']))")"
+		check "the page itself breaks none of it (no console error: asserted above), and says what it traced" True \
+			"$(q "'Traced processes named mariadbd on chart fixture' in d['text']")"
 		shot=$(python3 "$rt/imginfo.py" "$keep/report-screenshot.png")
 		check "screenshot is a full-page PNG 1280 px wide" "png 1280 $(q "max(900, d['height'])")" "$shot"
 	else
@@ -85,8 +91,8 @@ else
 	"$report" --report "$tmp/hostile.html" "$hostile" >/dev/null 2>"$tmp/hostile.err"
 	if timeout 120 python3 "$rt/chromecheck.py" "$tmp/hostile.html" "$tmp/hostile.png" >"$tmp/h-cc.json" 2>"$tmp/h-cc.err"; then
 		hq() { python3 -c "import json,sys; d=json.load(open('$tmp/h-cc.json')); print($1)"; }
-		check "hostile names page: no script, b or img element, no error" "False []" \
-			"$(hq "any(e in d['elements'] for e in ('b', 'script', 'img', 'iframe')), d['errors'] + d['failed']")"
+		check "hostile names page: no script, b or img element, no error, the policy in force" "False [] 3" \
+			"$(hq "any(e in d['elements'] for e in ('b', 'script', 'img', 'iframe')), d['errors'] + d['failed'], len(d['csp_probe'])")"
 		check "hostile names page: names and host shown as text (the legend cuts the long name)" True \
 			"$(hq "all(t in d['text'] for t in ('<script>alert(1)</script>', '<script>alert(1)</scrip… [203]', 'hostile <b>host</b>', 'café', 'bad\ufffd\ufffdutf8'))")"
 	else
@@ -247,6 +253,20 @@ fi
 "$report" --report "$tmp/nowho.html" "$fixture" >/dev/null 2>&1
 check "a process capture's report has no Who section" 0 "$(grep -c '<h2 id="who">' "$tmp/nowho.html")"
 
+# ------------------------------------------------------------ small things
+# An idle process has no peak, and no time for one; "Traced every process";
+# the distribution of two processes is "both ... summed"; a chart prints a
+# rate as the tables do (1.40 MiB/s, not 1.4).
+printf '# dbnetio-capture 1 probe=tracepoint filter=all interval=1 counters=cumulative host=db1\n1795558097\n@send[1, busy]: 100\n@recv[1, busy]: 10\n@send[2, idle]: 0\n@recv[2, idle]: 0\n1795558098\n@send[1, busy]: 2000\n@recv[1, busy]: 100\n@send[2, idle]: 0\n@recv[2, idle]: 0\n1795558099\n@send[1, busy]: 5000\n@recv[1, busy]: 300\n@send[2, idle]: 0\n@recv[2, idle]: 0\n' >"$tmp/idle.txt"
+"$report" --report "$tmp/idle.md" -t 'send>1.4KiB/s' "$tmp/idle.txt" >/dev/null 2>&1
+check "an idle process's rows have no peak time" 2 "$(grep -c -E '^\| 2 idle (send|recv) \|.*\| – \| 3 \|$' "$tmp/idle.md")"
+check "'Traced every process on db1', not 'Traced all'" 1 "$(grep -c '^Traced every process on db1' "$tmp/idle.md")"
+check "distribution of two processes: 'both traced processes summed'" 1 \
+	"$(grep -c "subject = 'both traced processes summed" "$tmp/idle-charts/distribution.gp")"
+check "charts print rates as the tables: threshold 1.40 KiB/s, percentiles with three digits" \
+	"threshold 1.40 KiB/s|$(sed -n 's/^| 1 busy send | [^|]* | [^|]* | \([^|]*\) |.*/\1/p' "$tmp/idle.md" | sed 's/ $//')" \
+	"$(sed -n "s/^if (!exists(\"send_threshold_text\")) send_threshold_text = '\(.*\)'$/threshold \1/p" "$tmp/idle-charts/timeseries.gp")|$(sed -n "s/^if (!exists(\"send_p50_text\")) send_p50_text = '\(.*\)'$/\1/p" "$tmp/idle-charts/distribution.gp")"
+
 # ----------------------------------------------------------- Markdown
 mkdir -p "$tmp/md"
 "$report" --report "$tmp/md/r.md" "$fixture" >/dev/null 2>"$tmp/md.err"
@@ -256,7 +276,12 @@ for l in $links; do
 	case $(python3 "$rt/imginfo.py" "$tmp/md/$l") in png*) ok=$((ok + 1)) ;; esac
 done
 check "Markdown links three PNG charts that exist beside it" "3 of 3" "$ok of $(echo "$links" | grep -c .)"
-check "Markdown escapes markup in process names" 1 "$(grep -c -F '| x\<b\>&'"'"'"y |' "$tmp/md/r.md")"
+check "Markdown escapes markup in process names, & too" 1 "$(grep -c -F '| x\<b\>\&'"'"'"y |' "$tmp/md/r.md")"
+# "a&b&amp;c" must read as itself: an unescaped "&amp;" renders as "&".
+printf '# dbnetio-capture 1 interval=1 filter=all\n1795558097\n@send[9, a&b&amp;c]: 5\n1795558098\n@send[9, a&b&amp;c]: 10\n' >"$tmp/amp.txt"
+"$report" --report "$tmp/amp.md" "$tmp/amp.txt" >/dev/null 2>&1
+check "Markdown: a&b&amp;c is written a\&b\&amp;c, so it renders as itself" 1 \
+	"$(grep -c -F '| a\&b\&amp;c |' "$tmp/amp.md")"
 mkdir -p "$tmp/mdk"
 "$report" --report "$tmp/mdk/r.md" "$DBNETIO_ROOT/tests/fixtures/keys/client-text.txt" >/dev/null 2>&1
 check "Markdown of a client capture: a Who section, 10.0.0.7 first by bytes and by peak, in blue as in the charts" "1 2" \
