@@ -16,7 +16,10 @@ It prints one JSON object on stdout:
   errors    uncaught exceptions and console errors
   stats     {name: {text, value}} of every element carrying data-stat="name"
             (value is its data-value attribute)
-  charts    [{kind, width, height}] of each figure[data-chart] and its svg
+  charts    [{kind, width, height, overlaps}] of each figure[data-chart] and
+            its svg; overlaps: the pairs of its text elements whose boxes as
+            drawn intersect ([text, text] each; a text drawn twice at one
+            place, as gnuplot draws a boxed label, counts once)
   legend    [{kind, title, stroke}] of each plot of each chart: its title and
             the computed colour of its first stroked path (its line)
   swatches  [{table, cells, colour}] of each td.chart: the table's class, the
@@ -149,8 +152,27 @@ COLLECT = """(() => {
   for (const fig of document.querySelectorAll('figure[data-chart]')) {
     const svg = fig.querySelector('svg');
     const box = svg ? svg.getBoundingClientRect() : {width: 0, height: 0};
+    const texts = [];
+    for (const t of (svg ? svg.querySelectorAll('text') : [])) {
+      const r = t.getBoundingClientRect();
+      if (r.width < 0.5 || r.height < 0.5)
+        continue;
+      const key = [t.textContent, Math.round(r.left), Math.round(r.top)].join('|');
+      if (!texts.some(x => x.key === key))
+        texts.push({key: key, text: t.textContent, r: r});
+    }
+    const overlaps = [];
+    for (let i = 0; i < texts.length; i++)
+      for (let j = i + 1; j < texts.length; j++) {
+        const a = texts[i].r, b = texts[j].r;
+        const w = Math.min(a.right, b.right) - Math.max(a.left, b.left);
+        const h = Math.min(a.bottom, b.bottom) - Math.max(a.top, b.top);
+        if (w > 0.5 && h > 0.5)
+          overlaps.push([texts[i].text, texts[j].text]);
+      }
     charts.push({kind: fig.getAttribute('data-chart'),
-                 width: Math.round(box.width), height: Math.round(box.height)});
+                 width: Math.round(box.width), height: Math.round(box.height),
+                 overlaps: overlaps});
   }
   const legend = [];
   for (const fig of document.querySelectorAll('figure[data-chart]')) {
