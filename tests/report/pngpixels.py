@@ -14,7 +14,7 @@ USAGE: pngpixels.py dark FILE
          first line of text under the panel's bottom border, and in the
          line under it (where tics carry the date; in the lowest panel that
          line runs into the axis title), the runs of columns holding text,
-         a run ending at a gap of 4 columns or more.  One line per panel:
+         a run ending at a gap of 7 columns or more.  One line per panel:
          "axis-row left right | x0-x1 ... | x0-x1 ..."
        pngpixels.py yaxes FILE
          per panel, "top bottom": the rows the y axis (the left border)
@@ -125,7 +125,9 @@ def axes(w, h, ch, rows):
 
 
 def clusters(cols):
-    """Runs of True in cols, a run ending at a gap of 4 columns or more."""
+    """Runs of True in cols, a run ending at a gap of 7 columns or more (the
+    gaps inside a label are narrower, in DejaVu and Noto Sans alike; the
+    labels are chosen at least two characters apart)."""
     runs, start, gap, end = [], None, 0, 0
     for x, dark in enumerate(cols):
         if dark:
@@ -134,7 +136,7 @@ def clusters(cols):
             gap, end = 0, x
         elif start is not None:
             gap += 1
-            if gap >= 4:
+            if gap >= 7:
                 runs.append((start, end))
                 start = None
     if start is not None:
@@ -178,7 +180,7 @@ def xlabels(path):
             out.append(clusters([any(luma(rows[r], x, ch) < 128 for r in band) for x in range(w)]))
             # a second line follows the first within a few rows (farther
             # down is the next panel's title)
-            start, reach = line[1] + 1, 9
+            start, reach = line[1] + 1, 14
         panels.append((y, left, right, out[0], out[1]))
     return panels
 

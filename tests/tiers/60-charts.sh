@@ -246,7 +246,10 @@ for spec in "2min 120 1 1795558097" "1h 3600 1 1795558117" "23h53m 85980 1 17955
 			"${n:-no tic list} ${n:-no tic list} dates ${d:-0}" "$got"
 		# whatever the list: no run of label text wider than the widest
 		# label ("22:08:30", 55 px), as two labels run together are
-		wide=$(python3 "$pngpixels" xlabels "$tmp/tics-$1/$chart.png" | tr ' |' '\n\n' | awk -F- 'NF == 2 && $2 - $1 + 1 > 62 { n++ } END { print n + 0 }')
+		# (the first line of every panel, the dates of the top one: under
+		# the lowest, the axis title follows)
+		wide=$(python3 "$pngpixels" xlabels "$tmp/tics-$1/$chart.png" | awk -F'|' '{ print $2; if (NR == 1) print $3 }' \
+			| tr ' ' '\n' | awk -F- 'NF == 2 && $2 - $1 + 1 > 62 { n++ } END { print n + 0 }')
 		check "time tics, $1 capture, $chart.png: no two labels run together (runs over 62 px)" 0 "$wide"
 	done
 	check "time tics, $1 capture: at least 3 labelled tics" yes \
