@@ -1034,8 +1034,11 @@ static int section_alerts(struct emit *e, const struct report *r, const struct s
 		snprintf(a, sizeof a, "%u", pa->number);
 		e_cell(e, a, NULL, NULL, true);
 		e_cell(e, sum->thresholds[pa->threshold].spec, NULL, NULL, false);
-		char lbl[400];
-		snprintf(lbl, sizeof lbl, "%s %s", who(s, w, sizeof w), s->direction ? s->direction : "");
+		char lbl[700];
+		/* several captures: which one, as its charts are titled */
+		snprintf(lbl, sizeof lbl, "%s%s%s %s", sum->nsources > 1 ? m->label : "",
+			 sum->nsources > 1 ? ": " : "", who(s, w, sizeof w),
+			 s->direction ? s->direction : "");
 		e_cell(e, lbl, NULL, NULL, false);
 		e_cell(e, fmt_when(e, m, al->start, t1, sizeof t1), NULL, NULL, false);
 		if (al->open)
