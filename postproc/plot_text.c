@@ -11,6 +11,7 @@
 
 #include <fontconfig/fontconfig.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "write_util.h"
@@ -40,6 +41,16 @@ static FcCharSet *load_coverage(void)
 	return cover;
 }
 
+/* At exit: give fontconfig's memory back (its character sets hold their
+ * pages by offset, so a leak checker cannot see that they are in use). */
+static void unload_coverage(void)
+{
+	if (fc_cover)
+		FcCharSetDestroy(fc_cover);
+	fc_cover = NULL;
+	FcFini();
+}
+
 bool plot_text_drawable(uint32_t cp)
 {
 	if (cp >= 0x20 && cp < 0x7f)
@@ -47,6 +58,7 @@ bool plot_text_drawable(uint32_t cp)
 	if (!fc_loaded) {
 		fc_cover = load_coverage();
 		fc_loaded = true;
+		atexit(unload_coverage);
 	}
 	return fc_cover && FcCharSetHasChar(fc_cover, cp);
 }
@@ -148,31 +160,38 @@ unsigned plot_text_clean(const char *s, size_t max_cols, bool (*drawable)(uint32
 	size_t cut1 = 0, cut3 = 0;
 	bool prev_kept = false;
 	unsigned what = 0;
-	uint32_t fffd = drawable(0xfffd) ? 0xfffd : '?';
+	/* U+FFFD, or '?' without a font for it: asked on the first need only,
+	 * so that ASCII text never loads the fonts' coverage */
+	uint32_t fffd = 0;
+#define FFFD() (fffd ? fffd : (fffd = drawable(0xfffd) ? 0xfffd : '?'))
 
 	if (outlen == 0)
 		return 0;
 	for (size_t i = 0; i < n;) {
 		uint32_t cp;
+		bool replaced = true;
 		size_t len = wu_utf8_decode(u + i, n - i, &cp);
 		if (len == 0) {
-			cp = fffd;
+			cp = FFFD();
 			len = 1;
 			what |= PLOT_TEXT_NOT_UTF8;
 		} else if (in_ranges(cp, control, N(control))) {
-			cp = fffd;
+			cp = FFFD();
 			what |= PLOT_TEXT_CONTROL;
 		} else if (in_ranges(cp, joiner, N(joiner))) {
 			if (!prev_kept || !drawable(cp)) {
 				i += len;        /* an invisible char joining nothing */
 				continue;
 			}
+			replaced = false;
 		} else if (!drawable(cp)) {
-			cp = fffd;
+			cp = FFFD();
 			what |= PLOT_TEXT_NO_GLYPH;
+		} else {
+			replaced = false;
 		}
 		i += len;
-		prev_kept = cp != fffd;
+		prev_kept = !replaced;
 		char b[4];
 		size_t bl = utf8_put(cp, b);
 		if (o + bl + 1 > outlen)
@@ -186,6 +205,7 @@ unsigned plot_text_clean(const char *s, size_t max_cols, bool (*drawable)(uint32
 		o += bl;
 		cols += w;
 	}
+#undef FFFD
 	out[o] = '\0';
 	if (max_cols && cols > max_cols) {
 		what |= PLOT_TEXT_CUT;
