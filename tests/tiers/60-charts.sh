@@ -239,7 +239,8 @@ for spec in "2min 120 1 1795558097" "1h 3600 1 1795558117" "23h53m 85980 1 17955
 		gp=$tmp/tics-$1/$chart.gp
 		n=$(sed -n 's/^if (!exists("xtic_n")) xtic_n = \([0-9]*\)$/\1/p' "$gp")
 		d=$(grep -m1 'array xtic_label' "$gp" | grep -o '\\n' | wc -l)
-		got=$(python3 "$pngpixels" xlabels "$tmp/tics-$1/$chart.png" | awk -F'|' '
+		labels=$(python3 "$pngpixels" xlabels "$tmp/tics-$1/$chart.png")
+		got=$(printf '%s\n' "$labels" | awk -F'|' '
 			{ n1 = split($2, a, " "); printf "%s%d", (NR > 1 ? " " : ""), n1 }
 			NR == 1 { n2 = split($3, b, " ") } END { printf " dates %d", n2 }')
 		check "time tics, $1 capture, $chart.png: every label separate (labels per panel, dates)" \
@@ -248,7 +249,7 @@ for spec in "2min 120 1 1795558097" "1h 3600 1 1795558117" "23h53m 85980 1 17955
 		# label ("22:08:30", 55 px), as two labels run together are
 		# (the first line of every panel, the dates of the top one: under
 		# the lowest, the axis title follows)
-		wide=$(python3 "$pngpixels" xlabels "$tmp/tics-$1/$chart.png" | awk -F'|' '{ print $2; if (NR == 1) print $3 }' \
+		wide=$(printf '%s\n' "$labels" | awk -F'|' '{ print $2; if (NR == 1) print $3 }' \
 			| tr ' ' '\n' | awk -F- 'NF == 2 && $2 - $1 + 1 > 62 { n++ } END { print n + 0 }')
 		check "time tics, $1 capture, $chart.png: no two labels run together (runs over 62 px)" 0 "$wide"
 	done
@@ -520,7 +521,7 @@ maxrss() {
 	local pid=$! v m=0
 	while v=$(grep -m1 '^VmHWM:' "/proc/$pid/status" 2>/dev/null) && [ -n "$v" ]; do
 		v=${v#VmHWM:}; v=${v% kB}; m=$((v + 0))
-		sleep 0.02
+		sleep 0.002
 	done
 	wait "$pid"
 	echo "$m"
