@@ -27,9 +27,17 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "plot_text.h"
 #include "stats.h"
 #include "threshold.h"
+#include "units.h"
 #include "write_util.h"
+
+/* The templates' default chart width, and a label character's width in
+ * pixels there (a little above DejaVu Sans' 6.4 to 7 px digits at 10 pt):
+ * what the time tics are chosen for. */
+#define PLOT_WIDTH 1200
+#define PLOT_CHAR_PX 7.5
 
 /* plot_templates.c, generated from the plots/ templates by postproc/postproc.mk. */
 struct plot_template {
@@ -51,8 +59,10 @@ static const char *template_text(const char *name)
 
 
 /* Write s as a gnuplot single-quoted string.  Inside single quotes gnuplot
- * interprets nothing but '' (one quote); control bytes and invalid UTF-8 are
- * replaced by '?' because they would end the line or break the SVG's XML. */
+ * interprets nothing but '' (one quote).  Text from the capture has been
+ * through plot_text_clean() already; control bytes and invalid UTF-8, which
+ * would end the line or break the SVG's XML, are replaced here once more by
+ * U+FFFD, whatever the caller did. */
 static void gp_quote(FILE *f, const char *s)
 {
 	const unsigned char *u = (const unsigned char *)s;
@@ -62,7 +72,7 @@ static void gp_quote(FILE *f, const char *s)
 	for (size_t i = 0; i < n;) {
 		size_t len = wu_utf8_len(u + i, n - i);
 		if (len == 0 || u[i] < 0x20 || u[i] == 0x7f) {
-			fputc('?', f);
+			fputs("\xef\xbf\xbd", f);
 			i++;
 			continue;
 		}
@@ -133,6 +143,14 @@ static void fmt_time(char *out, size_t outlen, int64_t ts, bool local)
 	strftime(out, outlen, "%Y-%m-%d %H:%M:%S", &tm);
 }
 
+/* "1.40 MiB/s": a rate as the tables print it. */
+static const char *rate_text(double v, char *buf, size_t len)
+{
+	char b[48];
+	snprintf(buf, len, "%s/s", units_format_bytes(v, b, sizeof b));
+	return buf;
+}
+
 /* --------------------------------------------------------- engine state */
 
 /* One sample in the temporary file.  A dump is its non-zero samples, then a
@@ -146,6 +164,8 @@ struct rec {
 };
 #define DUMP_MARK UINT32_MAX
 
+struct group;
+
 struct plot_source {
 	bool begun;
 	const struct capture_meta *meta;
@@ -155,12 +175,27 @@ struct plot_source {
 	double sum[2];           /* this dump's totals: send, recv */
 	bool any;                /* this dump had a rate sample */
 	struct stats total[2];   /* per-dump totals over all processes */
+	/* once rendered: what the time charts drew, biggest first */
+	struct group *groups;
+	size_t ngroups, ntop;
+};
+
+/* A name whose chart text differs from it (see plot_text.h), for the
+ * warning at the end. */
+struct text_note {
+	char *name;              /* escaped for stderr, with its [PID] */
+	unsigned what;           /* PLOT_TEXT_* */
 };
 
 struct plot {
 	struct plot_opts o;
 	char *dir;
 	char *prefix;
+	char *what;              /* "--plot DIR", "--report FILE": for messages */
+	struct text_note *notes;
+	size_t nnotes;
+	struct plot_alert *alerts;    /* while rendering: plot_alerts() */
+	size_t nalerts;
 	struct plot_source *src;
 	size_t nsrc;
 	/* every series seen, by series->index (the summary lists --top only) */
@@ -201,7 +236,9 @@ struct plot *plot_new(const struct plot_opts *o, char *err, size_t errlen)
 		p->o.top = PLOT_TOP_DEFAULT;
 	p->dir = strdup(o->dir ? o->dir : ".");
 	p->prefix = strdup(o->prefix ? o->prefix : "");
-	if (!p->dir || !p->prefix) {
+	p->what = strdup(o->what ? o->what : "charts");
+	p->o.what = NULL;        /* the caller's; p->what is ours */
+	if (!p->dir || !p->prefix || !p->what) {
 		snprintf(err, errlen, "out of memory");
 		plot_free(p);
 		return NULL;
@@ -221,17 +258,23 @@ void plot_free(struct plot *p)
 			fclose(p->src[i].tmp);
 		stats_free(&p->src[i].total[0]);
 		stats_free(&p->src[i].total[1]);
+		free(p->src[i].groups);
 	}
 	for (size_t i = 0; i < p->ncharts; i++) {
 		free(p->charts[i].title);
 		free(p->charts[i].gp);
 		free(p->charts[i].image);
 	}
+	for (size_t i = 0; i < p->nnotes; i++)
+		free(p->notes[i].name);
+	free(p->notes);
+	free(p->alerts);
 	free(p->charts);
 	free(p->src);
 	free(p->series);
 	free(p->dir);
 	free(p->prefix);
+	free(p->what);
 	free(p);
 }
 
@@ -395,23 +438,120 @@ static int group_cmp_bytes(const void *a, const void *b)
 	return group_cmp_key(a, b);
 }
 
-/* "mariadbd [4321]", or "pid 4321" when the capture has no process names
- * (the BCC program's lines); a client first: "127.0.0.2 (mariadbd [4321])". */
-static const char *group_name(const struct group *g, char *buf, size_t len)
+/* Remember that the chart shows raw (with suffix, its " [PID]") changed as
+ * `what` says; each name once.  Out of memory only loses the note. */
+static void note_text(struct plot *p, const char *raw, const char *suffix, unsigned what)
 {
-	char client[SERIES_CLIENT_TEXT_MAX] = "";
+	char esc[512], name[600];
 
+	what &= ~PLOT_TEXT_CUT;      /* a cut name is in full in the tables */
+	if (!what)
+		return;
+	plot_text_escape(raw, esc, sizeof esc);
+	snprintf(name, sizeof name, "%s%s", esc, suffix);
+	for (size_t i = 0; i < p->nnotes; i++)
+		if (strcmp(p->notes[i].name, name) == 0)
+			return;
+	struct text_note *n = realloc(p->notes, (p->nnotes + 1) * sizeof *n);
+	if (!n)
+		return;
+	p->notes = n;
+	if (!(n[p->nnotes].name = strdup(name)))
+		return;
+	n[p->nnotes++].what = what;
+}
+
+/* Chart text of raw (see plot_text.h), at most cols columns (0: any), noted
+ * for the warning under suffix. */
+static const char *chart_text(struct plot *p, const char *raw, size_t cols, const char *suffix,
+			      char *buf, size_t len)
+{
+	note_text(p, raw, suffix, plot_text_clean(raw, cols, plot_text_drawable, buf, len));
+	return buf;
+}
+
+/* Columns of a process name, and of a client address, in a legend: the
+ * rest is cut ("…"), so that one long name cannot squeeze the plot; the
+ * full names are in the .dat header and the report's tables. */
+#define PLOT_NAME_COLS 24
+#define PLOT_CLIENT_COLS 30
+
+/* "mariadbd [4321]", or "pid 4321" when the capture has no process names
+ * (the BCC program's lines); a client first: "127.0.0.2 (mariadbd [4321])".
+ * The names are chart text, cut to the columns above unless full. */
+static const char *group_name(struct plot *p, const struct group *g, bool full,
+			      char *buf, size_t len)
+{
+	char client[SERIES_CLIENT_TEXT_MAX] = "", cl[SERIES_CLIENT_TEXT_MAX * 3 + 8];
+	char comm[256 * 3 + 8], pid[40];
+
+	snprintf(pid, sizeof pid, " [%lld]", g->pid);
 	if (g->s)
 		series_client_text(g->s, client, sizeof client);
+	chart_text(p, client, full ? 0 : PLOT_CLIENT_COLS, "", cl, sizeof cl);
+	chart_text(p, g->comm, full ? 0 : PLOT_NAME_COLS, pid, comm, sizeof comm);
 	if (*client && *g->comm)
-		snprintf(buf, len, "%s (%s [%lld])", client, g->comm, g->pid);
+		snprintf(buf, len, "%s (%s%s)", cl, comm, pid);
 	else if (*client)
-		snprintf(buf, len, "%s (pid %lld)", client, g->pid);
+		snprintf(buf, len, "%s (pid %lld)", cl, g->pid);
 	else if (*g->comm)
-		snprintf(buf, len, "%s [%lld]", g->comm, g->pid);
+		snprintf(buf, len, "%s%s", comm, pid);
 	else
 		snprintf(buf, len, "pid %lld", g->pid);
 	return buf;
+}
+
+/* qsort order of alerts: start, threshold, series label, end. */
+static int alert_cmp(const void *x, const void *y)
+{
+	const struct plot_alert *a = x, *b = y;
+	if (a->a->start != b->a->start)
+		return a->a->start < b->a->start ? -1 : 1;
+	if (a->threshold != b->threshold)
+		return a->threshold < b->threshold ? -1 : 1;
+	int c = strcmp(a->s->label ? a->s->label : "", b->s->label ? b->s->label : "");
+	if (c)
+		return c;
+	return (a->a->end > b->a->end) - (a->a->end < b->a->end);
+}
+
+int plot_alerts(const struct summary *sum, struct plot_alert **out, size_t *n, uint64_t *total)
+{
+	size_t stored = 0;
+
+	*out = NULL;
+	*n = 0;
+	*total = 0;
+	for (size_t i = 0; i < sum->nseries_all; i++) {
+		const struct series *s = sum->series[i];
+		for (size_t k = 0; s->th && k < sum->nthresholds; k++)
+			if (s->th_mask & (1u << k)) {
+				stored += s->th[k].nalerts;
+				*total += s->th[k].alerts_total;
+			}
+	}
+	if (stored == 0)
+		return 0;
+	struct plot_alert *all = malloc(stored * sizeof *all);
+	if (!all)
+		return -1;
+	size_t m = 0;
+	for (size_t i = 0; i < sum->nseries_all; i++) {
+		const struct series *s = sum->series[i];
+		for (size_t k = 0; s->th && k < sum->nthresholds; k++)
+			if (s->th_mask & (1u << k))
+				for (size_t j = 0; j < s->th[k].nalerts; j++)
+					all[m++] = (struct plot_alert){ .s = s, .threshold = (unsigned)k,
+									.a = &s->th[k].alerts[j] };
+	}
+	qsort(all, m, sizeof *all, alert_cmp);
+	if (m > PLOT_ALERTS_MAX)
+		m = PLOT_ALERTS_MAX;
+	for (size_t i = 0; i < m; i++)
+		all[i].number = (unsigned)i + 1;
+	*out = all;
+	*n = m;
+	return 0;
 }
 
 /* The lowest limit among the thresholds watching direction d (0 send,
@@ -480,6 +620,11 @@ struct chart_ctx {
 	const char *noun, *nouns;  /* what a group is: "process", "processes" */
 	const struct threshold *thr[2];
 	unsigned bucket;         /* seconds per row of a long capture, 0 = a row per dump */
+	double yfloor[2];        /* log axis floor of send, recv (0: no data) */
+	bool over_any[2];        /* some row is flagged over the send, recv threshold */
+	bool have_rows;          /* timeseries.dat has a row ... */
+	int64_t row_first, row_last;  /* ... and these are the first and last */
+	size_t key_cols;         /* columns of the widest legend entry */
 };
 
 /* Write s into a gnuplot comment: a control byte (a newline above all,
@@ -527,6 +672,133 @@ static void write_settings(FILE *f, const struct chart_ctx *c, const char *name,
 	gp_setting(f, "title"); gp_quote(f, title); fputc('\n', f);
 }
 
+/* The x range of the time charts, as the templates take it: the data's
+ * own, an interval either side of a single row (epoch seconds). */
+static void chart_xrange(const struct chart_ctx *c, int64_t *from, int64_t *to)
+{
+	const struct capture_meta *m = c->ps->meta;
+	unsigned interval = c->bucket ? c->bucket : m && m->interval ? m->interval : 1;
+
+	*from = c->row_first;
+	*to = c->row_last;
+	if (*to <= *from) {
+		*from -= interval;
+		*to += interval;
+	}
+}
+
+/* The width in pixels of the time charts' plot: the chart's less the left
+ * margin and the legend (its widest entry, at PLOT_CHAR_PX). */
+static double chart_plot_px(const struct chart_ctx *c)
+{
+	double px = PLOT_WIDTH - 14 * PLOT_CHAR_PX - (double)c->key_cols * PLOT_CHAR_PX - 130;
+	return px < 200 ? 200 : px;
+}
+
+size_t plot_time_tics(int64_t from, int64_t to, double plot_px, double char_px, bool dates,
+		      struct plot_tic *tics, size_t max)
+{
+	static const struct {
+		int64_t step;
+		const char *fmt;
+		unsigned chars;
+	} steps[] = {
+		{ 1, "%H:%M:%S", 8 }, { 2, "%H:%M:%S", 8 }, { 5, "%H:%M:%S", 8 },
+		{ 10, "%H:%M:%S", 8 }, { 15, "%H:%M:%S", 8 }, { 30, "%H:%M:%S", 8 },
+		{ 60, "%H:%M", 5 }, { 120, "%H:%M", 5 }, { 300, "%H:%M", 5 }, { 600, "%H:%M", 5 },
+		{ 900, "%H:%M", 5 }, { 1800, "%H:%M", 5 }, { 3600, "%H:%M", 5 },
+		{ 7200, "%H:%M", 5 }, { 10800, "%H:%M", 5 }, { 21600, "%H:%M", 5 },
+		{ 43200, "%H:%M", 5 }, { 86400, "%m-%d", 5 }, { 172800, "%m-%d", 5 },
+		{ 604800, "%m-%d", 5 }, { 1209600, "%m-%d", 5 }, { 2419200, "%m-%d", 5 },
+	};
+	const size_t nsteps = sizeof steps / sizeof steps[0];
+	double span = to > from ? (double)(to - from) : 1;
+	size_t k = 0;
+	int64_t step = 0;
+
+	/* the smallest step whose labels stay two characters apart; beyond 4
+	 * weeks, multiples of 4 weeks */
+	for (k = 0; k < nsteps; k++) {
+		/* over 3 days, days: "12:00" between dates says little */
+		if (steps[k].step == 43200 && span >= 3 * 86400.0)
+			continue;
+		if (plot_px * (double)steps[k].step / span >= (steps[k].chars + 2) * char_px)
+			break;
+	}
+	if (k < nsteps) {
+		step = steps[k].step;
+	} else {
+		k = nsteps - 1;
+		double need = (steps[k].chars + 2) * char_px * span / plot_px;
+		step = ((int64_t)(need / (double)steps[k].step) + 1) * steps[k].step;
+	}
+	/* weeks start on Monday: day 4 of the Unix epoch */
+	int64_t phase = step >= 604800 ? 4 * 86400 : 0;
+	int64_t t = from - phase;
+	t = (t >= 0 ? (t + step - 1) / step : -(-t / step)) * step + phase;
+	size_t n = 0;
+	int64_t last_day = INT64_MIN;
+	for (; t <= to && n < max; t += step) {
+		time_t tt = (time_t)t;
+		struct tm tm;
+		gmtime_r(&tt, &tm);
+		struct plot_tic *tic = &tics[n++];
+		tic->pos = t;
+		size_t l = strftime(tic->label, sizeof tic->label, steps[k].fmt, &tm);
+		int64_t day = t >= 0 ? t / 86400 : -((-t + 86399) / 86400);
+		if (dates && step < 86400 && day != last_day)
+			strftime(tic->label + l, sizeof tic->label - l, "\n%m-%d", &tm);
+		last_day = day;
+	}
+	return n;
+}
+
+size_t plot_rate_tics(double lo, double hi, double plot_px, double char_px,
+		      struct plot_rate_tic *tics, size_t max)
+{
+	static const char *units[] = { "B/s", "KiB/s", "MiB/s", "GiB/s", "TiB/s", "PiB/s" };
+	static const double sets[][10] = {
+		{ 1, 2, 5, 10, 20, 50, 100, 200, 500, 0 },
+		{ 1, 10, 100, 0 },
+		{ 1, 100, 0 },
+		{ 1, 0 },
+	};
+	const size_t nsets = sizeof sets / sizeof sets[0];
+	size_t n = 0;
+
+	if (!(lo > 0) || !(hi > lo) || max == 0)
+		return 0;
+	double width = log(hi / lo);
+	for (size_t k = 0; k < nsets; k++) {
+		bool apart = true;
+		double last_x = 0;
+		size_t last_len = 0;
+		n = 0;
+		for (size_t u = 0; u < sizeof units / sizeof units[0] && n < max; u++) {
+			double scale = pow(1024.0, (double)u);
+			for (const double *m = sets[k]; *m && n < max; m++) {
+				double v = *m * scale;
+				/* within the range, a hair of rounding allowed */
+				if (v < lo * (1 - 1e-9) || v > hi * (1 + 1e-9))
+					continue;
+				struct plot_rate_tic *t = &tics[n];
+				t->pos = v;
+				snprintf(t->label, sizeof t->label, "%g %s", *m, units[u]);
+				double x = plot_px * log(v / lo) / width;
+				size_t len = strlen(t->label);
+				if (n && x - last_x < ((double)(len + last_len) / 2 + 2) * char_px)
+					apart = false;
+				last_x = x;
+				last_len = len;
+				n++;
+			}
+		}
+		if (apart && n >= 2)
+			return n;
+	}
+	return n;
+}
+
 /* Write the time-axis settings (offset for local time, label, tic format). */
 static void write_time_settings(FILE *f, const struct chart_ctx *c)
 {
@@ -570,8 +842,42 @@ static void write_time_settings(FILE *f, const struct chart_ctx *c)
 	gp_setting(f, "xformat");
 	fprintf(f, "'%s'\n", days && !clock ? "%m-%d %H:%M" : "%H:%M:%S");
 	/* a row spans a bucket of a long capture: the shaded boxes too */
+	unsigned interval = c->bucket ? c->bucket : m && m->interval ? m->interval : 1;
 	gp_setting(f, "interval");
-	fprintf(f, "%u\n", c->bucket ? c->bucket : m && m->interval ? m->interval : 1);
+	fprintf(f, "%u\n", interval);
+	if (!c->have_rows)
+		return;
+	/* The tics, chosen here so that no two labels overlap: gnuplot's own
+	 * choice for a day put "11-24 02:00" every 2 h, labels running into
+	 * each other.  The x range is the templates': the data's own, an
+	 * interval either side of a single row.  The plot's width is estimated
+	 * from the chart's (the templates' default) less the left margin and
+	 * the legend, at 7.5 px per character (DejaVu Sans' digits at 10 pt
+	 * take 6.4 to 7). */
+	int64_t from, to;
+	chart_xrange(c, &from, &to);
+	from += clock ? 0 : off;
+	to += clock ? 0 : off;
+	struct plot_tic tics[64];
+	size_t n = plot_time_tics(from, to, chart_plot_px(c), PLOT_CHAR_PX, !clock, tics, 64);
+	fprintf(f, "# the time tics, chosen for a chart %d px wide: other widths get gnuplot's own\n",
+		PLOT_WIDTH);
+	gp_setting(f, "xtic_width"); fprintf(f, "%d\n", PLOT_WIDTH);
+	gp_setting(f, "xtic_n"); fprintf(f, "%zu\n", n);
+	if (n == 0)
+		return;
+	fprintf(f, "if (!exists(\"xtic_pos\")) array xtic_pos[%zu] = [", n);
+	for (size_t i = 0; i < n; i++)
+		fprintf(f, "%s%lld", i ? ", " : "", (long long)tics[i].pos);
+	fprintf(f, "]\nif (!exists(\"xtic_label\")) array xtic_label[%zu] = [", n);
+	for (size_t i = 0; i < n; i++) {
+		/* labels are digits, ':', '-' and a "\n": safe in double quotes */
+		fprintf(f, "%s\"", i ? ", " : "");
+		for (const char *l = tics[i].label; *l; l++)
+			fputs(*l == '\n' ? "\\n" : (char[2]){ *l, 0 }, f);
+		fputc('"', f);
+	}
+	fputs("]\n", f);
 }
 
 /* Write a template after its settings; 0 or -1 with err. */
@@ -696,10 +1002,74 @@ static void put_row(FILE *f, int64_t ts, const double *v, size_t n, const bool *
 	fprintf(f, " %d %d\n", flag[0], flag[1]);
 }
 
+/* A row at ts was written: the x range of the time charts. */
+static void track_row(struct chart_ctx *c, int64_t ts)
+{
+	if (!c->have_rows)
+		c->row_first = ts;
+	c->row_last = ts;
+	c->have_rows = true;
+}
+
+/* The positive values of each column of timeseries.dat as written, at most
+ * PLOT_MAX_ROWS each (as many as it has rows), for the log axes' floors. */
+struct row_values {
+	size_t ncols;
+	double *v;               /* column i's values at v[i * (PLOT_MAX_ROWS + 1)] */
+	size_t *len;
+};
+
+static void keep_row(struct row_values *rv, const double *row)
+{
+	for (size_t i = 0; i < rv->ncols; i++)
+		if (row[i] > 0 && rv->len[i] <= PLOT_MAX_ROWS)
+			rv->v[i * (PLOT_MAX_ROWS + 1) + rv->len[i]++] = row[i];
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+	return (x > y) - (x < y);
+}
+
+/* The tic value at or below v on the log axes: 1, 10 or 100 of a binary
+ * unit (the templates label those). */
+static double log_tic_below(double v)
+{
+	double u = 1;
+	while (u * 1024 <= v)
+		u *= 1024;
+	return v >= 100 * u ? 100 * u : v >= 10 * u ? 10 * u : u;
+}
+
+/* Floor of direction d's log axis (0 send, 1 recv): the lowest of its
+ * columns' 1st percentiles of positive values, down to a tic.  One silent
+ * second sent the axis to 1 B/s, leaving most decades of the chart empty;
+ * now zeros and the lowest 1 % of each series are drawn on the floor.  0
+ * when the direction has no positive value. */
+static double log_floor(struct row_values *rv, int d)
+{
+	double best = 0;
+
+	for (size_t i = (size_t)d; i < rv->ncols; i += 2) {
+		double *v = rv->v + i * (PLOT_MAX_ROWS + 1);
+		size_t n = rv->len[i];
+		if (n == 0)
+			continue;
+		qsort(v, n, sizeof *v, cmp_double);
+		/* nearest rank, as the statistics' quantiles */
+		size_t r = (size_t)ceil(0.01 * (double)n);
+		double p1 = v[r ? r - 1 : 0];
+		if (best == 0 || p1 < best)
+			best = p1;
+	}
+	return best > 0 ? log_tic_below(best) : 0;
+}
+
 /* Write the header comments of a time-series .dat. */
 static void dat_header(FILE *f, const struct chart_ctx *c, const char *file, const char *what)
 {
-	char name[200];
+	char name[2048];
 
 	fprintf(f, "# %s%s: written by dbnetio-report; %s.\n"
 		"# column 1: start of the interval (second k is [k, k+I)), Unix epoch seconds (UTC);"
@@ -708,7 +1078,7 @@ static void dat_header(FILE *f, const struct chart_ctx *c, const char *file, con
 	for (size_t k = 0; k < c->ncols; k++) {
 		if (k < c->ntop)
 			fprintf(f, "# columns %zu, %zu: sent, received by %s\n", 2 * k + 2, 2 * k + 3,
-				group_name(&c->groups[k], name, sizeof name));
+				group_name(c->p, &c->groups[k], true, name, sizeof name));
 		else
 			fprintf(f, "# columns %zu, %zu: sent, received by the other %zu %s summed\n",
 				2 * k + 2, 2 * k + 3, c->ngroups - c->ntop, c->nouns);
@@ -735,11 +1105,18 @@ static int write_timeseries_dat(struct chart_ctx *c, char *err, size_t errlen)
 	bool flag[2] = { false, false }, bflag[2] = { false, false };
 	unsigned *col = NULL;
 	struct group *bykey = NULL;
+	struct row_values rv = { .ncols = n };
 	FILE *sf = NULL;
 	FILE *f = open_out(c, "timeseries.dat", path, sizeof path, err, errlen);
 
 	if (!f)
 		return -1;
+	rv.v = malloc((n ? n : 1) * (PLOT_MAX_ROWS + 1) * sizeof *rv.v);
+	rv.len = calloc(n + 1, sizeof *rv.len);
+	if (!rv.v || !rv.len) {
+		snprintf(err, errlen, "out of memory");
+		goto cleanup;
+	}
 	row = calloc(n + 1, sizeof *row);
 	bmax = calloc(n + 1, sizeof *bmax);
 	bsum = calloc(n + 1, sizeof *bsum);
@@ -800,6 +1177,10 @@ static int write_timeseries_dat(struct chart_ctx *c, char *err, size_t errlen)
 			int64_t b = got ? (ts >= 0 ? ts / k : -((-ts + k - 1) / k)) * k : 0;
 			if (brows && (!got || gap || b != bstart)) {
 				put_row(f, bstart, bmax, n, bflag);
+				track_row(c, bstart);
+				c->over_any[0] |= bflag[0];
+				c->over_any[1] |= bflag[1];
+				keep_row(&rv, bmax);
 				for (size_t i = 0; i < n; i++)
 					bsum[i] /= brows;
 				put_row(sf, bstart, bsum, n, bflag);
@@ -829,6 +1210,10 @@ static int write_timeseries_dat(struct chart_ctx *c, char *err, size_t errlen)
 			if (gap)
 				fputc('\n', f);
 			put_row(f, ts, row, n, flag);
+			track_row(c, ts);
+			c->over_any[0] |= flag[0];
+			c->over_any[1] |= flag[1];
+			keep_row(&rv, row);
 		}
 		prev = ts;
 		first = false;
@@ -839,6 +1224,8 @@ static int write_timeseries_dat(struct chart_ctx *c, char *err, size_t errlen)
 		snprintf(err, errlen, "plot: reading the temporary file: %s", strerror(errno));
 		goto cleanup;
 	}
+	for (int d = 0; d < 2; d++)
+		c->yfloor[d] = log_floor(&rv, d);
 	rc = 0;
 cleanup:
 	if (close_out(f, path, err, errlen) < 0)
@@ -850,27 +1237,156 @@ cleanup:
 	free(bsum);
 	free(col);
 	free(bykey);
+	free(rv.v);
+	free(rv.len);
 	return rc;
+}
+
+const char *const plot_palette[PLOT_PALETTE_N] = {
+	"#0072b2", "#e69f00", "#009e73", "#cc79a7", "#56b4e9", "#d55e00", "#f0e442", "#000000",
+};
+const char *const plot_palette_names[PLOT_PALETTE_N] = {
+	"blue", "orange", "green", "pink", "sky blue", "vermilion", "yellow", "black",
+};
+
+unsigned plot_column_of(const struct plot *p, unsigned source, long long pid, const char *comm,
+			const struct series *s, bool *rest)
+{
+	*rest = false;
+	if (source >= p->nsrc)
+		return 0;
+	const struct plot_source *ps = &p->src[source];
+	for (size_t i = 0; i < ps->ngroups; i++) {
+		const struct group *g = &ps->groups[i];
+		if (g->pid != pid || strcmp(g->comm, comm) != 0)
+			continue;
+		if (s ? g->s && group_cmp_key(g, &(struct group){ .pid = pid, .comm = comm, .s = s }) == 0
+		      : !g->s || !*g->s->client) {
+			*rest = i >= ps->ntop;
+			return g->column;
+		}
+	}
+	return 0;
+}
+
+/* The title of drawn column k (0-based): its group, or the rest. */
+static const char *column_title(const struct chart_ctx *c, size_t k, char *buf, size_t len)
+{
+	if (k < c->ntop)
+		return group_name(c->p, &c->groups[k], false, buf, len);
+	/* a sum, not a bigger process: say so */
+	snprintf(buf, len, "rest (%zu %s summed)", c->ngroups - c->ntop, c->nouns);
+	return buf;
+}
+
+/* The widest legend entry of the time charts, in columns: the series and
+ * the threshold's entries. */
+static void legend_columns(struct chart_ctx *c)
+{
+	char t[2048];
+
+	c->key_cols = strlen("seconds over the limit");
+	for (size_t i = 0; i < c->p->nalerts; i++)
+		if (c->p->alerts[i].s->source == c->source)
+			c->key_cols = strlen("alerts, numbered as in the report");
+	for (size_t k = 0; k < c->ncols; k++) {
+		size_t n = plot_text_columns(column_title(c, k, t, sizeof t));
+		if (n > c->key_cols)
+			c->key_cols = n;
+	}
+}
+
+/* The alerts of this source, for the time series chart to mark: each a
+ * band from its start to its end, at least PLOT_ALERT_MIN_PX wide so that an
+ * alert of seconds is seen on a chart of a day, and its number as in the
+ * report's alert table on top, staggered over up to four rows so that the
+ * numbers of nearby alerts do not overprint (beyond that a number is left
+ * out; the band stays). */
+#define PLOT_ALERT_MIN_PX 7.0
+#define PLOT_ALERT_ROWS 4
+static void write_alert_settings(FILE *f, const struct chart_ctx *c)
+{
+	const struct plot *p = c->p;
+	size_t n = 0;
+	int64_t from, to;
+	double px = chart_plot_px(c);
+	double row_end[2][PLOT_ALERT_ROWS];
+
+	for (size_t i = 0; i < p->nalerts; i++)
+		n += p->alerts[i].s->source == c->source && p->alerts[i].s->direction;
+	gp_setting(f, "alert_n");
+	fprintf(f, "%zu     # alerts marked, numbered as in the report's alert table\n", n);
+	if (n == 0 || !c->have_rows)
+		return;
+	chart_xrange(c, &from, &to);
+	double span = (double)(to - from);
+	gp_setting(f, "alert_minwidth");
+	fprintf(f, "%.17g     # seconds: %g px of the plot\n", span * PLOT_ALERT_MIN_PX / px,
+		PLOT_ALERT_MIN_PX);
+	for (int d = 0; d < 2; d++)
+		for (int r = 0; r < PLOT_ALERT_ROWS; r++)
+			row_end[d][r] = -1e300;
+	static const char *arrays[] = { "alert_start", "alert_end", "alert_panel", "alert_num",
+					"alert_row" };
+	for (size_t a = 0; a < sizeof arrays / sizeof arrays[0]; a++) {
+		fprintf(f, "if (!exists(\"%s\")) array %s[%zu] = [", arrays[a], arrays[a], n);
+		size_t k = 0;
+		for (size_t i = 0; i < p->nalerts; i++) {
+			const struct plot_alert *pa = &p->alerts[i];
+			if (pa->s->source != c->source || !pa->s->direction)
+				continue;
+			int d = strcmp(pa->s->direction, "send") == 0 ? 0 : 1;
+			fputs(k++ ? ", " : "", f);
+			if (a == 0)
+				fprintf(f, "%lld", (long long)pa->a->start);
+			else if (a == 1)
+				fprintf(f, "%lld", (long long)pa->a->end);
+			else if (a == 2)
+				fprintf(f, "%d", d);
+			else if (a == 3)
+				fprintf(f, "%u", pa->number);
+			else {
+				/* the number's box, centred on the band, in pixels */
+				char num[16];
+				double mid = ((double)(pa->a->start + pa->a->end) / 2 - (double)from) / span * px;
+				double half = ((double)snprintf(num, sizeof num, "%u", pa->number) + 1.5) *
+					      PLOT_CHAR_PX / 2;
+				int row = 0;
+				for (int r = 0; r < PLOT_ALERT_ROWS && !row; r++)
+					if (row_end[d][r] + 2 <= mid - half) {
+						row_end[d][r] = mid + half;
+						row = r + 1;
+					}
+				fprintf(f, "%d", row);
+			}
+		}
+		fputs("]\n", f);
+	}
 }
 
 /* Series titles and thresholds of the time-series charts. */
 static void write_series_settings(FILE *f, const struct chart_ctx *c)
 {
+	fprintf(f, "if (!exists(\"palette\")) array palette[%d] = [", PLOT_PALETTE_N);
+	for (int k = 0; k < PLOT_PALETTE_N; k++)
+		fprintf(f, "%s\"%s\"", k ? ", " : "", plot_palette[k]);
+	fputs("]\n", f);
 	gp_setting(f, "nseries"); fprintf(f, "%zu\n", c->ncols);
 	fprintf(f, "if (!exists(\"series_title\")) array series_title[%zu] = [", c->ncols);
 	for (size_t k = 0; k < c->ncols; k++) {
-		char t[256];
-		if (k < c->ntop)
-			group_name(&c->groups[k], t, sizeof t);
-		else
-			snprintf(t, sizeof t, "rest (%zu %s)", c->ngroups - c->ntop, c->nouns);
+		char t[2048];
 		if (k)
 			fputs(", ", f);
-		gp_quote(f, t);
+		gp_quote(f, column_title(c, k, t, sizeof t));
 	}
 	fputs("]\n", f);
 	gp_setting(f, "overcols");
 	fprintf(f, "%zu     # column of the send over-threshold flag\n", 2 * c->ncols + 2);
+	for (int d = 0; d < 2; d++) {
+		gp_setting(f, d ? "recv_yfloor" : "send_yfloor");
+		fprintf(f, "%.17g     # a log axis starts here: the lowest series' 1st percentile\n",
+			c->yfloor[d]);
+	}
 	for (int d = 0; d < 2; d++) {
 		char name[32];
 		snprintf(name, sizeof name, "%s_threshold", d ? "recv" : "send");
@@ -883,7 +1399,107 @@ static void write_series_settings(FILE *f, const struct chart_ctx *c)
 				fputc((unsigned char)*s >= 0x20 && *s != 0x7f ? *s : '?', f);
 		}
 		fputc('\n', f);
+		if (c->thr[d]) {
+			char text[64];
+			snprintf(name, sizeof name, "%s_threshold_text", d ? "recv" : "send");
+			gp_setting(f, name);
+			gp_quote(f, rate_text(c->thr[d]->limit, text, sizeof text));
+			fputc('\n', f);
+		}
 	}
+	for (int d = 0; d < 2; d++) {
+		gp_setting(f, d ? "recv_over_any" : "send_over_any");
+		fprintf(f, "%d     # some second is over the threshold\n", c->over_any[d]);
+	}
+	write_alert_settings(f, c);
+}
+
+/* Callback of stats_for_each_bucket: how many rates are zero, and then the
+ * lowest bucket holding the target-th rate. */
+struct low_ctx {
+	uint64_t zero, target;
+	double found;
+};
+
+static int count_zero(double lo, double hi, uint64_t count, uint64_t cum, void *arg)
+{
+	struct low_ctx *x = arg;
+	(void)lo;
+	(void)cum;
+	if (hi > 0)
+		return 1;
+	x->zero += count;
+	return 0;
+}
+
+static int find_rank(double lo, double hi, uint64_t count, uint64_t cum, void *arg)
+{
+	struct low_ctx *x = arg;
+	(void)count;
+	(void)hi;
+	if (cum < x->target)
+		return 0;
+	x->found = lo;
+	return 1;
+}
+
+/* The 1st percentile of the positive rates in st (nearest rank), 0 when
+ * none is. */
+static double positive_p1(struct stats *st)
+{
+	struct low_ctx x = { 0 };
+
+	if (st->n == 0)
+		return 0;
+	stats_for_each_bucket(st, count_zero, &x);
+	if (x.zero >= st->n)
+		return 0;
+	x.target = x.zero + (uint64_t)ceil(0.01 * (double)(st->n - x.zero));
+	if (x.target <= x.zero)
+		x.target = x.zero + 1;
+	stats_for_each_bucket(st, find_rank, &x);
+	return x.found;
+}
+
+/* The distribution chart's rate axes: a log axis runs from a floor (the 1st
+ * percentile of the positive per-dump totals, down to a tic: zeros and the
+ * lowest rates are drawn there) to the highest rate, labelled by tics
+ * chosen so that they fall where the data are (a wide span once got only
+ * 1 B/s, 1 KiB/s and 1 MiB/s, none among the data). */
+static void write_distribution_axes(FILE *f, const struct chart_ctx *c)
+{
+	struct plot_rate_tic tics[2][40];
+	size_t n[2] = { 0, 0 };
+
+	for (int d = 0; d < 2; d++) {
+		struct stats *st = &c->ps->total[d];
+		double p1 = positive_p1(st), fl = p1 > 0 ? log_tic_below(p1) : 0;
+		gp_setting(f, d ? "recv_xfloor" : "send_xfloor");
+		fprintf(f, "%.17g\n", fl);
+		/* each panel is about 480 px wide (two side by side in 1200) */
+		if (fl > 0 && st->n && st->max > fl)
+			n[d] = plot_rate_tics(fl, st->max, 480, PLOT_CHAR_PX, tics[d], 40);
+		/* the floor's tic also stands for everything drawn on it */
+		if (n[d] && tics[d][0].pos == fl) {
+			char l[sizeof tics[d][0].label];
+			snprintf(l, sizeof l, "%s", tics[d][0].label);
+			snprintf(tics[d][0].label, sizeof tics[d][0].label, "\xe2\x89\xa4%.24s", l);
+		}
+	}
+	fprintf(f, "if (!exists(\"dist_tic_n\")) array dist_tic_n[2] = [%zu, %zu]\n", n[0], n[1]);
+	if (n[0] + n[1] == 0)
+		return;
+	fprintf(f, "if (!exists(\"dist_tic_pos\")) array dist_tic_pos[%zu] = [", n[0] + n[1]);
+	for (int d = 0, k = 0; d < 2; d++)
+		for (size_t i = 0; i < n[d]; i++)
+			fprintf(f, "%s%.17g", k++ ? ", " : "", tics[d][i].pos);
+	fprintf(f, "]\nif (!exists(\"dist_tic_label\")) array dist_tic_label[%zu] = [", n[0] + n[1]);
+	for (int d = 0, k = 0; d < 2; d++)
+		for (size_t i = 0; i < n[d]; i++) {
+			fputs(k++ ? ", " : "", f);
+			gp_quote(f, tics[d][i].label);
+		}
+	fputs("]\n", f);
 }
 
 /* Write one chart's .gp: settings, extra, template.  0 or -1 with err. */
@@ -903,13 +1519,16 @@ static int write_chart_gp(struct chart_ctx *c, const char *name, const char *dat
 		write_time_settings(f, c);
 		write_series_settings(f, c);
 	} else {
-		char subject[256], name[200];
+		char subject[2200], name[2048];
 		if (c->ngroups == 1)
 			snprintf(subject, sizeof subject, "%s, per-second rates",
-				 group_name(&c->groups[0], name, sizeof name));
+				 group_name(c->p, &c->groups[0], false, name, sizeof name));
+		else if (c->ngroups == 2)
+			snprintf(subject, sizeof subject, "both traced %s summed, per-second rates",
+				 c->nouns);
 		else
-			snprintf(subject, sizeof subject,
-				 "all %zu traced %s summed, per-second rates", c->ngroups, c->nouns);
+			snprintf(subject, sizeof subject, "the %zu traced %s summed, per-second rates",
+				 c->ngroups, c->nouns);
 		gp_setting(f, "subject"); gp_quote(f, subject); fputc('\n', f);
 		static const double q[3] = { 0.50, 0.95, 0.99 };
 		for (int d = 0; d < 2; d++)
@@ -917,9 +1536,16 @@ static int write_chart_gp(struct chart_ctx *c, const char *name, const char *dat
 				char name[32];
 				snprintf(name, sizeof name, "%s_p%d", d ? "recv" : "send",
 					 (int)lround(q[i] * 100));
+				double v = stats_quantile(&c->ps->total[d], q[i]);
+				char text[64];
 				gp_setting(f, name);
-				fprintf(f, "%.17g\n", stats_quantile(&c->ps->total[d], q[i]));
+				fprintf(f, "%.17g\n", v);
+				strcat(name, "_text");
+				gp_setting(f, name);
+				gp_quote(f, rate_text(v, text, sizeof text));
+				fputc('\n', f);
 			}
+		write_distribution_axes(f, c);
 	}
 	if (write_template(f, name, err, errlen) < 0) {
 		fclose(f);
@@ -933,6 +1559,7 @@ struct cdf_ctx {
 	uint64_t n;
 	bool first;
 };
+
 
 /* Callback of stats_for_each_bucket: one CDF row (rate, fraction at or
  * below it), after a first row at fraction 0 so the step starts on the axis. */
@@ -1045,13 +1672,13 @@ static int render_source(struct plot *p, const struct summary *sum, unsigned sou
 	struct chart_ctx c = { .p = p, .sum = sum, .ps = &p->src[source], .source = source };
 	int rc = -1;
 	const struct capture_meta *m = c.ps->meta;
-	char label[128] = "", from[32], to[32], path[PATH_MAX];
+	char label[256] = "", from[32], to[32], path[PATH_MAX];
 
 	if (m && m->label && *m->label)
-		snprintf(label, sizeof label, "%s", m->label);
+		chart_text(p, m->label, 48, " (the capture's label)", label, sizeof label);
 	if (p->o.multi_source || sum->nsources > 1) {   /* files, or captures of one stream */
 		char safe[96];
-		safe_name(safe, sizeof safe, *label ? label : "capture");
+		safe_name(safe, sizeof safe, m && m->label && *m->label ? m->label : "capture");
 		snprintf(c.stem, sizeof c.stem, "%s%u-%s-", p->prefix, source + 1, safe);
 	} else {
 		snprintf(c.stem, sizeof c.stem, "%s", p->prefix);
@@ -1072,6 +1699,7 @@ static int render_source(struct plot *p, const struct summary *sum, unsigned sou
 	c.thr[1] = chart_threshold(sum, 1);
 	if (make_groups(&c, err, errlen) < 0)
 		goto cleanup;
+	legend_columns(&c);
 	if (write_timeseries_dat(&c, err, errlen) < 0 ||
 	    write_distribution_dat(&c, err, errlen) < 0)
 		goto cleanup;
@@ -1119,8 +1747,44 @@ static int render_source(struct plot *p, const struct summary *sum, unsigned sou
 	}
 	rc = 0;
 cleanup:
-	free(c.groups);
+	/* kept for plot_column_of() */
+	free(c.ps->groups);
+	c.ps->groups = c.groups;
+	c.ps->ngroups = c.ngroups;
+	c.ps->ntop = c.ntop;
 	return rc;
+}
+
+/* The warning about names the charts show changed: one line per kind of
+ * change, naming up to five of them. */
+static void warn_text_notes(const struct plot *p)
+{
+	static const struct {
+		unsigned what;
+		const char *why;
+	} kinds[] = {
+		{ PLOT_TEXT_NO_GLYPH, "characters no installed font can draw (Debian: apt install "
+				      "fonts-noto-core fonts-noto-cjk fonts-noto-color-emoji)" },
+		{ PLOT_TEXT_NOT_UTF8, "bytes that are not UTF-8" },
+		{ PLOT_TEXT_CONTROL, "control or text-direction characters" },
+	};
+
+	for (size_t k = 0; k < sizeof kinds / sizeof kinds[0]; k++) {
+		size_t n = 0;
+		for (size_t i = 0; i < p->nnotes; i++)
+			n += (p->notes[i].what & kinds[k].what) != 0;
+		if (!n)
+			continue;
+		fprintf(stderr, "dbnetio-report: %s: %zu name%s with %s, shown as \xef\xbf\xbd in the "
+			"charts:", p->what, n, n == 1 ? "" : "s", kinds[k].why);
+		size_t shown = 0;
+		for (size_t i = 0; i < p->nnotes && shown < 5; i++)
+			if (p->notes[i].what & kinds[k].what)
+				fprintf(stderr, "%s %s", shown++ ? "," : "", p->notes[i].name);
+		if (n > shown)
+			fprintf(stderr, " and %zu more", n - shown);
+		fputc('\n', stderr);
+	}
 }
 
 int plot_render(struct plot *p, const struct summary *sum, bool *rendered,
@@ -1134,6 +1798,12 @@ int plot_render(struct plot *p, const struct summary *sum, bool *rendered,
 	*rendered = have;
 	if (make_dir(p->dir, err, errlen) < 0)
 		return -1;
+	uint64_t total;
+	free(p->alerts);
+	if (plot_alerts(sum, &p->alerts, &p->nalerts, &total) < 0) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
 	for (unsigned i = 0; i < p->nsrc; i++) {
 		if (!p->src[i].begun || p->src[i].dumps == 0)
 			continue;
@@ -1141,6 +1811,7 @@ int plot_render(struct plot *p, const struct summary *sum, bool *rendered,
 				  err, errlen) < 0)
 			return -1;
 	}
+	warn_text_notes(p);
 	if (*first_err) {
 		snprintf(err, errlen, "%s", first_err);
 		return -1;
@@ -1211,7 +1882,12 @@ static const struct writer_ops plot_ops = {
 
 int writer_plot_new(struct writer *w, const struct plot_opts *o, char *err, size_t errlen)
 {
-	struct plot *p = plot_new(o, err, errlen);
+	char what[PATH_MAX + 16];
+	struct plot_opts po = *o;
+
+	snprintf(what, sizeof what, "--plot %s", o->dir ? o->dir : ".");
+	po.what = what;
+	struct plot *p = plot_new(&po, err, errlen);
 	if (!p)
 		return -1;
 	w->ops = &plot_ops;

@@ -13,13 +13,16 @@
 /* Process names and map keys come from the traced machine and may hold any
  * bytes; JSON, Prometheus and CSV readers expect UTF-8, so every writer
  * passes text through here and broken sequences become U+FFFD. */
-size_t wu_utf8_len(const unsigned char *s, size_t n)
+size_t wu_utf8_decode(const unsigned char *s, size_t n, uint32_t *cp_out)
 {
 	size_t len;
-	unsigned cp;
+	uint32_t cp;
 
-	if (s[0] < 0x80)
+	if (s[0] < 0x80) {
+		if (cp_out)
+			*cp_out = s[0];
 		return 1;
+	}
 	if ((s[0] & 0xe0) == 0xc0) { len = 2; cp = s[0] & 0x1f; }
 	else if ((s[0] & 0xf0) == 0xe0) { len = 3; cp = s[0] & 0x0f; }
 	else if ((s[0] & 0xf8) == 0xf0) { len = 4; cp = s[0] & 0x07; }
@@ -36,16 +39,14 @@ size_t wu_utf8_len(const unsigned char *s, size_t n)
 	    (len == 4 && (cp < 0x10000 || cp > 0x10ffff)) ||
 	    (cp >= 0xd800 && cp <= 0xdfff))
 		return 0;
+	if (cp_out)
+		*cp_out = cp;
 	return len;
 }
 
-/* The code point of the valid sequence at s of len bytes. */
-static unsigned utf8_cp(const unsigned char *s, size_t len)
+size_t wu_utf8_len(const unsigned char *s, size_t n)
 {
-	unsigned cp = len == 1 ? s[0] : len == 2 ? s[0] & 0x1f : len == 3 ? s[0] & 0x0f : s[0] & 0x07;
-	for (size_t i = 1; i < len; i++)
-		cp = cp << 6 | (s[i] & 0x3f);
-	return cp;
+	return wu_utf8_decode(s, n, NULL);
 }
 
 /* Columns of one code point: the ranges of Unicode's East Asian Wide and
@@ -79,13 +80,14 @@ size_t wu_display_width(const char *s)
 	size_t n = strlen(s), w = 0;
 
 	for (size_t i = 0; i < n;) {
-		size_t len = u[i] < 0x80 ? 1 : wu_utf8_len(u + i, n - i);
+		uint32_t cp;
+		size_t len = wu_utf8_decode(u + i, n - i, &cp);
 		if (len == 0) {
 			w++;
 			i++;
 			continue;
 		}
-		w += len == 1 ? 1 : cp_width(utf8_cp(u + i, len));
+		w += len == 1 ? 1 : cp_width(cp);
 		i += len;
 	}
 	return w;

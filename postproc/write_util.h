@@ -12,6 +12,8 @@
 /* Length of the valid UTF-8 sequence at s (at most n bytes, n >= 1), 0 when
  * s[0] starts none (overlong forms and surrogates included). */
 size_t wu_utf8_len(const unsigned char *s, size_t n);
+/* The same, and the code point in *cp when cp is not NULL. */
+size_t wu_utf8_decode(const unsigned char *s, size_t n, uint32_t *cp);
 /* The columns s takes on a terminal: a UTF-8 character is one, an East
  * Asian wide one (CJK, Hangul, fullwidth forms, most emoji) two, a
  * combining mark or zero-width character none, a byte that starts no valid
