@@ -40,6 +40,8 @@
 #include <emmintrin.h>
 #endif
 
+#include "digits.h"
+
 #include "parse.h"
 #include "summary.h"
 
@@ -548,7 +550,7 @@ int series_value_predicted(struct series_table *t, struct series_source *src, co
 		return 0;
 	size_t l = s->rawlen;
 	if (line[l] != ':' || line[l + 1] != ' ' || !key_eq(line, s->raw, l) ||
-	    !parse_digits(line + l + 2, len - l - 2, &value))
+	    !digits_exact(line + l + 2, len - l - 2, &value))
 		return 0;
 	if (series_account(t, src, s, value, t->fail, sizeof(t->fail)) < 0) {
 		t->failed = true;
@@ -557,21 +559,14 @@ int series_value_predicted(struct series_table *t, struct series_source *src, co
 	return 1;
 }
 
-/* Eight digit values (0..9, the first in the lowest byte) to a number. */
-static inline uint64_t swar8(uint64_t c)
-{
-	c = c * 10 + (c >> 8);
-	return (((c & 0x000000FF000000FFull) * (100 + (1000000ull << 32))) +
-		(((c >> 16) & 0x000000FF000000FFull) * (1 + (10000ull << 32)))) >> 32;
-}
-
 /* One predicted line (see series_take_predicted()). */
 static inline size_t take_one(struct series_table *t, struct series_source *src, const char *buf,
 			      size_t avail)
 {
 	struct series *s = src->pred;
 	const char *d, *end = buf + avail;
-	size_t l, n = 0;
+	size_t l, n;
+	unsigned k;
 	uint64_t value;
 
 	if (!s || !src->in_dump || s->dump_seq == src->dump_seq)
@@ -583,43 +578,10 @@ static inline size_t take_one(struct series_table *t, struct series_source *src,
 				     : !key_eq(buf, s->raw, l))
 		return 0;
 	d = buf + l + 2;
-#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
-	/* Find the digit run and convert it in the same pass, 8 bytes at a time:
-	 * a byte's high bit in m marks a non-digit; the k digits before it are
-	 * shifted to the top of the word and converted like a full group. */
-	static const uint64_t pow10[8] = { 1, 10, 100, 1000, 10000, 100000, 1000000, 10000000 };
-	value = 0;
-	for (;;) {
-		uint64_t c, x, m;
-		if (d + n + 8 > end)
-			return 0;          /* near the buffer's end: the careful path */
-		memcpy(&c, d + n, 8);
-		x = c ^ 0x3030303030303030ull;
-		m = (((x & 0x7F7F7F7F7F7F7F7Full) + 0x7676767676767676ull) | x) & 0x8080808080808080ull;
-		if (m) {
-			size_t k = (size_t)__builtin_ctzll(m) / 8;
-			if (n + k == 0 || n + k > 19)
-				return 0;
-			if (k) {
-				c = (c - 0x3030303030303030ull) << (8 * (8 - k));
-				value = value * pow10[k] + swar8(c);
-			}
-			n += k;
-			break;
-		}
-		if (n + 8 > 16)
-			return 0;          /* 17+ digits: the careful path */
-		value = value * 100000000ull + swar8(c - 0x3030303030303030ull);
-		n += 8;
-	}
-	if (d[n] != '\n')
+	value = digits_run(d, (size_t)(end - d), &k);
+	if (value == UINT64_MAX || d[k] != '\n')
 		return 0;
-#else
-	while (d + n < end && (unsigned char)(d[n] - '0') < 10)
-		n++;
-	if (d + n >= end || d[n] != '\n' || !parse_digits(d, n, &value))
-		return 0;
-#endif
+	n = k;
 	if (series_account(t, src, s, value, t->fail, sizeof(t->fail)) < 0) {
 		t->failed = true;
 		return 0;
@@ -639,50 +601,6 @@ static const uint64_t head_mask[25][3] = {
 	HROW(9), HROW(10), HROW(11), HROW(12), HROW(13), HROW(14), HROW(15), HROW(16),
 	HROW(17), HROW(18), HROW(19), HROW(20), HROW(21), HROW(22), HROW(23), HROW(24),
 };
-
-/* High bit of each byte of c that is not an ASCII digit. */
-static inline uint64_t non_digits(uint64_t c)
-{
-	uint64_t x = c ^ 0x3030303030303030ull;
-	return (((x & 0x7F7F7F7F7F7F7F7Full) + 0x7676767676767676ull) | x) & 0x8080808080808080ull;
-}
-
-/* The digit run at d (1..15 digits, then a non-digit, within 16 bytes) as a
- * number, *k its length; UINT64_MAX when there is none or it is longer.
- * Two 8-byte SWAR conversions, one branch for "more than 8 digits". */
-static inline __attribute__((unused)) uint64_t digits_swar(const char *d, unsigned *k)
-{
-	static const uint64_t pow10[8] = { 1, 10, 100, 1000, 10000, 100000, 1000000, 10000000 };
-	const uint64_t ZERO = 0x3030303030303030ull;
-	uint64_t c0, c1, m0, m1, value;
-
-	memcpy(&c0, d, 8);
-	memcpy(&c1, d + 8, 8);
-	m0 = non_digits(c0);
-	if (m0) {
-		*k = (unsigned)__builtin_ctzll(m0) / 8;
-		if (*k == 0)
-			return UINT64_MAX;
-		return swar8((c0 - ZERO) << (64 - 8 * *k));
-	}
-	m1 = non_digits(c1);
-	if (!m1)
-		return UINT64_MAX;
-	*k = (unsigned)__builtin_ctzll(m1) / 8;
-	value = swar8(c0 - ZERO);
-	if (*k)
-		value = value * pow10[*k] + swar8((c1 - ZERO) << (64 - 8 * *k));
-	*k += 8;
-	return value;
-}
-
-/* The k digits at d by digits_swar(), UINT64_MAX unless exactly k. */
-static inline uint64_t digits_swar_k(const char *d, unsigned k)
-{
-	unsigned got;
-	uint64_t v = digits_swar(d, &got);
-	return got == k ? v : UINT64_MAX;
-}
 
 /* Bit i set: b[i] is '\n', for the 64 bytes at b. */
 static inline uint64_t newlines64(const char *b)
@@ -708,41 +626,6 @@ static inline uint64_t newlines64(const char *b)
 		m |= (y & 0xff) << (8 * i);
 	}
 	return m;
-#endif
-}
-
-/* The k digits (1..15) at d as a number, or UINT64_MAX if one of those
- * bytes is not a digit.  before: bytes readable before d. */
-static inline uint64_t digits_known(const char *d, unsigned k, size_t before)
-{
-#ifdef __SSE2__
-	/* SSE2 is x86-64's baseline: no flag needed.  The 16 bytes ending at
-	 * the last digit are loaded, those before the first digit masked to
-	 * zero, and pairs, quads and octets of digits combined by three
-	 * multiply-adds: about 20 instructions for up to 15 digits. */
-	static const unsigned char tail_mask[32] = {
-		0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
-		255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255,
-	};
-	const __m128i zero = _mm_set1_epi8('0'), nine = _mm_set1_epi8(9), z = _mm_setzero_si128();
-	__m128i t, a, b, c, e;
-
-	if (before + k < 16)
-		return digits_swar_k(d, k);
-	t = _mm_sub_epi8(_mm_loadu_si128((const __m128i *)(const void *)(d + k - 16)), zero);
-	t = _mm_and_si128(t, _mm_loadu_si128((const __m128i *)(const void *)(tail_mask + k)));
-	/* the k digits, most significant first, zeros in front: each <= 9 */
-	if ((unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(_mm_max_epu8(t, nine), nine)) != 0xffff)
-		return UINT64_MAX;
-	a = _mm_madd_epi16(_mm_unpacklo_epi8(t, z), _mm_set1_epi32(0x0001000a));
-	b = _mm_madd_epi16(_mm_unpackhi_epi8(t, z), _mm_set1_epi32(0x0001000a));
-	c = _mm_madd_epi16(_mm_packs_epi32(a, b), _mm_set1_epi32(0x00010064));
-	e = _mm_madd_epi16(_mm_packs_epi32(c, c), _mm_set1_epi32(0x00012710));
-	return (uint64_t)(uint32_t)_mm_cvtsi128_si32(e) * 100000000u +
-	       (uint32_t)_mm_cvtsi128_si32(_mm_srli_si128(e, 4));
-#else
-	(void)before;
-	return digits_swar_k(d, k);
 #endif
 }
 
@@ -784,8 +667,7 @@ static size_t take_fast(struct series_source *src, const char *buf, size_t avail
 		}
 		e = base + (size_t)__builtin_ctzll(nlm);
 		/* 1..15 digits (a line too short wraps around); reads: 24 bytes
-		 * at p, 16 ending at e (digits_known()), 16 at d only when
-		 * d - buf < 16 while avail >= 64 */
+		 * at p, the 16 ending at e (digits_known()) */
 		k = (unsigned)(e - pos - L);
 		if (L > sizeof(s->line_head) || avail - pos < 24 || e - pos - L - 1 > 14)
 			break;
