@@ -33,6 +33,8 @@ struct engine_opts {
 	int max_warnings;         /* bad-line warnings printed under --lenient */
 	struct group_opts group;  /* --by (and what the output format allows) */
 	volatile sig_atomic_t *interrupted; /* set by SIGINT */
+	bool general_path_only;   /* no fast path: every line through parse_line()
+				   * (the tests' reference for the fast path) */
 };
 
 struct engine {
@@ -55,7 +57,9 @@ struct engine {
 	int warnings_printed;
 	struct summary summary;
 	struct series **order;
-	char werr[256];           /* a writer's error */
+	char werr[256];           /* a hook's error: a writer's, or the engine's own */
+	uint64_t fast_lines;      /* lines the fast path took (fastpath.h) */
+	uint64_t fast_wide_lines; /* of those, by its wide loop */
 };
 
 /* Takes ownership of th[] (freed by engine_free). */

@@ -723,11 +723,91 @@ static int set_str(char **dst, const char *v, size_t len)
 	return 0;
 }
 
+/* What a header gave besides its strings (parse_header()). */
+#define HDR_INTERVAL 1
+#define HDR_COUNTERS 2
+
+/* One header field key=value into h (strings percent-decoded, new).  0, or
+ * -1 with err. */
+static int header_field(struct capture_meta *h, const char *k, size_t kl, const char *v, size_t vl,
+			unsigned *given, char *err, size_t errlen)
+{
+	char ex[64];
+	int r = 0;
+
+#define KEY(lit) (kl == sizeof(lit) - 1 && memcmp(k, lit, kl) == 0)
+	if (KEY("probe"))
+		r = set_str(&h->probe, v, vl);
+	else if (KEY("filter"))
+		r = set_str(&h->filter, v, vl);
+	else if (KEY("host"))
+		r = set_str(&h->host, v, vl);
+	else if (KEY("kernel"))
+		r = set_str(&h->kernel, v, vl);
+	else if (KEY("variant"))
+		r = set_str(&h->variant, v, vl);
+	else if (KEY("interval")) {
+		uint64_t iv;
+		if (parse_u64(v, vl, &iv, err, errlen) < 0 || iv == 0 || iv > 86400) {
+			parse_excerpt(v, vl, ex, sizeof(ex));
+			snprintf(err, errlen, "expected interval=<seconds> in 1..86400, got '%s'", ex);
+			return -1;
+		}
+		h->interval = (unsigned)iv;
+		*given |= HDR_INTERVAL;
+	} else if (KEY("key")) {
+		if (vl == 7 && memcmp(v, "process", 7) == 0)
+			h->key = CAPTURE_KEY_PROCESS;
+		else if (vl == 6 && memcmp(v, "client", 6) == 0)
+			h->key = CAPTURE_KEY_CLIENT;
+		else if (vl == 10 && memcmp(v, "connection", 10) == 0)
+			h->key = CAPTURE_KEY_CONNECTION;
+		else {
+			parse_excerpt(v, vl, ex, sizeof(ex));
+			snprintf(err, errlen, "expected key=process, key=client or key=connection, got '%s'", ex);
+			return -1;
+		}
+	} else if (KEY("counters")) {
+		if (vl == 10 && memcmp(v, "cumulative", 10) == 0)
+			h->interval_counters = false;
+		else if (vl == 8 && memcmp(v, "interval", 8) == 0)
+			h->interval_counters = true;
+		else {
+			parse_excerpt(v, vl, ex, sizeof(ex));
+			snprintf(err, errlen, "expected counters=cumulative or counters=interval, got '%s'", ex);
+			return -1;
+		}
+		*given |= HDR_COUNTERS;
+	}
+#undef KEY
+	if (r < 0) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	return 0;
+}
+
+/* A header string h gave replaces m's. */
+static void take_str(char **dst, char **src)
+{
+	if (*src) {
+		free(*dst);
+		*dst = *src;
+		*src = NULL;
+	}
+}
+
+/* The header's fields into a scratch meta first, then, if every one was
+ * good, into m: a bad header changes nothing (it is a bad line), where a
+ * half-applied one could change a capture's key under its series. */
 int parse_header(const char *text, size_t len, struct capture_meta *m, char *err, size_t errlen)
 {
 	const char *s = text, *e = text + len, *w;
+	struct capture_meta h = { .key = CAPTURE_KEY_PROCESS };
+	unsigned given = 0;
 	uint64_t ver;
 	char ex[64];
+	int ret = -1;
 
 	w = s;
 	while (w < e && *w != ' ')
@@ -737,13 +817,8 @@ int parse_header(const char *text, size_t len, struct capture_meta *m, char *err
 		snprintf(err, errlen, "expected '# dbnetio-capture <version>', got version '%s'", ex);
 		return -1;
 	}
-	m->format_version = (int)ver;
-	/* a header without key= is a process capture (every format-1 header) */
-	m->key = CAPTURE_KEY_PROCESS;
-	m->key_known = true;
-	s = w;
-	while (s < e) {
-		const char *k, *eq, *v;
+	for (s = w; s < e;) {
+		const char *k, *eq;
 		while (s < e && *s == ' ')
 			s++;
 		if (s == e)
@@ -755,60 +830,35 @@ int parse_header(const char *text, size_t len, struct capture_meta *m, char *err
 		if (!eq) {
 			parse_excerpt(k, (size_t)(s - k), ex, sizeof(ex));
 			snprintf(err, errlen, "expected header field key=value, got '%s'", ex);
-			return -1;
+			goto cleanup;
 		}
-		v = eq + 1;
-		size_t kl = (size_t)(eq - k), vl = (size_t)(s - v);
-#define KEY(lit) (kl == sizeof(lit) - 1 && memcmp(k, lit, kl) == 0)
-		int r = 0;
-		if (KEY("probe"))
-			r = set_str(&m->probe, v, vl);
-		else if (KEY("filter"))
-			r = set_str(&m->filter, v, vl);
-		else if (KEY("host"))
-			r = set_str(&m->host, v, vl);
-		else if (KEY("kernel"))
-			r = set_str(&m->kernel, v, vl);
-		else if (KEY("variant"))
-			r = set_str(&m->variant, v, vl);
-		else if (KEY("interval")) {
-			uint64_t iv;
-			if (parse_u64(v, vl, &iv, err, errlen) < 0 || iv == 0 || iv > 86400) {
-				parse_excerpt(v, vl, ex, sizeof(ex));
-				snprintf(err, errlen, "expected interval=<seconds> in 1..86400, got '%s'", ex);
-				return -1;
-			}
-			m->interval = (unsigned)iv;
-		} else if (KEY("key")) {
-			if (vl == 7 && memcmp(v, "process", 7) == 0)
-				m->key = CAPTURE_KEY_PROCESS;
-			else if (vl == 6 && memcmp(v, "client", 6) == 0)
-				m->key = CAPTURE_KEY_CLIENT;
-			else if (vl == 10 && memcmp(v, "connection", 10) == 0)
-				m->key = CAPTURE_KEY_CONNECTION;
-			else {
-				parse_excerpt(v, vl, ex, sizeof(ex));
-				snprintf(err, errlen, "expected key=process, key=client or key=connection, got '%s'", ex);
-				return -1;
-			}
-		} else if (KEY("counters")) {
-			if (vl == 10 && memcmp(v, "cumulative", 10) == 0)
-				m->interval_counters = false;
-			else if (vl == 8 && memcmp(v, "interval", 8) == 0)
-				m->interval_counters = true;
-			else {
-				parse_excerpt(v, vl, ex, sizeof(ex));
-				snprintf(err, errlen, "expected counters=cumulative or counters=interval, got '%s'", ex);
-				return -1;
-			}
-		}
-#undef KEY
-		if (r < 0) {
-			snprintf(err, errlen, "out of memory");
-			return -1;
-		}
+		if (header_field(&h, k, (size_t)(eq - k), eq + 1, (size_t)(s - eq - 1), &given, err,
+				 errlen) < 0)
+			goto cleanup;
 	}
-	return 0;
+	m->format_version = (int)ver;
+	/* a header without key= is a process capture (every format-1 header) */
+	m->key = h.key;
+	m->key_known = true;
+	take_str(&m->probe, &h.probe);
+	take_str(&m->filter, &h.filter);
+	take_str(&m->host, &h.host);
+	take_str(&m->kernel, &h.kernel);
+	take_str(&m->variant, &h.variant);
+	if (given & HDR_INTERVAL) {
+		m->interval = h.interval;
+		m->interval_from_header = true;
+	}
+	if (given & HDR_COUNTERS)
+		m->interval_counters = h.interval_counters;
+	ret = 0;
+cleanup:
+	free(h.probe);
+	free(h.filter);
+	free(h.host);
+	free(h.kernel);
+	free(h.variant);
+	return ret;
 }
 
 /* ===== dbnetio keys ===== */

@@ -70,7 +70,8 @@ void parse_free(struct parser *p);
 /* Parse one line (no newline).  Returns 0 with p->rec[0..p->n), or -1 with
  * a message in err saying what was expected (the caller adds file:line). */
 int parse_line(struct parser *p, const char *line, size_t len, char *err, size_t errlen);
-/* Header fields into meta (percent-decoded).  0 or -1 with err. */
+/* Header fields into meta (percent-decoded); an interval= sets
+ * meta->interval_from_header.  0 or -1 with err. */
 int parse_header(const char *text, size_t len, struct capture_meta *meta,
 		 char *err, size_t errlen);
 /* A decimal unsigned 64-bit integer, the whole of [s, s+len): 0, or -1 with

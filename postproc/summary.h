@@ -71,6 +71,7 @@ struct capture_meta {
 				  * first @send/@recv key */
 	bool key_known;          /* key is final: from a header, or inferred */
 	unsigned interval;       /* seconds between dumps (header, else 1) */
+	bool interval_from_header; /* the header said interval= */
 	bool interval_counters;  /* maps are cleared every dump (counters=interval) */
 	bool clock_of_day;       /* timestamps were HH:MM:SS */
 	bool legacy_bcc;         /* the original BCC program's line format */
