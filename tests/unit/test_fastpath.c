@@ -256,6 +256,32 @@ static void same_as_general(void)
 	fx_free(&b);
 }
 
+/* fastpath_line(): one line the reader already split (a line that was not
+ * whole in the buffer when fastpath_take() saw it). */
+static void one_line(void)
+{
+	struct fx f;
+	char line[128];
+
+	fx_init(&f, true);
+	if (!f.ok)
+		return;
+	snprintf(line, sizeof(line), "%s: 3000", keys[0]);
+	UNIT_TRUE("line: the predicted series' line is taken",
+		  fastpath_line(&f.fp, line, strlen(line)) == 1 && f.fp.lines == 1 && hook_calls == 1);
+	snprintf(line, sizeof(line), "%s: 3000", keys[2]);
+	UNIT_TRUE("line: another series' line is left", fastpath_line(&f.fp, line, strlen(line)) == 0);
+	snprintf(line, sizeof(line), "%s: 18446744073709551615", keys[1]);
+	UNIT_TRUE("line: 20 digits are left", fastpath_line(&f.fp, line, strlen(line)) == 0);
+	snprintf(line, sizeof(line), "%s: 3001", keys[1]);
+	hook_fail = 1;
+	UNIT_TRUE("line: a failing hook is SERIES_EHOOK",
+		  fastpath_line(&f.fp, line, strlen(line)) == SERIES_EHOOK);
+	struct series *s = find(&f, keys[0]);
+	UNIT_EQ_U64("line: the value accounted", 3000, s ? s->last_value : 0);
+	fx_free(&f);
+}
+
 /* input_take(): the reader moves its own cursor and line number by what
  * the consumer took, and offers nothing inside a line it skips as too long. */
 static int take_three(void *arg, const char *buf, size_t avail, size_t *took, uint64_t *lines)
@@ -302,6 +328,7 @@ int main(void)
 	reset_and_long_values();
 	hooks();
 	same_as_general();
+	one_line();
 	reader_cursor();
 	UNIT_DONE();
 }
