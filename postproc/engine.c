@@ -806,22 +806,27 @@ static int thresholds_check(const struct engine *e, size_t n, char *err, size_t 
 	return 0;
 }
 
-int engine_finish(struct engine *e, char *err, size_t errlen)
+/* The series writers see, in e->order[0..*n): the series stage's own, then
+ * the groups.  0, or -1 (out of memory). */
+static int collect_series(struct engine *e, size_t *n)
 {
-	struct summary *sum = &e->summary;
-	size_t n = 0;
-
-	/* the series writers see: the series stage's own, then the groups */
+	*n = 0;
 	e->order = malloc((e->table.n + e->groups.n + 1) * sizeof(*e->order));
-	if (!e->order) {
-		snprintf(err, errlen, "out of memory");
+	if (!e->order)
 		return -1;
-	}
 	for (size_t i = 0; i < e->table.n; i++)
 		if (!e->table.all[i]->grouped)
-			e->order[n++] = e->table.all[i];
+			e->order[(*n)++] = e->table.all[i];
 	for (size_t i = 0; i < e->groups.n; i++)
-		e->order[n++] = e->groups.all[i];
+		e->order[(*n)++] = e->groups.all[i];
+	return 0;
+}
+
+/* The end of each series: its open alerts closed (and handed to the
+ * writers' alert hooks), its statistics finished, so that writers only read
+ * them.  0, or -1 with err. */
+static int finish_series(struct engine *e, size_t n, char *err, size_t errlen)
+{
 	for (size_t i = 0; i < n; i++) {
 		struct series *s = e->order[i];
 		for (uint32_t m = s->th_mask; m; m &= m - 1) {
@@ -837,8 +842,50 @@ int engine_finish(struct engine *e, char *err, size_t errlen)
 				return -1;
 			}
 		}
+		if (stats_finish(&s->stats) < 0) {
+			snprintf(err, errlen, "out of memory");
+			return -1;
+		}
 	}
-	if (thresholds_check(e, n, err, errlen) < 0)
+	return 0;
+}
+
+/* The summary's alert part over all n series in report order: each
+ * threshold's alert count, and the series that have any.  0, or -1 (out of
+ * memory). */
+static int summarize_alerts(struct engine *e, size_t n, struct summary *sum)
+{
+	e->alerts_total = calloc(e->nth + 1, sizeof(*e->alerts_total));
+	e->alerted = malloc((n + 1) * sizeof(*e->alerted));
+	if (!e->alerts_total || !e->alerted)
+		return -1;
+	sum->nalerted = 0;
+	for (size_t i = 0; i < n; i++) {
+		const struct series *s = e->order[i];
+		uint64_t any = 0;
+		for (uint32_t m = s->th_mask; m; m &= m - 1) {
+			unsigned ti = (unsigned)__builtin_ctz(m);
+			e->alerts_total[ti] += s->th[ti].alerts_total;
+			any += s->th[ti].alerts_total;
+		}
+		if (any)
+			e->alerted[sum->nalerted++] = s;
+	}
+	sum->alerted = e->alerted;
+	sum->alerts_total = e->alerts_total;
+	return 0;
+}
+
+int engine_finish(struct engine *e, char *err, size_t errlen)
+{
+	struct summary *sum = &e->summary;
+	size_t n = 0;
+
+	if (collect_series(e, &n) < 0) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	if (finish_series(e, n, err, errlen) < 0 || thresholds_check(e, n, err, errlen) < 0)
 		return -1;
 	if (n) {
 		sort_key = e->opts.sort;
@@ -846,17 +893,17 @@ int engine_finish(struct engine *e, char *err, size_t errlen)
 	}
 	sum->sources = e->sources;
 	sum->nsources = e->nsources;
-	sum->series = e->order;
+	sum->series = (const struct series *const *)e->order;
 	sum->nseries_all = n;
 	sum->top = e->opts.top;
-	if (apply_top(e, n, sum) < 0) {
-		snprintf(err, errlen, "out of memory");
-		return -1;
-	}
 	sum->thresholds = e->th;
 	sum->nthresholds = e->nth;
 	sum->crossed = e->crossed;
 	sum->interrupted = e->interrupted;
+	if (apply_top(e, n, sum) < 0 || summarize_alerts(e, n, sum) < 0) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
 	for (size_t i = 0; i < e->nwriters; i++)
 		if (e->writers[i].ops->finish &&
 		    e->writers[i].ops->finish(e->writers[i].ctx, sum, e->werr, sizeof(e->werr)) < 0) {
@@ -884,5 +931,7 @@ void engine_free(struct engine *e)
 	free(e->begun);
 	free(e->key_checked);
 	free(e->order);
+	free(e->alerted);
+	free(e->alerts_total);
 	memset(e, 0, sizeof(*e));
 }

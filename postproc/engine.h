@@ -56,7 +56,9 @@ struct engine {
 	bool interrupted;
 	int warnings_printed;
 	struct summary summary;
-	struct series **order;
+	struct series **order;    /* the summary's series */
+	const struct series **alerted; /* the summary's series with alerts */
+	uint64_t *alerts_total;   /* the summary's alerts per threshold */
 	char werr[256];           /* a hook's error: a writer's, or the engine's own */
 	uint64_t fast_lines;      /* lines the fast path took (fastpath.h) */
 	uint64_t fast_wide_lines; /* of those, by its wide loop */
@@ -70,8 +72,8 @@ int engine_add_writer(struct engine *e, struct writer w, char *err, size_t errle
 /* Read one source to its end (or to Ctrl-C in live mode).  0, or -1 with err
  * naming file:line and what was expected. */
 int engine_run(struct engine *e, const char *path, char *err, size_t errlen);
-/* Close open alerts, sort, build the summary and call every writer's
- * finish().  0 or -1 with err. */
+/* Close open alerts, finish the statistics, sort, build the summary and
+ * call every writer's finish(), which only reads.  0 or -1 with err. */
 int engine_finish(struct engine *e, char *err, size_t errlen);
 void engine_free(struct engine *e);
 

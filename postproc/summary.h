@@ -88,8 +88,9 @@ struct capture_meta {
 struct summary {
 	struct capture_meta **sources;
 	size_t nsources;
-	struct series **series;      /* report order (--sort): the series --top
-				  * keeps first, [0, nseries), then the rest */
+	const struct series *const *series; /* report order (--sort): the series
+				  * --top keeps first, [0, nseries), then the rest;
+				  * their statistics are finished (stats.h) */
 	size_t nseries;              /* series shown (all without --top) */
 	size_t nseries_all;          /* entries in series[] */
 	/* What --top ranks and keeps: processes, or clients or connections
@@ -100,6 +101,11 @@ struct summary {
 	size_t nranked, nranked_all; /* entries kept, and in all */
 	const struct threshold *thresholds;
 	size_t nthresholds;
+	/* Alerts are never hidden by --top: every series with an alert, in
+	 * report order, and each threshold's alerts over all series. */
+	const struct series *const *alerted;
+	size_t nalerted;
+	const uint64_t *alerts_total;    /* [nthresholds] */
 	bool crossed;                /* some threshold fired: exit status 2 */
 	bool interrupted;            /* Ctrl-C in --live: summary so far */
 };
