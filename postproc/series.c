@@ -375,6 +375,68 @@ static int64_t boundary(int64_t us, unsigned iv)
 	return (us + ius / 2 - 1) / ius * (int64_t)iv;
 }
 
+/* The interval a dump at boundary at (exact time us) covers, [*start,
+ * *end) and *seconds of real time, and why it is partial, if it is: the
+ * last after "# dbnetio-final", the first, a repeated or backwards
+ * boundary, or else a full interval (more than one is a gap, counted). */
+static enum partial_reason dump_interval(struct series_source *src, int64_t at, int64_t us,
+					 unsigned iv, bool aligned, int64_t *start, int64_t *end,
+					 double *seconds)
+{
+	struct capture_counts *c = &src->meta->counts;
+
+	*seconds = iv;
+	if (src->final_next) {
+		/* the last, partial interval: its time may well repeat the last one */
+		src->final_next = false;
+		*start = src->have_prev ? src->prev_at : at - iv;
+		*end = at > *start ? at : *start + iv;
+		return PARTIAL_FINAL;
+	}
+	if (!src->have_prev) {
+		/* the first: format 1's covers the interval before it, format 2's
+		 * only the time since attach */
+		*start = at - iv;
+		*end = at;
+		return aligned ? PARTIAL_FIRST : PARTIAL_NONE;
+	}
+	if (at <= src->prev_at) {
+		/* the same or an earlier boundary: bytes, no rate */
+		if (at == src->prev_at)
+			c->duplicates++;
+		else
+			c->backwards++;
+		*start = src->prev_at;
+		*end = *start + iv;
+		return PARTIAL_REPEATED;
+	}
+	*start = src->prev_at;
+	*end = at;
+	*seconds = aligned ? (double)(us - src->prev_us) / 1e6 : (double)(at - src->prev_at);
+	if (at - src->prev_at > (int64_t)iv) {
+		c->gaps++;
+		c->missing_seconds += (uint64_t)(at - src->prev_at) - iv;
+	}
+	return PARTIAL_NONE;
+}
+
+/* A full interval [start, end) of `seconds` is part of the capture's time:
+ * first start to last end. */
+static void capture_add_interval(struct capture_meta *m, int64_t start, int64_t end,
+				 double seconds)
+{
+	m->seconds += seconds;
+	if (!m->have_time) {
+		m->start = start;
+		m->end = end;
+		m->have_time = true;
+	}
+	if (start < m->start)
+		m->start = start;
+	if (end > m->end)
+		m->end = end;
+}
+
 int series_time(struct series_table *t, struct series_source *src, int64_t ts, uint32_t usec,
 		unsigned flags, char *err, size_t errlen)
 {
@@ -382,9 +444,9 @@ int series_time(struct series_table *t, struct series_source *src, int64_t ts, u
 	unsigned iv = m->interval ? m->interval : 1;
 	/* format 2: aligned dumps, exact times */
 	bool aligned = (flags & SERIES_TIME_FRAC) || m->format_version >= 2;
-	enum partial_reason why = PARTIAL_NONE;
+	enum partial_reason why;
 	int64_t us, at, start, end;
-	double seconds = iv;
+	double seconds;
 
 	if ((flags & SERIES_TIME_PER_LINE) && src->in_dump && src->dump_timed && src->at == ts)
 		return 0;
@@ -403,50 +465,9 @@ int series_time(struct series_table *t, struct series_source *src, int64_t ts, u
 	us = ts * 1000000 + (flags & SERIES_TIME_FRAC ? usec : 0);
 	at = aligned ? boundary(us, iv) : ts;
 	m->counts.dumps++;
-	if (src->final_next) {
-		/* the last, partial interval: its time may well repeat the last one */
-		why = PARTIAL_FINAL;
-		src->final_next = false;
-		start = src->have_prev ? src->prev_at : at - iv;
-		end = at > start ? at : start + iv;
-	} else if (!src->have_prev) {
-		/* the first: format 1's covers the interval before it, format 2's
-		 * only the time since attach */
-		if (aligned)
-			why = PARTIAL_FIRST;
-		start = at - iv;
-		end = at;
-	} else if (at <= src->prev_at) {
-		/* the same or an earlier boundary: bytes, no rate */
-		if (at == src->prev_at)
-			m->counts.duplicates++;
-		else
-			m->counts.backwards++;
-		why = PARTIAL_REPEATED;
-		start = src->prev_at;
-		end = start + iv;
-	} else {
-		start = src->prev_at;
-		end = at;
-		seconds = aligned ? (double)(us - src->prev_us) / 1e6 : (double)(at - src->prev_at);
-		if (at - src->prev_at > (int64_t)iv) {
-			m->counts.gaps++;
-			m->counts.missing_seconds += (uint64_t)(at - src->prev_at) - iv;
-		}
-	}
-	if (why == PARTIAL_NONE) {
-		m->seconds += seconds;
-		/* the capture is its full intervals: first start to last end */
-		if (!m->have_time) {
-			m->start = start;
-			m->end = end;
-			m->have_time = true;
-		}
-		if (start < m->start)
-			m->start = start;
-		if (end > m->end)
-			m->end = end;
-	}
+	why = dump_interval(src, at, us, iv, aligned, &start, &end, &seconds);
+	if (why == PARTIAL_NONE)
+		capture_add_interval(m, start, end, seconds);
 	/* what the next dump is measured from: not a backwards one; a repeated
 	 * boundary's snapshot is later, so the next bytes start there */
 	if (!src->have_prev || at > src->prev_at) {
