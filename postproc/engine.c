@@ -327,21 +327,6 @@ static bool header_starts_capture(const struct capture_meta *m)
 	return m->format_version > 0 || m->counts.dumps || m->counts.map_lines || m->counts.untimed;
 }
 
-/* Would the header parse?  A bad one is a bad line of the capture it is
- * in, not the start of another.  0, or -1 with err. */
-static int header_check(const char *text, size_t len, char *err, size_t errlen)
-{
-	struct capture_meta scratch = { 0 };
-	int r = parse_header(text, len, &scratch, err, errlen);
-
-	free(scratch.host);
-	free(scratch.kernel);
-	free(scratch.probe);
-	free(scratch.filter);
-	free(scratch.variant);
-	return r;
-}
-
 /* ===== reading one source ===== */
 
 /* The state of one engine_run(): the reader, the open source's dump state
@@ -383,7 +368,9 @@ static int run_header(struct run *r, const char *text, size_t len)
 	struct engine *e = r->e;
 	struct capture_meta *m = r->src.meta;
 
-	if (header_starts_capture(m) && header_check(text, len, r->perr, sizeof(r->perr)) == 0) {
+	/* a bad header is a bad line of the capture it is in, not the start
+	 * of another */
+	if (header_starts_capture(m) && parse_header_check(text, len, r->perr, sizeof(r->perr)) == 0) {
 		/* the header line is the next capture's */
 		unsigned part = m->part + 1;
 		m->counts.lines--;

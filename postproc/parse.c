@@ -727,6 +727,15 @@ static int set_str(char **dst, const char *v, size_t len)
 #define HDR_INTERVAL 1
 #define HDR_COUNTERS 2
 
+/* Which of the NULL-terminated words [v, v+vl) is, or -1. */
+static int word_index(const char *v, size_t vl, const char *const *words)
+{
+	for (int i = 0; words[i]; i++)
+		if (strlen(words[i]) == vl && memcmp(v, words[i], vl) == 0)
+			return i;
+	return -1;
+}
+
 /* One header field key=value into h (strings percent-decoded, new).  0, or
  * -1 with err. */
 static int header_field(struct capture_meta *h, const char *k, size_t kl, const char *v, size_t vl,
@@ -756,27 +765,25 @@ static int header_field(struct capture_meta *h, const char *k, size_t kl, const 
 		h->interval = (unsigned)iv;
 		*given |= HDR_INTERVAL;
 	} else if (KEY("key")) {
-		if (vl == 7 && memcmp(v, "process", 7) == 0)
-			h->key = CAPTURE_KEY_PROCESS;
-		else if (vl == 6 && memcmp(v, "client", 6) == 0)
-			h->key = CAPTURE_KEY_CLIENT;
-		else if (vl == 10 && memcmp(v, "connection", 10) == 0)
-			h->key = CAPTURE_KEY_CONNECTION;
-		else {
+		static const char *const keys[] = { [CAPTURE_KEY_PROCESS] = "process",
+						    [CAPTURE_KEY_CLIENT] = "client",
+						    [CAPTURE_KEY_CONNECTION] = "connection", NULL };
+		int i = word_index(v, vl, keys);
+		if (i < 0) {
 			parse_excerpt(v, vl, ex, sizeof(ex));
 			snprintf(err, errlen, "expected key=process, key=client or key=connection, got '%s'", ex);
 			return -1;
 		}
+		h->key = (enum capture_key)i;
 	} else if (KEY("counters")) {
-		if (vl == 10 && memcmp(v, "cumulative", 10) == 0)
-			h->interval_counters = false;
-		else if (vl == 8 && memcmp(v, "interval", 8) == 0)
-			h->interval_counters = true;
-		else {
+		static const char *const counters[] = { "cumulative", "interval", NULL };
+		int i = word_index(v, vl, counters);
+		if (i < 0) {
 			parse_excerpt(v, vl, ex, sizeof(ex));
 			snprintf(err, errlen, "expected counters=cumulative or counters=interval, got '%s'", ex);
 			return -1;
 		}
+		h->interval_counters = i == 1;
 		*given |= HDR_COUNTERS;
 	}
 #undef KEY
@@ -798,9 +805,11 @@ static void take_str(char **dst, char **src)
 }
 
 /* The header's fields into a scratch meta first, then, if every one was
- * good, into m: a bad header changes nothing (it is a bad line), where a
- * half-applied one could change a capture's key under its series. */
-int parse_header(const char *text, size_t len, struct capture_meta *m, char *err, size_t errlen)
+ * good, into m (unless m is NULL: a check only): a bad header changes
+ * nothing (it is a bad line), where a half-applied one could change a
+ * capture's key under its series. */
+static int header_parse(const char *text, size_t len, struct capture_meta *m, char *err,
+			size_t errlen)
 {
 	const char *s = text, *e = text + len, *w;
 	struct capture_meta h = { .key = CAPTURE_KEY_PROCESS };
@@ -836,6 +845,9 @@ int parse_header(const char *text, size_t len, struct capture_meta *m, char *err
 				 errlen) < 0)
 			goto cleanup;
 	}
+	ret = 0;
+	if (!m)
+		goto cleanup;
 	m->format_version = (int)ver;
 	/* a header without key= is a process capture (every format-1 header) */
 	m->key = h.key;
@@ -851,7 +863,6 @@ int parse_header(const char *text, size_t len, struct capture_meta *m, char *err
 	}
 	if (given & HDR_COUNTERS)
 		m->interval_counters = h.interval_counters;
-	ret = 0;
 cleanup:
 	free(h.probe);
 	free(h.filter);
@@ -859,6 +870,16 @@ cleanup:
 	free(h.kernel);
 	free(h.variant);
 	return ret;
+}
+
+int parse_header(const char *text, size_t len, struct capture_meta *m, char *err, size_t errlen)
+{
+	return header_parse(text, len, m, err, errlen);
+}
+
+int parse_header_check(const char *text, size_t len, char *err, size_t errlen)
+{
+	return header_parse(text, len, NULL, err, errlen);
 }
 
 /* ===== dbnetio keys ===== */

@@ -71,9 +71,11 @@ void parse_free(struct parser *p);
  * a message in err saying what was expected (the caller adds file:line). */
 int parse_line(struct parser *p, const char *line, size_t len, char *err, size_t errlen);
 /* Header fields into meta (percent-decoded); an interval= sets
- * meta->interval_from_header.  0 or -1 with err. */
+ * meta->interval_from_header.  0, or -1 with err and meta unchanged. */
 int parse_header(const char *text, size_t len, struct capture_meta *meta,
 		 char *err, size_t errlen);
+/* Would the header parse?  0 or -1 with err; nothing is kept. */
+int parse_header_check(const char *text, size_t len, char *err, size_t errlen);
 /* A decimal unsigned 64-bit integer, the whole of [s, s+len): 0, or -1 with
  * err ("out of range", "expected a number"). */
 int parse_u64(const char *s, size_t len, uint64_t *out, char *err, size_t errlen);
