@@ -130,19 +130,6 @@ static int make_dir(const char *dir, char *err, size_t errlen)
 	return 0;
 }
 
-/* "2026-11-24 22:08:15" of ts in UTC or local time. */
-static void fmt_time(char *out, size_t outlen, int64_t ts, bool local)
-{
-	time_t t = (time_t)ts;
-	struct tm tm;
-
-	if (local)
-		localtime_r(&t, &tm);
-	else
-		gmtime_r(&t, &tm);
-	strftime(out, outlen, "%Y-%m-%d %H:%M:%S", &tm);
-}
-
 /* "1.40 MiB/s": a rate as the tables print it. */
 static const char *rate_text(double v, char *buf, size_t len)
 {
@@ -739,15 +726,12 @@ size_t plot_time_tics(int64_t from, int64_t to, double plot_px, double char_px, 
 	size_t n = 0;
 	int64_t last_day = INT64_MIN;
 	for (; t <= to && n < max; t += step) {
-		time_t tt = (time_t)t;
-		struct tm tm;
-		gmtime_r(&tt, &tm);
 		struct plot_tic *tic = &tics[n++];
 		tic->pos = t;
-		size_t l = strftime(tic->label, sizeof tic->label, steps[k].fmt, &tm);
+		size_t l = wu_strftime(t, false, steps[k].fmt, tic->label, sizeof tic->label);
 		int64_t day = t >= 0 ? t / 86400 : -((-t + 86399) / 86400);
 		if (dates && step < 86400 && day != last_day)
-			strftime(tic->label + l, sizeof tic->label - l, "\n%m-%d", &tm);
+			wu_strftime(t, false, "\n%m-%d", tic->label + l, sizeof tic->label - l);
 		last_day = day;
 	}
 	return n;
@@ -806,26 +790,15 @@ static void write_time_settings(FILE *f, const struct chart_ctx *c)
 	bool local = c->p->o.local_time;
 	long off = 0;
 	char label[128], day[32];
-	time_t t = (time_t)c->ps->first_ts;
 	struct tm tm;
 
-	if (local) {
-		localtime_r(&t, &tm);
+	if (local && wu_tm(c->ps->first_ts, true, &tm))
 		off = tm.tm_gmtoff;
-	} else {
-		gmtime_r(&t, &tm);
-	}
-	strftime(day, sizeof day, "%Y-%m-%d", &tm);
+	wu_strftime(c->ps->first_ts, local, "%Y-%m-%d", day, sizeof day);
 	bool clock = m && m->clock_of_day;
 	/* tics carry the date when the capture crosses midnight */
 	char lastday[32];
-	time_t lt = (time_t)c->ps->last_ts;
-	struct tm ltm;
-	if (local)
-		localtime_r(&lt, &ltm);
-	else
-		gmtime_r(&lt, &ltm);
-	strftime(lastday, sizeof lastday, "%Y-%m-%d", &ltm);
+	wu_strftime(c->ps->last_ts, local, "%Y-%m-%d", lastday, sizeof lastday);
 	bool days = strcmp(day, lastday) != 0;
 	if (clock)
 		snprintf(label, sizeof label, "time of day");
@@ -1686,8 +1659,8 @@ static int render_source(struct plot *p, const struct summary *sum, unsigned sou
 	/* the capture's span: start of its first full interval to the end of
 	 * its last, as the table and the report say */
 	bool span = m && m->have_time;
-	fmt_time(from, sizeof from, span ? m->start : c.ps->first_ts, p->o.local_time);
-	fmt_time(to, sizeof to, span ? m->end : c.ps->last_ts, p->o.local_time);
+	wu_time(m, span ? m->start : c.ps->first_ts, p->o.local_time, from, sizeof from);
+	wu_time(m, span ? m->end : c.ps->last_ts, p->o.local_time, to, sizeof to);
 	if (m && m->clock_of_day)
 		snprintf(c.title, sizeof c.title, "%s%s%s to %s", label, *label ? ": " : "",
 			 from + 11, to + 11);
