@@ -130,19 +130,6 @@ static int make_dir(const char *dir, char *err, size_t errlen)
 	return 0;
 }
 
-/* "2026-11-24 22:08:15" of ts in UTC or local time. */
-static void fmt_time(char *out, size_t outlen, int64_t ts, bool local)
-{
-	time_t t = (time_t)ts;
-	struct tm tm;
-
-	if (local)
-		localtime_r(&t, &tm);
-	else
-		gmtime_r(&t, &tm);
-	strftime(out, outlen, "%Y-%m-%d %H:%M:%S", &tm);
-}
-
 /* "1.40 MiB/s": a rate as the tables print it. */
 static const char *rate_text(double v, char *buf, size_t len)
 {
@@ -739,15 +726,12 @@ size_t plot_time_tics(int64_t from, int64_t to, double plot_px, double char_px, 
 	size_t n = 0;
 	int64_t last_day = INT64_MIN;
 	for (; t <= to && n < max; t += step) {
-		time_t tt = (time_t)t;
-		struct tm tm;
-		gmtime_r(&tt, &tm);
 		struct plot_tic *tic = &tics[n++];
 		tic->pos = t;
-		size_t l = strftime(tic->label, sizeof tic->label, steps[k].fmt, &tm);
+		size_t l = wu_strftime(t, false, steps[k].fmt, tic->label, sizeof tic->label);
 		int64_t day = t >= 0 ? t / 86400 : -((-t + 86399) / 86400);
 		if (dates && step < 86400 && day != last_day)
-			strftime(tic->label + l, sizeof tic->label - l, "\n%m-%d", &tm);
+			wu_strftime(t, false, "\n%m-%d", tic->label + l, sizeof tic->label - l);
 		last_day = day;
 	}
 	return n;
@@ -806,26 +790,15 @@ static void write_time_settings(FILE *f, const struct chart_ctx *c)
 	bool local = c->p->o.local_time;
 	long off = 0;
 	char label[128], day[32];
-	time_t t = (time_t)c->ps->first_ts;
 	struct tm tm;
 
-	if (local) {
-		localtime_r(&t, &tm);
+	if (local && wu_tm(c->ps->first_ts, true, &tm))
 		off = tm.tm_gmtoff;
-	} else {
-		gmtime_r(&t, &tm);
-	}
-	strftime(day, sizeof day, "%Y-%m-%d", &tm);
+	wu_strftime(c->ps->first_ts, local, "%Y-%m-%d", day, sizeof day);
 	bool clock = m && m->clock_of_day;
 	/* tics carry the date when the capture crosses midnight */
 	char lastday[32];
-	time_t lt = (time_t)c->ps->last_ts;
-	struct tm ltm;
-	if (local)
-		localtime_r(&lt, &ltm);
-	else
-		gmtime_r(&lt, &ltm);
-	strftime(lastday, sizeof lastday, "%Y-%m-%d", &ltm);
+	wu_strftime(c->ps->last_ts, local, "%Y-%m-%d", lastday, sizeof lastday);
 	bool days = strcmp(day, lastday) != 0;
 	if (clock)
 		snprintf(label, sizeof label, "time of day");
@@ -1087,6 +1060,152 @@ static void dat_header(FILE *f, const struct chart_ctx *c, const char *file, con
 		2 * c->ncols + 2, 2 * c->ncols + 3, c->noun);
 }
 
+/* The rows of timeseries.dat (and stacked.dat) while the temporary file is
+ * replayed: the dump being summed, and for a long capture the bucket. */
+struct dat_rows {
+	struct chart_ctx *c;
+	FILE *f, *sf;            /* timeseries.dat; stacked.dat in buckets only */
+	size_t n;                /* columns: sent and received per group */
+	unsigned bucket;         /* seconds per row, 0 = a row per dump */
+	double *row;             /* this dump's bytes/s per column */
+	bool flag[2];            /* ... some over the send, recv threshold */
+	double *bmax, *bsum;     /* the bucket's highest and summed rows */
+	bool bflag[2];
+	unsigned brows;          /* dumps in the bucket */
+	int64_t bstart;
+	struct row_values rv;    /* every row drawn, for the log axes' floors */
+};
+
+static int dat_alloc(struct dat_rows *d, char *err, size_t errlen)
+{
+	size_t n = d->n;
+
+	d->rv.ncols = n;
+	d->rv.v = malloc((n ? n : 1) * (PLOT_MAX_ROWS + 1) * sizeof *d->rv.v);
+	d->rv.len = calloc(n + 1, sizeof *d->rv.len);
+	d->row = calloc(n + 1, sizeof *d->row);
+	d->bmax = calloc(n + 1, sizeof *d->bmax);
+	d->bsum = calloc(n + 1, sizeof *d->bsum);
+	if (!d->rv.v || !d->rv.len || !d->row || !d->bmax || !d->bsum) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	return 0;
+}
+
+static void dat_free(struct dat_rows *d)
+{
+	free(d->row);
+	free(d->bmax);
+	free(d->bsum);
+	free(d->rv.v);
+	free(d->rv.len);
+}
+
+/* A row of timeseries.dat: drawn, so it counts for the x range, the
+ * threshold legend and the log floors. */
+static void dat_emit(struct dat_rows *d, int64_t ts, const double *v, const bool *flag)
+{
+	put_row(d->f, ts, v, d->n, flag);
+	track_row(d->c, ts);
+	d->c->over_any[0] |= flag[0];
+	d->c->over_any[1] |= flag[1];
+	keep_row(&d->rv, v);
+}
+
+/* Close the bucket: its highest seconds into timeseries.dat, its mean into
+ * stacked.dat. */
+static void bucket_close(struct dat_rows *d)
+{
+	if (!d->brows)
+		return;
+	dat_emit(d, d->bstart, d->bmax, d->bflag);
+	for (size_t i = 0; i < d->n; i++)
+		d->bsum[i] /= d->brows;
+	put_row(d->sf, d->bstart, d->bsum, d->n, d->bflag);
+	memset(d->bmax, 0, d->n * sizeof *d->bmax);
+	memset(d->bsum, 0, d->n * sizeof *d->bsum);
+	d->bflag[0] = d->bflag[1] = false;
+	d->brows = 0;
+}
+
+/* The dump at ts is summed: make it a row, or add it to its bucket.  gap:
+ * seconds are missing before it (a blank line, and a bucket ends). */
+static void dat_dump(struct dat_rows *d, int64_t ts, bool gap)
+{
+	int64_t k = d->bucket;
+
+	if (k) {
+		/* the bucket [b, b+k) holding second ts (clock-of-day labels
+		 * may be below zero: floor, not truncation) */
+		int64_t b = (ts >= 0 ? ts / k : -((-ts + k - 1) / k)) * k;
+		if (gap || b != d->bstart)
+			bucket_close(d);
+		if (gap) {
+			fputc('\n', d->f);
+			fputc('\n', d->sf);
+		}
+		d->bstart = b;
+		for (size_t i = 0; i < d->n; i++) {
+			if (d->row[i] > d->bmax[i])
+				d->bmax[i] = d->row[i];
+			d->bsum[i] += d->row[i];
+		}
+		d->bflag[0] |= d->flag[0];
+		d->bflag[1] |= d->flag[1];
+		d->brows++;
+	} else {
+		if (gap)
+			fputc('\n', d->f);
+		dat_emit(d, ts, d->row, d->flag);
+	}
+	memset(d->row, 0, d->n * sizeof *d->row);
+	d->flag[0] = d->flag[1] = false;
+}
+
+/* Each series' column (1-based, 0 = not drawn) in col[], from the groups
+ * sorted by key.  0 or -1 with err. */
+static int series_columns(const struct chart_ctx *c, unsigned *col, char *err, size_t errlen)
+{
+	const struct plot *p = c->p;
+	struct group *bykey = malloc((c->ngroups ? c->ngroups : 1) * sizeof *bykey);
+
+	if (!bykey) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	memcpy(bykey, c->groups, c->ngroups * sizeof *bykey);
+	qsort(bykey, c->ngroups, sizeof *bykey, group_cmp_key);
+	for (size_t i = 0; i < p->nseries; i++)
+		if (p->series[i] && p->series[i]->source == c->source)
+			col[i] = column_of(bykey, c->ngroups, p->series[i]);
+	free(bykey);
+	return 0;
+}
+
+/* Open the .dat files and write their headers. */
+static int dat_open(struct dat_rows *d, char *path, char *spath, char *err, size_t errlen)
+{
+	struct chart_ctx *c = d->c;
+	char what[128];
+
+	d->f = open_out(c, "timeseries.dat", path, PATH_MAX, err, errlen);
+	if (!d->f)
+		return -1;
+	if (!d->bucket) {
+		dat_header(d->f, c, "timeseries.dat", "bytes per second per dump");
+		return 0;
+	}
+	snprintf(what, sizeof what, "the highest bytes per second of each %u s", d->bucket);
+	dat_header(d->f, c, "timeseries.dat", what);
+	d->sf = open_out(c, "stacked.dat", spath, PATH_MAX, err, errlen);
+	if (!d->sf)
+		return -1;
+	snprintf(what, sizeof what, "the mean bytes per second of each %u s", d->bucket);
+	dat_header(d->sf, c, "stacked.dat", what);
+	return 0;
+}
+
 /* Replay the temporary file into timeseries.dat (and, for a long capture
  * drawn in buckets, stacked.dat).  Each dump is a row of bytes/s per
  * column.  In buckets, timeseries.dat holds each column's highest second of
@@ -1098,147 +1217,60 @@ static void dat_header(FILE *f, const struct chart_ctx *c, const char *file, con
 static int write_timeseries_dat(struct chart_ctx *c, char *err, size_t errlen)
 {
 	struct plot *p = c->p;
-	char path[PATH_MAX], spath[PATH_MAX];
-	int rc = -1;
-	size_t n = 2 * c->ncols;
-	double *row = NULL, *bmax = NULL, *bsum = NULL;
-	bool flag[2] = { false, false }, bflag[2] = { false, false };
-	unsigned *col = NULL;
-	struct group *bykey = NULL;
-	struct row_values rv = { .ncols = n };
-	FILE *sf = NULL;
-	FILE *f = open_out(c, "timeseries.dat", path, sizeof path, err, errlen);
-
-	if (!f)
-		return -1;
-	rv.v = malloc((n ? n : 1) * (PLOT_MAX_ROWS + 1) * sizeof *rv.v);
-	rv.len = calloc(n + 1, sizeof *rv.len);
-	if (!rv.v || !rv.len) {
-		snprintf(err, errlen, "out of memory");
-		goto cleanup;
-	}
-	row = calloc(n + 1, sizeof *row);
-	bmax = calloc(n + 1, sizeof *bmax);
-	bsum = calloc(n + 1, sizeof *bsum);
-	col = calloc(p->nseries ? p->nseries : 1, sizeof *col);
-	bykey = malloc((c->ngroups ? c->ngroups : 1) * sizeof *bykey);
-	if (!row || !bmax || !bsum || !col || !bykey) {
-		snprintf(err, errlen, "out of memory");
-		goto cleanup;
-	}
-	memcpy(bykey, c->groups, c->ngroups * sizeof *bykey);
-	qsort(bykey, c->ngroups, sizeof *bykey, group_cmp_key);
-	for (size_t i = 0; i < p->nseries; i++)
-		if (p->series[i] && p->series[i]->source == c->source)
-			col[i] = column_of(bykey, c->ngroups, p->series[i]);
-
+	char path[PATH_MAX] = "", spath[PATH_MAX] = "";
 	unsigned interval = c->ps->meta && c->ps->meta->interval ? c->ps->meta->interval : 1;
-	unsigned k = c->bucket = bucket_seconds(c->ps, interval);
-	if (k) {
-		char what[128];
-		snprintf(what, sizeof what, "the highest bytes per second of each %u s", k);
-		dat_header(f, c, "timeseries.dat", what);
-		sf = open_out(c, "stacked.dat", spath, sizeof spath, err, errlen);
-		if (!sf)
-			goto cleanup;
-		snprintf(what, sizeof what, "the mean bytes per second of each %u s", k);
-		dat_header(sf, c, "stacked.dat", what);
-	} else {
-		dat_header(f, c, "timeseries.dat", "bytes per second per dump");
-	}
+	struct dat_rows d = { .c = c, .n = 2 * c->ncols };
+	unsigned *col = calloc(p->nseries ? p->nseries : 1, sizeof *col);
+	int rc = -1;
 
-	int64_t prev = 0, bstart = 0;
-	unsigned brows = 0;
-	bool first = true;
-	struct rec r;
+	d.bucket = c->bucket = bucket_seconds(c->ps, interval);
+	if (!col) {
+		snprintf(err, errlen, "out of memory");
+		goto cleanup;
+	}
+	if (series_columns(c, col, err, errlen) < 0 || dat_alloc(&d, err, errlen) < 0 ||
+	    dat_open(&d, path, spath, err, errlen) < 0)
+		goto cleanup;
 	if (fflush(c->ps->tmp) != 0) {
 		snprintf(err, errlen, "plot: writing the temporary file: %s", strerror(errno));
 		goto cleanup;
 	}
 	rewind(c->ps->tmp);
-	for (;;) {
-		bool got = fread(&r, sizeof r, 1, c->ps->tmp) == 1;
-		if (got && r.index != DUMP_MARK) {
+	int64_t prev = 0;
+	bool first = true;
+	struct rec r;
+	while (fread(&r, sizeof r, 1, c->ps->tmp) == 1) {
+		if (r.index != DUMP_MARK) {
 			if (r.index >= p->nseries || !p->series[r.index] || !col[r.index])
 				continue;
-			const struct series *s = p->series[r.index];
-			int d = strcmp(s->direction, "send") == 0 ? 0 : 1;
-			row[2 * (col[r.index] - 1) + d] += r.value;
-			if (over(c->thr[d], r.value))
-				flag[d] = true;
+			int dir = strcmp(p->series[r.index]->direction, "send") == 0 ? 0 : 1;
+			d.row[2 * (col[r.index] - 1) + dir] += r.value;
+			if (over(c->thr[dir], r.value))
+				d.flag[dir] = true;
 			continue;
 		}
-		int64_t ts = got ? (int64_t)r.value : 0;
+		int64_t ts = (int64_t)r.value;
 		/* a later dump than one interval: seconds are missing */
-		bool gap = got && !first && ts - prev > (int64_t)interval;
-		if (k) {
-			/* the bucket [b, b+k) holding second ts (clock-of-day
-			 * labels may be below zero: floor, not truncation) */
-			int64_t b = got ? (ts >= 0 ? ts / k : -((-ts + k - 1) / k)) * k : 0;
-			if (brows && (!got || gap || b != bstart)) {
-				put_row(f, bstart, bmax, n, bflag);
-				track_row(c, bstart);
-				c->over_any[0] |= bflag[0];
-				c->over_any[1] |= bflag[1];
-				keep_row(&rv, bmax);
-				for (size_t i = 0; i < n; i++)
-					bsum[i] /= brows;
-				put_row(sf, bstart, bsum, n, bflag);
-				memset(bmax, 0, n * sizeof *bmax);
-				memset(bsum, 0, n * sizeof *bsum);
-				bflag[0] = bflag[1] = false;
-				brows = 0;
-			}
-			if (!got)
-				break;
-			if (gap) {
-				fputc('\n', f);
-				fputc('\n', sf);
-			}
-			bstart = b;
-			for (size_t i = 0; i < n; i++) {
-				if (row[i] > bmax[i])
-					bmax[i] = row[i];
-				bsum[i] += row[i];
-			}
-			bflag[0] |= flag[0];
-			bflag[1] |= flag[1];
-			brows++;
-		} else {
-			if (!got)
-				break;
-			if (gap)
-				fputc('\n', f);
-			put_row(f, ts, row, n, flag);
-			track_row(c, ts);
-			c->over_any[0] |= flag[0];
-			c->over_any[1] |= flag[1];
-			keep_row(&rv, row);
-		}
+		dat_dump(&d, ts, !first && ts - prev > (int64_t)interval);
 		prev = ts;
 		first = false;
-		memset(row, 0, n * sizeof *row);
-		flag[0] = flag[1] = false;
 	}
 	if (ferror(c->ps->tmp)) {
 		snprintf(err, errlen, "plot: reading the temporary file: %s", strerror(errno));
 		goto cleanup;
 	}
-	for (int d = 0; d < 2; d++)
-		c->yfloor[d] = log_floor(&rv, d);
+	if (d.bucket)
+		bucket_close(&d);
+	for (int dir = 0; dir < 2; dir++)
+		c->yfloor[dir] = log_floor(&d.rv, dir);
 	rc = 0;
 cleanup:
-	if (close_out(f, path, err, errlen) < 0)
+	if (d.f && close_out(d.f, path, err, errlen) < 0)
 		rc = -1;
-	if (sf && close_out(sf, spath, err, errlen) < 0)
+	if (d.sf && close_out(d.sf, spath, err, errlen) < 0)
 		rc = -1;
-	free(row);
-	free(bmax);
-	free(bsum);
+	dat_free(&d);
 	free(col);
-	free(bykey);
-	free(rv.v);
-	free(rv.len);
 	return rc;
 }
 
@@ -1664,6 +1696,85 @@ static int run_gnuplot(const char *gnuplot, const char *dir, const char *file,
 	return -1;
 }
 
+/* The stem of this source's files and the title line its charts share:
+ * "db1: 2026-11-24 08:47:11 to 08:47:11 UTC". */
+static void source_title(struct chart_ctx *c)
+{
+	const struct plot *p = c->p;
+	const struct capture_meta *m = c->ps->meta;
+	char label[256] = "", from[32], to[32];
+
+	if (m && m->label && *m->label)
+		chart_text(c->p, m->label, 48, " (the capture's label)", label, sizeof label);
+	if (p->o.multi_source || c->sum->nsources > 1) {   /* files, or captures of one stream */
+		char safe[96];
+		safe_name(safe, sizeof safe, m && m->label && *m->label ? m->label : "capture");
+		snprintf(c->stem, sizeof c->stem, "%s%u-%s-", p->prefix, c->source + 1, safe);
+	} else {
+		snprintf(c->stem, sizeof c->stem, "%s", p->prefix);
+	}
+	/* the capture's span: start of its first full interval to the end of
+	 * its last, as the table and the report say */
+	bool span = m && m->have_time;
+	wu_time(m, span ? m->start : c->ps->first_ts, p->o.local_time, from, sizeof from);
+	wu_time(m, span ? m->end : c->ps->last_ts, p->o.local_time, to, sizeof to);
+	if (m && m->clock_of_day)
+		snprintf(c->title, sizeof c->title, "%s%s%s to %s", label, *label ? ": " : "",
+			 from + 11, to + 11);
+	else
+		snprintf(c->title, sizeof c->title, "%s%s%s to %s %s", label, *label ? ": " : "",
+			 from, strncmp(from, to, 10) == 0 ? to + 11 : to,
+			 p->o.local_time ? "local time" : "UTC");
+}
+
+/* The charts of a source, in order; stacked only for two groups or more. */
+enum chart_kind { CHART_TIMESERIES, CHART_STACKED, CHART_DISTRIBUTION, NCHARTS };
+static const char *const chart_names[NCHARTS] = { "timeseries", "stacked", "distribution" };
+
+/* Write chart k's script, run gnuplot on it when there is one, and list
+ * it.  A chart gnuplot fails on does not stop the others: its error is kept
+ * in first_err (the first one only).  0, or -1 with err. */
+static int render_chart(struct chart_ctx *c, enum chart_kind k, const char *gnuplot,
+			char *first_err, size_t first_errlen, char *err, size_t errlen)
+{
+	struct plot *p = c->p;
+	char title[640], per[64] = "", path[PATH_MAX], image[PATH_MAX], file[200];
+
+	if (c->bucket && k != CHART_DISTRIBUTION)
+		snprintf(per, sizeof per, " (%s of each %u s)",
+			 k == CHART_TIMESERIES ? "highest second" : "mean", c->bucket);
+	if (k == CHART_TIMESERIES)
+		snprintf(title, sizeof title, "TCP bytes per second%s, %s", per, c->title);
+	else if (k == CHART_STACKED)
+		snprintf(title, sizeof title, "TCP bytes per second by %s%s, %s", c->noun, per,
+			 c->title);
+	else
+		snprintf(title, sizeof title, "Distribution of per-second rates, %s", c->title);
+	const char *dat = k == CHART_DISTRIBUTION ? "distribution.dat" :
+			  k == CHART_STACKED && c->bucket ? "stacked.dat" : "timeseries.dat";
+	if (write_chart_gp(c, chart_names[k], dat, title, k == CHART_DISTRIBUTION, path,
+			   sizeof path, err, errlen) < 0)
+		return -1;
+	snprintf(file, sizeof file, "%s%s.gp", c->stem, chart_names[k]);
+	snprintf(image, sizeof image, "%s/%s%s.%s", p->dir, c->stem, chart_names[k],
+		 p->o.format == PLOT_SVG ? "svg" : "png");
+	bool ok = false;
+	if (gnuplot) {
+		char gerr[512];
+		if (run_gnuplot(gnuplot, p->dir, file, gerr, sizeof gerr) < 0) {
+			if (!*first_err)
+				snprintf(first_err, first_errlen, "%s", gerr);
+		} else {
+			ok = true;
+		}
+	}
+	if (add_chart(p, c->source, chart_names[k], title, path, ok ? image : NULL) < 0) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	return 0;
+}
+
 /* Charts of one source.  0 or -1 with err. */
 static int render_source(struct plot *p, const struct summary *sum, unsigned source,
 			 const char *gnuplot, char *first_err, size_t first_errlen,
@@ -1671,30 +1782,8 @@ static int render_source(struct plot *p, const struct summary *sum, unsigned sou
 {
 	struct chart_ctx c = { .p = p, .sum = sum, .ps = &p->src[source], .source = source };
 	int rc = -1;
-	const struct capture_meta *m = c.ps->meta;
-	char label[256] = "", from[32], to[32], path[PATH_MAX];
 
-	if (m && m->label && *m->label)
-		chart_text(p, m->label, 48, " (the capture's label)", label, sizeof label);
-	if (p->o.multi_source || sum->nsources > 1) {   /* files, or captures of one stream */
-		char safe[96];
-		safe_name(safe, sizeof safe, m && m->label && *m->label ? m->label : "capture");
-		snprintf(c.stem, sizeof c.stem, "%s%u-%s-", p->prefix, source + 1, safe);
-	} else {
-		snprintf(c.stem, sizeof c.stem, "%s", p->prefix);
-	}
-	/* the capture's span: start of its first full interval to the end of
-	 * its last, as the table and the report say */
-	bool span = m && m->have_time;
-	fmt_time(from, sizeof from, span ? m->start : c.ps->first_ts, p->o.local_time);
-	fmt_time(to, sizeof to, span ? m->end : c.ps->last_ts, p->o.local_time);
-	if (m && m->clock_of_day)
-		snprintf(c.title, sizeof c.title, "%s%s%s to %s", label, *label ? ": " : "",
-			 from + 11, to + 11);
-	else
-		snprintf(c.title, sizeof c.title, "%s%s%s to %s %s", label, *label ? ": " : "",
-			 from, strncmp(from, to, 10) == 0 ? to + 11 : to,
-			 p->o.local_time ? "local time" : "UTC");
+	source_title(&c);
 	c.thr[0] = chart_threshold(sum, 0);
 	c.thr[1] = chart_threshold(sum, 1);
 	if (make_groups(&c, err, errlen) < 0)
@@ -1703,48 +1792,10 @@ static int render_source(struct plot *p, const struct summary *sum, unsigned sou
 	if (write_timeseries_dat(&c, err, errlen) < 0 ||
 	    write_distribution_dat(&c, err, errlen) < 0)
 		goto cleanup;
-
-	static const char *kinds[] = { "timeseries", "stacked", "distribution" };
-	for (int k = 0; k < 3; k++) {
-		char title[640];
-		if (k == 1 && c.ngroups < 2)
-			continue;
-		char per[64] = "";
-		if (c.bucket && k < 2)
-			snprintf(per, sizeof per, " (%s of each %u s)", k == 0 ? "highest second" : "mean",
-				 c.bucket);
-		if (k == 0)
-			snprintf(title, sizeof title, "TCP bytes per second%s, %s", per, c.title);
-		else if (k == 1)
-			snprintf(title, sizeof title, "TCP bytes per second by %s%s, %s", c.noun, per,
-				 c.title);
-		else
-			snprintf(title, sizeof title, "Distribution of per-second rates, %s", c.title);
-		if (write_chart_gp(&c, kinds[k], k == 2 ? "distribution.dat" :
-				   k == 1 && c.bucket ? "stacked.dat" : "timeseries.dat",
-				   title, k == 2, path, sizeof path, err, errlen) < 0)
+	for (int k = 0; k < NCHARTS; k++)
+		if ((k != CHART_STACKED || c.ngroups >= 2) &&
+		    render_chart(&c, k, gnuplot, first_err, first_errlen, err, errlen) < 0)
 			goto cleanup;
-		char image[PATH_MAX], file[200];
-		snprintf(file, sizeof file, "%s%s.gp", c.stem, kinds[k]);
-		snprintf(image, sizeof image, "%s/%s%s.%s", p->dir, c.stem, kinds[k],
-			 p->o.format == PLOT_SVG ? "svg" : "png");
-		bool ok = false;
-		if (gnuplot) {
-			/* one chart failing does not stop the others: the first
-			 * error is returned once all are written */
-			char gerr[512];
-			if (run_gnuplot(gnuplot, p->dir, file, gerr, sizeof gerr) < 0) {
-				if (!*first_err)
-					snprintf(first_err, first_errlen, "%s", gerr);
-			} else {
-				ok = true;
-			}
-		}
-		if (add_chart(p, source, kinds[k], title, path, ok ? image : NULL) < 0) {
-			snprintf(err, errlen, "out of memory");
-			goto cleanup;
-		}
-	}
 	rc = 0;
 cleanup:
 	/* kept for plot_column_of() */

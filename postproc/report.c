@@ -365,25 +365,6 @@ static struct proc *procs_of(const struct report *r, int src, size_t *n)
 	return p;
 }
 
-/* Time of ts as the reader should see it: "2026-11-24 22:08:16". */
-static const char *fmt_when(const struct emit *e, const struct capture_meta *m, int64_t ts,
-			    char *buf, size_t len)
-{
-	if (m && m->clock_of_day) {
-		long s = (long)(ts % 86400);
-		snprintf(buf, len, "%02ld:%02ld:%02ld", s / 3600, s / 60 % 60, s % 60);
-		return buf;
-	}
-	time_t t = (time_t)ts;
-	struct tm tm;
-	if (e->local)
-		localtime_r(&t, &tm);
-	else
-		gmtime_r(&t, &tm);
-	strftime(buf, len, "%Y-%m-%d %H:%M:%S", &tm);
-	return buf;
-}
-
 /* The zone name printed after times. */
 static const char *zone(const struct emit *e)
 {
@@ -494,8 +475,8 @@ static void section_glance(struct emit *e, const struct report *r, const struct 
 	if (*m->kernel)
 		e_textf(e, " (kernel %s)", m->kernel);
 	if (m->have_time)
-		e_textf(e, ", %s to %s %s (%s).", fmt_when(e, m, m->start, t1, sizeof t1),
-			fmt_when(e, m, m->end, t2, sizeof t2), zone(e),
+		e_textf(e, ", %s to %s %s (%s).", wu_time(m, m->start, e->local, t1, sizeof t1),
+			wu_time(m, m->end, e->local, t2, sizeof t2), zone(e),
 			fmt_duration(secs, c, sizeof c));
 	else
 		e_text(e, m->counts.dumps ? ", no full interval." : ", no timestamped dump.");
@@ -536,7 +517,7 @@ static void section_glance(struct emit *e, const struct report *r, const struct 
 		if (t.peak_series && t.peak > 0)
 			e_textf(e, "; peak %s by %s at %s", fmt_rate(t.peak, c, sizeof c),
 				who(t.peak_series, w, sizeof w),
-				fmt_when(e, m, t.peak_ts, t1, sizeof t1) + (m->clock_of_day ? 0 : 11));
+				wu_time(m, t.peak_ts, e->local, t1, sizeof t1) + (m->clock_of_day ? 0 : 11));
 		else if (t.peak_series)
 			e_text(e, "; idle");
 		fputs(e->html ? "</div></div>\n" : "\n", e->f);
@@ -617,9 +598,9 @@ static void section_capture(struct emit *e, const struct capture_meta *m)
 	KV("capture file", strcmp(m->file, "-") == 0 ? "(standard input)" : m->file);
 	if (m->have_time) {
 		char z[64];
-		snprintf(z, sizeof z, "%s %s", fmt_when(e, m, m->start, t, sizeof t), zone(e));
+		snprintf(z, sizeof z, "%s %s", wu_time(m, m->start, e->local, t, sizeof t), zone(e));
 		KV("start", z);
-		snprintf(z, sizeof z, "%s %s", fmt_when(e, m, m->end, t, sizeof t), zone(e));
+		snprintf(z, sizeof z, "%s %s", wu_time(m, m->end, e->local, t, sizeof t), zone(e));
 		KV("end", z);
 		KV("duration", fmt_duration(capture_seconds(m), a, sizeof a));
 	}
@@ -849,7 +830,7 @@ static void who_table(struct emit *e, const struct plot *plot, const struct capt
 			e_num(e, key, "peak", w[i].peak, fmt_rate(w[i].peak, a, sizeof a));
 			if (by_peak)
 				e_cell(e, w[i].peak_dir, NULL, NULL, false);
-			e_cell(e, fmt_when(e, m, w[i].peak_ts, t, sizeof t), NULL, NULL, false);
+			e_cell(e, wu_time(m, w[i].peak_ts, e->local, t, sizeof t), NULL, NULL, false);
 		} else {
 			e_cell(e, "–", NULL, NULL, true);
 			if (by_peak)
@@ -957,7 +938,7 @@ static void section_series(struct emit *e, const struct summary *sum)
 			}
 			e_num(e, k, "max", st->max, fmt_rate(st->max, a, sizeof a));
 			/* an idle series' "peak" is any of its seconds */
-			e_cell(e, st->max > 0 ? fmt_when(e, m, st->max_ts, t, sizeof t) : "–", NULL, NULL,
+			e_cell(e, st->max > 0 ? wu_time(m, st->max_ts, e->local, t, sizeof t) : "–", NULL, NULL,
 			       false);
 		} else {
 			for (int j = 0; j < 5; j++)
@@ -1055,15 +1036,15 @@ static int section_alerts(struct emit *e, const struct report *r, const struct s
 			 sum->nsources > 1 ? ": " : "", who(s, w, sizeof w),
 			 s->direction ? s->direction : "");
 		e_cell(e, lbl, NULL, NULL, false);
-		e_cell(e, fmt_when(e, m, al->start, t1, sizeof t1), NULL, NULL, false);
+		e_cell(e, wu_time(m, al->start, e->local, t1, sizeof t1), NULL, NULL, false);
 		if (al->open)
 			snprintf(t2, sizeof t2, "still above at the end");
 		else
-			fmt_when(e, m, al->end, t2, sizeof t2);
+			wu_time(m, al->end, e->local, t2, sizeof t2);
 		e_cell(e, t2, NULL, NULL, false);
 		e_cell(e, fmt_duration((double)(al->end - al->start), a, sizeof a), NULL, NULL, true);
 		e_cell(e, fmt_rate(al->peak, b, sizeof b), NULL, NULL, true);
-		e_cell(e, fmt_when(e, m, al->peak_ts, t1, sizeof t1), NULL, NULL, false);
+		e_cell(e, wu_time(m, al->peak_ts, e->local, t1, sizeof t1), NULL, NULL, false);
 		e_cell(e, fmt_bytes(al->bytes_over, c, sizeof c), NULL, NULL, true);
 		e_row_end(e);
 	}
@@ -1237,18 +1218,15 @@ static int write_document(struct report *r, FILE *f, const struct summary *sum, 
 	struct emit e = { .f = f, .html = r->html, .local = r->o.local_time,
 			  .chart_dir = r->chart_rel };
 	char title[512], now[40];
-	time_t t = time(NULL);
-	struct tm tm;
+	int64_t t = (int64_t)time(NULL);
 
 	char zone_note[96];
 	if (r->o.local_time) {
 		/* the footer says which zone the page's times are in */
-		localtime_r(&t, &tm);
-		strftime(now, sizeof now, "%Y-%m-%d %H:%M:%S %Z", &tm);
-		strftime(zone_note, sizeof zone_note, "local time (%Z, UTC%z)", &tm);
+		wu_strftime(t, true, "%Y-%m-%d %H:%M:%S %Z", now, sizeof now);
+		wu_strftime(t, true, "local time (%Z, UTC%z)", zone_note, sizeof zone_note);
 	} else {
-		gmtime_r(&t, &tm);
-		strftime(now, sizeof now, "%Y-%m-%d %H:%M:%S UTC", &tm);
+		wu_strftime(t, false, "%Y-%m-%d %H:%M:%S UTC", now, sizeof now);
 		snprintf(zone_note, sizeof zone_note, "UTC");
 	}
 	for (size_t i = 0; i < sum->nsources; i++)
