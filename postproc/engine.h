@@ -1,7 +1,8 @@
 /* engine.h: wires the stages together for a run of dbnetio-report.
  *
  * input -> parse -> series -> group -> stats + thresholds -> writers, one
- * source after the other; the engine owns every stage's state and the
+ * source after the other (the series stage's fast path, fastpath.h, takes
+ * the lines it predicts straight from the reader, input_take()); the engine owns every stage's state and the
  * writers, and builds the end-of-run summary.  A process capture's series
  * go from the series stage straight on (they are their own groups); a
  * client or connection capture's are members, which the group stage sums.
