@@ -34,6 +34,9 @@ struct fx {
 	struct capture_meta m;
 	struct fastpath fp;
 	bool ok;
+	char text[1024];         /* the next dump's text */
+	size_t took;             /* what fastpath_take() took of it */
+	uint64_t lines;
 };
 
 #define NKEYS 4
@@ -68,13 +71,14 @@ static void fx_free(struct fx *f)
 	series_table_free(&f->t);
 }
 
-/* fastpath_take() over a heap copy of text that ends where it does. */
-static int take(struct fx *f, const char *text, size_t *took, uint64_t *lines)
+/* fastpath_take() over a heap copy of f->text that ends where it does:
+ * f->took, f->lines. */
+static int take(struct fx *f)
 {
-	size_t n = strlen(text);
+	size_t n = strlen(f->text);
 	char *b = malloc(n ? n : 1);
-	memcpy(b, text, n);
-	int r = fastpath_take(&f->fp, b, n, took, lines);
+	memcpy(b, f->text, n);
+	int r = fastpath_take(&f->fp, b, n, &f->took, &f->lines);
 	free(b);
 	return r;
 }
@@ -101,9 +105,6 @@ static void dump_text(char *out, size_t cap, uint64_t base, const char *tail)
 static void steady_dump(void)
 {
 	struct fx f;
-	char text[1024];
-	size_t took = 0;
-	uint64_t lines = 0;
 
 	fx_init(&f, false);
 	if (!f.ok)
@@ -111,12 +112,12 @@ static void steady_dump(void)
 	/* enough dumps that the wide loop (64 bytes at a time) takes over */
 	uint64_t total_lines = 0, total_wide = 0;
 	for (int d = 0; d < 5; d++) {
-		dump_text(text, sizeof(text), 2000 + 100 * (uint64_t)d, "102\n");
-		int r = take(&f, text, &took, &lines);
+		dump_text(f.text, sizeof(f.text), 2000 + 100 * (uint64_t)d, "102\n");
+		int r = take(&f);
 		UNIT_TRUE("steady dump: taken without error", r == 0);
 		UNIT_EQ_U64("steady dump: every map line taken, up to the time line",
-			    strlen(text) - 4, took);
-		total_lines += lines;
+			    strlen(f.text) - 4, f.took);
+		total_lines += f.lines;
 		series_time(&f.t, &f.src, 102 + d, 0, 0, err, sizeof(err));
 	}
 	total_wide = f.fp.wide_lines;
@@ -150,17 +151,15 @@ static void leaves(void)
 	};
 	for (size_t c = 0; c < sizeof(cases) / sizeof(cases[0]); c++) {
 		struct fx f;
-		char text[512], name[160];
-		size_t took = 0;
-		uint64_t lines = 0;
+		char name[160];
 
 		fx_init(&f, false);
 		if (!f.ok)
 			return;
-		snprintf(text, sizeof(text), "%s: 3000\n%s: 3001\n%s", keys[0], keys[1], cases[c].line);
-		int r = take(&f, text, &took, &lines);
+		snprintf(f.text, sizeof(f.text), "%s: 3000\n%s: 3001\n%s", keys[0], keys[1], cases[c].line);
+		int r = take(&f);
 		snprintf(name, sizeof(name), "leaves %s: takes the two lines before it", cases[c].name);
-		UNIT_TRUE(name, r == 0 && lines == 2 && took == strlen(text) - strlen(cases[c].line));
+		UNIT_TRUE(name, r == 0 && f.lines == 2 && f.took == strlen(f.text) - strlen(cases[c].line));
 		fx_free(&f);
 	}
 }
@@ -170,17 +169,14 @@ static void leaves(void)
 static void reset_and_long_values(void)
 {
 	struct fx f;
-	char text[1024];
-	size_t took = 0;
-	uint64_t lines = 0;
 
 	fx_init(&f, false);
 	if (!f.ok)
 		return;
-	snprintf(text, sizeof(text), "%s: 5000\n%s: 5001\n%s: 7\n%s: 1234567890123456789\n102\n",
+	snprintf(f.text, sizeof(f.text), "%s: 5000\n%s: 5001\n%s: 7\n%s: 1234567890123456789\n102\n",
 		 keys[0], keys[1], keys[2], keys[3]);
-	int r = take(&f, text, &took, &lines);
-	UNIT_TRUE("reset and 19 digits: all four taken", r == 0 && lines == 4 && took == strlen(text) - 4);
+	int r = take(&f);
+	UNIT_TRUE("reset and 19 digits: all four taken", r == 0 && f.lines == 4 && f.took == strlen(f.text) - 4);
 	struct series *s2 = find(&f, keys[2]), *s3 = find(&f, keys[3]);
 	UNIT_EQ_U64("reset: counted", 1, f.m.counts.resets);
 	UNIT_EQ_U64("reset: the new value is the bytes since", 1002 + 7, s2 ? s2->total_bytes : 0);
@@ -193,23 +189,20 @@ static void reset_and_long_values(void)
 static void hooks(void)
 {
 	struct fx f;
-	char text[1024];
-	size_t took = 0;
-	uint64_t lines = 0;
 
 	fx_init(&f, true);
 	if (!f.ok)
 		return;
-	dump_text(text, sizeof(text), 3000, "102\n");
-	int r = take(&f, text, &took, &lines);
-	UNIT_TRUE("hook: every line's sample goes to it", r == 0 && lines == NKEYS && hook_calls == NKEYS);
+	dump_text(f.text, sizeof(f.text), 3000, "102\n");
+	int r = take(&f);
+	UNIT_TRUE("hook: every line's sample goes to it", r == 0 && f.lines == NKEYS && hook_calls == NKEYS);
 	UNIT_EQ_U64("hook: the wide loop does not run with a hook", 0, f.fp.wide_lines);
 	series_time(&f.t, &f.src, 102, 0, 0, err, sizeof(err));
 	hook_fail = 1;
-	dump_text(text, sizeof(text), 4000, "103\n");
-	r = take(&f, text, &took, &lines);
+	dump_text(f.text, sizeof(f.text), 4000, "103\n");
+	r = take(&f);
 	UNIT_TRUE("hook: its failure is SERIES_EHOOK, nothing taken after it",
-		  r == SERIES_EHOOK && lines == 0 && took == 0);
+		  r == SERIES_EHOOK && f.lines == 0 && f.took == 0);
 	fx_free(&f);
 }
 
@@ -218,19 +211,16 @@ static void hooks(void)
 static void same_as_general(void)
 {
 	struct fx a, b;
-	char text[4096];
 
 	fx_init(&a, false);
 	fx_init(&b, false);
 	if (!a.ok || !b.ok)
 		return;
 	for (int d = 0; d < 6; d++) {
-		size_t took;
-		uint64_t lines;
 		/* values that grow by uneven steps, one reset at d == 3 */
-		dump_text(text, sizeof(text), d == 3 ? 10 : 5000 + 977 * (uint64_t)d * (uint64_t)d, "");
-		take(&a, text, &took, &lines);
-		for (const char *p = text; *p;) {
+		dump_text(a.text, sizeof(a.text), d == 3 ? 10 : 5000 + 977 * (uint64_t)d * (uint64_t)d, "");
+		take(&a);
+		for (const char *p = a.text; *p;) {
 			const char *nl = strchr(p, '\n');
 			size_t kl;
 			uint64_t v;
