@@ -82,7 +82,7 @@ for f in "${progs[@]}"; do
 	has() { grep -qE "$1" "$f"; }
 	case $n in *-sendpage1-*) has '^k(ret)?(probe|func):tcp_sendpage' || bad+="$n:no-sendpage " ;; *-sendpage0-*) has '^k(ret)?(probe|func):tcp_sendpage' && bad+="$n:sendpage " ;; esac
 	case $n in dbnetio-fexit-*) { has '^kretfunc:tcp_sendmsg' && has '^kretfunc:tcp_splice_read' && ! has '^(kprobe|tracepoint):'; } || bad+="$n:probes " ;; esac
-	case $n in *-flags4-*) has 'arg4 & 2' || bad+="$n:flags " ;; *-flags3-*) has 'arg3 & 2' || bad+="$n:flags " ;; esac
+	case $n in *-flags4-*) has 'arg4 & 0x2002' || bad+="$n:flags " ;; *-flags3-*) has 'arg3 & 0x2002' || bad+="$n:flags " ;; esac
 	case $n in *-splice1-*) has '^tracepoint:syscalls:sys_exit_splice' || bad+="$n:no-splice " ;; *-splice0-*) has 'splice' && has '^tracepoint:syscalls' && bad+="$n:splice " ;; esac
 	case $n in *-prime1*) has '= sum\(0\);' || bad+="$n:no-prime " ;; *-prime0*) has '= sum\(0\);' && bad+="$n:prime " ;; esac
 	case $n in *-process-*) has '@psend\[pid|ntop\(' && bad+="$n:key " ;; *-client-*) { has '@psend\[pid' && has 'ntop\(' && ! has 'rport'; } || bad+="$n:key " ;;
