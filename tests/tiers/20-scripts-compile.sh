@@ -425,7 +425,7 @@ fi
 rejects "an unknown key" 2 "-k must be process, client or connection, not 'port'" -k port
 rejects "two -c names" 2 "-c given twice" -c bash -c sh
 rejects "a second pid without its -p" 2 "give each process its own -p (-p $$ -p 2)" -p $$ 2
-check "launcher --version names the capture format" "dbnetio 0.2.0 (capture format 2, bpftrace programs)" "$("$launcher" --version)"
+check "launcher --version names the capture format" "dbnetio 0.2.0 (capture format 2, bpftrace programs and dbnetio-collect)" "$("$launcher" --version)"
 
 # Nothing from the command line becomes program text: a process whose name is
 # a bpftrace injection attempt is matched by that name, passed as $4 only.
