@@ -33,6 +33,10 @@ struct engine_opts {
 	int max_warnings;         /* bad-line warnings printed under --lenient */
 	struct group_opts group;  /* --by (and what the output format allows) */
 	volatile sig_atomic_t *interrupted; /* set by SIGINT */
+	/* every input byte as read, before any stage (--capture-dir): NULL or
+	 * input.h's tee hook */
+	int (*tee)(void *arg, const char *bytes, size_t n, char *err, size_t errlen);
+	void *tee_arg;
 };
 
 struct engine {
