@@ -56,6 +56,7 @@ UNINSTALL_TARGETS :=
 include postproc/postproc.mk
 include scripts/scripts.mk
 include scripts/collect.mk
+include service/service.mk
 include tests/tests.mk
 -include tests/bench/bench.mk
 

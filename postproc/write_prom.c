@@ -176,6 +176,23 @@ static int prom_sample(void *ctx, const struct series *s, const struct sample *s
 	return 0;
 }
 
+/* dbnetio_last_dump_timestamp_seconds: in the live files and the final one,
+ * so that a dashboard's staleness panel reads the same series throughout. */
+static void last_dumps(FILE *f, const struct prom_ctx *c)
+{
+	fputs("# HELP dbnetio_last_dump_timestamp_seconds End of the last interval written.\n"
+	      "# TYPE dbnetio_last_dump_timestamp_seconds gauge\n", f);
+	for (size_t i = 0; i < c->nmetas; i++) {
+		if (!c->metas[i] || c->last_dump[i] < 0)
+			continue;
+		fputs("dbnetio_last_dump_timestamp_seconds{source=\"", f);
+		wu_prom_label(f, source_label(c->metas[i]));
+		fputs("\",host=\"", f);
+		wu_prom_label(f, c->metas[i]->host[0] ? c->metas[i]->host : source_label(c->metas[i]));
+		fprintf(f, "\"} %lld\n", (long long)c->last_dump[i]);
+	}
+}
+
 /* A dump closed: its bytes are in the series' totals; rewrite the file.
  * Cost: one pass over the series and an fsync, once per dump. */
 static int prom_dump(void *ctx, const struct capture_meta *m, int64_t ts, char *err, size_t errlen)
@@ -189,15 +206,7 @@ static int prom_dump(void *ctx, const struct capture_meta *m, int64_t ts, char *
 		return -1;
 	counters(a.f, c->metas, c->seen, c->nseen);
 	lost_events(a.f, c->metas, c->nmetas);
-	fputs("# HELP dbnetio_last_dump_timestamp_seconds End of the last interval written.\n"
-	      "# TYPE dbnetio_last_dump_timestamp_seconds gauge\n", a.f);
-	for (size_t i = 0; i < c->nmetas; i++) {
-		if (!c->metas[i] || c->last_dump[i] < 0)
-			continue;
-		fputs("dbnetio_last_dump_timestamp_seconds{source=\"", a.f);
-		wu_prom_label(a.f, source_label(c->metas[i]));
-		fprintf(a.f, "\"} %lld\n", (long long)c->last_dump[i]);
-	}
+	last_dumps(a.f, c);
 	return wu_atomic_commit(&a, err, errlen);
 }
 
@@ -271,6 +280,8 @@ static int prom_finish(void *ctx, const struct summary *sum, char *err, size_t e
 		wu_prom_label(f, m->label ? m->label : m->file);
 		fprintf(f, "\"} %lld\n", (long long)m->end);
 	}
+	if (c->live_path)
+		last_dumps(f, c);
 	if (fflush(f) != 0 || ferror(f)) {
 		snprintf(err, errlen, "write error on output");
 		return -1;
