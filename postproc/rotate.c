@@ -207,11 +207,12 @@ static int file_close(struct rotator *r, char *err, size_t errlen)
 	return ret;
 }
 
-/* Open the file of period idx (its start, UTC, names it; -2, -3, ... when
- * a file of that name exists, as after a restart within the period). */
-static int file_open(struct rotator *r, int64_t idx, char *err, size_t errlen)
+/* Open the file of period idx, named by the time `when` (UTC; -2, -3, ...
+ * added when a file of that name exists, as after a restart within the
+ * period). */
+static int file_open(struct rotator *r, int64_t idx, int64_t when, char *err, size_t errlen)
 {
-	time_t t = (time_t)(r->period ? idx * (int64_t)r->period : idx);
+	time_t t = (time_t)when;
 	struct tm tm;
 	char stamp[32], part[4224], fin[4200];
 	int fd = -1;
@@ -349,7 +350,8 @@ static int on_line(struct rotator *r, const char *s, size_t n, char *err, size_t
 		int64_t idx = r->period ? ts / (int64_t)r->period : 0;
 		if (r->f && idx != r->file_period) {
 			/* the previous dump is complete: cut here */
-			if (file_close(r, err, errlen) < 0 || file_open(r, idx, err, errlen) < 0)
+			if (file_close(r, err, errlen) < 0 ||
+			    file_open(r, idx, idx * (int64_t)r->period, err, errlen) < 0)
 				return -1;
 			for (size_t i = 0; i < r->capkeys; i++)
 				if (r->keys[i].key)
@@ -357,7 +359,7 @@ static int on_line(struct rotator *r, const char *s, size_t n, char *err, size_t
 			if (r->header && emit(r, r->header, strlen(r->header), err, errlen) < 0)
 				return -1;
 		} else if (!r->f) {
-			if (file_open(r, r->period ? idx : ts, err, errlen) < 0 ||
+			if (file_open(r, idx, r->period ? idx * (int64_t)r->period : ts, err, errlen) < 0 ||
 			    (r->npending && write_bytes(r, r->pending, r->npending, err, errlen) < 0))
 				return -1;
 			r->npending = 0;
@@ -468,7 +470,7 @@ int rotator_finish(struct rotator *r, char *err, size_t errlen)
 	r->nline = 0;
 	if (!r->f && r->npending) {
 		/* a stream without a time line: one file, named by the clock */
-		if (file_open(r, (int64_t)time(NULL) / (r->period ? r->period : 1), err, errlen) < 0 ||
+		if (file_open(r, 0, (int64_t)time(NULL), err, errlen) < 0 ||
 		    write_bytes(r, r->pending, r->npending, err, errlen) < 0)
 			return -1;
 		r->npending = 0;
