@@ -14,6 +14,18 @@
  *   for D      for: D (Prometheus counts it from the first evaluation that
  *              is above, as the report counts sustain from the first second
  *              above).
+ *   merge M    the report ends an alert once the rate has stayed at or below
+ *              the limit for M (default THRESHOLD_MERGE_DEFAULT): that is
+ *              keep_firing_for: M, which Prometheus only has from 2.45 on
+ *              (Debian 12 ships 2.42).  So it is written in PromQL that 2.42
+ *              evaluates: the alert's expression also holds while the alert
+ *              is already firing (its own ALERTS series) and some evaluation
+ *              within the last M was above the limit:
+ *                EXPR or (max_over_time((EXPR)[M:]) and ignoring(alertname,
+ *                  alertstate, severity, threshold) ALERTS{alertname="N",
+ *                  alertstate="firing"})
+ *              A dip while still pending resets it, as a dip resets the
+ *              report's sustain.  merge 0s writes EXPR alone.
  * Each rule is per series, like the report's thresholds: one alert per
  * host, process, client and direction above the limit.
  */
@@ -89,9 +101,18 @@ int prom_rules_write(FILE *f, const struct threshold *th, size_t n, unsigned win
 		const struct threshold *t = &th[i];
 		char lim[64];
 		snprintf(lim, sizeof(lim), "%.17g", t->limit);
+		const char *op = t->inclusive ? ">=" : ">";
 		fprintf(f, "      - alert: DbnetioThreshold%zu\n        expr: ", i + 1);
 		rate_expr(f, t, w);
-		fprintf(f, " %s %s\n", t->inclusive ? ">=" : ">", lim);
+		fprintf(f, " %s %s", op, lim);
+		if (t->merge) {
+			fputs(" or (max_over_time((", f);
+			rate_expr(f, t, w);
+			fprintf(f, " %s %s)[%s:]) and ignoring (alertname, alertstate, severity, threshold) "
+				"ALERTS{alertname=\"DbnetioThreshold%zu\", alertstate=\"firing\"})", op, lim,
+				prom_duration(t->merge, d, sizeof(d)), i + 1);
+		}
+		fputs("\n", f);
 		if (t->sustain)
 			fprintf(f, "        for: %s\n", prom_duration(t->sustain, d, sizeof(d)));
 		fputs("        labels:\n          severity: warning\n          threshold: ", f);

@@ -39,6 +39,7 @@
 #include <unistd.h>
 
 #include "input.h"
+#include "write_util.h"
 
 /* ===== per-key bases: an open-addressing table ===== */
 
@@ -212,13 +213,10 @@ static int file_close(struct rotator *r, char *err, size_t errlen)
  * period). */
 static int file_open(struct rotator *r, int64_t idx, int64_t when, char *err, size_t errlen)
 {
-	time_t t = (time_t)when;
-	struct tm tm;
 	char stamp[32], part[4224], fin[4200];
 	int fd = -1;
 
-	gmtime_r(&t, &tm);
-	strftime(stamp, sizeof(stamp), "%Y%m%dT%H%M%SZ", &tm);
+	wu_strftime(when, false, "%Y%m%dT%H%M%SZ", stamp, sizeof(stamp));
 	for (unsigned k = 1; k < 1000 && fd < 0; k++) {
 		char sfx[16] = "";
 		if (k > 1)

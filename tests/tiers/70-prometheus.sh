@@ -96,25 +96,34 @@ if have promtool; then
 	out=$(promtool check rules "$dest/usr/share/dbnetio/prometheus/dbnetio-rules.yml" 2>&1)
 	check "promtool check rules: the installed rules" "1" "$(grep -c 'SUCCESS: 2 rules found' <<<"$out")"
 	"$R" --prom-rules -t 'send>50MiB/s for 5m' -t 'recv >= 1.5 GB for 90s' -t 'any>1KiB/s' \
-		-t '@psend>1MB/s for 1h' -t '@mymap>10B/s' --prom-window 30s -o "$tmp/rules.yml"
+		-t '@psend>1MB/s for 1h' -t '@mymap>10B/s' -t 'send>1MiB/s merge 10s' -t 'recv>1B/s merge 0s' \
+		--prom-window 30s -o "$tmp/rules.yml"
 	out=$(promtool check rules "$tmp/rules.yml" 2>&1)
-	check "promtool check rules: every kind of threshold" "1" "$(grep -c 'SUCCESS: 5 rules found' <<<"$out")"
+	check "promtool check rules: every kind of threshold" "1" "$(grep -c 'SUCCESS: 7 rules found' <<<"$out")"
 	python3 - "$tmp/rules.yml" <<'PY' | sed 's/^/    /; s/^    \(PASS\|FAIL\)/\1/'
 import sys, re
 text = open(sys.argv[1]).read()
 rules = re.findall(r"- alert: (\S+)\n        expr: (.*)\n(?:        for: (\S+)\n)?", text)
 want = [
-    ("rate(dbnetio_sent_bytes_total[30s]) > 52428800", "5m"),
-    ("rate(dbnetio_received_bytes_total[30s]) >= 1500000000", "90s"),
-    ('rate({__name__=~"dbnetio_(sent|received)_bytes_total"}[30s]) > 1024', ""),
-    ("sum without (client) (rate(dbnetio_sent_bytes_total[30s])) > 1000000", "1h"),
-    ('rate(dbnetio_map_value_total{map="@mymap"}[30s]) > 10', ""),
+    ("rate(dbnetio_sent_bytes_total[30s]) > 52428800", "5m", "5s"),
+    ("rate(dbnetio_received_bytes_total[30s]) >= 1500000000", "90s", "5s"),
+    ('rate({__name__=~"dbnetio_(sent|received)_bytes_total"}[30s]) > 1024', "", "5s"),
+    ("sum without (client) (rate(dbnetio_sent_bytes_total[30s])) > 1000000", "1h", "5s"),
+    ('rate(dbnetio_map_value_total{map="@mymap"}[30s]) > 10', "", "5s"),
+    ("rate(dbnetio_sent_bytes_total[30s]) > 1048576", "", "10s"),
+    ("rate(dbnetio_received_bytes_total[30s]) > 1", "", None),
 ]
+# merge M (default 5s): the alert keeps firing while its own ALERTS series
+# is firing and some evaluation within M was above (keep_firing_for in 2.42)
+want = [(e if m is None else
+         '%s or (max_over_time((%s)[%s:]) and ignoring (alertname, alertstate, severity, threshold) '
+         'ALERTS{alertname="DbnetioThreshold%d", alertstate="firing"})' % (e, e, m, i + 1), f)
+        for i, (e, f, m) in enumerate(want)]
 got = [(e, f) for _, e, f in rules]
 print(("PASS" if got == want else "FAIL") + " --prom-rules: each target, OP, limit, window and sustain as documented" +
       ("" if got == want else ": %r" % got))
 names = [n for n, _, _ in rules]
-print(("PASS" if len(set(names)) == 5 else "FAIL") + " --prom-rules: one alert name per threshold (%s)" % " ".join(names))
+print(("PASS" if len(set(names)) == 7 else "FAIL") + " --prom-rules: one alert name per threshold (%s)" % " ".join(names))
 PY
 else
 	skip "promtool check rules" "promtool is not installed (scripts/install-deps check)"
@@ -253,7 +262,8 @@ ss = [socket.socket() for _ in range(2)]
 for s in ss: s.bind(("127.0.0.1", 0))
 print(*[s.getsockname()[1] for s in ss])')
 mkdir -p "$tmp/tf" "$tmp/data"
-"$R" --prom-rules -t 'send>500KiB/s for 3s' -t 'send>100MiB/s' --prom-window 3s -o "$tmp/prom-rules.yml"
+"$R" --prom-rules -t 'send>500KiB/s for 3s merge 0s' -t 'send>100MiB/s' -t 'send>500KiB/s for 3s merge 12s' \
+	--prom-window 3s -o "$tmp/prom-rules.yml"
 cat > "$tmp/prometheus.yml" <<EOF
 global:
   scrape_interval: 1s
@@ -308,25 +318,40 @@ pids+=("$cap")
 for _ in $(seq 300); do grep -q 'dbnetio-dump-end' "$tmp/cap.txt" 2>/dev/null && break; sleep 0.1; done
 t_start=$(date +%s)
 echo go >&8
-# the rules while the load runs: the low threshold must fire
-fired=no high=inactive
-for _ in $(seq $(((secs + 4) * 4))); do
+# the rules while the load runs and after: the low threshold must fire, the
+# high one never; after the load, the merge 12s one must outlast the merge
+# 0s one by most of its window (its keep-firing clause)
+fired=no high=inactive end0= end12= t_end=
+for _ in $(seq $(((secs + 26) * 4))); do
 	st=$(q /api/v1/rules | python3 -c '
 import json, sys
 r = {x["name"]: x["state"] for g in json.load(sys.stdin)["data"]["groups"] for x in g["rules"]}
-print(r.get("DbnetioThreshold1", "none"), r.get("DbnetioThreshold2", "none"))' 2>/dev/null)
-	[ "${st%% *}" = firing ] && fired=yes
-	[ "${st##* }" != inactive ] && high=${st##* }
-	kill -0 "$w" 2>/dev/null || break
+print(r.get("DbnetioThreshold1", "none"), r.get("DbnetioThreshold2", "none"), r.get("DbnetioThreshold3", "none"))' 2>/dev/null)
+	read -r s1 s2 s3 <<<"$st"
+	now=$(date +%s.%N)
+	[ "$s1" = firing ] && fired=yes
+	[ "$s2" != inactive ] && high=$s2
+	if [ -z "$t_end" ] && ! kill -0 "$w" 2>/dev/null; then
+		wait "$w"
+		t_end=$(date +%s)
+	fi
+	if [ -n "$t_end" ] && [ "$fired" = yes ]; then
+		[ -z "$end0" ] && [ "$s1" = inactive ] && end0=$now
+		[ -z "$end12" ] && [ "$s3" = inactive ] && end12=$now
+		[ -n "$end0" ] && [ -n "$end12" ] && break
+	fi
 	sleep 0.25
 done
-wait "$w"
-t_end=$(date +%s)
+[ -z "$t_end" ] && { wait "$w"; t_end=$(date +%s); }
 wait "$cap"
 touch "$tmp/stop"
 wait "$rd"
 check "the alert generated from 'send>500KiB/s for 3s' fired while 1 MB/s per client ran (rules API)" yes "$fired"
 check "the one from 'send>100MiB/s' stayed inactive" inactive "$high"
+gap=$(awk -v a="${end0:-0}" -v b="${end12:-0}" 'BEGIN { printf "%.1f", (a > 0 && b > 0) ? b - a : -1 }')
+awk -v g="$gap" 'BEGIN { exit !(g >= 8 && g <= 20) }' &&
+	pass "after the load, 'merge 12s' kept firing $gap s after 'merge 0s' ended (keep_firing_for in PromQL)" ||
+	fail "after the load, 'merge 12s' kept firing 8..20 s after 'merge 0s' ended" "$gap s (ends at ${end0:-never}, ${end12:-never})"
 
 "$R" -f json "$tmp/cap.txt" > "$tmp/cap.json"
 want=$(sum_totals "$tmp/cap.json")
