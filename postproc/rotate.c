@@ -401,8 +401,7 @@ int rotator_new(struct rotator **out, const struct rotate_opts *o, char *err, si
 		snprintf(err, errlen, "out of memory");
 		return -1;
 	}
-	if (mkdir(r->dir, 0755) != 0 && errno != EEXIST) {
-		snprintf(err, errlen, "--capture-dir %s: %s", r->dir, strerror(errno));
+	if (wu_mkdir_p("--capture-dir", r->dir, err, errlen) < 0) {
 		free(r->dir);
 		free(r);
 		return -1;

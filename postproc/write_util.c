@@ -424,3 +424,34 @@ void wu_atomic_abort(struct wu_atomic *a)
 	}
 	a->tmp = NULL;
 }
+
+int wu_mkdir_p(const char *what, const char *dir, char *err, size_t errlen)
+{
+	char buf[PATH_MAX];
+	size_t n = strlen(dir);
+
+	if (n == 0 || n >= sizeof buf) {
+		snprintf(err, errlen, "%s '%s': bad path", what, dir);
+		return -1;
+	}
+	memcpy(buf, dir, n + 1);
+	for (char *p = buf + 1; ; p++) {
+		if (*p == '/' || *p == '\0') {
+			char c = *p;
+			*p = '\0';
+			if (mkdir(buf, 0777) < 0 && errno != EEXIST) {
+				snprintf(err, errlen, "mkdir(%s): %s", buf, strerror(errno));
+				return -1;
+			}
+			*p = c;
+			if (c == '\0')
+				break;
+		}
+	}
+	struct stat st;
+	if (stat(dir, &st) < 0 || !S_ISDIR(st.st_mode)) {
+		snprintf(err, errlen, "%s '%s': not a directory", what, dir);
+		return -1;
+	}
+	return 0;
+}

@@ -62,6 +62,11 @@ int wu_check_output_file(const char *opt, const char *path, char *err, size_t er
  * Nothing is created.  0, or -1 with err. */
 int wu_check_output_dir(const char *opt, const char *dir, char *err, size_t errlen);
 
+/* mkdir -p: make dir and any missing parent.  0, or -1 with err (also when
+ * dir exists but is not a directory); what names it in messages ("plot
+ * directory": "plot directory 'x': not a directory"). */
+int wu_mkdir_p(const char *what, const char *dir, char *err, size_t errlen);
+
 /* ===== files replaced atomically =====
  * The one way an output file is written: into a temporary file beside it
  * (same directory, so same filesystem), then fsync and rename over it, so a
