@@ -172,6 +172,8 @@ check "--capture-keep 2: the two newest files stay" "2 $(ls "$tmp/rot-client-tex
 "$R" --capture-dir "$tmp/rot-one" --rotate 0s "$KX/client-text.txt" > /dev/null
 check "--rotate 0s: one file, the stream unchanged (counters relative to nothing)" "1 yes" \
 	"$(ls "$tmp/rot-one" | wc -l) $(cmp -s "$tmp/rot-one"/capture-*.txt "$KX/client-text.txt" && echo yes)"
+"$R" --capture-dir "$tmp/rot-nested/a/b" --rotate 0s "$KX/client-text.txt" > /dev/null
+check "--capture-dir makes missing parents" 1 "$(ls "$tmp/rot-nested/a/b" 2>/dev/null | grep -c '^capture-.*\.txt$')"
 "$R" --capture-dir "$tmp/rot-json" "$KX/client-json.json" > /dev/null 2> "$tmp/err"; rc=$?
 check "--capture-dir on a JSON capture: exit 1, says to capture text" "1 1" "$rc $(grep -c 'JSON capture (-f json) cannot be rotated' "$tmp/err")"
 "$R" --rotate 1h "$KX/client-text.txt" > /dev/null 2> "$tmp/err"; rc=$?
