@@ -3,7 +3,7 @@
 rewritten, as node_exporter's textfile collector does, and check that every
 read is a whole, valid file.
 
-USAGE: promread.py FILE STOPFILE [MAX_SECONDS]
+USAGE: promread.py FILE STOPFILE [MAX_SECONDS [SAVEDIR]]
 
 Until STOPFILE exists (or MAX_SECONDS, default 120, pass), every ~10 ms:
 open FILE, read it all, and check it: it ends with a newline; every line is
@@ -12,7 +12,9 @@ had its TYPE line; no name and label set twice; and every *_total counter is
 at least what the previous read showed (monotonic within a run).  A missing
 FILE is fine before its first appearance, an error after it.  Prints one
 line, "reads N distinct D bad B nonmonotonic M missing K", and on stderr the
-first few problems.  Exits 0 (the caller judges the numbers).
+first few problems.  With SAVEDIR, each distinct valid file read is saved
+there as N.prom, for the caller to compare.  Exits 0 (the caller judges
+the numbers).
 """
 import os
 import re
@@ -53,6 +55,7 @@ def check(text, problems):
 def main():
     path, stop = sys.argv[1], sys.argv[2]
     limit = float(sys.argv[3]) if len(sys.argv) > 3 else 120.0
+    save = sys.argv[4] if len(sys.argv) > 4 else None
     t0 = time.time()
     reads = bad = nonmono = missing = 0
     appeared = False
@@ -69,10 +72,14 @@ def main():
             continue
         appeared = True
         reads += 1
+        new = hash(text) not in distinct
         distinct.add(hash(text))
         samples = check(text, problems)
         if samples is None:
             bad += 1
+        elif new and save:
+            with open(os.path.join(save, "%d.prom" % len(distinct)), "w") as f:
+                f.write(text)
         else:
             for k, v in samples.items():
                 if k[0].endswith("_total") and k in last and v < last[k]:

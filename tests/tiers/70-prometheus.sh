@@ -182,8 +182,8 @@ check "--rotate without --capture-dir: exit 1" "1 1" "$rc $(grep -c 'need --capt
 check "--capture-dir that cannot be made: exit 1 before reading, naming it" "1 1" "$rc $(grep -c '/proc/nope' "$tmp/err")"
 
 # ===== --live -f prom -o: a stalling pipe, a reader loop =====
-mkdir -p "$tmp/tf0"
-python3 "$READ" "$tmp/tf0/d.prom" "$tmp/stop0" 60 > "$tmp/read0" 2> "$tmp/read0.err" &
+mkdir -p "$tmp/tf0" "$tmp/seen0"
+python3 "$READ" "$tmp/tf0/d.prom" "$tmp/stop0" 60 "$tmp/seen0" > "$tmp/read0" 2> "$tmp/read0.err" &
 rd=$!
 pids+=("$rd")
 timeout 60 python3 "$FEED" --pause 0.15 --max-seconds 30 "$KX/client-text.txt" $(seq 3 5 160) |
@@ -194,6 +194,23 @@ read -r _ reads _ distinct _ bad _ nonmono _ missing < "$tmp/read0"
 [ "${reads:-0}" -ge 20 ] && [ "${distinct:-0}" -ge 5 ] && pass "reader loop: $reads reads, $distinct distinct files while a stalling pipe ran" ||
 	fail "reader loop read the file while it changed" "$(cat "$tmp/read0")"
 check "reader loop: never half-written or invalid, no counter down, never missing" "0 0 0" "$bad $nonmono $missing"
+# each file seen is the counters of the saved capture up to one of its dumps
+python3 - "$R" "$KX/client-text.txt" "$tmp/seen0" <<'PY' | sed 's/^/    /; s/^    \(PASS\|FAIL\)/\1/'
+import glob, os, re, subprocess, sys
+report, cap, seen = sys.argv[1:4]
+ctr = re.compile(r'^(dbnetio_\w+_total\{.*\}) (\d+)$', re.M)
+lines = open(cap).read().splitlines(keepends=True)
+prefixes = []
+for i, l in enumerate(lines):
+    if l.startswith("# dbnetio-dump-end"):
+        out = subprocess.run([report, "-f", "prom", "-"], input="".join(lines[:i + 1]), capture_output=True, text=True).stdout
+        prefixes.append(dict(ctr.findall(out)))
+files = sorted(glob.glob(os.path.join(seen, "*.prom")))
+bad = [os.path.basename(f) for f in files if dict(ctr.findall(open(f).read())) not in prefixes]
+ok = files and not bad
+print(("PASS" if ok else "FAIL") + " every textfile seen (%d) holds the saved capture's counters after one of its %d dumps%s" %
+      (len(files), len(prefixes), "" if ok else ": not " + " ".join(bad[:5])))
+PY
 "$R" -f prom "$KX/client-text.txt" > "$tmp/whole.prom"
 check "the last textfile is what -f prom writes for the saved capture (and the last dump's time)" "yes" \
 	"$(cmp -s "$tmp/whole.prom" <(grep -v 'dbnetio_last_dump_timestamp_seconds' "$tmp/tf0/d.prom") && echo yes)"
