@@ -60,6 +60,8 @@ struct writer_common {
 	bool local_time;         /* --local-time: dates and clocks in local time */
 	bool top;                /* --top given: streaming writers wait for the
 				  * ranking (summary.h) before writing rows */
+	bool live;               /* --live: a writer with -o may rewrite it as
+				  * dumps close (prom) */
 };
 
 /* constructors (each returns 0 or -1 with err) */
