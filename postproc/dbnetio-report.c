@@ -48,7 +48,7 @@ struct report_opts {
 	bool prom_window_given;
 	struct rotate_opts rotate;    /* --capture-dir, --rotate, --capture-keep */
 	bool rotate_given;            /* --rotate or --capture-keep: need --capture-dir */
-	/* Add new options' fields here (e.g. const char *plot_dir;). */
+	/* Add new options' fields above this line, each with its option in a comment. */
 };
 
 const char *argp_program_version = "dbnetio-report 1";

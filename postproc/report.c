@@ -1390,8 +1390,7 @@ static int w_finish(void *ctx, const struct summary *sum, char *err, size_t errl
 	struct report *r = ctx;
 	bool rendered = false;
 	int rc = -1;
-	char tmp[PATH_MAX];
-	FILE *f = NULL;
+	struct wu_atomic out = { 0 };
 
 	/* Series the engine knows but that never made a sample (a map seen
 	 * once) still belong in the tables. */
@@ -1417,30 +1416,10 @@ static int w_finish(void *ctx, const struct summary *sum, char *err, size_t errl
 	if (plot_render(r->plot, sum, &rendered, err, errlen) < 0)
 		goto cleanup;
 	/* write beside the target and rename, so a reader never sees half a report */
-	if ((size_t)snprintf(tmp, sizeof tmp, "%s.tmp%ld", r->path, (long)getpid()) >= sizeof tmp) {
-		snprintf(err, errlen, "--report %s: path too long", r->path);
+	if (wu_atomic_open(&out, r->path, err, errlen) < 0 ||
+	    write_document(r, out.f, sum, rendered, err, errlen) < 0 ||
+	    wu_atomic_commit(&out, err, errlen) < 0)
 		goto cleanup;
-	}
-	f = fopen(tmp, "w");
-	if (!f) {
-		snprintf(err, errlen, "fopen(%s): %s", tmp, strerror(errno));
-		goto cleanup;
-	}
-	if (write_document(r, f, sum, rendered, err, errlen) < 0)
-		goto cleanup;
-	int bad = ferror(f);
-	int cl = fclose(f);
-	f = NULL;
-	if (bad || cl != 0) {
-		snprintf(err, errlen, "write(%s): %s", tmp, strerror(errno ? errno : EIO));
-		unlink(tmp);
-		goto cleanup;
-	}
-	if (rename(tmp, r->path) < 0) {
-		snprintf(err, errlen, "rename(%s, %s): %s", tmp, r->path, strerror(errno));
-		unlink(tmp);
-		goto cleanup;
-	}
 	if (!rendered) {
 		fprintf(stderr, "dbnetio-report: gnuplot not found in PATH: %s has no charts",
 			r->path);
@@ -1451,10 +1430,7 @@ static int w_finish(void *ctx, const struct summary *sum, char *err, size_t errl
 	}
 	rc = 0;
 cleanup:
-	if (f) {
-		fclose(f);
-		unlink(tmp);
-	}
+	wu_atomic_abort(&out);
 	if (r->tmp_dir) {
 		remove_tmp_dir(r->chart_dir);
 		r->tmp_dir = false;

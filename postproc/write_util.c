@@ -371,7 +371,7 @@ int wu_atomic_open(struct wu_atomic *a, const char *path, char *err, size_t errl
 	snprintf(a->tmp, l, "%s.tmp.XXXXXX", path);
 	fd = mkstemp(a->tmp);
 	if (fd < 0) {
-		snprintf(err, errlen, "-o %s: cannot create a file beside it: %s", path, strerror(errno));
+		snprintf(err, errlen, "%s: cannot create a file beside it: %s", path, strerror(errno));
 		free(a->tmp);
 		a->tmp = NULL;
 		return -1;
