@@ -1295,7 +1295,7 @@ static void legend_columns(struct chart_ctx *c)
 		if (c->p->alerts[i].s->source == c->source)
 			c->key_cols = strlen("alerts, numbered as in the report");
 	for (size_t k = 0; k < c->ncols; k++) {
-		size_t n = plot_text_columns(column_title(c, k, t, sizeof t));
+		size_t n = wu_display_width(column_title(c, k, t, sizeof t));
 		if (n > c->key_cols)
 			c->key_cols = n;
 	}

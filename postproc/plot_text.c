@@ -94,36 +94,6 @@ static const struct range joiner[] = {
 	{ 0xfe00, 0xfe0f }, { 0xfeff, 0xfeff }, { 0xe0000, 0xe007f }, { 0xe0100, 0xe01ef },
 };
 
-/* Combining marks: no column of their own. */
-static const struct range combining[] = {
-	{ 0x0300, 0x036f }, { 0x0483, 0x0489 }, { 0x0591, 0x05bd }, { 0x0610, 0x061a },
-	{ 0x064b, 0x065f }, { 0x1ab0, 0x1aff }, { 0x1dc0, 0x1dff }, { 0x20d0, 0x20ff },
-	{ 0xfe20, 0xfe2f },
-};
-
-/* East Asian wide and fullwidth characters and emoji: two columns. */
-static const struct range wide[] = {
-	{ 0x1100, 0x115f }, { 0x231a, 0x231b }, { 0x2329, 0x232a }, { 0x23e9, 0x23ec },
-	{ 0x23f0, 0x23f3 }, { 0x25fd, 0x25fe }, { 0x2614, 0x2615 }, { 0x2648, 0x2653 },
-	{ 0x267f, 0x267f }, { 0x2693, 0x2693 }, { 0x26a1, 0x26a1 }, { 0x26aa, 0x26ab },
-	{ 0x26bd, 0x26be }, { 0x26c4, 0x26c5 }, { 0x26ce, 0x26ce }, { 0x26d4, 0x26d4 },
-	{ 0x26ea, 0x26ea }, { 0x26f2, 0x26f5 }, { 0x26fa, 0x26fd }, { 0x2705, 0x2705 },
-	{ 0x270a, 0x270b }, { 0x2728, 0x2728 }, { 0x274c, 0x274e }, { 0x2753, 0x2757 },
-	{ 0x2795, 0x2797 }, { 0x27b0, 0x27bf }, { 0x2b1b, 0x2b1c }, { 0x2b50, 0x2b55 },
-	{ 0x2e80, 0x303e }, { 0x3041, 0x33ff }, { 0x3400, 0x4dbf }, { 0x4e00, 0x9fff },
-	{ 0xa000, 0xa4cf }, { 0xa960, 0xa97f }, { 0xac00, 0xd7a3 }, { 0xf900, 0xfaff },
-	{ 0xfe10, 0xfe19 }, { 0xfe30, 0xfe6f }, { 0xff00, 0xff60 }, { 0xffe0, 0xffe6 },
-	{ 0x16fe0, 0x18aff }, { 0x1b000, 0x1b2ff }, { 0x1f000, 0x1faff }, { 0x20000, 0x3fffd },
-};
-
-/* Columns code point cp takes. */
-static unsigned columns(uint32_t cp)
-{
-	if (in_ranges(cp, combining, N(combining)) || in_ranges(cp, joiner, N(joiner)))
-		return 0;
-	return in_ranges(cp, wide, N(wide)) ? 2 : 1;
-}
-
 /* ------------------------------------------------------------- cleaning */
 
 /* Encode cp as UTF-8 into b (4 bytes); returns its length. */
@@ -196,7 +166,7 @@ unsigned plot_text_clean(const char *s, size_t max_cols, bool (*drawable)(uint32
 		size_t bl = utf8_put(cp, b);
 		if (o + bl + 1 > outlen)
 			break;
-		unsigned w = columns(cp);
+		unsigned w = wu_cp_width(cp);
 		if (w && cols + w <= (max_cols > 1 ? max_cols - 1 : 0))
 			cut1 = o + bl;
 		if (w && cols + w <= (max_cols > 3 ? max_cols - 3 : 0))
@@ -217,24 +187,6 @@ unsigned plot_text_clean(const char *s, size_t max_cols, bool (*drawable)(uint32
 		snprintf(out + at, outlen - at, "%s", more);
 	}
 	return what;
-}
-
-size_t plot_text_columns(const char *s)
-{
-	const unsigned char *u = (const unsigned char *)s;
-	size_t n = strlen(s), cols = 0;
-
-	for (size_t i = 0; i < n;) {
-		uint32_t cp;
-		size_t len = wu_utf8_decode(u + i, n - i, &cp);
-		if (len == 0) {
-			cp = 0xfffd;
-			len = 1;
-		}
-		cols += columns(cp);
-		i += len;
-	}
-	return cols;
 }
 
 void plot_text_escape(const char *s, char *out, size_t outlen)

@@ -41,8 +41,6 @@ bool plot_text_drawable(uint32_t cp);
 unsigned plot_text_clean(const char *s, size_t max_cols, bool (*drawable)(uint32_t cp),
 			 char *out, size_t outlen);
 
-/* Columns s takes in a chart (see plot_text_clean); s is chart text. */
-size_t plot_text_columns(const char *s);
 
 /* s for a message on stderr, in ASCII: printable ASCII as is, other
  * characters as \u{XXXX}, bytes that are not UTF-8 as \xHH. */

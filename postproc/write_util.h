@@ -21,6 +21,9 @@ size_t wu_utf8_decode(const unsigned char *s, size_t n, uint32_t *cp);
  * sequence one (shown as U+FFFD).  No locale is needed (the program runs in
  * the C locale); the table pads its columns by this. */
 size_t wu_display_width(const char *s);
+/* The columns of one code point, by which the tables pad and the charts
+ * cut names: 0, 1 or 2. */
+unsigned wu_cp_width(uint32_t cp);
 /* The string writers below emit valid UTF-8 whatever the input: a byte that
  * starts no valid sequence becomes U+FFFD. */
 /* A JSON string literal, quotes included. */
