@@ -9,7 +9,7 @@ JSONC_CFLAGS := $(shell $(PKG_CONFIG) --cflags json-c 2>/dev/null)
 JSONC_LIBS   := $(shell $(PKG_CONFIG) --libs json-c 2>/dev/null || echo -ljson-c)
 
 POSTPROC_LIB_SRCS := postproc/input.c postproc/parse.c postproc/series.c \
-	postproc/group.c postproc/stats.c postproc/threshold.c postproc/units.c postproc/engine.c \
+	postproc/group.c postproc/sessions.c postproc/stats.c postproc/threshold.c postproc/units.c postproc/engine.c \
 	postproc/write_util.c postproc/write_table.c postproc/write_csv.c \
 	postproc/write_json.c postproc/write_prom.c postproc/write_live.c
 POSTPROC_SRCS := postproc/dbnetio-report.c $(POSTPROC_LIB_SRCS)
