@@ -482,7 +482,9 @@ int group_member_sample(struct group_table *g, const struct capture_meta *m,
 				? session_find(m->sessions, s->client, s->client_port, s->pid,
 					       (double)smp->ts, (double)smp->end)
 				: NULL;
-		if (!mb->joined || sess != mb->sess) {
+		/* no session and no bytes (a closed connection's entry stays in
+		 * the map): nothing to attribute, no empty unknown group */
+		if ((sess || smp->bytes) && (!mb->joined || sess != mb->sess)) {
 			unsigned f = mb->proc->fields;
 			if (!sess)
 				f |= GF_CLIENT;
