@@ -17,6 +17,11 @@ else
 	skip "mariadb with the collector" "$BUILD/dbnetio-collect is not built (make)"
 fi
 
+# Sessions (dbnetio --db mariadb): bytes per database user, exact against
+# three relays; hostile names escaped; failing credentials.  Interrupted
+# too: the poller must go with the capture.
+db_tier_check mariadb-sessions -P tracepoint
+
 # make demo's script, shortened: it must print the summary table with the
 # server in it and write every file the README promises.
 outdir=$(mktemp -d)
