@@ -77,6 +77,8 @@ static unsigned fields_for(const struct group_table *g, const struct capture_met
 	for (size_t i = 0; i < GROUP_NATTRS; i++)
 		if (attr_defs[i].needs <= m->key && attr_defs[i].needs > CAPTURE_KEY_PROCESS)
 			f |= attr_defs[i].fields;
+	/* sessions only when asked: they need the database's session list */
+	f &= ~(unsigned)GF_SESSION;
 	return g->o.no_ports ? f & ~(unsigned)GF_PORTS : f;
 }
 
