@@ -42,9 +42,10 @@ if (!exists("xformat"))        xformat = "%H:%M:%S"   # time tic labels (strftim
 # ------------------------------------------------------------- utilities
 if (strlen(outfile) == 0) { outfile = "stacked." . term }
 
-array palette[8] = ["#0072b2", "#e69f00", "#009e73", "#cc79a7", \
-                    "#56b4e9", "#d55e00", "#f0e442", "#000000"]
-colour(k) = palette[(k - 1) % 8 + 1]
+# dbnetio-report gives them (palette), the same as its report's swatches.
+if (!exists("palette")) array palette[8] = ["#0072b2", "#e69f00", "#009e73", "#cc79a7", \
+                                            "#56b4e9", "#d55e00", "#f0e442", "#000000"]
+colour(k) = palette[(k - 1) % |palette| + 1]
 
 # Upper edge of band k in direction d (0 send, 1 recv): series 1..k summed,
 # in bytes per second.
@@ -89,13 +90,21 @@ if (_xmax > _xmin) { set xrange [_xmin + tzoffset : _xmax + tzoffset] } \
 else { set xrange [_xmin + tzoffset - 1 : _xmax + tzoffset + 1] }
 # a short capture: whole-second tics, not fractions of one
 if (_xmax - _xmin < 5 * 1) { set xtics 1 }
+# The tics dbnetio-report chose so that no two labels overlap, at any length
+# of capture (xtic_pos, xtic_label: %H:%M with the date once per day, ...);
+# by hand, or drawn at another width, gnuplot's own.
+_xlines = 1       # lines of the tallest time tic label
+if (exists("xtic_n") && exists("xtic_width") && xtic_n > 0 && width == xtic_width) {
+	set xtics (xtic_label[1] xtic_pos[1])
+	do for [_i = 2:xtic_n] { set xtics add (xtic_label[_i] xtic_pos[_i]) }
+	do for [_i = 1:xtic_n] { if (strstrt(xtic_label[_i], "\n") > 0) { _xlines = 2 } }
+}
 set grid xtics ytics lc rgb "#dddddd" lt 1 front
 set border 3
 set tics nomirror
 set lmargin 13
 set key outside right top vertical Left reverse noenhanced samplen 2 spacing 1.2
 set style fill solid 0.85 noborder
-set yrange [0:*]
 set format y "%g"
 
 set multiplot layout 2, 1 title title noenhanced font ",13"
@@ -105,8 +114,11 @@ do for [d = 0:1] {
 	set title _dir[d + 1]
 	set ylabel sprintf("bytes/s (%s)", _yunit[d + 1])
 	# an all-zero panel still gets an axis (and no warning)
-	if (_ymax[d + 1] > 0) { set yrange [0:*] } else { set yrange [0:1] }
-	if (d == 1) { set xlabel sprintf("time (%s)", tzlabel) } else { unset xlabel }
+	# 8 % headroom: a steady total does not sit on the top of the frame
+	if (_ymax[d + 1] > 0) { set yrange [0 : 1.08 * _ymax[d + 1] / _scale[d + 1]] } \
+	else { set yrange [0:1] }
+	# under tic labels of two lines (the date), the axis title one line lower
+	if (d == 1) { set xlabel sprintf("time (%s)", tzlabel) offset 0, 1 - _xlines } else { unset xlabel }
 	# Bands are drawn top-down so that each lower band covers the one above
 	# it from the x axis up to its own edge.
 	plot for [k = nseries:1:-1] datafile \

@@ -7,6 +7,9 @@
 
 JSONC_CFLAGS := $(shell $(PKG_CONFIG) --cflags json-c 2>/dev/null)
 JSONC_LIBS   := $(shell $(PKG_CONFIG) --libs json-c 2>/dev/null || echo -ljson-c)
+# fontconfig: which characters the chart fonts can draw (plot_text.c)
+FONTCONFIG_CFLAGS := $(shell $(PKG_CONFIG) --cflags fontconfig 2>/dev/null)
+FONTCONFIG_LIBS   := $(shell $(PKG_CONFIG) --libs fontconfig 2>/dev/null || echo -lfontconfig)
 
 POSTPROC_LIB_SRCS := postproc/input.c postproc/parse.c postproc/series.c \
 	postproc/group.c postproc/sessions.c postproc/stats.c postproc/threshold.c postproc/units.c postproc/engine.c \
@@ -16,7 +19,7 @@ POSTPROC_SRCS := postproc/dbnetio-report.c $(POSTPROC_LIB_SRCS)
 
 POSTPROC_LIB_OBJS := $(POSTPROC_LIB_SRCS:postproc/%.c=$(BUILD)/postproc/%.o)
 POSTPROC_LIB := $(BUILD)/libdbnetio-report.a
-POSTPROC_LDLIBS := $(JSONC_LIBS) -lm
+POSTPROC_LDLIBS := $(JSONC_LIBS) $(FONTCONFIG_LIBS) -lm
 
 BINS += $(BUILD)/dbnetio-report
 
@@ -53,10 +56,14 @@ uninstall-postproc:
 # plot_templates.awk), so written .gp files need nothing installed; they are
 # also installed to $(DATADIR)/plots for people who want to run them by hand.
 PLOT_TEMPLATES := $(sort $(wildcard plots/*.gp))
-PLOT_OBJS := $(BUILD)/postproc/plot.o $(BUILD)/postproc/report.o \
+PLOT_OBJS := $(BUILD)/postproc/plot.o $(BUILD)/postproc/plot_text.o $(BUILD)/postproc/report.o \
 	$(BUILD)/postproc/plot_templates.o
 
 $(POSTPROC_LIB): $(PLOT_OBJS)
+
+$(BUILD)/postproc/plot_text.o: postproc/plot_text.c | $(BUILD)/postproc
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(ALL_CFLAGS) $(FONTCONFIG_CFLAGS) -c $< -o $@
 
 $(BUILD)/postproc/plot_templates.c: $(PLOT_TEMPLATES) postproc/plot_templates.awk | $(BUILD)/postproc
 	$(call msg,GEN,$@)

@@ -111,9 +111,10 @@ static void e_text(struct emit *e, const char *s)
 			default: fwrite(u + i, 1, len, e->f);
 			}
 		} else {
-			/* what could start emphasis, code, a link, HTML or a
-			 * new table cell inside a sentence or a cell */
-			if (len == 1 && strchr("\\`*_[]<>|", c))
+			/* what could start emphasis, code, a link, HTML, an
+			 * entity (&amp; would read as &) or a new table cell
+			 * inside a sentence or a cell */
+			if (len == 1 && strchr("\\`*_[]<>|&", c))
 				fputc('\\', e->f);
 			fwrite(u + i, 1, len, e->f);
 		}
@@ -224,6 +225,32 @@ static void e_cell(struct emit *e, const char *text, const char *stat, const cha
 		fputs("| ", e->f);
 		e_text(e, text);
 		fputc(' ', e->f);
+	}
+}
+
+/* The chart cell of a table row: the colour swatch of its line in the
+ * time charts, or of "rest" with the word, as text in Markdown.  column 0:
+ * not charted. */
+static void e_swatch(struct emit *e, unsigned column, bool rest)
+{
+	const char *hex = column ? plot_palette[(column - 1) % PLOT_PALETTE_N] : NULL;
+	const char *name = column ? plot_palette_names[(column - 1) % PLOT_PALETTE_N] : NULL;
+
+	if (e->html) {
+		fputs("<td class=\"chart\">", e->f);
+		if (hex)
+			fprintf(e->f, "<span class=\"sw\" style=\"background:%s\" title=\"%s\"></span>%s",
+				hex, name, rest ? "rest" : "");
+		else
+			fputs("–", e->f);
+		fputs("</td>", e->f);
+	} else {
+		char t[64];
+		if (hex)
+			snprintf(t, sizeof t, "%s%s", rest ? "rest, " : "", name);
+		else
+			snprintf(t, sizeof t, "–");
+		e_cell(e, t, NULL, NULL, false);
 	}
 }
 
@@ -339,25 +366,6 @@ static struct proc *procs_of(const struct report *r, int src, size_t *n)
 	return p;
 }
 
-/* Time of ts as the reader should see it: "2026-11-24 22:08:16". */
-static const char *fmt_when(const struct emit *e, const struct capture_meta *m, int64_t ts,
-			    char *buf, size_t len)
-{
-	if (m && m->clock_of_day) {
-		long s = (long)(ts % 86400);
-		snprintf(buf, len, "%02ld:%02ld:%02ld", s / 3600, s / 60 % 60, s % 60);
-		return buf;
-	}
-	time_t t = (time_t)ts;
-	struct tm tm;
-	if (e->local)
-		localtime_r(&t, &tm);
-	else
-		gmtime_r(&t, &tm);
-	strftime(buf, len, "%Y-%m-%d %H:%M:%S", &tm);
-	return buf;
-}
-
 /* The zone name printed after times. */
 static const char *zone(const struct emit *e)
 {
@@ -427,6 +435,33 @@ static double capture_seconds(const struct capture_meta *m)
 	return (double)(m->end - m->start);
 }
 
+/* What a capture's filter= traced, as words: "every process", "processes
+ * named mariadbd", "pids 4321, 4322", "the processes of cgroup /sys/...". */
+static const char *traced_what(const char *filter, char *buf, size_t len)
+{
+	if (!*filter || strcmp(filter, "all") == 0)
+		snprintf(buf, len, "every process");
+	else if (strncmp(filter, "comm:", 5) == 0)
+		snprintf(buf, len, "processes named %s", filter + 5);
+	else if (strncmp(filter, "cgroup:", 7) == 0)
+		snprintf(buf, len, "the processes of cgroup %s", filter + 7);
+	else if (strncmp(filter, "pid:", 4) == 0) {
+		/* "pid:1,2" -> "pids 1, 2" */
+		size_t o = (size_t)snprintf(buf, len, "pid%s ", strchr(filter + 4, ',') ? "s" : "");
+		for (const char *f = filter + 4; *f && o + 3 < len; f++) {
+			if (*f == ',') {
+				buf[o++] = ',';
+				buf[o++] = ' ';
+			} else {
+				buf[o++] = *f;
+			}
+		}
+		buf[o < len ? o : len - 1] = '\0';
+	} else
+		snprintf(buf, len, "with filter %s", filter);
+	return buf;
+}
+
 /* Headline cards / bullet list: what was traced, how much each way, peaks. */
 static void section_glance(struct emit *e, const struct report *r, const struct summary *sum,
 			   const struct capture_meta *m)
@@ -434,14 +469,15 @@ static void section_glance(struct emit *e, const struct report *r, const struct 
 	char a[64], b[64], c[64], w[300], t1[40], t2[40];
 	double secs = capture_seconds(m);
 
+	char what[512];
 	e_para_begin(e, "traced");
-	e_textf(e, "Traced %s on %s", *m->filter ? m->filter : "all processes",
+	e_textf(e, "Traced %s on %s", traced_what(m->filter, what, sizeof what),
 		*m->host ? m->host : "an unnamed host");
 	if (*m->kernel)
 		e_textf(e, " (kernel %s)", m->kernel);
 	if (m->have_time)
-		e_textf(e, ", %s to %s %s (%s).", fmt_when(e, m, m->start, t1, sizeof t1),
-			fmt_when(e, m, m->end, t2, sizeof t2), zone(e),
+		e_textf(e, ", %s to %s %s (%s).", wu_time(m, m->start, e->local, t1, sizeof t1),
+			wu_time(m, m->end, e->local, t2, sizeof t2), zone(e),
 			fmt_duration(secs, c, sizeof c));
 	else
 		e_text(e, m->counts.dumps ? ", no full interval." : ", no timestamped dump.");
@@ -478,16 +514,21 @@ static void section_glance(struct emit *e, const struct report *r, const struct 
 			if (e->html)
 				fputs("</span>", e->f);
 		}
-		if (t.peak_series)
+		/* an idle direction has no peak, and no time for one */
+		if (t.peak_series && t.peak > 0)
 			e_textf(e, "; peak %s by %s at %s", fmt_rate(t.peak, c, sizeof c),
 				who(t.peak_series, w, sizeof w),
-				fmt_when(e, m, t.peak_ts, t1, sizeof t1) + (m->clock_of_day ? 0 : 11));
+				wu_time(m, t.peak_ts, e->local, t1, sizeof t1) + (m->clock_of_day ? 0 : 11));
+		else if (t.peak_series)
+			e_text(e, "; idle");
 		fputs(e->html ? "</div></div>\n" : "\n", e->f);
 	}
 
-	/* thresholds */
+	/* thresholds: how many alerts, how long they lasted (start to end,
+	 * dips inside the merge window included), and how long series were
+	 * above a limit at all (brief crossings included, summed over series) */
 	uint64_t alerts = 0;
-	double above = 0;
+	double above = 0, in_alerts = 0;
 	for (size_t i = 0; i < r->nseries; i++) {
 		const struct series *s = r->series[i];
 		if (!s || s->source != m->index || !s->th)
@@ -495,6 +536,8 @@ static void section_glance(struct emit *e, const struct report *r, const struct 
 		for (size_t k = 0; k < sum->nthresholds; k++) {
 			alerts += s->th[k].alerts_total;
 			above += s->th[k].seconds_above;
+			for (size_t j = 0; j < s->th[k].nalerts; j++)
+				in_alerts += (double)(s->th[k].alerts[j].end - s->th[k].alerts[j].start);
 		}
 	}
 	if (e->html) {
@@ -516,7 +559,11 @@ static void section_glance(struct emit *e, const struct report *r, const struct 
 			e_textf(e, "%s%s", k ? ", " : "", sum->thresholds[k].spec);
 		if (!e->html)
 			e_textf(e, ": %llu alert%s", (unsigned long long)alerts, alerts == 1 ? "" : "s");
-		e_textf(e, "; %s above", fmt_duration(above, c, sizeof c));
+		if (alerts)
+			e_textf(e, "; %s in alerts, from each one's start to its end",
+				fmt_duration(in_alerts, c, sizeof c));
+		e_textf(e, "; %s above a limit in all, brief crossings included, summed over series",
+			fmt_duration(above, c, sizeof c));
 	}
 	fputs(e->html ? "</div></div>\n</div>\n" : "\n", e->f);
 
@@ -552,9 +599,9 @@ static void section_capture(struct emit *e, const struct capture_meta *m)
 	KV("capture file", strcmp(m->file, "-") == 0 ? "(standard input)" : m->file);
 	if (m->have_time) {
 		char z[64];
-		snprintf(z, sizeof z, "%s %s", fmt_when(e, m, m->start, t, sizeof t), zone(e));
+		snprintf(z, sizeof z, "%s %s", wu_time(m, m->start, e->local, t, sizeof t), zone(e));
 		KV("start", z);
-		snprintf(z, sizeof z, "%s %s", fmt_when(e, m, m->end, t, sizeof t), zone(e));
+		snprintf(z, sizeof z, "%s %s", wu_time(m, m->end, e->local, t, sizeof t), zone(e));
 		KV("end", z);
 		KV("duration", fmt_duration(capture_seconds(m), a, sizeof a));
 	}
@@ -592,8 +639,18 @@ static int section_talkers(struct emit *e, const struct report *r, const struct 
 		free(p);
 		return 0;
 	}
-	e_table(e, "talkers", ">#", "Process", ">PID", ">Sent", ">Received", ">Total",
-		">Share", ">Peak send", ">Peak recv", NULL);
+	/* the charts' colour of each process, when they are drawn per process */
+	bool swatches = false, rested = false;
+	for (size_t i = 0; i < n && !swatches; i++) {
+		bool rest;
+		swatches = plot_column_of(r->plot, m->index, p[i].pid, p[i].comm, NULL, &rest) > 0;
+	}
+	if (swatches)
+		e_table(e, "talkers", ">#", "Chart", "Process", ">PID", ">Sent", ">Received", ">Total",
+			">Share", ">Peak send", ">Peak recv", NULL);
+	else
+		e_table(e, "talkers", ">#", "Process", ">PID", ">Sent", ">Received", ">Total",
+			">Share", ">Peak send", ">Peak recv", NULL);
 	size_t show = n < 20 ? n : 20;
 	for (size_t i = 0; i < show; i++) {
 		uint64_t tot = p[i].sent + p[i].recv;
@@ -602,6 +659,12 @@ static int section_talkers(struct emit *e, const struct report *r, const struct 
 		e_row(e);
 		snprintf(a, sizeof a, "%zu", i + 1);
 		e_cell(e, a, NULL, NULL, true);
+		if (swatches) {
+			bool rest;
+			unsigned col = plot_column_of(r->plot, m->index, p[i].pid, p[i].comm, NULL, &rest);
+			e_swatch(e, col, rest);
+			rested |= rest;
+		}
 		e_cell(e, *p[i].comm ? p[i].comm : "(no name)", NULL, NULL, false);
 		snprintf(a, sizeof a, "%lld", p[i].pid);
 		e_cell(e, a, NULL, NULL, true);
@@ -625,7 +688,14 @@ static int section_talkers(struct emit *e, const struct report *r, const struct 
 	e_table_end(e);
 	if (n > show) {
 		e_para_begin(e, "note");
-		e_textf(e, "%zu more processes not listed.", n - show);
+		e_textf(e, "%zu more processes not listed%s.", n - show,
+			swatches ? ", all in the charts' rest" : "");
+		e_para_end(e);
+	}
+	if (rested) {
+		e_para_begin(e, "note");
+		e_text(e, "Chart: the colour of each process's line; the processes marked rest are "
+		       "drawn as one line, their rates summed.");
 		e_para_end(e);
 	}
 	if (per_client) {
@@ -699,7 +769,8 @@ static struct who_row *clients_of(const struct report *r, unsigned src, size_t *
 					   .recv = send ? 0 : s->total_bytes,
 					   .peak = s->stats.n ? s->stats.max : 0,
 					   .peak_ts = s->stats.n ? s->stats.max_ts : 0,
-					   .peak_dir = s->stats.n ? s->direction : NULL };
+					   /* idle: no peak to show, nor a time */
+					   .peak_dir = s->stats.n && s->stats.max > 0 ? s->direction : NULL };
 	}
 	qsort(w, m, sizeof *w, who_cmp_key);
 	for (size_t i = 0; i < m; i++) {
@@ -721,18 +792,19 @@ static struct who_row *clients_of(const struct report *r, unsigned src, size_t *
 
 /* One table of the Who section: the first `show` clients in the order
  * qsort left them. */
-static void who_table(struct emit *e, const struct capture_meta *m, const struct who_row *w,
-		      size_t show, bool by_peak)
+static void who_table(struct emit *e, const struct plot *plot, const struct capture_meta *m,
+		      const struct who_row *w, size_t show, bool by_peak)
 {
 	char a[64], b[64], c[64], t[40], client[SERIES_CLIENT_TEXT_MAX], proc[300], key[600];
 	char peak_at[32];
 
 	snprintf(peak_at, sizeof peak_at, "Peak at (%s)", zone(e));
 	if (by_peak)
-		e_table(e, "who", ">#", "Client", "Process", ">Peak", "Direction", peak_at, ">Total", NULL);
+		e_table(e, "who", ">#", "Chart", "Client", "Process", ">Peak", "Direction", peak_at,
+			">Total", NULL);
 	else
-		e_table(e, "who", ">#", "Client", "Process", ">Sent", ">Received", ">Total", ">Peak",
-			peak_at, NULL);
+		e_table(e, "who", ">#", "Chart", "Client", "Process", ">Sent", ">Received", ">Total",
+			">Peak", peak_at, NULL);
 	for (size_t i = 0; i < show; i++) {
 		const struct series *s = w[i].s;
 		uint64_t tot = w[i].sent + w[i].recv;
@@ -745,6 +817,9 @@ static void who_table(struct emit *e, const struct capture_meta *m, const struct
 		e_row(e);
 		snprintf(a, sizeof a, "%zu", i + 1);
 		e_cell(e, a, NULL, NULL, true);
+		bool rest;
+		unsigned col = plot_column_of(plot, m->index, s->pid, s->comm, s, &rest);
+		e_swatch(e, col, rest);
 		e_cell(e, client, NULL, NULL, false);
 		e_cell(e, proc, NULL, NULL, false);
 		if (!by_peak) {
@@ -756,7 +831,7 @@ static void who_table(struct emit *e, const struct capture_meta *m, const struct
 			e_num(e, key, "peak", w[i].peak, fmt_rate(w[i].peak, a, sizeof a));
 			if (by_peak)
 				e_cell(e, w[i].peak_dir, NULL, NULL, false);
-			e_cell(e, fmt_when(e, m, w[i].peak_ts, t, sizeof t), NULL, NULL, false);
+			e_cell(e, wu_time(m, w[i].peak_ts, e->local, t, sizeof t), NULL, NULL, false);
 		} else {
 			e_cell(e, "–", NULL, NULL, true);
 			if (by_peak)
@@ -798,15 +873,16 @@ static int section_who(struct emit *e, const struct report *r, const struct capt
 	else
 		e_textf(e, "The %s", conns ? "connections" : "clients");
 	e_text(e, " by bytes sent and received (overflow: the bytes the capture could not key by "
-	       "client); a peak is the highest per-second rate of one direction.");
+	       "client); a peak is the highest per-second rate of one direction. Chart: the colour "
+	       "of each one's line in the time charts; rest: drawn as one line, summed.");
 	e_para_end(e);
 	qsort(w, n, sizeof *w, who_cmp_bytes);
-	who_table(e, m, w, show, false);
+	who_table(e, r->plot, m, w, show, false);
 	e_para_begin(e, "note");
 	e_textf(e, "The %zu highest peaks:", show);
 	e_para_end(e);
 	qsort(w, n, sizeof *w, who_cmp_peak);
-	who_table(e, m, w, show, true);
+	who_table(e, r->plot, m, w, show, true);
 	free(w);
 	return 0;
 }
@@ -931,7 +1007,9 @@ static void section_series(struct emit *e, const struct summary *sum)
 				e_num(e, k, qn[j], v, fmt_rate(v, b, sizeof b));
 			}
 			e_num(e, k, "max", st->max, fmt_rate(st->max, a, sizeof a));
-			e_cell(e, fmt_when(e, m, st->max_ts, t, sizeof t), NULL, NULL, false);
+			/* an idle series' "peak" is any of its seconds */
+			e_cell(e, st->max > 0 ? wu_time(m, st->max_ts, e->local, t, sizeof t) : "–", NULL, NULL,
+			       false);
 		} else {
 			for (int j = 0; j < 5; j++)
 				e_cell(e, "–", NULL, NULL, true);
@@ -944,8 +1022,9 @@ static void section_series(struct emit *e, const struct summary *sum)
 	e_table_end(e);
 }
 
-/* Thresholds and every alert with its times. */
-static void section_alerts(struct emit *e, const struct report *r, const struct summary *sum)
+/* Thresholds and every alert with its times, numbered as the charts mark
+ * them (plot_alerts: by start).  0, or -1 on ENOMEM. */
+static int section_alerts(struct emit *e, const struct report *r, const struct summary *sum)
 {
 	char a[64], b[64], c[64], t1[40], t2[40], w[300];
 
@@ -954,9 +1033,9 @@ static void section_alerts(struct emit *e, const struct report *r, const struct 
 		e_text(e, "No threshold was given; run with --threshold 'send>50MiB/s for 5s' "
 		       "to mark and alert on sustained rates.");
 		e_para_end(e);
-		return;
+		return 0;
 	}
-	e_table(e, "thresholds", "Threshold", ">Limit", ">Sustain", ">Series above",
+	e_table(e, "thresholds", "Threshold", ">Limit", ">Sustain", ">Merge", ">Series above",
 		">Seconds above", ">Alerts", NULL);
 	for (size_t k = 0; k < sum->nthresholds; k++) {
 		const struct threshold *th = &sum->thresholds[k];
@@ -977,6 +1056,8 @@ static void section_alerts(struct emit *e, const struct report *r, const struct 
 		e_cell(e, fmt_rate(th->limit, a, sizeof a), NULL, NULL, true);
 		snprintf(b, sizeof b, "%u s", th->sustain);
 		e_cell(e, b, NULL, NULL, true);
+		snprintf(b, sizeof b, "%u s", th->merge);
+		e_cell(e, b, NULL, NULL, true);
 		snprintf(c, sizeof c, "%llu", (unsigned long long)crossed);
 		e_cell(e, c, NULL, NULL, true);
 		snprintf(a, sizeof a, "%.0f", above);
@@ -986,64 +1067,67 @@ static void section_alerts(struct emit *e, const struct report *r, const struct 
 		e_row_end(e);
 	}
 	e_table_end(e);
+	e_para_begin(e, "note");
+	e_text(e, "Seconds above: every second a series was over the limit, alerting or not, "
+	       "summed over series. An alert starts once a series has stayed over the limit for "
+	       "the sustain time and ends once it has stayed at or below it for the merge window; "
+	       "its duration runs from its first second over to the end of its last.");
+	e_para_end(e);
 
-	size_t listed = 0, total = 0;
-	for (size_t i = 0; i < r->nseries; i++) {
-		const struct series *s = r->series[i];
-		if (s && s->th)
-			for (size_t k = 0; k < sum->nthresholds; k++)
-				total += s->th[k].alerts_total;
-	}
+	struct plot_alert *list;
+	size_t n;
+	uint64_t total;
+	if (plot_alerts(sum, &list, &n, &total) < 0)
+		return -1;
 	if (total == 0) {
 		e_para_begin(e, "ok");
 		e_text(e, "No threshold was crossed long enough to alert.");
 		e_para_end(e);
-		return;
+		return 0;
 	}
 	char start[32], end[32], peak_at[32];
 	snprintf(start, sizeof start, "Start (%s)", zone(e));
 	snprintf(end, sizeof end, "End (%s)", zone(e));
 	snprintf(peak_at, sizeof peak_at, "Peak at (%s)", zone(e));
-	e_table(e, "alerts", "Threshold", "Process", start, end, ">Duration", ">Peak",
+	e_table(e, "alerts", ">#", "Threshold", "Process", start, end, ">Duration", ">Peak",
 		peak_at, ">Bytes over", NULL);
-	for (size_t k = 0; k < sum->nthresholds; k++) {
-		for (size_t i = 0; i < r->nseries; i++) {
-			const struct series *s = r->series[i];
-			if (!s || !s->th)
-				continue;
-			const struct capture_meta *m = sum->sources[s->source];
-			for (size_t j = 0; j < s->th[k].nalerts; j++) {
-				const struct alert *al = &s->th[k].alerts[j];
-				if (listed >= 200)
-					break;
-				listed++;
-				e_row(e);
-				e_cell(e, sum->thresholds[k].spec, NULL, NULL, false);
-				char lbl[400];
-				snprintf(lbl, sizeof lbl, "%s %s", who(s, w, sizeof w),
-					 s->direction ? s->direction : "");
-				e_cell(e, lbl, NULL, NULL, false);
-				e_cell(e, fmt_when(e, m, al->start, t1, sizeof t1), NULL, NULL, false);
-				if (al->open)
-					snprintf(t2, sizeof t2, "still above at the end");
-				else
-					fmt_when(e, m, al->end, t2, sizeof t2);
-				e_cell(e, t2, NULL, NULL, false);
-				e_cell(e, fmt_duration((double)(al->end - al->start), a, sizeof a),
-				       NULL, NULL, true);
-				e_cell(e, fmt_rate(al->peak, b, sizeof b), NULL, NULL, true);
-				e_cell(e, fmt_when(e, m, al->peak_ts, t1, sizeof t1), NULL, NULL, false);
-				e_cell(e, fmt_bytes(al->bytes_over, c, sizeof c), NULL, NULL, true);
-				e_row_end(e);
-			}
-		}
+	for (size_t i = 0; i < n; i++) {
+		const struct plot_alert *pa = &list[i];
+		const struct alert *al = pa->a;
+		const struct series *s = pa->s;
+		const struct capture_meta *m = sum->sources[s->source];
+		e_row(e);
+		snprintf(a, sizeof a, "%u", pa->number);
+		e_cell(e, a, NULL, NULL, true);
+		e_cell(e, sum->thresholds[pa->threshold].spec, NULL, NULL, false);
+		char lbl[700];
+		/* several captures: which one, as its charts are titled */
+		snprintf(lbl, sizeof lbl, "%s%s%s %s", sum->nsources > 1 ? m->label : "",
+			 sum->nsources > 1 ? ": " : "", who(s, w, sizeof w),
+			 s->direction ? s->direction : "");
+		e_cell(e, lbl, NULL, NULL, false);
+		e_cell(e, wu_time(m, al->start, e->local, t1, sizeof t1), NULL, NULL, false);
+		if (al->open)
+			snprintf(t2, sizeof t2, "still above at the end");
+		else
+			wu_time(m, al->end, e->local, t2, sizeof t2);
+		e_cell(e, t2, NULL, NULL, false);
+		e_cell(e, fmt_duration((double)(al->end - al->start), a, sizeof a), NULL, NULL, true);
+		e_cell(e, fmt_rate(al->peak, b, sizeof b), NULL, NULL, true);
+		e_cell(e, wu_time(m, al->peak_ts, e->local, t1, sizeof t1), NULL, NULL, false);
+		e_cell(e, fmt_bytes(al->bytes_over, c, sizeof c), NULL, NULL, true);
+		e_row_end(e);
 	}
 	e_table_end(e);
-	if (total > listed) {
-		e_para_begin(e, "note");
-		e_textf(e, "%zu more alerts not listed.", total - listed);
-		e_para_end(e);
-	}
+	e_para_begin(e, "note");
+	if (total > n)
+		e_textf(e, "The first %zu of %llu alerts by start, numbered as the time-series "
+			"chart marks them.", n, (unsigned long long)total);
+	else
+		e_text(e, "Alerts by start, numbered as the time-series chart marks them.");
+	e_para_end(e);
+	free(list);
+	return 0;
 }
 
 /* Write svg[0..len) with every id and every reference to one prefixed by
@@ -1187,6 +1271,8 @@ static const char CSS[] =
 	"td.share{position:relative;min-width:90px}"
 	"td.share .bar{position:absolute;left:0;top:4px;bottom:4px;background:#cfe3f3}"
 	"td.share .pct{position:relative}"
+	".sw{display:inline-block;width:12px;height:12px;border-radius:2px;vertical-align:-1px;"
+	"margin-right:5px}td.chart{white-space:nowrap;color:#555}"
 	"table.alerts tr td:first-child{color:#c00000;font-weight:600}"
 	"p.note,p.none{color:#555;font-style:italic}p.ok{color:#0a6e4f}"
 	"p.quality{background:#fff8e1;border:1px solid #f0d98a;padding:6px 10px;border-radius:6px}"
@@ -1202,18 +1288,15 @@ static int write_document(struct report *r, FILE *f, const struct summary *sum, 
 	struct emit e = { .f = f, .html = r->html, .local = r->o.local_time,
 			  .chart_dir = r->chart_rel };
 	char title[512], now[40];
-	time_t t = time(NULL);
-	struct tm tm;
+	int64_t t = (int64_t)time(NULL);
 
 	char zone_note[96];
 	if (r->o.local_time) {
 		/* the footer says which zone the page's times are in */
-		localtime_r(&t, &tm);
-		strftime(now, sizeof now, "%Y-%m-%d %H:%M:%S %Z", &tm);
-		strftime(zone_note, sizeof zone_note, "local time (%Z, UTC%z)", &tm);
+		wu_strftime(t, true, "%Y-%m-%d %H:%M:%S %Z", now, sizeof now);
+		wu_strftime(t, true, "local time (%Z, UTC%z)", zone_note, sizeof zone_note);
 	} else {
-		gmtime_r(&t, &tm);
-		strftime(now, sizeof now, "%Y-%m-%d %H:%M:%S UTC", &tm);
+		wu_strftime(t, false, "%Y-%m-%d %H:%M:%S UTC", now, sizeof now);
 		snprintf(zone_note, sizeof zone_note, "UTC");
 	}
 	for (size_t i = 0; i < sum->nsources; i++)
@@ -1226,7 +1309,12 @@ static int write_document(struct report *r, FILE *f, const struct summary *sum, 
 		snprintf(title, sizeof title, "dbnetio traffic report");
 
 	if (e.html) {
+		/* The page needs nothing but itself: the policy makes a browser
+		 * refuse anything else, should a name from the traced machine
+		 * ever get past the escaping (defence in depth). */
 		fputs("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\n"
+		      "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; "
+		      "style-src 'unsafe-inline'; img-src data:\">\n"
 		      "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
 		      "<meta name=\"generator\" content=\"dbnetio-report\">\n<title>", f);
 		e_text(&e, title);
@@ -1291,7 +1379,10 @@ static int write_document(struct report *r, FILE *f, const struct summary *sum, 
 		}
 	}
 	e_heading(&e, 2, "alerts", "Thresholds and alerts");
-	section_alerts(&e, r, sum);
+	if (section_alerts(&e, r, sum) < 0) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
 	e_heading(&e, 2, "series", "Summary per series");
 	section_series(&e, sum);
 	e_heading(&e, 2, "capture", "Capture");
@@ -1514,6 +1605,9 @@ int writer_report_new(struct writer *w, const struct report_writer_opts *o, char
 		goto fail;
 	}
 	po.dir = r->chart_dir;
+	char what[PATH_MAX + 16];
+	snprintf(what, sizeof what, "--report %s", o->path);
+	po.what = what;
 	r->plot = plot_new(&po, err, errlen);
 	if (!r->plot)
 		goto fail;

@@ -20,7 +20,7 @@
 /* ===== parsing ===== */
 
 /* The clauses that may follow the rate, each "WORD DURATION" and each at
- * most once, in any order.  To add one (the charts' "merge 10s"): an
+ * most once, in any order.  To add one: an
  * unsigned field of seconds in struct threshold, a row here, a line in
  * THRESHOLD_GRAMMAR (threshold.h) and the README's grammar. */
 static const struct threshold_clause {
@@ -29,6 +29,7 @@ static const struct threshold_clause {
 	unsigned max;            /* seconds */
 } clauses[] = {
 	{ "for", offsetof(struct threshold, sustain), 7 * 86400 },
+	{ "merge", offsetof(struct threshold, merge), 7 * 86400 },
 };
 #define NCLAUSES (sizeof(clauses) / sizeof(clauses[0]))
 
@@ -73,6 +74,7 @@ int threshold_parse(const char *spec, struct threshold *th, char *err, size_t er
 	size_t wl;
 
 	memset(th, 0, sizeof(*th));
+	th->merge = THRESHOLD_MERGE_DEFAULT;
 	op = strchr(spec, '>');
 	if (!op) {
 		snprintf(err, errlen, "threshold '%s': expected send>RATE, recv>RATE, any>RATE or "
@@ -167,7 +169,7 @@ void threshold_free(struct threshold *th)
 bool threshold_same(const struct threshold *a, const struct threshold *b)
 {
 	return a->target == b->target && a->limit == b->limit && a->inclusive == b->inclusive &&
-	       a->sustain == b->sustain &&
+	       a->sustain == b->sustain && a->merge == b->merge &&
 	       (a->target != TH_MAP || strcmp(a->map, b->map) == 0);
 }
 
@@ -216,6 +218,7 @@ static int end_run(struct threshold_state *st, struct alert *ended)
 	}
 	st->in_run = false;
 	st->firing = false;
+	st->in_dip = false;
 	return ev;
 }
 
@@ -227,14 +230,26 @@ int threshold_feed(struct threshold_state *st, const struct threshold *th,
 	double span = (double)(end - start);
 	int ev = 0;
 
-	if (!above)
+	/* where the next interval of this run starts: after the dip, if any */
+	int64_t next = st->in_dip ? st->dip_end : st->run_end;
+
+	if (!above) {
+		/* a firing alert lives through a dip shorter than the merge
+		 * window, as long as no interval of it is missing */
+		if (st->firing && start == next && (double)(end - st->run_end) < (double)th->merge) {
+			st->in_dip = true;
+			st->dip_end = end;
+			return 0;
+		}
 		return end_run(st, ended);
+	}
 	st->seconds_above += span;
-	if (st->in_run && start != st->run_end) {
+	if (st->in_run && start != next) {
 		/* a gap: the run above is not known to be continuous */
 		if ((ev = end_run(st, ended)) < 0)
 			return -1;
 	}
+	st->in_dip = false;
 	if (!st->in_run) {
 		st->in_run = true;
 		st->run_start = start;
@@ -276,7 +291,9 @@ int threshold_finish(struct threshold_state *st, struct alert *out)
 		st->in_run = false;
 		return 0;
 	}
-	st->cur.open = true;
+	/* open: still above at the end, not in a dip */
+	st->cur.open = !st->in_dip;
+	st->in_dip = false;
 	if (store_alert(st, &st->cur) < 0)
 		return -1;
 	if (out)

@@ -166,8 +166,8 @@ static int json_finish(void *ctx, const struct summary *sum, char *err, size_t e
 		wu_json_string(f, t->spec);
 		fputs(", \"limit\": ", f);
 		wu_json_number(f, t->limit);
-		fprintf(f, ", \"inclusive\": %s, \"sustain\": %u}", t->inclusive ? "true" : "false",
-			t->sustain);
+		fprintf(f, ", \"inclusive\": %s, \"sustain\": %u, \"merge\": %u}",
+			t->inclusive ? "true" : "false", t->sustain, t->merge);
 	}
 	fprintf(f, "], \"crossed\": %s, \"interrupted\": %s, \"series_total\": %zu",
 		sum->crossed ? "true" : "false", sum->interrupted ? "true" : "false", sum->nseries_all);

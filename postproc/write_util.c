@@ -13,13 +13,16 @@
 /* Process names and map keys come from the traced machine and may hold any
  * bytes; JSON, Prometheus and CSV readers expect UTF-8, so every writer
  * passes text through here and broken sequences become U+FFFD. */
-size_t wu_utf8_len(const unsigned char *s, size_t n)
+size_t wu_utf8_decode(const unsigned char *s, size_t n, uint32_t *cp_out)
 {
 	size_t len;
-	unsigned cp;
+	uint32_t cp;
 
-	if (s[0] < 0x80)
+	if (s[0] < 0x80) {
+		if (cp_out)
+			*cp_out = s[0];
 		return 1;
+	}
 	if ((s[0] & 0xe0) == 0xc0) { len = 2; cp = s[0] & 0x1f; }
 	else if ((s[0] & 0xf0) == 0xe0) { len = 3; cp = s[0] & 0x0f; }
 	else if ((s[0] & 0xf8) == 0xf0) { len = 4; cp = s[0] & 0x07; }
@@ -36,16 +39,14 @@ size_t wu_utf8_len(const unsigned char *s, size_t n)
 	    (len == 4 && (cp < 0x10000 || cp > 0x10ffff)) ||
 	    (cp >= 0xd800 && cp <= 0xdfff))
 		return 0;
+	if (cp_out)
+		*cp_out = cp;
 	return len;
 }
 
-/* The code point of the valid sequence at s of len bytes. */
-static unsigned utf8_cp(const unsigned char *s, size_t len)
+size_t wu_utf8_len(const unsigned char *s, size_t n)
 {
-	unsigned cp = len == 1 ? s[0] : len == 2 ? s[0] & 0x1f : len == 3 ? s[0] & 0x0f : s[0] & 0x07;
-	for (size_t i = 1; i < len; i++)
-		cp = cp << 6 | (s[i] & 0x3f);
-	return cp;
+	return wu_utf8_decode(s, n, NULL);
 }
 
 /* Columns of one code point: the ranges of Unicode's East Asian Wide and
@@ -79,13 +80,14 @@ size_t wu_display_width(const char *s)
 	size_t n = strlen(s), w = 0;
 
 	for (size_t i = 0; i < n;) {
-		size_t len = u[i] < 0x80 ? 1 : wu_utf8_len(u + i, n - i);
+		uint32_t cp;
+		size_t len = wu_utf8_decode(u + i, n - i, &cp);
 		if (len == 0) {
 			w++;
 			i++;
 			continue;
 		}
-		w += len == 1 ? 1 : cp_width(utf8_cp(u + i, len));
+		w += len == 1 ? 1 : cp_width(cp);
 		i += len;
 	}
 	return w;
@@ -187,48 +189,63 @@ void wu_prom_label(FILE *f, const char *s)
 	utf8_copy(f, s, "\xef\xbf\xbd", prom_ascii);
 }
 
+/* The one place a time becomes text: every writer, chart and report
+ * formats through here, so --local-time means the same everywhere. */
+bool wu_tm(int64_t ts, bool local, struct tm *tm)
+{
+	time_t t = (time_t)ts;
+
+	return (local ? localtime_r(&t, tm) : gmtime_r(&t, tm)) != NULL;
+}
+
+size_t wu_strftime(int64_t ts, bool local, const char *fmt, char *buf, size_t len)
+{
+	struct tm tm;
+
+	if (len == 0)
+		return 0;
+	buf[0] = '\0';
+	if (!wu_tm(ts, local, &tm))
+		return 0;
+	return strftime(buf, len, fmt, &tm);
+}
+
+/* "HH:MM:SS" of a clock-of-day second (no zone, no date), "(+N d)" after it
+ * when days is set and it lies past the first day. */
+static const char *clock_text(int64_t ts, bool days, char *buf, size_t len)
+{
+	int64_t d = ts / 86400, r = ((ts % 86400) + 86400) % 86400;
+
+	if (days && d)
+		snprintf(buf, len, "%02d:%02d:%02d (+%lld d)", (int)(r / 3600), (int)(r / 60 % 60),
+			 (int)(r % 60), (long long)d);
+	else
+		snprintf(buf, len, "%02d:%02d:%02d", (int)(r / 3600), (int)(r / 60 % 60),
+			 (int)(r % 60));
+	return buf;
+}
+
 const char *wu_time(const struct capture_meta *m, int64_t ts, bool local, char *buf, size_t len)
 {
-	if (m && m->clock_of_day) {
-		int64_t d = ts / 86400, r = ts % 86400;
-		if (d)
-			snprintf(buf, len, "%02d:%02d:%02d (+%lld d)", (int)(r / 3600),
-				 (int)(r / 60 % 60), (int)(r % 60), (long long)d);
-		else
-			snprintf(buf, len, "%02d:%02d:%02d", (int)(r / 3600), (int)(r / 60 % 60),
-				 (int)(r % 60));
-		return buf;
-	}
-	time_t t = (time_t)ts;
-	struct tm tm;
-	if (!(local ? localtime_r(&t, &tm) : gmtime_r(&t, &tm)) ||
-	    !strftime(buf, len, "%Y-%m-%d %H:%M:%S", &tm))
+	if (m && m->clock_of_day)
+		return clock_text(ts, true, buf, len);
+	if (!wu_strftime(ts, local, "%Y-%m-%d %H:%M:%S", buf, len))
 		snprintf(buf, len, "%lld", (long long)ts);
 	return buf;
 }
 
 const char *wu_clock(const struct capture_meta *m, int64_t ts, bool local, char *buf, size_t len)
 {
-	time_t t = (time_t)ts;
-	struct tm tm;
-
-	if ((!m || !m->clock_of_day) && local && localtime_r(&t, &tm)) {
-		strftime(buf, len, "%H:%M:%S", &tm);
+	if ((!m || !m->clock_of_day) && local && wu_strftime(ts, true, "%H:%M:%S", buf, len))
 		return buf;
-	}
-	int64_t r = ((ts % 86400) + 86400) % 86400;
-	snprintf(buf, len, "%02d:%02d:%02d", (int)(r / 3600), (int)(r / 60 % 60), (int)(r % 60));
-	return buf;
+	return clock_text(ts, false, buf, len);
 }
 
 const char *wu_zone(const struct capture_meta *m, int64_t ts, bool local, char *buf, size_t len)
 {
-	time_t t = (time_t)ts;
-	struct tm tm;
-
 	if (m && m->clock_of_day)
 		snprintf(buf, len, "%s", "");
-	else if (!local || !localtime_r(&t, &tm) || !strftime(buf, len, "%Z", &tm) || !*buf)
+	else if (!local || !wu_strftime(ts, true, "%Z", buf, len) || !*buf)
 		snprintf(buf, len, "%s", local ? "local time" : "UTC");
 	return buf;
 }

@@ -6,12 +6,15 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <time.h>
 
 #include "summary.h"
 
 /* Length of the valid UTF-8 sequence at s (at most n bytes, n >= 1), 0 when
  * s[0] starts none (overlong forms and surrogates included). */
 size_t wu_utf8_len(const unsigned char *s, size_t n);
+/* The same, and the code point in *cp when cp is not NULL. */
+size_t wu_utf8_decode(const unsigned char *s, size_t n, uint32_t *cp);
 /* The columns s takes on a terminal: a UTF-8 character is one, an East
  * Asian wide one (CJK, Hangul, fullwidth forms, most emoji) two, a
  * combining mark or zero-width character none, a byte that starts no valid
@@ -29,6 +32,13 @@ void wu_json_number(FILE *f, double v);
 void wu_csv_field(FILE *f, const char *s);
 /* A Prometheus label value (escapes \ " and newline). */
 void wu_prom_label(FILE *f, const char *s);
+/* strftime(fmt) of epoch seconds ts in UTC or (local) local time: the one
+ * time formatter, which the ones below and every writer use.  Returns the
+ * length written, 0 (and "" in buf) when the time or format does not fit. */
+size_t wu_strftime(int64_t ts, bool local, const char *fmt, char *buf, size_t len);
+/* The broken-down time under it (for its UTC offset, its day); false when ts
+ * is out of range. */
+bool wu_tm(int64_t ts, bool local, struct tm *tm);
 /* "2026-11-24 22:13:45" for epoch seconds, in UTC or (local) local time,
  * or "HH:MM:SS (+N d)" for clock-of-day input, which has no zone. */
 const char *wu_time(const struct capture_meta *m, int64_t ts, bool local, char *buf, size_t len);

@@ -16,11 +16,23 @@ It prints one JSON object on stdout:
   errors    uncaught exceptions and console errors
   stats     {name: {text, value}} of every element carrying data-stat="name"
             (value is its data-value attribute)
-  charts    [{kind, width, height}] of each figure[data-chart] and its svg
+  charts    [{kind, width, height, overlaps}] of each figure[data-chart] and
+            its svg; overlaps: the pairs of its text elements whose boxes as
+            drawn intersect ([text, text] each; a text drawn twice at one
+            place, as gnuplot draws a boxed label, counts once)
+  legend    [{kind, title, stroke}] of each plot of each chart: its title and
+            the computed colour of its first stroked path (its line)
+  swatches  [{table, cells, colour}] of each td.chart: the table's class, the
+            row's cell texts and the computed colour of its .sw swatch
   text      the page's visible text
   elements  the element names used in the body
   title     the document title
   height    the document's full height in CSS pixels
+  csp       the page's Content-Security-Policy meta tag, or null
+  csp_probe what the policy refused when, after everything above was
+            collected, an image from file: and a stylesheet and a frame from
+            https: were added to the page: [directive, url] each (their
+            requests and console errors are not in requests/failed/errors)
 and writes a full-page PNG screenshot.  Exit status 0 when the page loaded,
 1 on a protocol error or timeout (with a message on stderr).
 """
@@ -140,16 +152,70 @@ COLLECT = """(() => {
   for (const fig of document.querySelectorAll('figure[data-chart]')) {
     const svg = fig.querySelector('svg');
     const box = svg ? svg.getBoundingClientRect() : {width: 0, height: 0};
+    const texts = [];
+    for (const t of (svg ? svg.querySelectorAll('text') : [])) {
+      const r = t.getBoundingClientRect();
+      if (r.width < 0.5 || r.height < 0.5)
+        continue;
+      const key = [t.textContent, Math.round(r.left), Math.round(r.top)].join('|');
+      if (!texts.some(x => x.key === key))
+        texts.push({key: key, text: t.textContent, r: r});
+    }
+    const overlaps = [];
+    for (let i = 0; i < texts.length; i++)
+      for (let j = i + 1; j < texts.length; j++) {
+        const a = texts[i].r, b = texts[j].r;
+        const w = Math.min(a.right, b.right) - Math.max(a.left, b.left);
+        const h = Math.min(a.bottom, b.bottom) - Math.max(a.top, b.top);
+        if (w > 0.5 && h > 0.5)
+          overlaps.push([texts[i].text, texts[j].text]);
+      }
     charts.push({kind: fig.getAttribute('data-chart'),
-                 width: Math.round(box.width), height: Math.round(box.height)});
+                 width: Math.round(box.width), height: Math.round(box.height),
+                 overlaps: overlaps});
+  }
+  const legend = [];
+  for (const fig of document.querySelectorAll('figure[data-chart]')) {
+    for (const g of fig.querySelectorAll('g[id*="gnuplot_plot_"]')) {
+      const t = g.querySelector('title');
+      const path = g.querySelector('path[stroke]');
+      legend.push({kind: fig.getAttribute('data-chart'), title: t ? t.textContent : '',
+                   stroke: path ? getComputedStyle(path).stroke : null});
+    }
+  }
+  const swatches = [];
+  for (const td of document.querySelectorAll('td.chart')) {
+    const sw = td.querySelector('.sw');
+    const row = td.parentElement;
+    swatches.push({table: row.closest('table').className,
+                   cells: Array.from(row.cells, c => c.textContent.trim()),
+                   colour: sw ? getComputedStyle(sw).backgroundColor : null});
   }
   return JSON.stringify({stats: stats, charts: charts, title: document.title,
+    legend: legend, swatches: swatches,
     text: document.body.innerText,
     elements: Array.from(new Set(Array.from(document.body.querySelectorAll('*'),
                                              e => e.localName))).sort(),
     height: document.documentElement.scrollHeight,
+    csp: (document.querySelector('meta[http-equiv="Content-Security-Policy"]') || {}).content || null,
     width: document.documentElement.scrollWidth});
 })()"""
+
+
+CSP_PROBE = """new Promise(resolve => {
+  const seen = [];
+  document.addEventListener('securitypolicyviolation',
+    e => seen.push([e.effectiveDirective, e.blockedURI]));
+  const img = document.createElement('img');
+  img.src = 'file:///etc/hostname';
+  const link = document.createElement('link');
+  link.rel = 'stylesheet';
+  link.href = 'https://example.invalid/x.css';
+  const frame = document.createElement('iframe');
+  frame.src = 'https://example.invalid/';
+  document.body.append(img, link, frame);
+  setTimeout(() => resolve(JSON.stringify(seen)), 500);
+})"""
 
 
 def main():
@@ -190,8 +256,14 @@ def main():
         with open(shot, "wb") as f:
             f.write(base64.b64decode(png))
 
+        # Everything so far is the page's own; then what its policy does
+        # with requests it did not make.
+        own = list(b.events)
+        probe = json.loads(b.call("Runtime.evaluate", {"expression": CSP_PROBE, "awaitPromise": True,
+                                                       "returnByValue": True},
+                                  session=sess)["result"]["value"])
         requests, failed, errors, urls = [], [], [], {}
-        for ev in b.events:
+        for ev in own:
             m, p = ev.get("method"), ev.get("params", {})
             if m == "Network.requestWillBeSent":
                 requests.append(p["request"]["url"])
@@ -207,8 +279,10 @@ def main():
         json.dump({"requests": requests, "failed": failed, "errors": errors,
                    "stats": info["stats"], "title": info["title"],
                    "charts": info["charts"], "text": info["text"],
+                   "legend": info["legend"], "swatches": info["swatches"],
                    "elements": info["elements"],
-                   "height": info["height"], "width": info["width"]},
+                   "height": info["height"], "width": info["width"],
+                   "csp": info["csp"], "csp_probe": probe},
                   sys.stdout, indent=1, sort_keys=True)
         sys.stdout.write("\n")
         return 0

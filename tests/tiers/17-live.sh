@@ -99,6 +99,44 @@ check "format 2: the first live line is the first, partial interval" 1 \
 check "format 2: one final partial interval, the last live line" "1 1" \
 	"$(grep -c 'final partial interval' "$tmp/f2.live") $(sed -n '/^[0-9:]* (final partial interval/=' "$tmp/f2.live" | awk -v n="$(grep -c '^[0-9][0-9]:' "$tmp/f2.live")" '{ print ($1 == n) }')"
 
+# ---- the alert merge window ------------------------------------------------
+# tests/fixtures/charts/alert-dips.txt, format 2, 60 s from an odd second:
+# 20 MiB/s over seconds 10-21 with a 1 s dip (14) and a 2 s dip (17-18), 6 s
+# at 1 MiB/s, 20 MiB/s over 28-33, and a 2 s spike (40-41) too short for
+# 'for 3s'; 1 MiB/s elsewhere.
+cp tests/fixtures/charts/alert-dips.txt "$tmp/dips.txt"
+# alerts_of SPEC: "START-END ..." (UTC clock times) from the table, the JSON
+# and --live, each ended by " |".
+alerts_of() {
+	"$R" -t "$1" "$tmp/dips.txt" 2>/dev/null \
+		| sed -n 's/^  ALERT .*: [0-9-]* *\([0-9:]\{8\}\) \.\. \([0-9:]\{8\}\).*/\1-\2/p' | sort | tr '\n' ' '
+	echo "|"
+	"$R" -f json -t "$1" "$tmp/dips.txt" 2>/dev/null | python3 -c 'import json, sys, time
+t = lambda v: time.strftime("%H:%M:%S", time.gmtime(v))
+print(" ".join(sorted("%s-%s" % (t(a["start"]), t(a["end"])) for s in json.load(sys.stdin)["series"] for a in s["alerts"])) + " |")'
+	"$R" --live -t "$1" "$tmp/dips.txt" 2>/dev/null \
+		| sed -n 's/^\([0-9:]\{8\}\) END .* from \([0-9:]\{8\}\),.*/\2-\1/p' | sort | tr '\n' ' '
+	echo "|"
+}
+dips() { # NAME SPEC EXPECTED: the same alerts in the table, JSON and --live
+	local got
+	got=$(alerts_of "$2" | tr '\n' ' ')
+	check "merge window, $1: table, JSON and --live give the same alerts" \
+		"$3 | $3 | $3 | " "$got"
+}
+t() { python3 -c "import time; print(time.strftime('%H:%M:%S', time.gmtime(1795558097 + $1)))"; }
+dips "dips of 1 and 2 s, shorter than 'merge 4s': one alert; a 6 s dip ends it" \
+	'send>10MiB/s for 3s merge 4s' "$(t 10)-$(t 22) $(t 28)-$(t 34)"
+dips "the default window (5 s) merges the same dips" \
+	'send>10MiB/s for 3s' "$(t 10)-$(t 22) $(t 28)-$(t 34)"
+dips "a 2 s dip as long as 'merge 2s' ends the alert" \
+	'send>10MiB/s for 3s merge 2s' "$(t 10)-$(t 17) $(t 19)-$(t 22) $(t 28)-$(t 34)"
+dips "'merge 0s': every dip ends an alert, as before the window" \
+	'send>10MiB/s for 3s merge 0s' "$(t 10)-$(t 14) $(t 19)-$(t 22) $(t 28)-$(t 34)"
+check "merge window: the JSON states it" "4 5" \
+	"$("$R" -f json -t 'send>10MiB/s for 3s merge 4s' -t 'send>1GiB/s' "$tmp/dips.txt" | python3 -c 'import json, sys
+print(" ".join(str(t["merge"]) for t in json.load(sys.stdin)["thresholds"]))')"
+
 # The helper refuses what would make it slow or wrong.
 python3 "$FEED" --pause 5 --max-seconds 4 tests/fixtures/format2-jitter.txt 3 > /dev/null 2>&1
 check "slowfeed: pauses beyond --max-seconds are refused" 2 "$?"

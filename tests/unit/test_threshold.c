@@ -114,6 +114,45 @@ static void specs(void)
 	UNIT_TRUE("'>=' is another threshold than '>'", !threshold_same(&a, &b));
 	threshold_free(&a);
 	threshold_free(&b);
+
+	/* the merge window */
+	rc = threshold_parse("send>50MiB/s", &t, err, sizeof(err));
+	UNIT_EQ_U64("merge: a spec without one gets the default", THRESHOLD_MERGE_DEFAULT,
+		    rc == 0 ? t.merge : 999);
+	if (rc == 0)
+		threshold_free(&t);
+	rc = threshold_parse("send>50MiB/s for 5s merge 10s", &t, err, sizeof(err));
+	UNIT_TRUE("spec send>50MiB/s for 5s merge 10s", rc == 0 && t.target == TH_SEND &&
+		  t.limit == 50.0 * 1048576 && t.sustain == 5 && t.merge == 10 &&
+		  strcmp(t.spec, "send>50MiB/s for 5s merge 10s") == 0);
+	if (rc == 0)
+		threshold_free(&t);
+	rc = threshold_parse("recv>1MB/s merge 2m", &t, err, sizeof(err));
+	UNIT_TRUE("spec recv>1MB/s merge 2m (no sustain)", rc == 0 && t.sustain == 0 && t.merge == 120 &&
+		  t.limit == 1e6);
+	if (rc == 0)
+		threshold_free(&t);
+	rc = threshold_parse("send>1B/s merge 10s for 3s", &t, err, sizeof(err));
+	UNIT_TRUE("spec: merge may come before for", rc == 0 && t.merge == 10 && t.sustain == 3);
+	if (rc == 0)
+		threshold_free(&t);
+	rc = threshold_parse("send>1B/s for 3s merge 0s", &t, err, sizeof(err));
+	UNIT_TRUE("spec merge 0s", rc == 0 && t.merge == 0 && t.sustain == 3);
+	if (rc == 0)
+		threshold_free(&t);
+	rc = threshold_parse("send>5MiB/s merge ever", &t, err, sizeof(err));
+	UNIT_ERR_HAS("bad spec: merge not a duration", rc, err, "after 'merge'");
+	rc = threshold_parse("send>5MiB/s merge 5s merge 6s", &t, err, sizeof(err));
+	UNIT_ERR_HAS("bad spec: merge twice", rc, err, "'merge' given twice");
+	rc = threshold_parse("send>5MiB/s merge 8d", &t, err, sizeof(err));
+	UNIT_ERR_HAS("bad spec: merge in days", rc, err, "after 'merge'");
+	rc = threshold_parse("send>5XB/s merge 5s", &t, err, sizeof(err));
+	UNIT_ERR_HAS("bad spec: the limit is still checked with a merge clause", rc, err, "unit");
+	threshold_parse("send>1KiB/s for 1m merge 5s", &a, err, sizeof(err));
+	threshold_parse("send>1KiB/s for 1m merge 6s", &b, err, sizeof(err));
+	UNIT_TRUE("another merge window is another threshold", !threshold_same(&a, &b));
+	threshold_free(&a);
+	threshold_free(&b);
 }
 
 struct run {
@@ -142,7 +181,7 @@ static void machine(void)
 	struct threshold_state st = { 0 };
 	struct run r = { 0 };
 
-	threshold_parse("send>100B/s for 3s", &t, err, sizeof(err));
+	threshold_parse("send>100B/s for 3s merge 0s", &t, err, sizeof(err));
 	/* 2 s above: too short */
 	feed(&st, &t, &r, 150, 1);
 	feed(&st, &t, &r, 150, 2);
@@ -158,7 +197,7 @@ static void machine(void)
 	UNIT_EQ_U64("alert start is the start of the first interval above", 3, r.last_fired.start);
 	feed(&st, &t, &r, 120, 7);
 	feed(&st, &t, &r, 100, 8);   /* not > 100 */
-	UNIT_EQ_U64("ends at the first interval at the limit", 1, r.ended);
+	UNIT_EQ_U64("merge 0s: ends at the first interval at the limit", 1, r.ended);
 	UNIT_EQ_U64("alert end", 7, r.last_ended.end);
 	UNIT_EQ_DBL("alert peak", 500, r.last_ended.peak, 0);
 	UNIT_EQ_U64("alert peak time: the start of the peak interval", 5, r.last_ended.peak_ts);
@@ -209,11 +248,96 @@ static void machine(void)
 	threshold_free(&t);
 
 	/* many alerts: stored up to the cap, all counted */
-	threshold_parse("send>1B/s", &t, err, sizeof(err));
+	threshold_parse("send>1B/s merge 0s", &t, err, sizeof(err));
 	for (int i = 0; i < 3000; i++)
 		threshold_feed(&st, &t, 0, (i % 2) ? 5 : 0, 1, i, i + 1, NULL, NULL);
 	UNIT_EQ_U64("alerts beyond the cap are counted", 1500, st.alerts_total);
 	UNIT_EQ_U64("alerts stored up to the cap", THRESHOLD_MAX_ALERTS, st.nalerts);
+	threshold_state_free(&st);
+	threshold_free(&t);
+}
+
+/* Feed rates[0..n) as the seconds from..from+n-1 (one 1 s interval each). */
+static void feed_all(struct threshold_state *st, const struct threshold *t, struct run *r,
+		     const double *rates, size_t n, int64_t from)
+{
+	for (size_t i = 0; i < n; i++)
+		feed(st, t, r, rates[i], from + (int64_t)i + 1);
+}
+
+/* The merge window: dips shorter than it are part of the alert. */
+static void merging(void)
+{
+	struct threshold t;
+	struct threshold_state st = { 0 };
+	struct run r = { 0 };
+	struct alert a;
+
+	/* seconds 0..: 3 above (fires at the 2nd), a 2 s dip, 2 above, then
+	 * below: with merge 3s the dip is inside the alert */
+	static const double dip2[] = { 200, 300, 200, 50, 0, 400, 200, 50, 50, 50 };
+	threshold_parse("send>100B/s for 2s merge 3s", &t, err, sizeof(err));
+	feed_all(&st, &t, &r, dip2, 5, 0);
+	UNIT_TRUE("merge: fired once, not ended during a 2 s dip (window 3 s)",
+		  r.fired == 1 && r.ended == 0 && r.last_fired.start == 0);
+	feed_all(&st, &t, &r, dip2 + 5, 4, 5);
+	UNIT_EQ_U64("merge: not ended after 2 s below (window 3 s)", 0, r.ended);
+	feed_all(&st, &t, &r, dip2 + 9, 1, 9);
+	UNIT_EQ_U64("merge: ends once 3 s below (window 3 s)", 1, r.ended);
+	UNIT_TRUE("merge: a dip shorter than the window is one alert: 0 to the end of the last second above",
+		  r.fired == 1 && r.last_ended.start == 0 && r.last_ended.end == 7 && !r.last_ended.open);
+	UNIT_TRUE("merge: the peak is the highest second of the whole alert",
+		  r.last_ended.peak == 400 && r.last_ended.peak_ts == 5);
+	UNIT_EQ_DBL("merge: bytes over count the seconds above only", 100 + 200 + 100 + 300 + 100,
+		    r.last_ended.bytes_over, 0);
+	UNIT_EQ_DBL("merge: time above does not count the dip", 5, st.seconds_above, 0);
+	threshold_state_free(&st);
+
+	/* the same seconds with a dip as long as the window: two alerts */
+	static const double dip3[] = { 200, 300, 200, 50, 0, 10, 400, 200, 50, 50, 50 };
+	memset(&r, 0, sizeof(r));
+	feed_all(&st, &t, &r, dip3, 11, 0);
+	UNIT_TRUE("merge: a dip as long as the window (3 s) ends the alert: two alerts",
+		  r.fired == 2 && r.ended == 2 && st.nalerts == 2 && st.alerts[0].end == 3 &&
+		  st.alerts[1].start == 6 && st.alerts[1].end == 8);
+	threshold_state_free(&st);
+
+	/* a dip before the alert fired breaks the sustain as before */
+	static const double early[] = { 200, 50, 200, 50, 200, 50 };
+	memset(&r, 0, sizeof(r));
+	feed_all(&st, &t, &r, early, 6, 0);
+	UNIT_EQ_U64("merge: dips before the sustain is reached still break the run", 0, r.fired);
+	threshold_state_free(&st);
+
+	/* a gap inside a dip ends the alert: it never spans unseen time */
+	memset(&r, 0, sizeof(r));
+	feed(&st, &t, &r, 200, 1);
+	feed(&st, &t, &r, 200, 2);
+	feed(&st, &t, &r, 50, 3);
+	feed(&st, &t, &r, 200, 6);   /* seconds 3 and 4 missing */
+	UNIT_TRUE("merge: a gap during a dip ends the alert at its last second above",
+		  r.ended == 1 && r.last_ended.end == 2);
+	threshold_state_free(&st);
+
+	/* the input ends during a dip: the alert is over, not open */
+	memset(&r, 0, sizeof(r));
+	feed(&st, &t, &r, 200, 1);
+	feed(&st, &t, &r, 200, 2);
+	feed(&st, &t, &r, 50, 3);
+	UNIT_TRUE("merge: input ending in a dip ends the alert, not open",
+		  threshold_finish(&st, &a) == THRESHOLD_ENDED && !a.open && a.end == 2);
+	threshold_state_free(&st);
+	threshold_free(&t);
+
+	/* the default window: a 97 s episode with one-second dips every 20 s
+	 * is one alert, not five */
+	threshold_parse("send>100B/s for 5s", &t, err, sizeof(err));
+	memset(&r, 0, sizeof(r));
+	for (int i = 0; i < 97; i++)
+		feed(&st, &t, &r, i % 20 == 19 ? 10 : 500, i + 1);
+	feed_all(&st, &t, &r, (const double[]){ 0, 0, 0, 0, 0 }, 5, 97);
+	UNIT_TRUE("merge: default window, a 97 s episode with 1 s dips is one alert",
+		  r.fired == 1 && r.ended == 1 && r.last_ended.start == 0 && r.last_ended.end == 97);
 	threshold_state_free(&st);
 	threshold_free(&t);
 }
@@ -239,6 +363,7 @@ int main(void)
 {
 	specs();
 	machine();
+	merging();
 	units();
 	UNIT_DONE();
 }
