@@ -94,7 +94,7 @@ uninstall: $(UNINSTALL_TARGETS)
 
 # Benchmarks report ratios against references measured in the same run;
 # they are never timed assertions and are not part of make check.
-bench: all bench-parse bench-overhead
+bench: all bench-parse bench-overhead bench-collect
 
 $(BUILD):
 	$(Q)mkdir -p $@

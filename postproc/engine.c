@@ -4,7 +4,6 @@
  * output; a writer's failure (disk full) stops the run with its message.
  */
 #include "engine.h"
-#include "sessions.h"
 
 #include <errno.h>
 #include <libgen.h>
@@ -13,7 +12,9 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "fastpath.h"
 #include "input.h"
+#include "sessions.h"
 
 /* ===== utility ===== */
 
@@ -179,9 +180,10 @@ static int on_dump(void *arg, struct capture_meta *m, int64_t ts, bool partial)
 	if (check_key(e, m, false) < 0 || writers_begin(e, m) < 0)
 		return -1;
 	char gerr[256];
-	if (group_close_dump(&e->groups, gerr, sizeof(gerr)) < 0) {
-		/* a writer's failure left its own message in e->werr */
-		if (strcmp(gerr, "writer failed") != 0)
+	int code = group_close_dump(&e->groups, gerr, sizeof(gerr));
+	if (code < 0) {
+		/* a hook's failure left its own message in e->werr */
+		if (code != SERIES_EHOOK)
 			snprintf(e->werr, sizeof(e->werr), "%s", gerr);
 		return -1;
 	}
@@ -330,7 +332,8 @@ out:
 }
 
 /* Start a source of path: its metadata and a fresh dump state, with
- * --counters applied.  0, or -1 with err. */
+ * --counters applied, and its sessions when grouped by them.  0, or -1
+ * with err. */
 static int source_start(struct engine *e, struct series_source *src, const char *path,
 			unsigned part, char *err, size_t errlen)
 {
@@ -342,14 +345,12 @@ static int source_start(struct engine *e, struct series_source *src, const char 
 	}
 	m->part = part;
 	series_source_init(src, m);
-	if (sessions_load(e, m, path, err, errlen) < 0)
-		return -1;
 	if (e->opts.counters >= 0) {
 		src->counters_forced = true;
 		src->interval_counters = e->opts.counters == 1;
 		m->interval_counters = src->interval_counters;
 	}
-	return 0;
+	return sessions_load(e, m, path, err, errlen);
 }
 
 /* A source is complete (its end of input, or the next capture's header):
@@ -361,7 +362,8 @@ static int source_end(struct engine *e, struct series_source *src, char *err, si
 
 	if (series_close_dump(&e->table, src, perr, sizeof(perr)) < 0 ||
 	    check_key(e, src->meta, true) < 0 || writers_begin(e, src->meta) < 0) {
-		snprintf(err, errlen, "%s", e->werr[0] ? e->werr : perr);
+		/* each of these failures left its message in e->werr */
+		snprintf(err, errlen, "%s", e->werr[0] ? e->werr : "out of memory");
 		return -1;
 	}
 	return 0;
@@ -375,216 +377,259 @@ static bool header_starts_capture(const struct capture_meta *m)
 	return m->format_version > 0 || m->counts.dumps || m->counts.map_lines || m->counts.untimed;
 }
 
-/* Would the header parse?  A bad one is a bad line of the capture it is
- * in, not the start of another.  0, or -1 with err. */
-static int header_check(const char *text, size_t len, char *err, size_t errlen)
-{
-	struct capture_meta scratch = { 0 };
-	int r = parse_header(text, len, &scratch, err, errlen);
+/* ===== reading one source ===== */
 
-	free(scratch.host);
-	free(scratch.kernel);
-	free(scratch.probe);
-	free(scratch.filter);
-	free(scratch.variant);
-	return r;
+/* The state of one engine_run(): the reader, the open source's dump state
+ * and the fast path over them. */
+struct run {
+	struct engine *e;
+	const char *path;
+	struct input in;
+	struct series_source src;
+	struct fastpath fast;
+	int64_t quiet_deadline_ms;   /* after Ctrl-C in live mode; -1 before */
+	bool stop;                   /* the input is done (EOF, Ctrl-C) */
+	char perr[384];              /* a stage's message for a bad line */
+	char *err;
+	size_t errlen;
+};
+
+/* A series-stage call failed with code: a bad line under SERIES_EBAD (an
+ * error, or skipped under --lenient), else the run stops with what failed.
+ * 0 when the run goes on, -1 with r->err when it stops. */
+static int series_failed(struct run *r, int code)
+{
+	struct engine *e = r->e;
+
+	if (code == SERIES_EBAD)
+		return bad_line(e, r->src.meta, r->in.lineno, r->perr, r->err, r->errlen);
+	if (code == SERIES_EHOOK && e->werr[0])
+		snprintf(r->err, r->errlen, "%s", e->werr);
+	else
+		snprintf(r->err, r->errlen, "out of memory");
+	return -1;
+}
+
+/* A header line (its text after "# dbnetio-capture "): the next capture's
+ * when this source already had one or dumps, then its fields, --counters
+ * and --interval weighed against them.  0, or -1 with r->err. */
+static int run_header(struct run *r, const char *text, size_t len)
+{
+	struct engine *e = r->e;
+	struct capture_meta *m = r->src.meta;
+
+	/* a bad header is a bad line of the capture it is in, not the start
+	 * of another */
+	if (header_starts_capture(m) && parse_header_check(text, len, r->perr, sizeof(r->perr)) == 0) {
+		/* the header line is the next capture's */
+		unsigned part = m->part + 1;
+		m->counts.lines--;
+		if (source_end(e, &r->src, r->err, r->errlen) < 0)
+			return -1;
+		series_source_free(&r->src);
+		if (source_start(e, &r->src, r->path, part, r->err, r->errlen) < 0)
+			return -1;
+		m = r->src.meta;
+		m->counts.lines++;
+	}
+	if (parse_header(text, len, m, r->perr, sizeof(r->perr)) < 0)
+		return bad_line(e, m, r->in.lineno, r->perr, r->err, r->errlen);
+	if (!r->src.counters_forced) {
+		r->src.interval_counters = m->interval_counters;
+	} else if (m->interval_counters != r->src.interval_counters) {
+		/* the option wins, and says so */
+		fprintf(stderr, "dbnetio-report: warning: %s:%llu: --counters %s "
+			"overrides the header's counters=%s\n", m->file,
+			(unsigned long long)r->in.lineno,
+			r->src.interval_counters ? "interval" : "cumulative",
+			m->interval_counters ? "interval" : "cumulative");
+		m->interval_counters = r->src.interval_counters;
+	}
+	if (e->opts.interval && !m->interval_from_header)
+		m->interval = e->opts.interval;
+	else if (e->opts.interval && m->interval != e->opts.interval)
+		/* the header measured it: it wins, and says so */
+		fprintf(stderr, "dbnetio-report: warning: %s:%llu: --interval %u "
+			"ignored: the header says interval=%u\n", m->file,
+			(unsigned long long)r->in.lineno, e->opts.interval, m->interval);
+	return 0;
+}
+
+/* One record of a line parse_line() read.  0, or -1 with r->err. */
+static int run_record(struct run *r, const struct record *rec)
+{
+	struct engine *e = r->e;
+	struct capture_meta *m = r->src.meta;
+	int code = 0;
+
+	switch (rec->kind) {
+	case REC_MAP:
+		if (rec->flags & REC_F_LEGACY)
+			m->legacy_bcc = true;
+		if (rec->flags & REC_F_JSON)
+			m->json = true;
+		code = series_value(&e->table, &r->src, rec->key, rec->keylen, rec->value, r->perr,
+				    sizeof(r->perr));
+		break;
+	case REC_TIME:
+		code = series_time(&e->table, &r->src, rec->ts, rec->usec,
+				   (rec->flags & REC_F_CLOCK ? SERIES_TIME_CLOCK : 0) |
+				   (rec->flags & REC_F_FRAC ? SERIES_TIME_FRAC : 0) |
+				   /* BCC lines carry the time on every line */
+				   (rec->flags & REC_F_LEGACY ? SERIES_TIME_PER_LINE : 0),
+				   r->perr, sizeof(r->perr));
+		break;
+	case REC_HEADER:
+		return run_header(r, rec->key, rec->keylen);
+	case REC_FINAL:
+		code = series_close_dump(&e->table, &r->src, r->perr, sizeof(r->perr));
+		series_final_marker(&r->src);
+		break;
+	case REC_DUMP_END:
+		code = series_close_dump(&e->table, &r->src, r->perr, sizeof(r->perr));
+		break;
+	case REC_LOST:
+		m->counts.lost_events += rec->value;
+		m->counts.lost_notices++;
+		break;
+	case REC_WARNING:
+		m->counts.warnings++;
+		break;
+	case REC_UNSUPPORTED:
+		m->counts.unsupported++;
+		break;
+	case REC_BANNER:
+	case REC_BLANK:
+	case REC_COMMENT:
+		break;
+	}
+	return code < 0 ? series_failed(r, code) : 0;
+}
+
+/* One complete line: the predicted series' (fastpath_line()), a plain map
+ * entry (parse_map_fast()), else parsed in full.  0, or -1 with r->err. */
+static int run_line(struct run *r, const char *line, size_t len)
+{
+	struct engine *e = r->e;
+	size_t keylen;
+	uint64_t value;
+	int code;
+
+	r->src.meta->counts.lines++;
+	if (!e->opts.general_path_only) {
+		if ((code = fastpath_line(&r->fast, line, len)) != 0)
+			return code < 0 ? series_failed(r, code) : 0;
+		/* a bad key is left to parse_line(), whose message is the one
+		 * the general path gives */
+		if (parse_map_fast(line, len, &keylen, &value) &&
+		    (code = series_value(&e->table, &r->src, line, keylen, value, r->perr,
+					 sizeof(r->perr))) != SERIES_EBAD)
+			return code < 0 ? series_failed(r, code) : 0;
+	}
+	if (parse_line(&e->parser, line, len, r->perr, sizeof(r->perr)) < 0)
+		return bad_line(e, r->src.meta, r->in.lineno, r->perr, r->err, r->errlen);
+	for (size_t i = 0; i < e->parser.n; i++)
+		if (run_record(r, &e->parser.rec[i]) < 0)
+			return -1;
+	return 0;
+}
+
+/* What the reader said, when it was not a line: the end, a line too long,
+ * an unterminated last line, a timeout or a signal (Ctrl-C: in live mode,
+ * a second for bpftrace's last dump).  0 (r->stop set at the end), or -1
+ * with r->err. */
+static int run_status(struct run *r, enum input_status st)
+{
+	struct engine *e = r->e;
+	struct capture_meta *m = r->src.meta;
+
+	switch (st) {
+	case INPUT_LINE:
+		break;
+	case INPUT_EOF:
+		r->stop = true;
+		break;
+	case INPUT_LONG:
+		m->counts.lines++;
+		m->counts.long_lines++;
+		snprintf(r->perr, sizeof(r->perr), "line longer than %zu bytes (expected a capture line)",
+			 r->in.max_line);
+		return bad_line(e, m, r->in.lineno, r->perr, r->err, r->errlen);
+	case INPUT_TRUNCATED:
+		m->counts.lines++;
+		m->counts.truncated++;
+		fprintf(stderr, "dbnetio-report: warning: %s:%llu: last line has no newline "
+			"(capture cut short?), ignored\n", m->file, (unsigned long long)r->in.lineno);
+		break;
+	case INPUT_TIMEOUT:
+		/* after Ctrl-C: bpftrace had its time to print */
+		if (r->quiet_deadline_ms >= 0 && (r->quiet_deadline_ms -= 200) < 0)
+			r->stop = true;
+		break;
+	case INPUT_INTERRUPTED:
+		if (e->opts.interrupted && *e->opts.interrupted) {
+			e->interrupted = true;
+			if (!e->opts.live || *e->opts.interrupted > 1)
+				r->stop = true;
+			/* let bpftrace, which got the same Ctrl-C, print its last dump */
+			else if (r->quiet_deadline_ms < 0)
+				r->quiet_deadline_ms = 1000;
+		}
+		break;
+	case INPUT_ERROR:
+		snprintf(r->err, r->errlen, "%s", r->perr);
+		return -1;
+	}
+	return 0;
 }
 
 int engine_run(struct engine *e, const char *path, char *err, size_t errlen)
 {
-	struct input in;
-	struct series_source src;
-	struct capture_meta *m;
-	char perr[384];
-	const char *line;
-	size_t len;
-	int ret = -1;
+	struct run r = { .e = e, .path = path, .quiet_deadline_ms = -1, .err = err, .errlen = errlen };
 	bool in_open = false;
-	int64_t quiet_deadline_ms = -1;   /* after Ctrl-C in live mode */
+	int ret = -1;
 
-	if (source_start(e, &src, path, 1, err, errlen) < 0)
+	if (source_start(e, &r.src, path, 1, err, errlen) < 0)
 		return -1;
-	m = src.meta;
+	fastpath_init(&r.fast, &e->table, &r.src);
 	/* samples need the engine only for thresholds and streaming writers */
 	e->table.on_sample = e->nth || e->sample_writers ? on_sample : NULL;
-	if (input_open(&in, path, err, errlen) < 0)
+	if (input_open(&r.in, path, err, errlen) < 0)
 		goto cleanup;
 	in_open = true;
 
-	for (;;) {
+	while (!r.stop) {
 		/* Input that goes quiet ends nothing: a pipe may stall between a
 		 * dump's maps or inside a line.  Only after Ctrl-C is there a
 		 * deadline, for bpftrace's last dump. */
-		int timeout = quiet_deadline_ms >= 0 ? 200 : -1;
+		int timeout = r.quiet_deadline_ms >= 0 ? 200 : -1;
 		enum input_status st;
-		size_t took;
-
-		/* the hottest path: the predicted series' lines, straight from the buffer */
+		const char *line;
+		size_t len;
 		uint64_t nlines;
-		took = series_take_predicted(&e->table, &src, in.buf + in.start, in.end - in.start,
-					     &nlines);
-		in.start += took;
-		in.lineno += nlines;
-		m->counts.lines += nlines;
-		if (e->table.failed)
-			goto table_failed;
-		st = input_next(&in, &line, &len, timeout, perr, sizeof(perr));
+		int code;
 
-		if (st == INPUT_LINE) {
-			size_t keylen;
-			uint64_t value;
-			m->counts.lines++;
-			if (series_value_predicted(&e->table, &src, line, len))
-				continue;   /* the hottest path: the predicted series */
-			if (e->table.failed)
-				goto table_failed;
-			if (parse_map_fast(line, len, &keylen, &value)) {
-				/* the hot path: a plain text map entry */
-				if (series_value(&e->table, &src, line, keylen, value, perr,
-						 sizeof(perr)) < 0 &&
-				    bad_line(e, m, in.lineno, perr, err, errlen) < 0)
-					goto cleanup;
-				continue;
-			}
-			if (parse_line(&e->parser, line, len, perr, sizeof(perr)) < 0) {
-				if (bad_line(e, m, in.lineno, perr, err, errlen) < 0)
-					goto cleanup;
-				continue;
-			}
-			for (size_t i = 0; i < e->parser.n; i++) {
-				const struct record *r = &e->parser.rec[i];
-				switch (r->kind) {
-				case REC_MAP:
-					if (r->flags & REC_F_LEGACY)
-						m->legacy_bcc = true;
-					if (r->flags & REC_F_JSON)
-						m->json = true;
-					if (series_value(&e->table, &src, r->key, r->keylen, r->value, perr,
-							 sizeof(perr)) < 0) {
-						if (!strcmp(perr, "writer failed") || !strcmp(perr, "out of memory"))
-							goto writer_failed;
-						if (bad_line(e, m, in.lineno, perr, err, errlen) < 0)
-							goto cleanup;
-					}
-					break;
-				case REC_TIME:
-					/* BCC lines carry the time on every line: one dump per time */
-					if ((r->flags & REC_F_LEGACY) && src.in_dump && src.dump_timed &&
-					    src.at == r->ts)
-						break;
-					if (series_time(&e->table, &src, r->ts, r->usec,
-							(r->flags & REC_F_CLOCK ? SERIES_TIME_CLOCK : 0) |
-							(r->flags & REC_F_FRAC ? SERIES_TIME_FRAC : 0),
-							perr, sizeof(perr)) < 0)
-						goto writer_failed;
-					break;
-				case REC_HEADER:
-					if (header_starts_capture(m) &&
-					    header_check(r->key, r->keylen, perr, sizeof(perr)) == 0) {
-						/* the header line is the next capture's */
-						unsigned part = m->part + 1;
-						m->counts.lines--;
-						if (source_end(e, &src, err, errlen) < 0)
-							goto cleanup;
-						series_source_free(&src);
-						if (source_start(e, &src, path, part, err, errlen) < 0)
-							goto cleanup;
-						m = src.meta;
-						m->counts.lines++;
-					}
-					if (parse_header(r->key, r->keylen, m, perr, sizeof(perr)) < 0) {
-						if (bad_line(e, m, in.lineno, perr, err, errlen) < 0)
-							goto cleanup;
-						break;
-					}
-					if (!src.counters_forced) {
-						src.interval_counters = m->interval_counters;
-					} else if (m->interval_counters != src.interval_counters) {
-						/* the option wins, and says so */
-						fprintf(stderr, "dbnetio-report: warning: %s:%llu: --counters %s "
-							"overrides the header's counters=%s\n", m->file,
-							(unsigned long long)in.lineno,
-							src.interval_counters ? "interval" : "cumulative",
-							m->interval_counters ? "interval" : "cumulative");
-						m->interval_counters = src.interval_counters;
-					}
-					if (e->opts.interval && !memmem(r->key, r->keylen, "interval=", 9))
-						m->interval = e->opts.interval;
-					else if (e->opts.interval && m->interval != e->opts.interval)
-						/* the header measured it: it wins, and says so */
-						fprintf(stderr, "dbnetio-report: warning: %s:%llu: --interval %u "
-							"ignored: the header says interval=%u\n", m->file,
-							(unsigned long long)in.lineno, e->opts.interval, m->interval);
-					break;
-				case REC_FINAL:
-					if (series_close_dump(&e->table, &src, perr, sizeof(perr)) < 0)
-						goto writer_failed;
-					series_final_marker(&src);
-					break;
-				case REC_DUMP_END:
-					if (series_close_dump(&e->table, &src, perr, sizeof(perr)) < 0)
-						goto writer_failed;
-					break;
-				case REC_LOST:
-					m->counts.lost_events += r->value;
-					m->counts.lost_notices++;
-					break;
-				case REC_WARNING:
-					m->counts.warnings++;
-					break;
-				case REC_UNSUPPORTED:
-					m->counts.unsupported++;
-					break;
-				case REC_BANNER:
-				case REC_BLANK:
-				case REC_COMMENT:
-					break;
-				}
-			}
-		} else if (st == INPUT_EOF) {
-			break;
-		} else if (st == INPUT_LONG) {
-			m->counts.lines++;
-			m->counts.long_lines++;
-			snprintf(perr, sizeof(perr), "line longer than %zu bytes (expected a capture line)",
-				 in.max_line);
-			if (bad_line(e, m, in.lineno, perr, err, errlen) < 0)
+		/* the hottest path: the predicted series' lines, straight from the
+		 * reader's buffer */
+		if (!e->opts.general_path_only) {
+			code = input_take(&r.in, fastpath_take, &r.fast, &nlines);
+			r.src.meta->counts.lines += nlines;
+			if (code < 0 && series_failed(&r, code) < 0)
 				goto cleanup;
-		} else if (st == INPUT_TRUNCATED) {
-			m->counts.lines++;
-			m->counts.truncated++;
-			fprintf(stderr, "dbnetio-report: warning: %s:%llu: last line has no newline "
-				"(capture cut short?), ignored\n", m->file, (unsigned long long)in.lineno);
-		} else if (st == INPUT_TIMEOUT) {
-			/* after Ctrl-C: bpftrace had its time to print */
-			if (quiet_deadline_ms >= 0 && (quiet_deadline_ms -= 200) < 0)
-				break;
-		} else if (st == INPUT_INTERRUPTED) {
-			if (e->opts.interrupted && *e->opts.interrupted) {
-				e->interrupted = true;
-				if (!e->opts.live || *e->opts.interrupted > 1)
-					break;
-				/* let bpftrace, which got the same Ctrl-C, print its last dump */
-				if (quiet_deadline_ms < 0)
-					quiet_deadline_ms = 1000;
-			}
-		} else {
-			snprintf(err, errlen, "%s", perr);
-			goto cleanup;
 		}
+		st = input_next(&r.in, &line, &len, timeout, r.perr, sizeof(r.perr));
+		if (st == INPUT_LINE ? run_line(&r, line, len) < 0 : run_status(&r, st) < 0)
+			goto cleanup;
 	}
-	if (source_end(e, &src, err, errlen) < 0)
+	if (source_end(e, &r.src, err, errlen) < 0)
 		goto cleanup;
 	ret = 0;
-	goto cleanup;
-table_failed:
-	snprintf(perr, sizeof(perr), "%s", e->table.fail);
-writer_failed:
-	snprintf(err, errlen, "%s", e->werr[0] ? e->werr : perr);
 cleanup:
+	e->fast_lines += r.fast.lines;
+	e->fast_wide_lines += r.fast.wide_lines;
 	if (in_open)
-		input_close(&in);
-	series_source_free(&src);
+		input_close(&r.in);
+	series_source_free(&r.src);
 	return ret;
 }
 
@@ -794,22 +839,27 @@ static int thresholds_check(const struct engine *e, size_t n, char *err, size_t 
 	return 0;
 }
 
-int engine_finish(struct engine *e, char *err, size_t errlen)
+/* The series writers see, in e->order[0..*n): the series stage's own, then
+ * the groups.  0, or -1 (out of memory). */
+static int collect_series(struct engine *e, size_t *n)
 {
-	struct summary *sum = &e->summary;
-	size_t n = 0;
-
-	/* the series writers see: the series stage's own, then the groups */
+	*n = 0;
 	e->order = malloc((e->table.n + e->groups.n + 1) * sizeof(*e->order));
-	if (!e->order) {
-		snprintf(err, errlen, "out of memory");
+	if (!e->order)
 		return -1;
-	}
 	for (size_t i = 0; i < e->table.n; i++)
 		if (!e->table.all[i]->grouped)
-			e->order[n++] = e->table.all[i];
+			e->order[(*n)++] = e->table.all[i];
 	for (size_t i = 0; i < e->groups.n; i++)
-		e->order[n++] = e->groups.all[i];
+		e->order[(*n)++] = e->groups.all[i];
+	return 0;
+}
+
+/* The end of each series: its open alerts closed (and handed to the
+ * writers' alert hooks), its statistics finished, so that writers only read
+ * them.  0, or -1 with err. */
+static int finish_series(struct engine *e, size_t n, char *err, size_t errlen)
+{
 	for (size_t i = 0; i < n; i++) {
 		struct series *s = e->order[i];
 		for (uint32_t m = s->th_mask; m; m &= m - 1) {
@@ -825,8 +875,50 @@ int engine_finish(struct engine *e, char *err, size_t errlen)
 				return -1;
 			}
 		}
+		if (stats_finish(&s->stats) < 0) {
+			snprintf(err, errlen, "out of memory");
+			return -1;
+		}
 	}
-	if (thresholds_check(e, n, err, errlen) < 0)
+	return 0;
+}
+
+/* The summary's alert part over all n series in report order: each
+ * threshold's alert count, and the series that have any.  0, or -1 (out of
+ * memory). */
+static int summarize_alerts(struct engine *e, size_t n, struct summary *sum)
+{
+	e->alerts_total = calloc(e->nth + 1, sizeof(*e->alerts_total));
+	e->alerted = malloc((n + 1) * sizeof(*e->alerted));
+	if (!e->alerts_total || !e->alerted)
+		return -1;
+	sum->nalerted = 0;
+	for (size_t i = 0; i < n; i++) {
+		const struct series *s = e->order[i];
+		uint64_t any = 0;
+		for (uint32_t m = s->th_mask; m; m &= m - 1) {
+			unsigned ti = (unsigned)__builtin_ctz(m);
+			e->alerts_total[ti] += s->th[ti].alerts_total;
+			any += s->th[ti].alerts_total;
+		}
+		if (any)
+			e->alerted[sum->nalerted++] = s;
+	}
+	sum->alerted = e->alerted;
+	sum->alerts_total = e->alerts_total;
+	return 0;
+}
+
+int engine_finish(struct engine *e, char *err, size_t errlen)
+{
+	struct summary *sum = &e->summary;
+	size_t n = 0;
+
+	if (collect_series(e, &n) < 0) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	if (finish_series(e, n, err, errlen) < 0 || thresholds_check(e, n, err, errlen) < 0)
 		return -1;
 	if (n) {
 		sort_key = e->opts.sort;
@@ -834,17 +926,17 @@ int engine_finish(struct engine *e, char *err, size_t errlen)
 	}
 	sum->sources = e->sources;
 	sum->nsources = e->nsources;
-	sum->series = e->order;
+	sum->series = (const struct series *const *)e->order;
 	sum->nseries_all = n;
 	sum->top = e->opts.top;
-	if (apply_top(e, n, sum) < 0) {
-		snprintf(err, errlen, "out of memory");
-		return -1;
-	}
 	sum->thresholds = e->th;
 	sum->nthresholds = e->nth;
 	sum->crossed = e->crossed;
 	sum->interrupted = e->interrupted;
+	if (apply_top(e, n, sum) < 0 || summarize_alerts(e, n, sum) < 0) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
 	for (size_t i = 0; i < e->nwriters; i++)
 		if (e->writers[i].ops->finish &&
 		    e->writers[i].ops->finish(e->writers[i].ctx, sum, e->werr, sizeof(e->werr)) < 0) {
@@ -872,5 +964,7 @@ void engine_free(struct engine *e)
 	free(e->begun);
 	free(e->key_checked);
 	free(e->order);
+	free(e->alerted);
+	free(e->alerts_total);
 	memset(e, 0, sizeof(*e));
 }

@@ -1,7 +1,8 @@
 /* engine.h: wires the stages together for a run of dbnetio-report.
  *
  * input -> parse -> series -> group -> stats + thresholds -> writers, one
- * source after the other; the engine owns every stage's state and the
+ * source after the other (the series stage's fast path, fastpath.h, takes
+ * the lines it predicts straight from the reader, input_take()); the engine owns every stage's state and the
  * writers, and builds the end-of-run summary.  A process capture's series
  * go from the series stage straight on (they are their own groups); a
  * client or connection capture's are members, which the group stage sums.
@@ -34,6 +35,8 @@ struct engine_opts {
 	struct group_opts group;  /* --by (and what the output format allows) */
 	const char *sessions;     /* --sessions FILE: for inputs without FILE.sessions */
 	volatile sig_atomic_t *interrupted; /* set by SIGINT */
+	bool general_path_only;   /* no fast path: every line through parse_line()
+				   * (the tests' reference for the fast path) */
 };
 
 struct engine {
@@ -55,8 +58,12 @@ struct engine {
 	bool interrupted;
 	int warnings_printed;
 	struct summary summary;
-	struct series **order;
-	char werr[256];           /* a writer's error */
+	struct series **order;    /* the summary's series */
+	const struct series **alerted; /* the summary's series with alerts */
+	uint64_t *alerts_total;   /* the summary's alerts per threshold */
+	char werr[256];           /* a hook's error: a writer's, or the engine's own */
+	uint64_t fast_lines;      /* lines the fast path took (fastpath.h) */
+	uint64_t fast_wide_lines; /* of those, by its wide loop */
 };
 
 /* Takes ownership of th[] (freed by engine_free). */
@@ -67,8 +74,8 @@ int engine_add_writer(struct engine *e, struct writer w, char *err, size_t errle
 /* Read one source to its end (or to Ctrl-C in live mode).  0, or -1 with err
  * naming file:line and what was expected. */
 int engine_run(struct engine *e, const char *path, char *err, size_t errlen);
-/* Close open alerts, sort, build the summary and call every writer's
- * finish().  0 or -1 with err. */
+/* Close open alerts, finish the statistics, sort, build the summary and
+ * call every writer's finish(), which only reads.  0 or -1 with err. */
 int engine_finish(struct engine *e, char *err, size_t errlen);
 void engine_free(struct engine *e);
 

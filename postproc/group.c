@@ -567,7 +567,7 @@ int group_close_dump(struct group_table *g, char *err, size_t errlen)
 	for (n = g->touched; n; n = n->next_touched)
 		if (n->is_proc && proc_close(g, n) < 0) {
 			snprintf(err, errlen, "out of memory");
-			ret = -1;
+			ret = SERIES_ENOMEM;
 			break;
 		}
 	for (n = g->touched; n && ret == 0; n = n->next_touched) {
@@ -581,10 +581,10 @@ int group_close_dump(struct group_table *g, char *err, size_t errlen)
 		n->dump_bytes = 0;
 		if (series_add_sample(n->s, &smp) < 0) {
 			snprintf(err, errlen, "out of memory");
-			ret = -1;
+			ret = SERIES_ENOMEM;
 		} else if (g->on_sample && g->on_sample(g->arg, n->s, &smp) < 0) {
-			snprintf(err, errlen, "writer failed");
-			ret = -1;
+			snprintf(err, errlen, "a sample hook failed");
+			ret = SERIES_EHOOK;
 		}
 	}
 	for (n = g->touched; n; n = n->next_touched) {

@@ -108,7 +108,8 @@ int group_member_sample(struct group_table *g, const struct capture_meta *m,
 			const struct series *s, const struct sample *smp, char *err, size_t errlen);
 /* The dump closed: derive each process's overflow, then make the sample of
  * every group the dump touched, in the order it touched them, and hand it
- * to on_sample.  0, or -1 with err. */
+ * to on_sample.  0, or a series_error: SERIES_ENOMEM with err, or
+ * SERIES_EHOOK when on_sample failed (the hook has its own message). */
 int group_close_dump(struct group_table *g, char *err, size_t errlen);
 
 #endif

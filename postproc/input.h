@@ -77,4 +77,31 @@ static inline enum input_status input_next(struct input *in, const char **line, 
 	return input_next_slow(in, line, len, timeout_ms, err, errlen);
 }
 
+/* A consumer that takes whole lines straight from the buffer: [buf,
+ * buf+avail) are the unread bytes; it sets *took to the bytes of the whole
+ * lines it consumed (newlines included, at most avail) and *lines to their
+ * count, and returns 0 or a negative error of its own. */
+typedef int (*input_take_fn)(void *arg, const char *buf, size_t avail, size_t *took,
+			     uint64_t *lines);
+
+/* Offer the unread bytes to take(), and move past what it took: the reader
+ * keeps its cursor and line number, the consumer only says how much.
+ * Nothing is offered inside a line already reported too long (its rest is
+ * not a line).  Returns take()'s result; *lines the lines taken. */
+static inline int input_take(struct input *in, input_take_fn take, void *arg, uint64_t *lines)
+{
+	size_t took = 0, avail = in->end - in->start;
+	int r;
+
+	*lines = 0;
+	if (in->skipping || avail == 0)
+		return 0;
+	r = take(arg, in->buf + in->start, avail, &took, lines);
+	if (took > avail)
+		took = avail;     /* a consumer's bug must not move us off the buffer */
+	in->start += took;
+	in->lineno += *lines;
+	return r;
+}
+
 #endif

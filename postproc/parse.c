@@ -20,8 +20,6 @@
 
 /* ===== utility ===== */
 
-static int is_digit(char c) { return (unsigned char)(c - '0') < 10; }
-
 void parse_excerpt(const char *s, size_t len, char *out, size_t outlen)
 {
 	size_t o = 0, i;
@@ -44,28 +42,23 @@ void parse_excerpt(const char *s, size_t len, char *out, size_t outlen)
 
 int parse_u64(const char *s, size_t len, uint64_t *out, char *err, size_t errlen)
 {
-	uint64_t v = 0;
-	size_t i;
+	char ex[64];
 
-	if (len == 0) {
+	switch (digits_u64(s, len, out)) {
+	case DIGITS_OK:
+		return 0;
+	case DIGITS_EMPTY:
 		snprintf(err, errlen, "expected a number, got nothing");
 		return -1;
+	case DIGITS_RANGE:
+		snprintf(err, errlen, "number out of range (more than 2^64-1)");
+		return -1;
+	case DIGITS_NOT_A_NUMBER:
+		break;
 	}
-	for (i = 0; i < len; i++) {
-		unsigned d = (unsigned char)s[i] - '0';
-		if (d > 9) {
-			char ex[64];
-			parse_excerpt(s, len, ex, sizeof(ex));
-			snprintf(err, errlen, "expected a non-negative integer, got '%s'", ex);
-			return -1;
-		}
-		if (__builtin_mul_overflow(v, 10, &v) || __builtin_add_overflow(v, d, &v)) {
-			snprintf(err, errlen, "number out of range (more than 2^64-1)");
-			return -1;
-		}
-	}
-	*out = v;
-	return 0;
+	parse_excerpt(s, len, ex, sizeof(ex));
+	snprintf(err, errlen, "expected a non-negative integer, got '%s'", ex);
+	return -1;
 }
 
 /* A new record of `kind`, zeroed but for that; NULL when out of memory. */
@@ -135,7 +128,7 @@ int parse_key_ok(const char *s, size_t len)
 
 	if (len < 2 || s[0] != '@')
 		return 0;
-	while (i < len && (is_digit(s[i]) || s[i] == '_' ||
+	while (i < len && (digits_is_digit(s[i]) || s[i] == '_' ||
 			   ((s[i] | 0x20) >= 'a' && (s[i] | 0x20) <= 'z')))
 		i++;
 	if (i == len)
@@ -150,8 +143,7 @@ static int parse_map_text(struct parser *p, const char *s, size_t len, char *err
 	struct record *r;
 	char ex[64];
 
-	while (q > s && is_digit(q[-1]))
-		q--;
+	q -= digits_span_back(s, len);
 	if (q == end) {
 		/* `@h: ` then bucket lines: a histogram or stats map */
 		if (len >= 2 && end[-1] == ' ' && end[-2] == ':' && parse_key_ok(s, len - 2))
@@ -175,14 +167,6 @@ static int parse_map_text(struct parser *p, const char *s, size_t len, char *err
 		goto nomem;
 	r->key = s;
 	r->keylen = (size_t)(q - 2 - s);
-	if (end - q <= 19) {
-		/* fewer than 20 digits cannot overflow */
-		uint64_t v = 0;
-		for (const char *c = q; c < end; c++)
-			v = v * 10 + (uint64_t)(*c - '0');
-		r->value = v;
-		return 0;
-	}
 	if (parse_u64(q, (size_t)(end - q), &r->value, err, errlen) < 0) {
 		p->n--;
 		return -1;
@@ -196,16 +180,9 @@ nomem:
 /* Is [s, s+len) a format-2 time line, digits '.' six digits? */
 static int is_frac_time(const char *s, size_t len)
 {
-	size_t i = 0;
+	size_t i = digits_span(s, len);
 
-	while (i < len && is_digit(s[i]))
-		i++;
-	if (i == 0 || i + 7 != len || s[i] != '.')
-		return 0;
-	for (i++; i < len; i++)
-		if (!is_digit(s[i]))
-			return 0;
-	return 1;
+	return i > 0 && i + 7 == len && s[i] == '.' && digits_span(s + i + 1, 6) == 6;
 }
 
 /* `1795558096`, `1795558096.000081` or `22:15:01`; returns 1 if it is one,
@@ -216,10 +193,8 @@ static int parse_time_text(struct parser *p, const char *s, size_t len, unsigned
 			   char *err, size_t errlen)
 {
 	struct record *r;
-	size_t i = 0;
+	size_t i = digits_span(s, len);
 
-	while (i < len && is_digit(s[i]))
-		i++;
 	if (i == len || (i > 0 && s[i] == '.')) {
 		uint64_t v, us = 0;
 		char ex[64];
@@ -244,11 +219,9 @@ static int parse_time_text(struct parser *p, const char *s, size_t len, unsigned
 		r->usec = (uint32_t)us;
 		return 1;
 	}
-	if (len == 8 && is_digit(s[0]) && is_digit(s[1]) && s[2] == ':' && is_digit(s[3]) &&
-	    is_digit(s[4]) && s[5] == ':' && is_digit(s[6]) && is_digit(s[7])) {
-		int h = (s[0] - '0') * 10 + (s[1] - '0');
-		int m = (s[3] - '0') * 10 + (s[4] - '0');
-		int sec = (s[6] - '0') * 10 + (s[7] - '0');
+	uint64_t h, m, sec;
+	if (len == 8 && s[2] == ':' && s[5] == ':' && digits_exact(s, 2, &h) &&
+	    digits_exact(s + 3, 2, &m) && digits_exact(s + 6, 2, &sec)) {
 		if (h > 23 || m > 59 || sec > 60) {
 			snprintf(err, errlen, "expected a time of day HH:MM:SS, got '%.8s'", s);
 			return -1;
@@ -256,7 +229,7 @@ static int parse_time_text(struct parser *p, const char *s, size_t len, unsigned
 		if (!(r = rec_push(p, REC_TIME)))
 			goto nomem;
 		r->flags = flags | REC_F_CLOCK;
-		r->ts = h * 3600 + m * 60 + sec;
+		r->ts = (int64_t)(h * 3600 + m * 60 + sec);
 		return 1;
 	}
 	return 0;
@@ -274,11 +247,9 @@ static int starts(const char *s, size_t len, const char *lit)
 /* `Lost 12 events` */
 static int parse_lost(struct parser *p, const char *s, size_t len, char *err, size_t errlen)
 {
-	const char *d = s + 5, *e = d;
+	const char *d = s + 5, *e = d + digits_span(d, len - 5);
 	struct record *r;
 
-	while (e < s + len && is_digit(*e))
-		e++;
 	if (e == d || (size_t)(s + len - e) != 7 || memcmp(e, " events", 7) != 0) {
 		char ex[64];
 		parse_excerpt(s, len, ex, sizeof(ex));
@@ -304,13 +275,11 @@ static int parse_legacy(struct parser *p, const char *s, size_t len, char *err, 
 	int dir;
 
 	t0 = c;
-	while (c < e && is_digit(*c))
-		c++;
+	c += digits_span(c, (size_t)(e - c));
 	t1 = c;
 	if (c < e && *c == '.') {
 		c++;
-		while (c < e && is_digit(*c))
-			c++;
+		c += digits_span(c, (size_t)(e - c));
 	}
 	while (c < e && *c == ' ')
 		c++;
@@ -318,8 +287,7 @@ static int parse_legacy(struct parser *p, const char *s, size_t len, char *err, 
 		goto bad;
 	c += 5;
 	pid0 = c;
-	while (c < e && is_digit(*c))
-		c++;
+	c += digits_span(c, (size_t)(e - c));
 	pid1 = c;
 	if (pid0 == pid1 || !starts(c, (size_t)(e - c), " type: "))
 		goto bad;
@@ -721,7 +689,7 @@ void parse_free(struct parser *p)
 
 static int hexval(char c)
 {
-	if (is_digit(c))
+	if (digits_is_digit(c))
 		return c - '0';
 	c |= 0x20;
 	return c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
@@ -755,11 +723,100 @@ static int set_str(char **dst, const char *v, size_t len)
 	return 0;
 }
 
-int parse_header(const char *text, size_t len, struct capture_meta *m, char *err, size_t errlen)
+/* What a header gave besides its strings (parse_header()). */
+#define HDR_INTERVAL 1
+#define HDR_COUNTERS 2
+
+/* Which of the NULL-terminated words [v, v+vl) is, or -1. */
+static int word_index(const char *v, size_t vl, const char *const *words)
+{
+	for (int i = 0; words[i]; i++)
+		if (strlen(words[i]) == vl && memcmp(v, words[i], vl) == 0)
+			return i;
+	return -1;
+}
+
+/* One header field key=value into h (strings percent-decoded, new).  0, or
+ * -1 with err. */
+static int header_field(struct capture_meta *h, const char *k, size_t kl, const char *v, size_t vl,
+			unsigned *given, char *err, size_t errlen)
+{
+	char ex[64];
+	int r = 0;
+
+#define KEY(lit) (kl == sizeof(lit) - 1 && memcmp(k, lit, kl) == 0)
+	if (KEY("probe"))
+		r = set_str(&h->probe, v, vl);
+	else if (KEY("filter"))
+		r = set_str(&h->filter, v, vl);
+	else if (KEY("host"))
+		r = set_str(&h->host, v, vl);
+	else if (KEY("kernel"))
+		r = set_str(&h->kernel, v, vl);
+	else if (KEY("variant"))
+		r = set_str(&h->variant, v, vl);
+	else if (KEY("interval")) {
+		uint64_t iv;
+		if (parse_u64(v, vl, &iv, err, errlen) < 0 || iv == 0 || iv > 86400) {
+			parse_excerpt(v, vl, ex, sizeof(ex));
+			snprintf(err, errlen, "expected interval=<seconds> in 1..86400, got '%s'", ex);
+			return -1;
+		}
+		h->interval = (unsigned)iv;
+		*given |= HDR_INTERVAL;
+	} else if (KEY("key")) {
+		static const char *const keys[] = { [CAPTURE_KEY_PROCESS] = "process",
+						    [CAPTURE_KEY_CLIENT] = "client",
+						    [CAPTURE_KEY_CONNECTION] = "connection", NULL };
+		int i = word_index(v, vl, keys);
+		if (i < 0) {
+			parse_excerpt(v, vl, ex, sizeof(ex));
+			snprintf(err, errlen, "expected key=process, key=client or key=connection, got '%s'", ex);
+			return -1;
+		}
+		h->key = (enum capture_key)i;
+	} else if (KEY("counters")) {
+		static const char *const counters[] = { "cumulative", "interval", NULL };
+		int i = word_index(v, vl, counters);
+		if (i < 0) {
+			parse_excerpt(v, vl, ex, sizeof(ex));
+			snprintf(err, errlen, "expected counters=cumulative or counters=interval, got '%s'", ex);
+			return -1;
+		}
+		h->interval_counters = i == 1;
+		*given |= HDR_COUNTERS;
+	}
+#undef KEY
+	if (r < 0) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	return 0;
+}
+
+/* A header string h gave replaces m's. */
+static void take_str(char **dst, char **src)
+{
+	if (*src) {
+		free(*dst);
+		*dst = *src;
+		*src = NULL;
+	}
+}
+
+/* The header's fields into a scratch meta first, then, if every one was
+ * good, into m (unless m is NULL: a check only): a bad header changes
+ * nothing (it is a bad line), where a half-applied one could change a
+ * capture's key under its series. */
+static int header_parse(const char *text, size_t len, struct capture_meta *m, char *err,
+			size_t errlen)
 {
 	const char *s = text, *e = text + len, *w;
+	struct capture_meta h = { .key = CAPTURE_KEY_PROCESS };
+	unsigned given = 0;
 	uint64_t ver;
 	char ex[64];
+	int ret = -1;
 
 	w = s;
 	while (w < e && *w != ' ')
@@ -769,13 +826,8 @@ int parse_header(const char *text, size_t len, struct capture_meta *m, char *err
 		snprintf(err, errlen, "expected '# dbnetio-capture <version>', got version '%s'", ex);
 		return -1;
 	}
-	m->format_version = (int)ver;
-	/* a header without key= is a process capture (every format-1 header) */
-	m->key = CAPTURE_KEY_PROCESS;
-	m->key_known = true;
-	s = w;
-	while (s < e) {
-		const char *k, *eq, *v;
+	for (s = w; s < e;) {
+		const char *k, *eq;
 		while (s < e && *s == ' ')
 			s++;
 		if (s == e)
@@ -787,60 +839,47 @@ int parse_header(const char *text, size_t len, struct capture_meta *m, char *err
 		if (!eq) {
 			parse_excerpt(k, (size_t)(s - k), ex, sizeof(ex));
 			snprintf(err, errlen, "expected header field key=value, got '%s'", ex);
-			return -1;
+			goto cleanup;
 		}
-		v = eq + 1;
-		size_t kl = (size_t)(eq - k), vl = (size_t)(s - v);
-#define KEY(lit) (kl == sizeof(lit) - 1 && memcmp(k, lit, kl) == 0)
-		int r = 0;
-		if (KEY("probe"))
-			r = set_str(&m->probe, v, vl);
-		else if (KEY("filter"))
-			r = set_str(&m->filter, v, vl);
-		else if (KEY("host"))
-			r = set_str(&m->host, v, vl);
-		else if (KEY("kernel"))
-			r = set_str(&m->kernel, v, vl);
-		else if (KEY("variant"))
-			r = set_str(&m->variant, v, vl);
-		else if (KEY("interval")) {
-			uint64_t iv;
-			if (parse_u64(v, vl, &iv, err, errlen) < 0 || iv == 0 || iv > 86400) {
-				parse_excerpt(v, vl, ex, sizeof(ex));
-				snprintf(err, errlen, "expected interval=<seconds> in 1..86400, got '%s'", ex);
-				return -1;
-			}
-			m->interval = (unsigned)iv;
-		} else if (KEY("key")) {
-			if (vl == 7 && memcmp(v, "process", 7) == 0)
-				m->key = CAPTURE_KEY_PROCESS;
-			else if (vl == 6 && memcmp(v, "client", 6) == 0)
-				m->key = CAPTURE_KEY_CLIENT;
-			else if (vl == 10 && memcmp(v, "connection", 10) == 0)
-				m->key = CAPTURE_KEY_CONNECTION;
-			else {
-				parse_excerpt(v, vl, ex, sizeof(ex));
-				snprintf(err, errlen, "expected key=process, key=client or key=connection, got '%s'", ex);
-				return -1;
-			}
-		} else if (KEY("counters")) {
-			if (vl == 10 && memcmp(v, "cumulative", 10) == 0)
-				m->interval_counters = false;
-			else if (vl == 8 && memcmp(v, "interval", 8) == 0)
-				m->interval_counters = true;
-			else {
-				parse_excerpt(v, vl, ex, sizeof(ex));
-				snprintf(err, errlen, "expected counters=cumulative or counters=interval, got '%s'", ex);
-				return -1;
-			}
-		}
-#undef KEY
-		if (r < 0) {
-			snprintf(err, errlen, "out of memory");
-			return -1;
-		}
+		if (header_field(&h, k, (size_t)(eq - k), eq + 1, (size_t)(s - eq - 1), &given, err,
+				 errlen) < 0)
+			goto cleanup;
 	}
-	return 0;
+	ret = 0;
+	if (!m)
+		goto cleanup;
+	m->format_version = (int)ver;
+	/* a header without key= is a process capture (every format-1 header) */
+	m->key = h.key;
+	m->key_known = true;
+	take_str(&m->probe, &h.probe);
+	take_str(&m->filter, &h.filter);
+	take_str(&m->host, &h.host);
+	take_str(&m->kernel, &h.kernel);
+	take_str(&m->variant, &h.variant);
+	if (given & HDR_INTERVAL) {
+		m->interval = h.interval;
+		m->interval_from_header = true;
+	}
+	if (given & HDR_COUNTERS)
+		m->interval_counters = h.interval_counters;
+cleanup:
+	free(h.probe);
+	free(h.filter);
+	free(h.host);
+	free(h.kernel);
+	free(h.variant);
+	return ret;
+}
+
+int parse_header(const char *text, size_t len, struct capture_meta *m, char *err, size_t errlen)
+{
+	return header_parse(text, len, m, err, errlen);
+}
+
+int parse_header_check(const char *text, size_t len, char *err, size_t errlen)
+{
+	return header_parse(text, len, NULL, err, errlen);
 }
 
 /* ===== dbnetio keys ===== */

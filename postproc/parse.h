@@ -22,6 +22,7 @@
 #include <stdint.h>
 #include <string.h>
 
+#include "digits.h"
 #include "summary.h"
 
 enum record_kind {
@@ -69,9 +70,12 @@ void parse_free(struct parser *p);
 /* Parse one line (no newline).  Returns 0 with p->rec[0..p->n), or -1 with
  * a message in err saying what was expected (the caller adds file:line). */
 int parse_line(struct parser *p, const char *line, size_t len, char *err, size_t errlen);
-/* Header fields into meta (percent-decoded).  0 or -1 with err. */
+/* Header fields into meta (percent-decoded); an interval= sets
+ * meta->interval_from_header.  0, or -1 with err and meta unchanged. */
 int parse_header(const char *text, size_t len, struct capture_meta *meta,
 		 char *err, size_t errlen);
+/* Would the header parse?  0 or -1 with err; nothing is kept. */
+int parse_header_check(const char *text, size_t len, char *err, size_t errlen);
 /* A decimal unsigned 64-bit integer, the whole of [s, s+len): 0, or -1 with
  * err ("out of range", "expected a number"). */
 int parse_u64(const char *s, size_t len, uint64_t *out, char *err, size_t errlen);
@@ -117,42 +121,6 @@ int parse_addr(const char *s, size_t len, char *out, size_t outlen);
 /* "process", "client" or "connection", as in the header's key=. */
 const char *parse_key_name(enum capture_key key);
 
-/* Exactly n decimal digits at p (1 <= n <= 19) into *out: 1, or 0 when a
- * byte is not a digit.  Eight digits at a time with 64-bit arithmetic (SWAR)
- * on little-endian machines: in the benchmark values have 7 to 10 digits. */
-static inline int parse_digits(const char *p, size_t n, uint64_t *out)
-{
-	uint64_t v = 0;
-
-	if (n == 0 || n > 19)
-		return 0;
-#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
-	while (n >= 8) {
-		uint64_t c;
-		memcpy(&c, p, 8);
-		/* every byte in '0'..'9': high nibble 3, and +6 does not carry out */
-		if ((c & 0xF0F0F0F0F0F0F0F0ull) != 0x3030303030303030ull ||
-		    ((c + 0x0606060606060606ull) & 0xF0F0F0F0F0F0F0F0ull) != 0x3030303030303030ull)
-			return 0;
-		c -= 0x3030303030303030ull;
-		c = c * 10 + (c >> 8);                       /* pairs of digits */
-		c = (((c & 0x000000FF000000FFull) * (100 + (1000000ull << 32))) +
-		     (((c >> 16) & 0x000000FF000000FFull) * (1 + (10000ull << 32)))) >> 32;
-		v = v * 100000000ull + c;
-		p += 8;
-		n -= 8;
-	}
-#endif
-	while (n--) {
-		unsigned d = (unsigned char)*p++ - '0';
-		if (d > 9)
-			return 0;
-		v = v * 10 + d;
-	}
-	*out = v;
-	return 1;
-}
-
 /* The hot path: a plain text map entry `@...: <1 to 19 digits>`.  Returns 1
  * with the key length and value, 0 when the line needs parse_line() (any
  * other shape, and every error, which parse_line() then explains).  The key
@@ -161,25 +129,15 @@ static inline int parse_digits(const char *p, size_t n, uint64_t *out)
  * created.  19 digits cannot overflow 2^64; 20 go the careful way. */
 static inline int parse_map_fast(const char *s, size_t len, size_t *keylen, uint64_t *value)
 {
-	const char *end = s + len, *q = end;
-	uint64_t v = 0, mul = 1;
+	size_t n;
 
 	if (len < 5 || s[0] != '@')
 		return 0;
-	while (q > s + 3) {
-		unsigned d = (unsigned char)q[-1] - '0';
-		if (d > 9)
-			break;
-		v += d * mul;
-		mul *= 10;
-		q--;
-		if (end - q > 19)
-			return 0;
-	}
-	if (q == end || q[-1] != ' ' || q[-2] != ':')
+	n = digits_span_back(s + 3, len - 3);
+	if (n == 0 || n > 19 || s[len - n - 1] != ' ' || s[len - n - 2] != ':' ||
+	    !digits_exact(s + len - n, n, value))
 		return 0;
-	*keylen = (size_t)(q - 2 - s);
-	*value = v;
+	*keylen = len - n - 2;
 	return 1;
 }
 

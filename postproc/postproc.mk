@@ -11,7 +11,7 @@ JSONC_LIBS   := $(shell $(PKG_CONFIG) --libs json-c 2>/dev/null || echo -ljson-c
 FONTCONFIG_CFLAGS := $(shell $(PKG_CONFIG) --cflags fontconfig 2>/dev/null)
 FONTCONFIG_LIBS   := $(shell $(PKG_CONFIG) --libs fontconfig 2>/dev/null || echo -lfontconfig)
 
-POSTPROC_LIB_SRCS := postproc/input.c postproc/parse.c postproc/series.c \
+POSTPROC_LIB_SRCS := postproc/input.c postproc/parse.c postproc/series.c postproc/fastpath.c \
 	postproc/group.c postproc/sessions.c postproc/stats.c postproc/threshold.c postproc/units.c postproc/engine.c \
 	postproc/write_util.c postproc/write_table.c postproc/write_csv.c \
 	postproc/write_json.c postproc/write_prom.c postproc/write_live.c

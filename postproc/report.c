@@ -978,9 +978,9 @@ static void section_series(struct emit *e, const struct summary *sum)
 	e_table(e, "series", "Series", ">Total", ">Mean", ">p50", ">p95", ">p99", ">Peak",
 		peak_at, ">Seconds", NULL);
 	for (size_t i = 0; i < sum->nseries; i++) {
-		struct series *s = sum->series[i];
+		const struct series *s = sum->series[i];
 		const struct capture_meta *m = sum->sources[s->source];
-		struct stats *st = &s->stats;
+		const struct stats *st = &s->stats;
 		e_row(e);
 		if (sum->nsources > 1) {
 			char l[512];

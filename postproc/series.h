@@ -28,7 +28,17 @@
 #include <stdint.h>
 
 #include "stats.h"
+#include "summary.h"
 #include "threshold.h"
+
+/* What the series stage's calls return when they fail (0 when they do not).
+ * Only SERIES_EBAD comes with a message in the caller's err; the others say
+ * it all: a hook's failure left its own message where the hook keeps it. */
+enum series_error {
+	SERIES_EBAD = -1,    /* the input is wrong (a key that is none): err says what was expected */
+	SERIES_ENOMEM = -2,  /* out of memory */
+	SERIES_EHOOK = -3,   /* a sample or dump hook (the engine's, a writer's) failed */
+};
 
 /* Why a dump's samples are partial: their bytes count toward totals only. */
 enum partial_reason {
@@ -62,7 +72,8 @@ struct sample {
 #define SERIES_SESSION_APPLICATION 4
 
 struct series {
-	/* private to series.c, first: what every map entry touches, laid out
+	/* private to the series stage (series.c and its hot loop, fastpath.c),
+	 * first: what every map entry touches, laid out
 	 * as two cache lines (the struct is 64-byte aligned): the key's head,
 	 * the prediction and the counter, then the statistics' hot part */
 	char line_head[24];      /* the line's first 24 bytes: raw, ": ", zeros */
@@ -122,8 +133,6 @@ typedef int (*series_sample_fn)(void *arg, struct series *s, const struct sample
 typedef int (*series_dump_fn)(void *arg, struct capture_meta *meta, int64_t ts, bool partial);
 
 struct series_table {
-	bool failed;             /* a sample hook or allocation failed on the */
-	char fail[256];          /* fast path: the engine must stop (why) */
 	struct series **all;     /* in order of creation */
 	size_t n, cap;
 	unsigned *next_index;    /* the run's series numbering (it counts the
@@ -178,28 +187,22 @@ void series_source_free(struct series_source *src);
 /* How a time line was written (series_time()'s flags). */
 #define SERIES_TIME_CLOCK 1   /* ts is seconds since midnight (HH:MM:SS) */
 #define SERIES_TIME_FRAC 2    /* S.ffffff (format 2): usec holds the fraction */
-/* A time line: closes the open dump and opens one at ts + usec/10^6. */
+#define SERIES_TIME_PER_LINE 4 /* the BCC format: every map line carries its time,
+				* and the open dump's own time again is no new dump */
+/* A time line: closes the open dump and opens one at ts + usec/10^6.  0,
+ * or SERIES_EHOOK when the closed dump's hook failed. */
 int series_time(struct series_table *t, struct series_source *src, int64_t ts, uint32_t usec,
 		unsigned flags, char *err, size_t errlen);
-/* A map entry (key in text form).  The hot path. */
+/* A map entry (key in text form): 0, or a series_error (SERIES_EBAD with
+ * err when the key is not one).  The fast path (fastpath.h) takes most
+ * lines before they get here. */
 int series_value(struct series_table *t, struct series_source *src, const char *key,
 		 size_t keylen, uint64_t value, char *err, size_t errlen);
-/* The hottest path: if the line is the predicted series' key, ": " and
- * 1..19 digits, account it and return 1; otherwise 0 (nothing done), and
- * the caller parses the line in full. */
-int series_value_predicted(struct series_table *t, struct series_source *src, const char *line,
-			   size_t len);
-/* The same, straight from the reader's buffer: while [buf, buf+avail)
- * starts with the predicted series' line, `key: digits\n`, account it; returns
- * the bytes taken (newlines included), *lines the lines.  This saves the
- * separate newline search and a call per line on the 8 million lines of the
- * benchmark; anything else is left for the general path. */
-size_t series_take_predicted(struct series_table *t, struct series_source *src, const char *buf,
-			     size_t avail, uint64_t *lines);
 /* "# dbnetio-final": the next dump is a partial interval. */
 void series_final_marker(struct series_source *src);
 /* Close the open dump, if any: its dump-end marker, the next time line,
- * "# dbnetio-final" or the end of input (never a quiet input). */
+ * "# dbnetio-final" or the end of input (never a quiet input).  0, or
+ * SERIES_EHOOK when a dump hook failed. */
 int series_close_dump(struct series_table *t, struct series_source *src, char *err, size_t errlen);
 
 /* ===== shared with the group stage ===== */
@@ -245,5 +248,68 @@ int series_watch(struct series *s, const struct threshold *th, size_t nth);
  * doubling it from 64 when full.  0, or -1 when out of memory (the array is
  * then unchanged). */
 int series_array_push(struct series ***all, size_t *n, size_t *cap, struct series *s);
+
+/* ===== shared with the fast path (fastpath.c) =====
+ *
+ * The fast path is the series stage's own hot loop, in a file of its own
+ * because it is text parsing: it reads the private fields above, and
+ * accounts each line it takes here. */
+
+/* Account value to s, the open dump's next series, and make its sample:
+ * the delta (or the value itself, with interval counters; a counter that
+ * went down is a reset), the prediction for the next dump, the series' own
+ * numbers and the hooks.  0, SERIES_ENOMEM or SERIES_EHOOK. */
+static inline __attribute__((always_inline)) int
+series_account(struct series_table *t, struct series_source *src, struct series *s,
+	       uint64_t value)
+{
+	uint64_t delta;
+
+	src->pred = s->predicted;        /* the previous dump's order */
+	s->dump_seq = src->dump_seq;
+	if (src->interval_counters) {
+		delta = value;
+	} else {
+		if (value >= s->last_value) {
+			delta = value - s->last_value;
+		} else {
+			/* the counter went down: the capture restarted from zero */
+			delta = value;
+			s->resets++;
+			src->meta->counts.resets++;
+		}
+		s->last_value = value;
+	}
+	if (src->last)
+		src->last->predicted = s;    /* this dump's order, for the next one */
+	else
+		src->first = s;
+	src->last = s;
+	src->meta->counts.map_lines++;
+	/* x * (1/1) is exact; other intervals get one rounding either way */
+	double rate = !src->is_rate ? 0 : src->one ? (double)delta : (double)delta * src->inv;
+	struct sample smp = {
+		.ts = src->ts,
+		.end = src->end,
+		.seconds = src->dump_partial ? 0 : src->dump_seconds,
+		.bytes = delta,
+		.rate = rate,
+		.is_rate = src->is_rate,
+		.partial = src->dump_partial,
+		.timed = src->dump_timed,
+		.why = src->why,
+	};
+	if (__builtin_expect(s->grouped, 0)) {
+		/* a member: the group stage keeps the numbers */
+		if (t->on_member && t->on_member(t->arg, s, &smp) < 0)
+			return SERIES_EHOOK;
+		return 0;
+	}
+	if (series_add_sample(s, &smp) < 0)
+		return SERIES_ENOMEM;
+	if (t->on_sample && t->on_sample(t->arg, s, &smp) < 0)
+		return SERIES_EHOOK;
+	return 0;
+}
 
 #endif

@@ -302,14 +302,70 @@ static int cmp_double(const void *a, const void *b)
 /* Sort the exact samples (after folding them: sorting moves them). */
 static void exact_sort(struct stats *st)
 {
-	if (!st->exact_sorted && st->exact) {
-		(void)stats_flush(st);   /* exact phase: cannot fail */
+	(void)stats_flush(st);   /* exact phase: cannot fail */
+	if (!st->exact_sorted)
 		qsort(st->exact, (size_t)st->n, sizeof(double), cmp_double);
-		st->exact_sorted = true;
-	}
+	st->exact_sorted = true;
 }
 
-double stats_quantile(struct stats *st, double q)
+int stats_finish(struct stats *st)
+{
+	if (st->n == 0)
+		return 0;
+	if (stats_is_exact(st)) {
+		exact_sort(st);
+		return 0;
+	}
+	return stats_flush(st);
+}
+
+bool stats_is_finished(const struct stats *st)
+{
+	if (st->n == 0)
+		return true;
+	if (stats_is_exact(st))
+		return st->exact_sorted && st->folded == (size_t)st->n;
+	return st->nbatch == 0;
+}
+
+/* A finished copy of st, for a query on statistics nobody finished (a
+ * writer's own, mid-run): the samples copied, folded and sorted there.
+ * 0, or -1 when out of memory. */
+static int finished_copy(const struct stats *st, struct stats *c)
+{
+	*c = *st;
+	c->exact = NULL;
+	c->rows = NULL;
+	if (st->exact) {
+		c->exact = malloc((st->exact_cap ? st->exact_cap : 1) * sizeof(double));
+		if (!c->exact)
+			goto nomem;
+		memcpy(c->exact, st->exact, st->exact_cap * sizeof(double));
+	}
+	if (st->rows) {
+		c->rows = calloc(STATS_ROWS, sizeof(*c->rows));
+		if (!c->rows)
+			goto nomem;
+		for (int r = 0; r < STATS_ROWS; r++) {
+			if (!st->rows[r])
+				continue;
+			c->rows[r] = malloc(STATS_SUB_BUCKETS * sizeof(uint32_t));
+			if (!c->rows[r])
+				goto nomem;
+			memcpy(c->rows[r], st->rows[r], STATS_SUB_BUCKETS * sizeof(uint32_t));
+		}
+	}
+	if (stats_finish(c) < 0)
+		goto nomem;
+	return 0;
+nomem:
+	stats_free(c);
+	return -1;
+}
+
+/* The quantile of finished statistics. */
+static double quantile_finished(const struct stats *st, double q)
+
 {
 	uint64_t rank, cum;
 
@@ -322,12 +378,8 @@ double stats_quantile(struct stats *st, double q)
 	rank = (uint64_t)ceil(q * (double)st->n);
 	if (rank < 1)
 		rank = 1;
-	if (stats_is_exact(st)) {
-		exact_sort(st);
+	if (stats_is_exact(st))
 		return st->exact[rank - 1];
-	}
-	if (stats_flush(st) < 0)
-		return st->max;   /* out of memory: no better answer */
 	cum = st->zero;
 	if (cum >= rank)
 		return st->min < 0 ? st->min : 0;
@@ -344,7 +396,7 @@ double stats_quantile(struct stats *st, double q)
 				if (mid > st->max)
 					mid = st->max;
 				if (mid < st->min)
-					mid = st->min;   /* folded: stats_flush() ran above */
+					mid = st->min;   /* finished: min is folded */
 				return mid;
 			}
 		}
@@ -352,7 +404,22 @@ double stats_quantile(struct stats *st, double q)
 	return st->max;
 }
 
-int stats_for_each_bucket(struct stats *st, stats_bucket_fn fn, void *arg)
+double stats_quantile(const struct stats *st, double q)
+{
+	struct stats c;
+	double v;
+
+	if (st->n == 0 || stats_is_finished(st))
+		return quantile_finished(st, q);
+	if (finished_copy(st, &c) < 0)
+		return st->max;   /* out of memory: no better answer */
+	v = quantile_finished(&c, q);
+	stats_free(&c);
+	return v;
+}
+
+/* stats_for_each_bucket() of finished statistics. */
+static int buckets_finished(const struct stats *st, stats_bucket_fn fn, void *arg)
 {
 	uint64_t cum = 0;
 	int r;
@@ -360,7 +427,6 @@ int stats_for_each_bucket(struct stats *st, stats_bucket_fn fn, void *arg)
 	if (st->n == 0)
 		return 0;
 	if (stats_is_exact(st)) {
-		exact_sort(st);
 		for (size_t i = 0; i < st->n; i++) {
 			size_t j = i;
 			while (j + 1 < st->n && st->exact[j + 1] == st->exact[i])
@@ -372,8 +438,6 @@ int stats_for_each_bucket(struct stats *st, stats_bucket_fn fn, void *arg)
 		}
 		return 0;
 	}
-	if (stats_flush(st) < 0)
-		return -1;
 	if (st->zero) {
 		cum = st->zero;
 		if ((r = fn(0, ldexp(1.0, -STATS_MIN_EXP), st->zero, cum, arg)) != 0)
@@ -393,4 +457,18 @@ int stats_for_each_bucket(struct stats *st, stats_bucket_fn fn, void *arg)
 		}
 	}
 	return 0;
+}
+
+int stats_for_each_bucket(const struct stats *st, stats_bucket_fn fn, void *arg)
+{
+	struct stats c;
+	int r;
+
+	if (st->n == 0 || stats_is_finished(st))
+		return buckets_finished(st, fn, arg);
+	if (finished_copy(st, &c) < 0)
+		return -1;
+	r = buckets_finished(&c, fn, arg);
+	stats_free(&c);
+	return r;
 }

@@ -20,7 +20,8 @@
  * query needs it.  One series' state is then touched in a burst, which keeps
  * it in cache: per-sample updates were the benchmark's cache misses.
  *
- * Writers read struct stats through the functions below only.
+ * Writers read struct stats through the functions below only, and all of
+ * those take it const.
  */
 #ifndef DBNETIO_STATS_H
 #define DBNETIO_STATS_H
@@ -100,15 +101,23 @@ double stats_mean(const struct stats *st);
 double stats_bytes(const struct stats *st);
 /* Population standard deviation of the samples (each interval once). */
 double stats_stddev(const struct stats *st);
+/* Fold the buffered samples and sort the exact ones, so that the queries
+ * below only read: the engine finishes every series' statistics before any
+ * writer's finish() sees them.  0, or -1 when out of memory.  More samples
+ * may follow; they unfinish it. */
+int stats_finish(struct stats *st);
+/* Has stats_finish() run since the last sample? */
+bool stats_is_finished(const struct stats *st);
 /* Quantile q in [0,1] by the nearest-rank method (the smallest sample with at
- * least q*n samples at or below it).  Exact while stats_is_exact(). */
-double stats_quantile(struct stats *st, double q);
+ * least q*n samples at or below it).  Exact while stats_is_exact().  Cheap
+ * on finished statistics; on others it works on a finished copy. */
+double stats_quantile(const struct stats *st, double q);
 bool stats_is_exact(const struct stats *st);
 /* Visit the rate distribution in ascending order: each call gets a bucket
  * [lo, hi] (lo == hi for exact samples), its count and the cumulative count
  * so far (cum/n is the CDF).  Stops when fn returns non-zero. */
 typedef int (*stats_bucket_fn)(double lo, double hi, uint64_t count,
 			       uint64_t cum, void *arg);
-int stats_for_each_bucket(struct stats *st, stats_bucket_fn fn, void *arg);
+int stats_for_each_bucket(const struct stats *st, stats_bucket_fn fn, void *arg);
 
 #endif

@@ -71,6 +71,7 @@ struct capture_meta {
 				  * first @send/@recv key */
 	bool key_known;          /* key is final: from a header, or inferred */
 	unsigned interval;       /* seconds between dumps (header, else 1) */
+	bool interval_from_header; /* the header said interval= */
 	bool interval_counters;  /* maps are cleared every dump (counters=interval) */
 	bool clock_of_day;       /* timestamps were HH:MM:SS */
 	bool legacy_bcc;         /* the original BCC program's line format */
@@ -90,8 +91,9 @@ struct capture_meta {
 struct summary {
 	struct capture_meta **sources;
 	size_t nsources;
-	struct series **series;      /* report order (--sort): the series --top
-				  * keeps first, [0, nseries), then the rest */
+	const struct series *const *series; /* report order (--sort): the series
+				  * --top keeps first, [0, nseries), then the rest;
+				  * their statistics are finished (stats.h) */
 	size_t nseries;              /* series shown (all without --top) */
 	size_t nseries_all;          /* entries in series[] */
 	/* What --top ranks and keeps: processes, or clients or connections
@@ -102,6 +104,11 @@ struct summary {
 	size_t nranked, nranked_all; /* entries kept, and in all */
 	const struct threshold *thresholds;
 	size_t nthresholds;
+	/* Alerts are never hidden by --top: every series with an alert, in
+	 * report order, and each threshold's alerts over all series. */
+	const struct series *const *alerted;
+	size_t nalerted;
+	const uint64_t *alerts_total;    /* [nthresholds] */
 	bool crossed;                /* some threshold fired: exit status 2 */
 	bool interrupted;            /* Ctrl-C in --live: summary so far */
 };

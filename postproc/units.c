@@ -8,6 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "digits.h"
+
 static const struct {
 	const char *name;
 	double mult;
@@ -18,7 +20,6 @@ static const struct {
 	{ "TiB", 1099511627776.0 },
 };
 
-static int is_digit(char c) { return c >= '0' && c <= '9'; }
 
 /* The text of [s, s+len) for a message. */
 static const char *quote(const char *s, size_t len, char *buf, size_t buflen)
@@ -49,17 +50,15 @@ int units_parse_rate(const char *s, size_t len, double *out, char *err, size_t e
 	}
 	/* NUMBER: digits, then optionally '.' and digits */
 	num = p;
-	while (p < e && is_digit(*p))
-		p++;
+	p += digits_span(p, (size_t)(e - p));
 	if (p < e && *p == '.' && p > num) {
 		p++;
-		if (p == e || !is_digit(*p)) {
+		if (p == e || !digits_is_digit(*p)) {
 			snprintf(err, errlen, "expected digits after the '.' in '%s'",
 				 quote(s, len, q, sizeof(q)));
 			return -1;
 		}
-		while (p < e && is_digit(*p))
-			p++;
+		p += digits_span(p, (size_t)(e - p));
 	}
 	if (p == num) {
 		snprintf(err, errlen, "expected a rate starting with a decimal number, e.g. 50MiB/s, "
@@ -127,15 +126,14 @@ int units_parse_duration(const char *s, size_t len, unsigned max, unsigned *out,
 	unsigned long long n = 0, mult;
 	char q[64];
 
-	while (p < e && is_digit(*p)) {
-		n = n * 10 + (unsigned)(*p - '0');
-		if (n > max) {
-			snprintf(err, errlen, "duration '%s' is longer than %u s",
-				 quote(s, len, q, sizeof(q)), max);
-			return -1;
-		}
-		p++;
+	uint64_t v = 0;
+	p += digits_span(s, len);
+	if (p > s && (digits_u64(s, (size_t)(p - s), &v) != DIGITS_OK || v > max)) {
+		snprintf(err, errlen, "duration '%s' is longer than %u s",
+			 quote(s, len, q, sizeof(q)), max);
+		return -1;
 	}
+	n = v;
 	if (p == s) {
 		snprintf(err, errlen, "expected a duration, a whole number and s, m or h (e.g. 5s), "
 			 "got '%s'", quote(s, len, q, sizeof(q)));

@@ -176,8 +176,8 @@ static int json_finish(void *ctx, const struct summary *sum, char *err, size_t e
 			sum->nranked, sum->nranked_all);
 	fputs(", \"series\": [", f);
 	for (size_t i = 0; i < sum->nseries; i++) {
-		struct series *s = sum->series[i];
-		struct stats *st = &s->stats;
+		const struct series *s = sum->series[i];
+		const struct stats *st = &s->stats;
 		fputs(i ? ",\n  {" : "\n  {", f);
 		fputs("\"source\": ", f);
 		wu_json_string(f, sum->sources[s->source]->label ? sum->sources[s->source]->label : "");

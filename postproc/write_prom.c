@@ -114,7 +114,7 @@ static int prom_finish(void *ctx, const struct summary *sum, char *err, size_t e
 	fputs("# HELP dbnetio_rate_bytes_per_second Per-second rate statistics over the capture.\n"
 	      "# TYPE dbnetio_rate_bytes_per_second gauge\n", f);
 	for (size_t i = 0; i < sum->nseries; i++) {
-		struct series *s = sum->series[i];
+		const struct series *s = sum->series[i];
 		if (!s->stats.n)
 			continue;
 		const char *dir = s->direction ? s->direction : "";
@@ -136,7 +136,7 @@ static int prom_finish(void *ctx, const struct summary *sum, char *err, size_t e
 		fputs("# HELP dbnetio_threshold_seconds_above Seconds the rate was above a threshold.\n"
 		      "# TYPE dbnetio_threshold_seconds_above gauge\n", f);
 		for (size_t i = 0; i < sum->nseries; i++) {
-			struct series *s = sum->series[i];
+			const struct series *s = sum->series[i];
 			for (uint32_t mk = s->th_mask; mk; mk &= mk - 1) {
 				unsigned ti = (unsigned)__builtin_ctz(mk);
 				threshold_sample(f, "dbnetio_threshold_seconds_above", sum, s, ti);
@@ -147,7 +147,7 @@ static int prom_finish(void *ctx, const struct summary *sum, char *err, size_t e
 		fputs("# HELP dbnetio_alerts_total Alerts (sustained crossings) per threshold.\n"
 		      "# TYPE dbnetio_alerts_total counter\n", f);
 		for (size_t i = 0; i < sum->nseries; i++) {
-			struct series *s = sum->series[i];
+			const struct series *s = sum->series[i];
 			for (uint32_t mk = s->th_mask; mk; mk &= mk - 1) {
 				unsigned ti = (unsigned)__builtin_ctz(mk);
 				threshold_sample(f, "dbnetio_alerts_total", sum, s, ti);

@@ -228,8 +228,8 @@ static int table_finish(void *ctx, const struct summary *sum, char *err, size_t 
 			goto nomem;
 	}
 	for (size_t i = 0; i < sum->nseries; i++) {
-		struct series *s = sum->series[i];
-		struct stats *st = &s->stats;
+		const struct series *s = sum->series[i];
+		const struct stats *st = &s->stats;
 		const struct capture_meta *m = sum->sources[s->source];
 		char c[64];
 		if (t->multi && grid_put(&g, m->label ? m->label : m->file) < 0)
@@ -273,16 +273,11 @@ static int table_finish(void *ctx, const struct summary *sum, char *err, size_t 
 		put_notes(f, sum->sources[i]);
 	for (size_t k = 0; k < sum->nthresholds; k++) {
 		const struct threshold *th = &sum->thresholds[k];
-		uint64_t total = 0;
-		for (size_t i = 0; i < sum->nseries_all; i++) {
-			struct series *s = sum->series[i];
-			if (s->th_mask & (1u << k))
-				total += s->th[k].alerts_total;
-		}
+		uint64_t total = sum->alerts_total[k];
 		fprintf(f, "threshold #%zu %s: %llu alert%s\n", k + 1, th->spec,
 			(unsigned long long)total, total == 1 ? "" : "s");
-		for (size_t i = 0; i < sum->nseries_all; i++) {
-			struct series *s = sum->series[i];
+		for (size_t i = 0; i < sum->nalerted; i++) {
+			const struct series *s = sum->alerted[i];
 			const struct capture_meta *m = sum->sources[s->source];
 			if (!(s->th_mask & (1u << k)))
 				continue;

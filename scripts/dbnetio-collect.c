@@ -55,6 +55,9 @@
 #define AF_INET6 10
 #endif
 
+/* long-only options */
+enum { OPT_CHECK = 256 };
+
 enum probe_set { PROBE_AUTO, PROBE_FEXIT, PROBE_TRACEPOINT, PROBE_KPROBE };
 static const char *const probe_names[] = { "auto", "fexit", "tracepoint", "kprobe" };
 static const char *const key_names[] = { "process", "client", "connection" };
@@ -72,6 +75,7 @@ static struct env {
 	const char *outfile;
 	bool json;
 	bool verbose;
+	bool check;		/* --check: attach, say which probes, exit */
 } env = {
 	.key = COLLECT_KEY_CLIENT,
 	.probe = PROBE_AUTO,
@@ -88,7 +92,7 @@ static const char argp_program_doc[] =
 	"\n"
 	"USAGE: dbnetio-collect [-p PID]... [-c COMM] [-k process|client|connection]\n"
 	"                       [-P auto|fexit|tracepoint|kprobe] [-i SECONDS]\n"
-	"                       [-d SECONDS] [-f text|json] [-o FILE] [-v]\n"
+	"                       [-d SECONDS] [-f text|json] [-o FILE] [-v] [--check]\n"
 	"\n"
 	"EXAMPLES:\n"
 	"    dbnetio-collect -c mariadbd -d 60 -o cap.txt  # MariaDB for a minute\n"
@@ -112,6 +116,8 @@ static const struct argp_option opts[] = {
 	{ "format", 'f', "FORMAT", 0, "text (default) or json (bpftrace's JSON events)", 0 },
 	{ "output", 'o', "FILE", 0, "Write the capture to FILE instead of stdout", 0 },
 	{ "verbose", 'v', NULL, 0, "Print libbpf's messages on stderr", 0 },
+	{ "check", OPT_CHECK, NULL, 0, "Load and attach the probes, say which on stderr, "
+	  "and exit (0: this kernel can run the capture); writes no capture", 0 },
 	{ NULL, 'h', NULL, OPTION_HIDDEN, "Show this help", 0 },
 	{},
 };
@@ -238,6 +244,9 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
 		break;
 	case 'v':
 		env.verbose = true;
+		break;
+	case OPT_CHECK:
+		env.check = true;
 		break;
 	case 'h':
 		argp_state_help(state, stdout, ARGP_HELP_STD_HELP);
@@ -1060,7 +1069,7 @@ int main(int argc, char **argv)
 	e = argp_parse(&argp, argc, argv, 0, NULL, NULL);
 	if (e)
 		return 2;
-	if (env.outfile && !(out = fopen(env.outfile, "w"))) {
+	if (env.outfile && !env.check && !(out = fopen(env.outfile, "w"))) {
 		fprintf(stderr, "%s: -o: cannot write '%s': %s\n", PROG, env.outfile, strerror(errno));
 		return 2;
 	}
@@ -1107,6 +1116,10 @@ int main(int argc, char **argv)
 		fprintf(stderr, "%s: this kernel lacks tcp:tcp_rcv_space_adjust or the splice "
 			"syscall tracepoints: splice() receive is not counted\n", PROG);
 	fprintf(stderr, "%s: probe=%s\n", PROG, probe_names[used]);
+	if (env.check) {	/* scripts/dbnetio asks before it picks this collector */
+		e = 0;
+		goto cleanup;
+	}
 
 	/* The header, once the probes are live; as long as the pid list. */
 	uname(&u);

@@ -1,8 +1,9 @@
 # tests/bench/bench.mk: the tracing-overhead benchmarks (make bench-overhead).
 # Benchmarks, not tests: they print tables and never fail on the numbers.
 #   tests/bench/overhead        sysbench point-select q/s (and server CPU per
-#                               query) untraced, traced and under an
-#                               empty-filter probe (the floor); ~4 minutes
+#                               query) untraced, and traced and under an
+#                               empty-filter probe (the floor) for bpftrace
+#                               and for the collector, alternating; ~8 minutes
 #   tests/bench/overhead-calls  CPU ns per socket call of the same three
 #                               kinds, on a loopback ping-pong; ~1 minute
 # Both need root.  Options pass through, e.g.

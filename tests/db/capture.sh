@@ -2,7 +2,8 @@
 # and read a capture's totals independently of dbnetio-report.  Sourced by
 # tests/db/*-check, scripts/demo and tests/bench/overhead.
 #
-#   cap_start OUT [LAUNCHER ARGS...]  run scripts/dbnetio ARGS -o OUT in its
+#   cap_start OUT [LAUNCHER ARGS...]  run $DBNETIO_LAUNCHER ARGS -o OUT, or
+#                     scripts/dbnetio -E $CAP_ENGINE (default bpftrace) ARGS -o OUT, in its
 #                     own process group; return once the first dump is out,
 #                     i.e. every probe is attached (the header is the
 #                     launcher's and comes before)
@@ -31,7 +32,9 @@ cap_start() {
 	: >"$CAP_OUT"
 	# setsid: the capture gets its own process group, so one signal reaches
 	# the launcher and its bpftrace whatever the launcher's shape.
-	setsid "${DBNETIO_LAUNCHER:-$DBNETIO_ROOT/scripts/dbnetio}" "$@" -o "$CAP_OUT" \
+	local launcher=("$DBNETIO_ROOT/scripts/dbnetio" -E "${CAP_ENGINE:-bpftrace}")
+	[ -n "${DBNETIO_LAUNCHER:-}" ] && launcher=("$DBNETIO_LAUNCHER")
+	setsid "${launcher[@]}" "$@" -o "$CAP_OUT" \
 		</dev/null 2>"$CAP_OUT.err" &
 	CAP_PID=$!
 	local deadline=$((SECONDS + 180))

@@ -35,6 +35,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <linux/net_tstamp.h>
 #include <sys/sendfile.h>
 #include <sys/socket.h>
 #include <sys/uio.h>
@@ -524,6 +525,82 @@ static long recv_peek(int fd)
 	return move_to_eof(fd, 30011, call_peek, NULL, "recv MSG_PEEK");
 }
 
+/*
+ * The errqueue pattern: the socket asks for software send timestamps with
+ * the data (no SOF_TIMESTAMPING_OPT_TSONLY), so after each send the kernel
+ * queues a copy of the sent packet on the socket's error queue, and
+ * recvmsg(MSG_ERRQUEUE) returns its bytes.  Those are the workload's own
+ * bytes looped back, not bytes from the peer: they must not count as
+ * received, only the plain sends and receives do.  errq_bytes keeps what the
+ * error queue returned, so the pattern can insist it tested something.
+ */
+static long errq_bytes;
+
+/* errq_drain: read FD's error queue until it is empty. */
+static void errq_drain(int fd)
+{
+	char control[512];
+	struct iovec iov = { buf, 65536 };
+	struct msghdr m = { .msg_iov = &iov, .msg_iovlen = 1 };
+	ssize_t n;
+
+	for (;;) {
+		m.msg_control = control;
+		m.msg_controllen = sizeof(control);
+		n = recvmsg(fd, &m, MSG_ERRQUEUE | MSG_DONTWAIT);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+			return;
+		if (n < 0)
+			die("recvmsg MSG_ERRQUEUE");
+		errq_bytes += n;
+	}
+}
+
+static ssize_t call_send_tstamp(int fd, size_t want, void *ctx)
+{
+	ssize_t n = send(fd, buf, want, 0);
+
+	(void)ctx;
+	if (n > 0)
+		errq_drain(fd);
+	return n;
+}
+
+static long send_tstamp(int fd, long total)
+{
+	int v = SOF_TIMESTAMPING_TX_SOFTWARE | SOF_TIMESTAMPING_SOFTWARE;
+
+	if (setsockopt(fd, SOL_SOCKET, SO_TIMESTAMPING, &v, sizeof(v)) < 0)
+		die("setsockopt SO_TIMESTAMPING");
+	return move_n(fd, total, 100003, call_send_tstamp, NULL, "send");
+}
+
+/* call_recv_errq: drain the error queue, then one non-blocking recv.  The
+ * queue's packet copies are charged to the receive buffer: left there they
+ * close the receive window and the peer's answer never arrives.  A blocked
+ * move_to_eof waits in poll, which also wakes for the error queue. */
+static ssize_t call_recv_errq(int fd, size_t want, void *ctx)
+{
+	(void)ctx;
+	errq_drain(fd);
+	return recv(fd, buf, want, MSG_DONTWAIT);
+}
+
+/* recv_errqueue: the answer, emptying the error queue on the way. */
+static long recv_errqueue(int fd)
+{
+	long done = move_to_eof(fd, 65519, call_recv_errq, NULL, "recv");
+
+	errq_drain(fd);
+	if (errq_bytes <= 0) {
+		errno = ENOMSG;
+		die("MSG_ERRQUEUE returned no bytes, so the errqueue pattern tested nothing");
+	}
+	return done;
+}
+
 static ssize_t call_recv_waitall(int fd, size_t want, void *ctx)
 {
 	(void)ctx;
@@ -685,7 +762,7 @@ static struct result other(void)
 
 static const char *const patterns[] = {
 	"send-recv", "sendmsg-recvmsg", "mmsg", "writev-readv", "sendfile", "splice",
-	"peek", "waitall", "nonblock", "threads", "blocked-threads", "ipv6",
+	"peek", "errqueue", "waitall", "nonblock", "threads", "blocked-threads", "ipv6",
 	"unix", "udp", "other",
 };
 
@@ -707,6 +784,8 @@ static struct result run(const char *pat)
 		return over_pair(AF_INET, send_plain, recv_splice);
 	if (!strcmp(pat, "peek"))
 		return over_pair(AF_INET, send_plain, recv_peek);
+	if (!strcmp(pat, "errqueue"))
+		return over_pair(AF_INET, send_tstamp, recv_errqueue);
 	if (!strcmp(pat, "waitall"))
 		return over_pair(AF_INET, send_plain, recv_waitall);
 	if (!strcmp(pat, "nonblock")) {

@@ -305,11 +305,13 @@ echo "previous" > "$tmp/out.prom"
 check "-o: a failed run keeps the previous file, leaves no temp file" "previous 1" "$(cat "$tmp/out.prom") $(ls "$tmp" | grep -c '^out.prom')"
 "$R" -f prom -o "$tmp/out.prom" $FX/edge-oddities.txt; rc=$?
 check "-o: a good run replaces the file by rename" "0 11100 1" "$rc $(grep '^dbnetio_sent_bytes_total{.*pid="4321"' "$tmp/out.prom" | awk '{print $2}') $(ls "$tmp" | grep -c '^out.prom')"
-if command -v strace >/dev/null 2>&1; then
+if ! command -v strace >/dev/null 2>&1; then
+	skip "-o: written by rename (strace)" "strace is not installed (scripts/install-deps check installs it)"
+elif ! strace -o /dev/null true >/dev/null 2>&1; then
+	skip "-o: written by rename (strace)" "strace cannot trace here (ptrace not permitted: $(strace -o /dev/null true 2>&1 | head -n 1))"
+else
 	strace -f -e trace=rename,renameat,renameat2 -o "$tmp/strace" "$R" -f prom -o "$tmp/out.prom" $FX/edge-oddities.txt
 	grep -q 'rename.*out.prom.tmp.*out.prom' "$tmp/strace" && pass "-o: written by rename (strace)" || fail "-o by rename" "$(cat "$tmp/strace")"
-else
-	skip "-o: written by rename (strace)" "strace is not installed (scripts/install-deps check installs it)"
 fi
 
 # ---- several files merged, labelled by host or file -------------------------

@@ -9,7 +9,10 @@
 #    key and bpftrace version;
 #  - dbnetio-kfacts agrees with an independent BTF reader;
 #  - the launcher rejects each bad input with a clear message and exit code
-#    before loading anything, and passes user text only as parameters.
+#    before loading anything, and passes user text only as parameters;
+#  - the launcher picks the engine (-E): the collector when it is there and
+#    its --check attaches, else bpftrace, says why, and gives the collector
+#    every option; make install puts both where the launcher finds them.
 . "$(dirname "$0")/../lib.sh"
 
 tmp=$(mktemp -d)
@@ -79,7 +82,7 @@ for f in "${progs[@]}"; do
 	has() { grep -qE "$1" "$f"; }
 	case $n in *-sendpage1-*) has '^k(ret)?(probe|func):tcp_sendpage' || bad+="$n:no-sendpage " ;; *-sendpage0-*) has '^k(ret)?(probe|func):tcp_sendpage' && bad+="$n:sendpage " ;; esac
 	case $n in dbnetio-fexit-*) { has '^kretfunc:tcp_sendmsg' && has '^kretfunc:tcp_splice_read' && ! has '^(kprobe|tracepoint):'; } || bad+="$n:probes " ;; esac
-	case $n in *-flags4-*) has 'arg4 & 2' || bad+="$n:flags " ;; *-flags3-*) has 'arg3 & 2' || bad+="$n:flags " ;; esac
+	case $n in *-flags4-*) has 'arg4 & 0x2002' || bad+="$n:flags " ;; *-flags3-*) has 'arg3 & 0x2002' || bad+="$n:flags " ;; esac
 	case $n in *-splice1-*) has '^tracepoint:syscalls:sys_exit_splice' || bad+="$n:no-splice " ;; *-splice0-*) has 'splice' && has '^tracepoint:syscalls' && bad+="$n:splice " ;; esac
 	case $n in *-prime1*) has '= sum\(0\);' || bad+="$n:no-prime " ;; *-prime0*) has '= sum\(0\);' && bad+="$n:prime " ;; esac
 	case $n in *-process-*) has '@psend\[pid|ntop\(' && bad+="$n:key " ;; *-client-*) { has '@psend\[pid' && has 'ntop\(' && ! has 'rport'; } || bad+="$n:key " ;;
@@ -132,7 +135,7 @@ for k in 5.10 6.1 6.12; do
 		for ver in v0.17.0:0 v0.23.2:1; do
 			rm -f "$tmp/argv"
 			FAKEBT_VERSION=${ver%:*} DBNETIO_ASSUME_KPROBES=1 DBNETIO_KFACTS=$tmp/kfacts-$k BPFTRACE=$tmp/fakebt \
-				"$launcher" -P kprobe -k $key -p $$ >/dev/null 2>"$tmp/err"
+				"$launcher" -E bpftrace -P kprobe -k $key -p $$ >/dev/null 2>"$tmp/err"
 			argv=()
 			mapfile -d '' argv < "$tmp/argv" 2>/dev/null
 			check "launcher runs the generated kprobe program for $k facts, -k $key, bpftrace ${ver%:*}" \
@@ -146,7 +149,7 @@ done
 for k in 6.1 6.12; do
 	rm -f "$tmp/argv"
 	DBNETIO_ASSUME_FEXIT=1 DBNETIO_KFACTS=$tmp/kfacts-$k BPFTRACE=$tmp/fakebt \
-		"$launcher" -k client -p $$ >/dev/null 2>"$tmp/err"
+		"$launcher" -E bpftrace -k client -p $$ >/dev/null 2>"$tmp/err"
 	argv=()
 	mapfile -d '' argv < "$tmp/argv" 2>/dev/null
 	[ $k = 6.1 ] && sp=1 || sp=0
@@ -158,7 +161,7 @@ done
 # tcp_rcv_space_adjust (a fake tracefs): the splice0 variant, and a warning.
 mkdir -p "$tmp/tracefs/events/sock/sock_send_length" "$tmp/tracefs/events/sock/sock_recv_length"
 rm -f "$tmp/argv"
-DBNETIO_TRACEFS=$tmp/tracefs BPFTRACE=$tmp/fakebt "$launcher" -P tracepoint -p $$ >"$tmp/out" 2>"$tmp/err"
+DBNETIO_TRACEFS=$tmp/tracefs BPFTRACE=$tmp/fakebt "$launcher" -E bpftrace -P tracepoint -p $$ >"$tmp/out" 2>"$tmp/err"
 argv=()
 mapfile -d '' argv < "$tmp/argv" 2>/dev/null
 check "launcher runs the splice0 variant without tcp_rcv_space_adjust" \
@@ -217,7 +220,7 @@ rejects() {
 	local name=$1 code=$2 msg=$3 out rc
 	shift 3
 	rm -f "$tmp/argv"
-	out=$(BPFTRACE=$tmp/fakebt "$launcher" "$@" 2>&1 >/dev/null)
+	out=$(BPFTRACE=$tmp/fakebt "$launcher" -E bpftrace "$@" 2>&1 >/dev/null)
 	rc=$?
 	if [ -e "$tmp/argv" ]; then
 		fail "launcher rejects $name" "bpftrace was run"
@@ -252,7 +255,7 @@ if [ -n "$tid" ]; then
 else
 	fail "launcher rejects a thread id" "could not start a threaded helper"
 fi
-rejects "more than 8 pids" 2 "at most 8 -p options (got 9)" -p 1 -p 1 -p 1 -p 1 -p 1 -p 1 -p 1 -p 1 -p 1
+rejects "more than 8 pids with -E bpftrace" 2 "at most 8 -p options with -E bpftrace (got 9)" -p 1 -p 1 -p 1 -p 1 -p 1 -p 1 -p 1 -p 1 -p 1
 rejects "-p with -c" 2 "use one of -p, -c and -g" -p $$ -c bash
 rejects "-g with -c" 2 "use one of -p, -c and -g" -g /sys/fs/cgroup -c bash
 rejects "-g on a path that does not exist" 2 "-g: '$tmp/nocg' is not a directory" -g "$tmp/nocg"
@@ -279,8 +282,10 @@ if [ -e /sys/bus/event_source/devices/kprobe/type ] || [ -e /sys/kernel/tracing/
 else
 	rejects "-P kprobe on a kernel without kprobes" 1 "-P kprobe: this kernel cannot attach kprobes" -P kprobe
 fi
-out=$(BPFTRACE=$tmp/nope "$launcher" -P tracepoint 2>&1)
-check "launcher rejects BPFTRACE that does not exist" "1 dbnetio: BPFTRACE='$tmp/nope' is not an executable" "$? $out"
+out=$(BPFTRACE=$tmp/nope "$launcher" -E bpftrace -P tracepoint 2>&1)
+rc=$?
+check "launcher rejects BPFTRACE that does not exist" "1 dbnetio: BPFTRACE='$tmp/nope' is not an executable" \
+	"$rc $(grep -v 'engine=' <<<"$out")"
 
 if is_root && have runuser && runuser -u nobody -- test -x "$launcher" 2>/dev/null; then
 	out=$(runuser -u nobody -- env BPFTRACE="$tmp/fakebt" "$launcher" -P tracepoint 2>&1)
@@ -298,7 +303,7 @@ expect_probe=tracepoint
 { [ -e /sys/bus/event_source/devices/kprobe/type ] || [ -e /sys/kernel/tracing/kprobe_events ]; } && expect_probe=kprobe
 
 rm -f "$tmp/argv"
-out=$(BPFTRACE=$tmp/fakebt "$launcher" -p $$ -p "$threaded" -p $$ -i 5 -d 7 -f json -o "$tmp/cap" 2>"$tmp/err")
+out=$(BPFTRACE=$tmp/fakebt "$launcher" -E bpftrace -p $$ -p "$threaded" -p $$ -i 5 -d 7 -f json -o "$tmp/cap" 2>"$tmp/err")
 argv=()
 mapfile -d '' argv < "$tmp/argv"
 check "launcher says which probe auto picked" "dbnetio: probe=$expect_probe" "$(grep -m1 'probe=' "$tmp/err" | cut -d' ' -f1-2)"
@@ -318,13 +323,105 @@ check "launcher pid slots, then no cgroup" "$$ $threaded 0 0 0 0 0 0 0 0" "${arg
 # The dry run prints the header and the command, runs nothing, and needs a
 # valid command line.
 rm -f "$tmp/argv"
-out=$(BPFTRACE=$tmp/fakebt "$launcher" -n -c bash -P tracepoint -k process 2>&1)
+out=$(BPFTRACE=$tmp/fakebt "$launcher" -E bpftrace -n -c bash -P tracepoint -k process 2>/dev/null)
 rc=$?
 if [ $rc -eq 0 ] && [ ! -e "$tmp/argv" ] && [[ $out == "# dbnetio-capture 2 probe=tracepoint key=process filter=comm:bash "*"BPFTRACE_MAP_KEYS_MAX=4096 $tmp/fakebt $BUILD/programs/dbnetio-tracepoint-process-splice"?"-prime0.bt 1 0 2 bash "* ]]; then
 	pass "launcher --dry-run prints the header and the bpftrace command"
 else
 	fail "launcher --dry-run prints the header and the bpftrace command" "exit $rc, ran=$([ -e "$tmp/argv" ] && echo yes || echo no), output ${out:0:300}"
 fi
+# ------------------------------ launcher: engine --------------------------
+# A stand-in for dbnetio-collect: --check answers as $FAKECOLLECT_CHECK says
+# (ok: attaches with tracepoints; anything else: fails with a reason), a run
+# records its argv (NUL-separated) in $tmp/cargv.
+cat > "$tmp/fakecollect" <<EOC
+#!/bin/sh
+if [ "\$1" = --check ]; then
+	if [ "\${FAKECOLLECT_CHECK:-ok}" = ok ]; then echo 'dbnetio-collect: probe=tracepoint' >&2; exit 0; fi
+	echo 'dbnetio-collect: tracepoint: cannot load the programs: Operation not permitted' >&2; exit 1
+fi
+for a; do printf '%s\0' "\$a"; done > "$tmp/cargv"
+EOC
+chmod +x "$tmp/fakecollect"
+# engine_run ARGS...: run the launcher with both stand-ins; sets $erc, $eerr
+# (the first line of its stderr), $cargv (the collector's argv, space-joined) and $ran
+# (collect, bpftrace or nothing).
+engine_run() {
+	rm -f "$tmp/argv" "$tmp/cargv"
+	BPFTRACE=$tmp/fakebt DBNETIO_COLLECT=${DBNETIO_COLLECT-$tmp/fakecollect} "$launcher" "$@" >/dev/null 2>"$tmp/eerr"
+	erc=$?
+	eerr=$(grep -m1 '^dbnetio: ' "$tmp/eerr")	# the choice, or the error
+	cargv=
+	if [ -e "$tmp/cargv" ]; then
+		mapfile -d '' a < "$tmp/cargv"
+		cargv="${a[*]}"
+	fi
+	ran=nothing
+	[ -e "$tmp/cargv" ] && ran=collect
+	[ -e "$tmp/argv" ] && ran=bpftrace
+}
+engine_run -p $$ -p "$threaded" -p $$ -k connection -P tracepoint -i 5 -d 7 -f json -o "$tmp/ecap"
+check "auto picks the collector when its --check attaches, and says so" \
+	"collect 0 dbnetio: engine=collect ($tmp/fakecollect, probe=tracepoint)" "$ran $erc $eerr"
+check "the collector gets every option (duplicate pids dropped)" \
+	"-P tracepoint -k connection -i 5 -d 7 -f json -p $$ -p $threaded -o $tmp/ecap" "$cargv"
+engine_run -c bash -k process
+check "the collector gets -c and the defaults" "-P auto -k process -i 1 -d 0 -f text -c bash" "$cargv"
+FAKECOLLECT_CHECK=fail engine_run -P tracepoint -p $$
+check "auto falls back to bpftrace when the collector cannot attach, saying why" \
+	"bpftrace 0 dbnetio: engine=bpftrace ($tmp/fakecollect cannot attach here: tracepoint: cannot load the programs: Operation not permitted)" \
+	"$ran $erc $eerr"
+DBNETIO_COLLECT=none engine_run -P tracepoint -p $$
+check "auto uses bpftrace when the collector is not installed" \
+	"bpftrace 0 yes" "$ran $erc $(grep -q '^dbnetio: engine=bpftrace (dbnetio-collect is not installed' <<<"$eerr" && echo yes || echo "no: $eerr")"
+engine_run -E bpftrace -P tracepoint -p $$
+check "-E bpftrace uses bpftrace even where the collector works" \
+	"bpftrace 0 dbnetio: engine=bpftrace (asked with -E bpftrace)" "$ran $erc $eerr"
+engine_run -E collect -p $$
+check "-E collect runs the collector" "collect 0" "$ran $erc"
+FAKECOLLECT_CHECK=fail engine_run -E collect -p $$
+check "-E collect fails, with the collector's reason, when it cannot attach" \
+	"nothing 1 dbnetio: -E collect: $tmp/fakecollect cannot attach here: tracepoint: cannot load the programs: Operation not permitted; try -E bpftrace" \
+	"$ran $erc $eerr"
+DBNETIO_COLLECT=none engine_run -E collect -p $$
+check "-E collect fails when the collector is not installed" "nothing 1 yes" \
+	"$ran $erc $(grep -q -- '-E collect: dbnetio-collect is not installed' <<<"$eerr" && echo yes || echo "no: $eerr")"
+engine_run -E llvm
+check "an unknown engine is refused" "nothing 2 dbnetio: -E must be auto, collect or bpftrace, not 'llvm'" "$ran $erc $eerr"
+nine=(); for _ in 1 2 3 4 5 6 7 8 9; do nine+=(-p 1); done
+nine+=(-p $$)
+engine_run "${nine[@]}" -P tracepoint
+check "more than 8 pids go to the collector" "collect 0 -p 1 -p $$" "$ran $erc ${cargv#*-f text }"
+FAKECOLLECT_CHECK=fail engine_run "${nine[@]}" -P tracepoint
+check "more than 8 pids without a working collector: refused, with both reasons" "nothing 2 yes" \
+	"$ran $erc $(grep -q 'bpftrace takes at most 8 -p options (got 10), and the collector cannot run: .*Operation not permitted' <<<"$eerr" && echo yes || echo "no: $eerr")"
+cg2=$(awk '$3 == "cgroup2" { print $2; exit }' /proc/mounts)
+if [ -n "$cg2" ]; then
+	engine_run -g "$cg2" -P tracepoint
+	check "-g (no cgroup filter in the collector): auto uses bpftrace and says why" \
+		"bpftrace 0 dbnetio: engine=bpftrace (dbnetio-collect has no cgroup filter (-g))" "$ran $erc $eerr"
+else
+	skip "-g: auto uses bpftrace" "no cgroup v2 file system mounted"
+fi
+rm -f "$tmp/cargv"
+out=$(BPFTRACE=$tmp/fakebt DBNETIO_COLLECT=$tmp/fakecollect "$launcher" -n -k process -p $$ -o "$tmp/ecap" 2>/dev/null)
+check "--dry-run with the collector prints its command and runs nothing" \
+	"$(printf '%q' "$tmp/fakecollect") -P auto -k process -i 1 -d 0 -f text -p $$ -o $(printf '%q' "$tmp/ecap") |no" \
+	"$out|$([ -e "$tmp/cargv" ] && echo ran || echo no)"
+# The real collector's --check: attaches, says which probes, writes no capture.
+if [ -x "$BUILD/dbnetio-collect" ]; then
+	out=$(DBNETIO_COLLECT= "$launcher" -n -k process -p $$ 2>"$tmp/eerr")
+	check "auto with the built collector: its --check attaches on this kernel" \
+		"dbnetio: engine=collect ($BUILD/dbnetio-collect, probe=" \
+		"$(grep -o "^dbnetio: engine=collect ($BUILD/dbnetio-collect, probe=" "$tmp/eerr" || cat "$tmp/eerr")"
+	check "the dry run names the built collector" "$BUILD/dbnetio-collect -P auto -k process" "$(cut -d' ' -f1-5 <<<"$out")"
+	out=$("$BUILD/dbnetio-collect" --check -k process -p $$ -o "$tmp/never" 2>"$tmp/eerr")
+	check "dbnetio-collect --check: exit 0, nothing on stdout, no -o file, the probe on stderr" "0||no|1" \
+		"$?|$out|$([ -e "$tmp/never" ] && echo made || echo no)|$(grep -c '^dbnetio-collect: probe=' "$tmp/eerr")"
+else
+	skip "the built collector's --check" "$BUILD/dbnetio-collect is not built"
+fi
+
 rejects "an unknown key" 2 "-k must be process, client or connection, not 'port'" -k port
 rejects "two -c names" 2 "-c given twice" -c bash -c sh
 rejects "a second pid without its -p" 2 "give each process its own -p (-p $$ -p 2)" -p $$ 2
@@ -351,7 +448,7 @@ for _ in $(seq 100); do
 	sleep 0.1
 done
 rm -f "$tmp/argv"
-BPFTRACE=$tmp/fakebt "$launcher" -c "$evil" -P tracepoint >"$tmp/out" 2>"$tmp/err"
+BPFTRACE=$tmp/fakebt "$launcher" -E bpftrace -c "$evil" -P tracepoint >"$tmp/out" 2>"$tmp/err"
 argv=()
 mapfile -d '' argv < "$tmp/argv" 2>/dev/null
 if [ ${#argv[@]} -lt 8 ]; then
@@ -371,18 +468,22 @@ for o in -p -c -g -k -P -i -d -f -o --db --sessions --session-poll -n --dry-run 
 	grep -q -- " $o" <<<"$out" || missing+="$o "
 done
 check "launcher --help exits 0 and documents every option" "0 " "$rc $missing"
-if make -s -C "$DBNETIO_ROOT" install-scripts DESTDIR="$tmp/dest" PREFIX=/opt/dbnetio >"$tmp/install.log" 2>&1; then
+if make -s -C "$DBNETIO_ROOT" install-scripts install-collect DESTDIR="$tmp/dest" PREFIX=/opt/dbnetio >"$tmp/install.log" 2>&1; then
 	inst=$tmp/dest/opt/dbnetio
 	check "installed launcher knows LIBEXECDIR" 'libexecdir=${DBNETIO_LIBEXECDIR:-/opt/dbnetio/libexec/dbnetio}' \
 		"$(grep '^libexecdir=' "$inst/bin/dbnetio")"
 	rm -f "$tmp/argv"
-	DBNETIO_LIBEXECDIR=$inst/libexec/dbnetio BPFTRACE=$tmp/fakebt "$inst/bin/dbnetio" -P tracepoint -p $$ >/dev/null 2>"$tmp/err"
+	DBNETIO_LIBEXECDIR=$inst/libexec/dbnetio BPFTRACE=$tmp/fakebt "$inst/bin/dbnetio" -E bpftrace -P tracepoint -p $$ >/dev/null 2>"$tmp/err"
 	argv=()
 	mapfile -d '' argv < "$tmp/argv" 2>/dev/null
 	check "installed launcher runs the installed tracepoint program" \
 		"$inst/libexec/dbnetio/programs/" "${argv[0]%/*}/"
 	check "make install installs every generated variant" "$(ls "$BUILD"/programs/*.bt | wc -l)" \
 		"$(ls "$inst"/libexec/dbnetio/programs/*.bt 2>/dev/null | wc -l)"
+	# beside it, the installed collector (the source tree's is never used)
+	DBNETIO_LIBEXECDIR=$inst/libexec/dbnetio "$inst/bin/dbnetio" -n -k process -p $$ >"$tmp/out" 2>"$tmp/err"
+	check "installed launcher finds the installed collector beside it" "$inst/bin/dbnetio-collect -P auto" \
+		"$(cut -d' ' -f1-3 "$tmp/out")"
 else
 	fail "make install for the launcher" "$(tail -n 3 "$tmp/install.log")"
 fi

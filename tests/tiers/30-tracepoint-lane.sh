@@ -32,7 +32,7 @@ mkfifo "$tmp/go"
 "$tcpwork" -g "$tmp/go" unix > "$tmp/early.out" &
 early=$!
 sleep 0.2
-"$DBNETIO_ROOT/scripts/dbnetio" -P tracepoint -c tcpwork -f json -i 1 -d 3 -o "$tmp/cap.json" 2>"$tmp/err" &
+"$DBNETIO_ROOT/scripts/dbnetio" -E bpftrace -P tracepoint -c tcpwork -f json -i 1 -d 3 -o "$tmp/cap.json" 2>"$tmp/err" &
 cap=$!
 # (the header is the launcher's; the first dump comes once probes are live)
 for _ in $(seq 300); do grep -q 'dbnetio-dump-end' "$tmp/cap.json" 2>/dev/null && break; sleep 0.1; done
@@ -98,7 +98,7 @@ a=$!
 "$tcpwork" -g "$tmp/goB" send-recv > "$tmp/B.out" &
 b=$!
 sleep 0.2
-"$DBNETIO_ROOT/scripts/dbnetio" -P tracepoint -k process -p "$a" -d 2 -o "$tmp/cap.txt" 2>"$tmp/err" &
+"$DBNETIO_ROOT/scripts/dbnetio" -E bpftrace -P tracepoint -k process -p "$a" -d 2 -o "$tmp/cap.txt" 2>"$tmp/err" &
 cap=$!
 for _ in $(seq 300); do grep -q 'dbnetio-dump-end' "$tmp/cap.txt" 2>/dev/null && break; sleep 0.1; done
 echo go > "$tmp/goA"; echo go > "$tmp/goB"
@@ -119,7 +119,7 @@ python3 "$DBNETIO_ROOT/tests/lanes/manyconns.py" dbnovf 60 < "$tmp/goM" > "$tmp/
 m=$!
 exec 8>"$tmp/goM"	# held open: the workload reads its go line from here
 for _ in $(seq 300); do pgrep -x dbnovf >/dev/null && break; sleep 0.1; done
-DBNETIO_MAP_KEYS=24 "$DBNETIO_ROOT/scripts/dbnetio" -P tracepoint -k connection -c dbnovf -o "$tmp/ovf.txt" 2>"$tmp/ovf.err" &
+DBNETIO_MAP_KEYS=24 "$DBNETIO_ROOT/scripts/dbnetio" -E bpftrace -P tracepoint -k connection -c dbnovf -o "$tmp/ovf.txt" 2>"$tmp/ovf.err" &
 cap=$!
 for _ in $(seq 300); do grep -q 'dbnetio-dump-end' "$tmp/ovf.txt" 2>/dev/null && break; sleep 0.1; done
 echo go >&8
@@ -169,7 +169,7 @@ else
 	"$tcpwork" -g "$tmp/goO" -a 127.0.0.42 send-recv > "$tmp/O.out" &
 	o=$!
 	sleep 0.3
-	"$DBNETIO_ROOT/scripts/dbnetio" -P tracepoint -g "$cg" -o "$tmp/cg.txt" 2>"$tmp/cg.err" &
+	"$DBNETIO_ROOT/scripts/dbnetio" -E bpftrace -P tracepoint -g "$cg" -o "$tmp/cg.txt" 2>"$tmp/cg.err" &
 	cap=$!
 	for _ in $(seq 300); do grep -q 'dbnetio-dump-end' "$tmp/cg.txt" 2>/dev/null && break; sleep 0.1; done
 	# and one that starts in the cgroup after the capture began

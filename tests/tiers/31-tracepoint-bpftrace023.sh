@@ -80,7 +80,7 @@ for bt in 0.17 0.23; do
 		l=$bt-$fmt
 		labels+=("$l")
 		if [ $bt = 0.23 ]; then b=$bt023; else b=${BPFTRACE:-$(command -v bpftrace)}; fi
-		BPFTRACE=$b setsid "$DBNETIO_ROOT/scripts/dbnetio" -P tracepoint -c $comm -f $fmt \
+		BPFTRACE=$b setsid "$DBNETIO_ROOT/scripts/dbnetio" -E bpftrace -P tracepoint -c $comm -f $fmt \
 			-o "$tmp/cap.$l" 2> "$tmp/cap.$l.err" < /dev/null &
 		caps+=($!)
 	done

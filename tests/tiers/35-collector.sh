@@ -3,7 +3,8 @@
 # kernel (tracepoints here; fexit and kprobes in the QEMU guests).
 #   - every ground-truth pattern of tests/lanes/tcpwork.c exact to the byte,
 #     per process, per client and per connection, through
-#     tests/lanes/run-patterns -E collect -K process|client|connection;
+#     tests/lanes/run-patterns -E collect -K process|client|connection, and
+#     through scripts/dbnetio -E collect and -E auto (which must pick it);
 #   - -k process and -k client/connection keys: the right shape, the peer's
 #     address (an IPv4 client of a dual-stack listener shows as IPv4) and
 #     ports;
@@ -26,6 +27,10 @@ done
 for key in client connection process; do
 	"$DBNETIO_ROOT/tests/lanes/run-patterns" -E collect -K "$key"
 done
+# The same patterns through the launcher, which must pick the collector both
+# when asked (-E collect) and by itself (auto) on this kernel.
+"$DBNETIO_ROOT/tests/lanes/run-patterns" -E launcher-collect -K connection
+"$DBNETIO_ROOT/tests/lanes/run-patterns" -E launcher-auto -K process
 
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/tier35.XXXXXX")
 bg=()
@@ -439,7 +444,7 @@ if [ -n "${BPFTRACE:-}" ] || have bpftrace; then
 	for p in "${pats[@]}"; do mkfifo "$tmp/cmp.$p"; done
 	for p in "${pats[@]}"; do "$tcpwork" -g "$tmp/cmp.$p" "$p" > "$tmp/cmp.$p.out" & done
 	sleep 0.3
-	"$DBNETIO_ROOT/scripts/dbnetio" -P tracepoint -c "$tw" -o "$tmp/bt.cap" 2>"$tmp/bt.err" &
+	"$DBNETIO_ROOT/scripts/dbnetio" -E bpftrace -P tracepoint -c "$tw" -o "$tmp/bt.cap" 2>"$tmp/bt.err" &
 	bt=$!
 	"$collect" -c "$tw" -o "$tmp/col.cap" 2>"$tmp/col.err" &
 	col=$!

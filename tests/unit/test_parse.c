@@ -231,6 +231,21 @@ static void header(void)
 	rc = parse_header("1 probe", 7, &m, err, sizeof(err));
 	UNIT_ERR_HAS("bad: header field without '='", rc, err, "key=value");
 	free(m.probe);
+	/* the interval is reported, and a bad header changes nothing */
+	memset(&m, 0, sizeof(m));
+	m.key = CAPTURE_KEY_CLIENT;
+	m.interval = 3;
+	rc = parse_header("1 probe=kprobe 4", 16, &m, err, sizeof(err));
+	UNIT_TRUE("bad header: the meta is as it was (key, version, probe)",
+		  rc < 0 && m.key == CAPTURE_KEY_CLIENT && m.format_version == 0 && !m.probe);
+	rc = parse_header("1 probe=kprobe", 14, &m, err, sizeof(err));
+	UNIT_TRUE("header without interval=: interval kept, not from the header",
+		  rc == 0 && m.interval == 3 && !m.interval_from_header && m.key == CAPTURE_KEY_PROCESS);
+	rc = parse_header("1 interval=7", 12, &m, err, sizeof(err));
+	UNIT_TRUE("header interval=7: reported as the header's", rc == 0 && m.interval == 7 &&
+		  m.interval_from_header);
+	UNIT_EQ_STR("a later header without probe= keeps the probe", "kprobe", m.probe);
+	free(m.probe);
 }
 
 /* The header's key= (issue 9): the shape of @send/@recv. */

@@ -39,7 +39,8 @@ static void fx_init(struct fx *f, bool interval_counters)
 	memset(f, 0, sizeof(*f));
 	f->m.interval = 1;
 	f->m.interval_counters = interval_counters;
-	series_table_init(&f->t, NULL, 0, on_sample, NULL, NULL);
+	if (series_table_init(&f->t, NULL, 0, on_sample, NULL, NULL) < 0)
+		UNIT_TRUE("series: test set-up (series_table_init)", 0);
 	series_source_init(&f->src, &f->m);
 	f->src.interval_counters = interval_counters;
 	ngot = 0;

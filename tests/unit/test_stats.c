@@ -148,9 +148,63 @@ static void histogram_error(void)
 	free(v);
 }
 
+/* The queries only read (they take const): on statistics nobody finished
+ * they answer from a finished copy, the same as after stats_finish(), and
+ * leave the original as it was; stats_finish() makes it finished. */
+static void finish_and_const_queries(void)
+{
+	for (int mode = 0; mode < 2; mode++) {
+		struct stats st;
+		size_t n = mode ? 5000 : 700;   /* exact, then histogram with a batch pending */
+		char name[160];
+
+		stats_init(&st);
+		for (size_t i = 0; i < n; i++)
+			stats_add(&st, (double)((i * 7919) % 1000 + 1), 1, (int64_t)i);
+		const struct stats *view = &st;
+		UNIT_TRUE(mode ? "histogram: unfinished after adds (a batch pending)"
+			       : "exact: unfinished after adds (not sorted)", !stats_is_finished(view));
+		double before[4], after[4];
+		static const double q[4] = { 0.5, 0.9, 0.99, 0.01 };
+		for (int k = 0; k < 4; k++)
+			before[k] = stats_quantile(view, q[k]);
+		uint64_t acc[2] = { 0, 0 };
+		stats_for_each_bucket(view, count_cb, acc);
+		snprintf(name, sizeof(name), "%s: the queries left it unfinished (they only read)",
+			 mode ? "histogram" : "exact");
+		UNIT_TRUE(name, !stats_is_finished(view));
+		snprintf(name, sizeof(name), "%s: the CDF of unfinished statistics reaches n",
+			 mode ? "histogram" : "exact");
+		UNIT_TRUE(name, acc[0] == n);
+		UNIT_TRUE(mode ? "histogram: stats_finish" : "exact: stats_finish",
+			  stats_finish(&st) == 0 && stats_is_finished(view));
+		int same = 1;
+		for (int k = 0; k < 4; k++) {
+			after[k] = stats_quantile(view, q[k]);
+			same &= before[k] == after[k];
+		}
+		snprintf(name, sizeof(name), "%s: quantiles the same before and after stats_finish "
+			 "(p50 %g, p99 %g)", mode ? "histogram" : "exact", after[0], after[2]);
+		UNIT_TRUE(name, same);
+		if (!mode) {
+			/* the reference: the 350th smallest of the 700 values */
+			double v[700];
+			for (size_t i = 0; i < 700; i++)
+				v[i] = (double)((i * 7919) % 1000 + 1);
+			qsort(v, 700, sizeof(*v), cmp);
+			UNIT_EQ_DBL("exact: p50 is the nearest rank of a sorted copy", v[349], after[0], 0);
+		}
+		stats_add(&st, 3, 1, 0);
+		UNIT_TRUE(mode ? "histogram: a sample unfinishes it" : "exact: a sample unfinishes it",
+			  !stats_is_finished(view));
+		stats_free(&st);
+	}
+}
+
 int main(void)
 {
 	small_exact();
 	histogram_error();
+	finish_and_const_queries();
 	UNIT_DONE();
 }
