@@ -4,7 +4,7 @@
 #   make demo         trace a throwaway MariaDB under sysbench, write out/
 #   make check        every test tier that can run here (tests/run)
 #   make check-quick  unit tests only, for iteration
-#   make bench        parser speed and tracing overhead benchmarks
+#   make bench        parser speed, tracing overhead and long-run memory benchmarks
 #   make fuzz         the parser fuzzer, for longer than make check runs it
 #   make install      PREFIX=/usr/local DESTDIR= (both honoured)
 #
@@ -56,6 +56,7 @@ UNINSTALL_TARGETS :=
 include postproc/postproc.mk
 include scripts/scripts.mk
 include scripts/collect.mk
+include service/service.mk
 include tests/tests.mk
 -include tests/bench/bench.mk
 
@@ -94,7 +95,7 @@ uninstall: $(UNINSTALL_TARGETS)
 
 # Benchmarks report ratios against references measured in the same run;
 # they are never timed assertions and are not part of make check.
-bench: all bench-parse bench-overhead bench-collect
+bench: all bench-parse bench-overhead bench-collect bench-live
 
 $(BUILD):
 	$(Q)mkdir -p $@

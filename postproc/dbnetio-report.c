@@ -18,8 +18,11 @@
 #include "engine.h"
 #include "group.h"
 #include "plot.h"
+#include "prom_rules.h"
 #include "report.h"
+#include "rotate.h"
 #include "threshold.h"
+#include "units.h"
 #include "write_util.h"
 #include "writer.h"
 
@@ -40,6 +43,11 @@ struct report_opts {
 	bool plot_format_given;       /* only with --plot */
 	bool local_time;              /* --local-time: charts and report */
 	const char *report;           /* --report FILE.html|FILE.md */
+	bool prom_rules;              /* --prom-rules: print alerting rules, read nothing */
+	unsigned prom_window;         /* --prom-window: their rate() window, seconds */
+	bool prom_window_given;
+	struct rotate_opts rotate;    /* --capture-dir, --rotate, --capture-keep */
+	bool rotate_given;            /* --rotate or --capture-keep: need --capture-dir */
 	/* Add new options' fields here (e.g. const char *plot_dir;). */
 };
 
@@ -76,6 +84,12 @@ THRESHOLD_GRAMMAR
 "                                            per database user (cap.txt.sessions)\n"
 "  dbnetio-report --plot charts/ --report report.html cap.txt\n"
 "                                            PNG charts, an HTML report\n"
+"  scripts/dbnetio -c mariadbd | dbnetio-report --live -f prom -o d.prom\n"
+"                                            a textfile rewritten every dump\n"
+"  ... | dbnetio-report --live --capture-dir /var/lib/dbnetio --rotate 1h\n"
+"                                            and the capture, in hourly files\n"
+"  dbnetio-report --prom-rules -t 'send>50MiB/s for 5m' > rules.yml\n"
+"                                            the threshold as a Prometheus rule\n"
 "\n"
 "Exit status: 0 no threshold crossed, 2 a threshold was crossed, 1 error;\n"
 "with -t, an input without a dump or a threshold that watches nothing in the\n"
@@ -95,6 +109,11 @@ enum {
 	OPT_REPORT,
 	OPT_BY,
 	OPT_SESSIONS,
+	OPT_PROM_RULES,
+	OPT_PROM_WINDOW,
+	OPT_CAPTURE_DIR,
+	OPT_ROTATE,
+	OPT_CAPTURE_KEEP,
 };
 
 static const struct argp_option options[] = {
@@ -133,6 +152,17 @@ static const struct argp_option options[] = {
 	  "report (epoch numbers in CSV, JSON and prom have no zone)", 0 },
 	{ "report", OPT_REPORT, "FILE", 0,
 	  "write a traffic report: FILE.html (self-contained, charts inline) or FILE.md (PNG charts in FILE-charts/)", 0 },
+	{ "prom-rules", OPT_PROM_RULES, NULL, 0,
+	  "print Prometheus alerting rules (YAML) for the -t thresholds and exit; reads no input", 0 },
+	{ "prom-window", OPT_PROM_WINDOW, "DURATION", 0,
+	  "the rules' rate() window (default 1m; at least two scrape intervals), with --prom-rules", 0 },
+	{ "capture-dir", OPT_CAPTURE_DIR, "DIR", 0,
+	  "also keep the raw capture (text) in DIR, as files capture-START.txt rotated at dump "
+	  "boundaries, each reportable alone, their totals adding up to the stream's", 0 },
+	{ "rotate", OPT_ROTATE, "DURATION", 0,
+	  "capture time per --capture-dir file (default 1h; 0s: one file)", 0 },
+	{ "capture-keep", OPT_CAPTURE_KEEP, "N", 0,
+	  "keep only the N newest complete files in --capture-dir (default: all)", 0 },
 	/* Add new options here: one entry, one field in struct report_opts,
 	 * one case in parse_opt(). */
 	{ 0 },
@@ -242,9 +272,45 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 	case OPT_SESSIONS:
 		o->eng.sessions = arg;
 		break;
+	case OPT_PROM_RULES:
+		o->prom_rules = true;
+		break;
+	case OPT_PROM_WINDOW: {
+		char e[256];
+		if (units_parse_duration(arg, strlen(arg), 86400, &o->prom_window, e, sizeof(e)) < 0)
+			argp_error(state, "--prom-window: %s", e);
+		if (o->prom_window == 0)
+			argp_error(state, "--prom-window: expected a window longer than 0s");
+		o->prom_window_given = true;
+		break;
+	}
+	case OPT_CAPTURE_DIR:
+		o->rotate.dir = arg;
+		break;
+	case OPT_ROTATE: {
+		char e[256];
+		if (units_parse_duration(arg, strlen(arg), 7 * 86400, &o->rotate.period, e, sizeof(e)) < 0)
+			argp_error(state, "--rotate: %s", e);
+		o->rotate_given = true;
+		break;
+	}
+	case OPT_CAPTURE_KEEP:
+		if (parse_ulong(arg, 1, 1000000, &v) < 0)
+			argp_error(state, "--capture-keep: expected a count in 1..1000000, got '%s'", arg);
+		o->rotate.keep = (unsigned)v;
+		o->rotate_given = true;
+		break;
 	case ARGP_KEY_END:
 		if (o->eng.sessions && !group_by_has_session(&o->eng.group.by))
 			argp_error(state, "--sessions needs --by user, database or application");
+		if (o->prom_window_given && !o->prom_rules)
+			argp_error(state, "--prom-window needs --prom-rules");
+		if (o->prom_rules && o->nthresholds == 0)
+			argp_error(state, "--prom-rules needs at least one -t threshold");
+		if (o->prom_rules && o->ninputs)
+			argp_error(state, "--prom-rules reads no input (got '%s')", o->inputs[0]);
+		if (o->rotate_given && !o->rotate.dir)
+			argp_error(state, "--rotate and --capture-keep need --capture-dir DIR");
 		if (o->plot_format_given && !o->plot_dir)
 			argp_error(state, "--plot-format needs --plot DIR (the --report charts are "
 				   "SVG in HTML and PNG beside Markdown)");
@@ -283,7 +349,11 @@ static int open_writers(struct engine *e, const struct report_opts *o,
 	int r;
 
 	if (o->eng.live) {
-		if (writer_live_new(&w, c, err, errlen) < 0 || engine_add_writer(e, w, err, errlen) < 0)
+		/* a textfile holds metrics only: the lines go to stdout */
+		struct writer_common lc = *c;
+		if (!strcmp(o->format, "prom") && c->out_path && strcmp(c->out_path, "-"))
+			lc.out = stdout;
+		if (writer_live_new(&w, &lc, err, errlen) < 0 || engine_add_writer(e, w, err, errlen) < 0)
 			return -1;
 	}
 	if (!strcmp(o->format, "csv"))
@@ -321,7 +391,8 @@ int main(int argc, char **argv)
 	struct threshold *th = NULL;
 	struct writer_common wc = { 0 };
 	char err[1024] = "";
-	char *tmp_path = NULL;
+	struct wu_atomic outfile = { 0 };
+	struct rotator *rot = NULL;
 	FILE *out = stdout;
 	int ret = 1;
 	struct sigaction sa;
@@ -329,11 +400,19 @@ int main(int argc, char **argv)
 	o.eng.counters = -1;
 	o.eng.max_warnings = 10;
 	o.eng.interrupted = &interrupted;
+	o.prom_window = PROM_RULES_WINDOW_DEFAULT;
+	o.rotate.period = 3600;
 	argp_err_exit_status = 1;
 	if (argp_parse(&argp, argc, argv, 0, NULL, &o) != 0)
 		return 1;
-	if (o.ninputs == 0)
+	if (o.ninputs == 0 && !o.prom_rules)
 		o.inputs[o.ninputs++] = "-";
+	if (o.eng.live && o.eng.top && !strcmp(o.format, "prom") && o.output) {
+		/* the summary's file would drop series the live files had */
+		fprintf(stderr, "dbnetio-report: --live -f prom -o: --top cannot be applied while "
+			"the textfile is rewritten every dump; leave it out\n");
+		return 1;
+	}
 	if (!strcmp(o.format, "prom")) {
 		/* a port label would make a Prometheus series per connection */
 		if (group_by_has_ports(&o.eng.group.by)) {
@@ -380,6 +459,25 @@ int main(int argc, char **argv)
 	}
 	engine_ok = true;   /* the engine owns th now */
 
+	if (o.prom_rules) {
+		/* the threshold specs are checked; the rules are all the output */
+		if (o.output && strcmp(o.output, "-") != 0) {
+			if (wu_check_output_file("-o", o.output, err, sizeof(err)) < 0 ||
+			    wu_atomic_open(&outfile, o.output, err, sizeof(err)) < 0)
+				goto cleanup;
+			out = outfile.f;
+		}
+		if (prom_rules_write(out, th, o.nthresholds, o.prom_window, err, sizeof(err)) < 0)
+			goto cleanup;
+		if (outfile.f) {
+			out = stdout;
+			if (wu_atomic_commit(&outfile, err, sizeof(err)) < 0)
+				goto cleanup;
+		}
+		ret = 0;
+		goto cleanup;
+	}
+
 	/* every output path is checked before any input is read: a run must
 	 * not fail after a whole capture, or at Ctrl-C under --live */
 	if (o.output && strcmp(o.output, "-") != 0 &&
@@ -390,31 +488,19 @@ int main(int argc, char **argv)
 	if (o.plot_dir && wu_check_output_dir("--plot", o.plot_dir, err, sizeof(err)) < 0)
 		goto cleanup;
 
+	if (o.rotate.dir) {
+		if (wu_check_output_dir("--capture-dir", o.rotate.dir, err, sizeof(err)) < 0 ||
+		    rotator_new(&rot, &o.rotate, err, sizeof(err)) < 0)
+			goto cleanup;
+		e.opts.tee = rotator_tee;
+		e.opts.tee_arg = rot;
+	}
+
 	if (o.output && strcmp(o.output, "-") != 0) {
 		/* write next to the target, rename over it at the end */
-		size_t l = strlen(o.output) + 16;
-		tmp_path = malloc(l);
-		if (!tmp_path) {
-			snprintf(err, sizeof(err), "out of memory");
+		if (wu_atomic_open(&outfile, o.output, err, sizeof(err)) < 0)
 			goto cleanup;
-		}
-		snprintf(tmp_path, l, "%s.tmp.XXXXXX", o.output);
-		int fd = mkstemp(tmp_path);
-		if (fd < 0) {
-			snprintf(err, sizeof(err), "-o %s: cannot create a file beside it: %s", o.output,
-				 strerror(errno));
-			free(tmp_path);
-			tmp_path = NULL;
-			goto cleanup;
-		}
-		(void)fchmod(fd, 0644);
-		out = fdopen(fd, "w");
-		if (!out) {
-			snprintf(err, sizeof(err), "fdopen(%s): %s", tmp_path, strerror(errno));
-			close(fd);
-			out = stdout;
-			goto cleanup;
-		}
+		out = outfile.f;
 	}
 	wc.out = out;
 	wc.out_path = o.output;
@@ -422,6 +508,7 @@ int main(int argc, char **argv)
 	wc.local_time = o.local_time;
 	wc.top = o.eng.top > 0;
 	wc.sessions = group_by_has_session(&o.eng.group.by);
+	wc.live = o.eng.live;
 	if (open_writers(&e, &o, &wc, err, sizeof(err)) < 0)
 		goto cleanup;
 
@@ -431,36 +518,26 @@ int main(int argc, char **argv)
 		if (e.interrupted)
 			break;
 	}
+	/* the capture files are complete before the summary is written */
+	if (rot && rotator_finish(rot, err, sizeof(err)) < 0)
+		goto cleanup;
 	if (engine_finish(&e, err, sizeof(err)) < 0)
 		goto cleanup;
 	if (fflush(out) != 0 || ferror(out)) {
 		snprintf(err, sizeof(err), "write error on output: %s", strerror(errno));
 		goto cleanup;
 	}
-	if (tmp_path) {
-		if (fsync(fileno(out)) != 0 || fclose(out) != 0) {
-			out = stdout;
-			snprintf(err, sizeof(err), "write(%s): %s", tmp_path, strerror(errno));
-			goto cleanup;
-		}
+	if (outfile.f) {
 		out = stdout;
-		if (rename(tmp_path, o.output) != 0) {
-			snprintf(err, sizeof(err), "rename(%s, %s): %s", tmp_path, o.output, strerror(errno));
+		if (wu_atomic_commit(&outfile, err, sizeof(err)) < 0)
 			goto cleanup;
-		}
-		free(tmp_path);
-		tmp_path = NULL;
 	}
 	ret = e.crossed ? 2 : 0;
 cleanup:
 	if (ret == 1)
 		fprintf(stderr, "dbnetio-report: %s\n", err);
-	if (out != stdout)
-		fclose(out);
-	if (tmp_path) {
-		unlink(tmp_path);
-		free(tmp_path);
-	}
+	wu_atomic_abort(&outfile);
+	rotator_free(rot);
 	if (engine_ok)
 		engine_free(&e);
 	return ret;

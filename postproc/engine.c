@@ -597,6 +597,8 @@ int engine_run(struct engine *e, const char *path, char *err, size_t errlen)
 	if (input_open(&r.in, path, err, errlen) < 0)
 		goto cleanup;
 	in_open = true;
+	if (e->opts.tee && input_set_tee(&r.in, e->opts.tee, e->opts.tee_arg, err, errlen) < 0)
+		goto cleanup;
 
 	while (!r.stop) {
 		/* Input that goes quiet ends nothing: a pipe may stall between a

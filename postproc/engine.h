@@ -37,6 +37,10 @@ struct engine_opts {
 	volatile sig_atomic_t *interrupted; /* set by SIGINT */
 	bool general_path_only;   /* no fast path: every line through parse_line()
 				   * (the tests' reference for the fast path) */
+	/* every input byte as read, before any stage (--capture-dir): NULL or
+	 * input.h's tee hook */
+	int (*tee)(void *arg, const char *bytes, size_t n, char *err, size_t errlen);
+	void *tee_arg;
 };
 
 struct engine {

@@ -166,8 +166,12 @@ static ssize_t input_fill(struct input *in, int timeout_ms, char *err, size_t er
 {
 	ssize_t n;
 
-	if (in->mapped)
-		return input_map(in, err, errlen);
+	if (in->mapped) {
+		n = input_map(in, err, errlen);
+		if (n > 0 && in->tee && in->tee(in->tee_arg, in->buf + in->end - n, (size_t)n, err, errlen) < 0)
+			return -1;
+		return n;
+	}
 
 	if (in->start > 0) {
 		memmove(in->buf, in->buf + in->start, in->end - in->start);
@@ -196,7 +200,20 @@ static ssize_t input_fill(struct input *in, int timeout_ms, char *err, size_t er
 		return -1;
 	}
 	in->end += (size_t)n;
+	if (n > 0 && in->tee && in->tee(in->tee_arg, in->buf + in->end - n, (size_t)n, err, errlen) < 0)
+		return -1;
 	return n;
+}
+
+int input_set_tee(struct input *in,
+		  int (*tee)(void *arg, const char *bytes, size_t n, char *err, size_t errlen),
+		  void *arg, char *err, size_t errlen)
+{
+	in->tee = tee;
+	in->tee_arg = arg;
+	if (in->end > in->start && tee(arg, in->buf + in->start, in->end - in->start, err, errlen) < 0)
+		return -1;
+	return 0;
 }
 
 enum input_status input_next_slow(struct input *in, const char **line, size_t *len,

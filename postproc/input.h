@@ -46,6 +46,10 @@ struct input {
 	bool eof;
 	bool skipping;        /* inside a too-long line */
 	uint64_t lineno;      /* of the line last returned */
+	/* a copy of every byte as it is read (--capture-dir): NULL, or a
+	 * hook that returns 0, or -1 with a message in err (the read fails) */
+	int (*tee)(void *arg, const char *bytes, size_t n, char *err, size_t errlen);
+	void *tee_arg;
 };
 
 /* Open path ("-" = stdin).  Returns 0 or -1 with err. */
@@ -53,6 +57,11 @@ int input_open(struct input *in, const char *path, char *err, size_t errlen);
 /* Wrap an open fd (not closed by input_close). */
 int input_open_fd(struct input *in, int fd, const char *name, char *err, size_t errlen);
 void input_close(struct input *in);
+/* Hand every byte from now on, those already buffered first, to tee.
+ * 0, or -1 with err. */
+int input_set_tee(struct input *in,
+		  int (*tee)(void *arg, const char *bytes, size_t n, char *err, size_t errlen),
+		  void *arg, char *err, size_t errlen);
 /* Next line, the general case (refills, long lines, end of input). */
 enum input_status input_next_slow(struct input *in, const char **line, size_t *len,
 				  int timeout_ms, char *err, size_t errlen);

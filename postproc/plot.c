@@ -97,37 +97,10 @@ static void safe_name(char *out, size_t outlen, const char *s)
 	out[j] = '\0';
 }
 
-/* mkdir -p: make dir and any missing parent.  0, or -1 with err (also when
- * dir exists but is not a directory). */
+/* mkdir -p (write_util.h), with the messages naming the plot directory. */
 static int make_dir(const char *dir, char *err, size_t errlen)
 {
-	char buf[PATH_MAX];
-	size_t n = strlen(dir);
-
-	if (n == 0 || n >= sizeof buf) {
-		snprintf(err, errlen, "plot directory '%s': bad path", dir);
-		return -1;
-	}
-	memcpy(buf, dir, n + 1);
-	for (char *p = buf + 1; ; p++) {
-		if (*p == '/' || *p == '\0') {
-			char c = *p;
-			*p = '\0';
-			if (mkdir(buf, 0777) < 0 && errno != EEXIST) {
-				snprintf(err, errlen, "mkdir(%s): %s", buf, strerror(errno));
-				return -1;
-			}
-			*p = c;
-			if (c == '\0')
-				break;
-		}
-	}
-	struct stat st;
-	if (stat(dir, &st) < 0 || !S_ISDIR(st.st_mode)) {
-		snprintf(err, errlen, "plot directory '%s': not a directory", dir);
-		return -1;
-	}
-	return 0;
+	return wu_mkdir_p("plot directory", dir, err, errlen);
 }
 
 /* "1.40 MiB/s": a rate as the tables print it. */

@@ -2,19 +2,28 @@
  * node_exporter's textfile collector.  With -o FILE the whole output goes to
  * a temporary file in the same directory and is renamed over FILE at the end
  * (dbnetio-report.c does that for every format), so the collector never
- * reads a half-written file.
+ * reads a half-written file.  Under --live with -o FILE the counters so far
+ * are also written to FILE, the same way, after every dump (the summary's
+ * full file replaces it at the end), so node_exporter sees a capture while
+ * it runs: counters that only grow within a run (a restart starts them
+ * again, which rate() handles), with the same names and labels as the final
+ * file's, so a series never changes labels at the end of a run.
  *
- * Metrics (labels: source, pid, comm for dbnetio's maps, and client when
- * grouped by client (never ports: a series per connection would grow the
- * database without bound, so dbnetio-report.c keeps prom to --by client);
- * map, key otherwise):
+ * Metrics (labels: source, host, pid, comm for dbnetio's maps, and client
+ * when grouped by client (never ports: a series per connection would grow
+ * the database without bound, so dbnetio-report.c keeps prom to --by
+ * client); map, key otherwise; host is the header's host=, else the
+ * source's label):
  *   dbnetio_sent_bytes_total, dbnetio_received_bytes_total   counters
+ *                                    (with direction="send" or "recv")
  *   dbnetio_map_value_total                                  other maps
  *   dbnetio_rate_bytes_per_second{stat="max|mean|p50|p95|p99"} gauges
  *   dbnetio_threshold_seconds_above, dbnetio_alerts_total    per threshold
  *                                    (and direction, as the rate gauges)
  *   dbnetio_threshold_crossed                                0/1
  *   dbnetio_lost_events_total, dbnetio_capture_{start,end}_timestamp_seconds
+ *   dbnetio_last_dump_timestamp_seconds   --live only: the end of the last
+ *                                    interval written (a staleness check)
  */
 #include <stdlib.h>
 #include <string.h>
@@ -24,13 +33,26 @@
 
 struct prom_ctx {
 	FILE *out;
+	/* --live with -o: the file rewritten after every dump */
+	const char *live_path;
+	const struct series **seen;   /* by series->index: every series sampled */
+	size_t nseen;
+	const struct capture_meta **metas;   /* by index */
+	int64_t *last_dump;                  /* by source: end of its last interval */
+	size_t nmetas;
 };
 
-static void labels(FILE *f, const struct summary *sum, const struct series *s)
+static const char *source_label(const struct capture_meta *m)
 {
-	const struct capture_meta *m = sum->sources[s->source];
+	return m->label ? m->label : m->file;
+}
+
+static void labels(FILE *f, const struct capture_meta *m, const struct series *s)
+{
 	fputs("{source=\"", f);
-	wu_prom_label(f, m->label ? m->label : m->file);
+	wu_prom_label(f, source_label(m));
+	fputs("\",host=\"", f);
+	wu_prom_label(f, m->host[0] ? m->host : source_label(m));
 	if (s->direction) {
 		fprintf(f, "\",pid=\"%lld\",comm=\"", s->pid);
 		wu_prom_label(f, s->comm);
@@ -71,28 +93,137 @@ static void threshold_sample(FILE *f, const char *name, const struct summary *su
 			     const struct series *s, unsigned ti)
 {
 	fputs(name, f);
-	labels(f, sum, s);
+	labels(f, sum->sources[s->source], s);
 	fprintf(f, ",direction=\"%s\",threshold=\"", s->direction ? s->direction : "");
 	wu_prom_label(f, sum->thresholds[ti].spec);
 	fputs("\"} ", f);
 }
 
-static void counter_family(FILE *f, const struct summary *sum, const char *name, const char *help,
-			   const char *dir)
+/* One counter family over series[0, n) (NULL entries skipped): those of
+ * direction dir, or the other maps when dir is NULL. */
+static void counter_family(FILE *f, const struct capture_meta *const *metas,
+			   const struct series *const *series, size_t n, const char *name,
+			   const char *help, const char *dir)
 {
 	bool any = false;
-	for (size_t i = 0; i < sum->nseries; i++) {
-		const struct series *s = sum->series[i];
-		if (dir ? !(s->direction && strcmp(s->direction, dir) == 0) : s->direction != NULL)
+	for (size_t i = 0; i < n; i++) {
+		const struct series *s = series[i];
+		if (!s || (dir ? !(s->direction && strcmp(s->direction, dir) == 0) : s->direction != NULL))
 			continue;
 		if (!any) {
 			fprintf(f, "# HELP %s %s\n# TYPE %s counter\n", name, help, name);
 			any = true;
 		}
 		fputs(name, f);
-		labels(f, sum, s);
+		labels(f, metas[s->source], s);
+		if (dir)
+			fprintf(f, ",direction=\"%s\"", dir);
 		fprintf(f, "} %llu\n", (unsigned long long)s->total_bytes);
 	}
+}
+
+static void counters(FILE *f, const struct capture_meta *const *metas,
+		     const struct series *const *series, size_t n)
+{
+	counter_family(f, metas, series, n, "dbnetio_sent_bytes_total",
+		       "Bytes a process sent over TCP during the capture.", "send");
+	counter_family(f, metas, series, n, "dbnetio_received_bytes_total",
+		       "Bytes a process received over TCP during the capture.", "recv");
+	counter_family(f, metas, series, n, "dbnetio_map_value_total",
+		       "Sum of the per-interval increases of another bpftrace map.", NULL);
+}
+
+static void lost_events(FILE *f, const struct capture_meta *const *metas, size_t n)
+{
+	fputs("# HELP dbnetio_lost_events_total Events bpftrace reported lost.\n"
+	      "# TYPE dbnetio_lost_events_total counter\n", f);
+	for (size_t i = 0; i < n; i++) {
+		if (!metas[i])
+			continue;
+		fputs("dbnetio_lost_events_total{source=\"", f);
+		wu_prom_label(f, source_label(metas[i]));
+		fprintf(f, "\"} %llu\n", (unsigned long long)metas[i]->counts.lost_events);
+	}
+}
+
+/* ===== --live: the file after every dump ===== */
+
+static int prom_begin(void *ctx, const struct capture_meta *m, char *err, size_t errlen)
+{
+	struct prom_ctx *c = ctx;
+	if (m->index >= c->nmetas) {
+		const struct capture_meta **n = realloc(c->metas, (m->index + 1) * sizeof(*n));
+		int64_t *d = n ? realloc(c->last_dump, (m->index + 1) * sizeof(*d)) : NULL;
+		if (n)
+			c->metas = n;
+		if (!n || !d) {
+			snprintf(err, errlen, "out of memory");
+			return -1;
+		}
+		c->last_dump = d;
+		for (size_t i = c->nmetas; i <= m->index; i++) {
+			c->metas[i] = NULL;
+			c->last_dump[i] = -1;
+		}
+		c->nmetas = m->index + 1;
+	}
+	c->metas[m->index] = m;
+	return 0;
+}
+
+/* Remember every series a writer sees: those are the file's. */
+static int prom_sample(void *ctx, const struct series *s, const struct sample *smp, char *err,
+		       size_t errlen)
+{
+	struct prom_ctx *c = ctx;
+	(void)smp;
+	if (s->index >= c->nseen) {
+		size_t n = (s->index + 1) * 2;
+		const struct series **ns = realloc(c->seen, n * sizeof(*ns));
+		if (!ns) {
+			snprintf(err, errlen, "out of memory");
+			return -1;
+		}
+		memset(ns + c->nseen, 0, (n - c->nseen) * sizeof(*ns));
+		c->seen = ns;
+		c->nseen = n;
+	}
+	c->seen[s->index] = s;
+	return 0;
+}
+
+/* dbnetio_last_dump_timestamp_seconds: in the live files and the final one,
+ * so that a dashboard's staleness panel reads the same series throughout. */
+static void last_dumps(FILE *f, const struct prom_ctx *c)
+{
+	fputs("# HELP dbnetio_last_dump_timestamp_seconds End of the last interval written.\n"
+	      "# TYPE dbnetio_last_dump_timestamp_seconds gauge\n", f);
+	for (size_t i = 0; i < c->nmetas; i++) {
+		if (!c->metas[i] || c->last_dump[i] < 0)
+			continue;
+		fputs("dbnetio_last_dump_timestamp_seconds{source=\"", f);
+		wu_prom_label(f, source_label(c->metas[i]));
+		fputs("\",host=\"", f);
+		wu_prom_label(f, c->metas[i]->host[0] ? c->metas[i]->host : source_label(c->metas[i]));
+		fprintf(f, "\"} %lld\n", (long long)c->last_dump[i]);
+	}
+}
+
+/* A dump closed: its bytes are in the series' totals; rewrite the file.
+ * Cost: one pass over the series and an fsync, once per dump. */
+static int prom_dump(void *ctx, const struct capture_meta *m, int64_t ts, char *err, size_t errlen)
+{
+	struct prom_ctx *c = ctx;
+	struct wu_atomic a;
+
+	if (m->index < c->nmetas && ts > 0 && !m->clock_of_day)
+		c->last_dump[m->index] = ts + m->interval;
+	if (wu_atomic_open(&a, c->live_path, err, errlen) < 0)
+		return -1;
+	counters(a.f, c->metas, c->seen, c->nseen);
+	lost_events(a.f, c->metas, c->nmetas);
+	last_dumps(a.f, c);
+	return wu_atomic_commit(&a, err, errlen);
 }
 
 static int prom_finish(void *ctx, const struct summary *sum, char *err, size_t errlen)
@@ -104,12 +235,8 @@ static int prom_finish(void *ctx, const struct summary *sum, char *err, size_t e
 		double q;
 	} qs[] = { { "p50", 0.5 }, { "p95", 0.95 }, { "p99", 0.99 } };
 
-	counter_family(f, sum, "dbnetio_sent_bytes_total",
-		       "Bytes a process sent over TCP during the capture.", "send");
-	counter_family(f, sum, "dbnetio_received_bytes_total",
-		       "Bytes a process received over TCP during the capture.", "recv");
-	counter_family(f, sum, "dbnetio_map_value_total",
-		       "Sum of the per-interval increases of another bpftrace map.", NULL);
+	counters(f, (const struct capture_meta *const *)sum->sources,
+		 (const struct series *const *)sum->series, sum->nseries);
 
 	fputs("# HELP dbnetio_rate_bytes_per_second Per-second rate statistics over the capture.\n"
 	      "# TYPE dbnetio_rate_bytes_per_second gauge\n", f);
@@ -126,7 +253,7 @@ static int prom_finish(void *ctx, const struct summary *sum, char *err, size_t e
 		}
 		for (int k = 0; k < 5; k++) {
 			fputs("dbnetio_rate_bytes_per_second", f);
-			labels(f, sum, s);
+			labels(f, sum->sources[s->source], s);
 			fprintf(f, ",direction=\"%s\",stat=\"%s\"} ", dir, names[k]);
 			wu_json_number(f, v[k]);
 			fputs("\n", f);
@@ -158,13 +285,7 @@ static int prom_finish(void *ctx, const struct summary *sum, char *err, size_t e
 	fprintf(f, "# HELP dbnetio_threshold_crossed 1 when some threshold was crossed.\n"
 		"# TYPE dbnetio_threshold_crossed gauge\ndbnetio_threshold_crossed %d\n",
 		sum->crossed ? 1 : 0);
-	fputs("# HELP dbnetio_lost_events_total Events bpftrace reported lost.\n"
-	      "# TYPE dbnetio_lost_events_total counter\n", f);
-	for (size_t i = 0; i < sum->nsources; i++) {
-		fputs("dbnetio_lost_events_total{source=\"", f);
-		wu_prom_label(f, sum->sources[i]->label ? sum->sources[i]->label : sum->sources[i]->file);
-		fprintf(f, "\"} %llu\n", (unsigned long long)sum->sources[i]->counts.lost_events);
-	}
+	lost_events(f, (const struct capture_meta *const *)sum->sources, sum->nsources);
 	fputs("# HELP dbnetio_capture_end_timestamp_seconds End of the last full interval.\n"
 	      "# TYPE dbnetio_capture_end_timestamp_seconds gauge\n", f);
 	for (size_t i = 0; i < sum->nsources; i++) {
@@ -175,6 +296,8 @@ static int prom_finish(void *ctx, const struct summary *sum, char *err, size_t e
 		wu_prom_label(f, m->label ? m->label : m->file);
 		fprintf(f, "\"} %lld\n", (long long)m->end);
 	}
+	if (c->live_path)
+		last_dumps(f, c);
 	if (fflush(f) != 0 || ferror(f)) {
 		snprintf(err, errlen, "write error on output");
 		return -1;
@@ -184,11 +307,24 @@ static int prom_finish(void *ctx, const struct summary *sum, char *err, size_t e
 
 static void prom_free(void *ctx)
 {
-	free(ctx);
+	struct prom_ctx *c = ctx;
+	free(c->seen);
+	free(c->metas);
+	free(c->last_dump);
+	free(c);
 }
 
 static const struct writer_ops prom_ops = {
 	.name = "prom",
+	.finish = prom_finish,
+	.free = prom_free,
+};
+
+static const struct writer_ops prom_live_ops = {
+	.name = "prom",
+	.begin = prom_begin,
+	.sample = prom_sample,
+	.dump = prom_dump,
 	.finish = prom_finish,
 	.free = prom_free,
 };
@@ -201,7 +337,8 @@ int writer_prom_new(struct writer *w, const struct writer_common *cm, char *err,
 		return -1;
 	}
 	c->out = cm->out;
-	w->ops = &prom_ops;
+	c->live_path = cm->live && cm->out_path && strcmp(cm->out_path, "-") ? cm->out_path : NULL;
+	w->ops = c->live_path ? &prom_live_ops : &prom_ops;
 	w->ctx = c;
 	return 0;
 }

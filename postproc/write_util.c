@@ -353,3 +353,105 @@ int wu_check_output_dir(const char *opt, const char *dir, char *err, size_t errl
 	}
 	return 0;
 }
+
+/* ===== files replaced atomically ===== */
+
+int wu_atomic_open(struct wu_atomic *a, const char *path, char *err, size_t errlen)
+{
+	size_t l = strlen(path) + 16;
+	int fd;
+
+	a->f = NULL;
+	a->path = path;
+	a->tmp = malloc(l);
+	if (!a->tmp) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	snprintf(a->tmp, l, "%s.tmp.XXXXXX", path);
+	fd = mkstemp(a->tmp);
+	if (fd < 0) {
+		snprintf(err, errlen, "-o %s: cannot create a file beside it: %s", path, strerror(errno));
+		free(a->tmp);
+		a->tmp = NULL;
+		return -1;
+	}
+	(void)fchmod(fd, 0644);
+	a->f = fdopen(fd, "w");
+	if (!a->f) {
+		snprintf(err, errlen, "fdopen(%s): %s", a->tmp, strerror(errno));
+		close(fd);
+		unlink(a->tmp);
+		free(a->tmp);
+		a->tmp = NULL;
+		return -1;
+	}
+	return 0;
+}
+
+int wu_atomic_commit(struct wu_atomic *a, char *err, size_t errlen)
+{
+	int ret = 0;
+
+	if (fflush(a->f) != 0 || ferror(a->f) || fsync(fileno(a->f)) != 0) {
+		snprintf(err, errlen, "write(%s): %s", a->tmp, strerror(errno));
+		ret = -1;
+	}
+	if (fclose(a->f) != 0 && ret == 0) {
+		snprintf(err, errlen, "write(%s): %s", a->tmp, strerror(errno));
+		ret = -1;
+	}
+	a->f = NULL;
+	if (ret == 0 && rename(a->tmp, a->path) != 0) {
+		snprintf(err, errlen, "rename(%s, %s): %s", a->tmp, a->path, strerror(errno));
+		ret = -1;
+	}
+	if (ret < 0)
+		unlink(a->tmp);
+	free(a->tmp);
+	a->tmp = NULL;
+	return ret;
+}
+
+void wu_atomic_abort(struct wu_atomic *a)
+{
+	if (a->f)
+		fclose(a->f);
+	a->f = NULL;
+	if (a->tmp) {
+		unlink(a->tmp);
+		free(a->tmp);
+	}
+	a->tmp = NULL;
+}
+
+int wu_mkdir_p(const char *what, const char *dir, char *err, size_t errlen)
+{
+	char buf[PATH_MAX];
+	size_t n = strlen(dir);
+
+	if (n == 0 || n >= sizeof buf) {
+		snprintf(err, errlen, "%s '%s': bad path", what, dir);
+		return -1;
+	}
+	memcpy(buf, dir, n + 1);
+	for (char *p = buf + 1; ; p++) {
+		if (*p == '/' || *p == '\0') {
+			char c = *p;
+			*p = '\0';
+			if (mkdir(buf, 0777) < 0 && errno != EEXIST) {
+				snprintf(err, errlen, "mkdir(%s): %s", buf, strerror(errno));
+				return -1;
+			}
+			*p = c;
+			if (c == '\0')
+				break;
+		}
+	}
+	struct stat st;
+	if (stat(dir, &st) < 0 || !S_ISDIR(st.st_mode)) {
+		snprintf(err, errlen, "%s '%s': not a directory", what, dir);
+		return -1;
+	}
+	return 0;
+}

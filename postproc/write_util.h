@@ -62,4 +62,27 @@ int wu_check_output_file(const char *opt, const char *path, char *err, size_t er
  * Nothing is created.  0, or -1 with err. */
 int wu_check_output_dir(const char *opt, const char *dir, char *err, size_t errlen);
 
+/* mkdir -p: make dir and any missing parent.  0, or -1 with err (also when
+ * dir exists but is not a directory); what names it in messages ("plot
+ * directory": "plot directory 'x': not a directory"). */
+int wu_mkdir_p(const char *what, const char *dir, char *err, size_t errlen);
+
+/* ===== files replaced atomically =====
+ * The one way an output file is written: into a temporary file beside it
+ * (same directory, so same filesystem), then fsync and rename over it, so a
+ * reader (node_exporter's textfile collector) sees the old file or the new
+ * one, never half of one, and a crash leaves the old one. */
+struct wu_atomic {
+	FILE *f;                 /* write here */
+	char *tmp;               /* PATH.tmp.XXXXXX */
+	const char *path;        /* borrowed */
+};
+/* Create the temporary file (mode 0644).  0, or -1 with err naming path. */
+int wu_atomic_open(struct wu_atomic *a, const char *path, char *err, size_t errlen);
+/* Flush, fsync, close and rename it over path.  0, or -1 with err (the
+ * temporary file is removed either way). */
+int wu_atomic_commit(struct wu_atomic *a, char *err, size_t errlen);
+/* Drop it: close and remove the temporary file (no-op when none). */
+void wu_atomic_abort(struct wu_atomic *a);
+
 #endif

@@ -62,6 +62,8 @@ struct writer_common {
 				  * ranking (summary.h) before writing rows */
 	bool sessions;           /* grouped by user, database or application:
 				  * series carry session attributes */
+	bool live;               /* --live: a writer with -o may rewrite it as
+				  * dumps close (prom) */
 };
 
 /* constructors (each returns 0 or -1 with err) */

@@ -6,13 +6,19 @@
 #                               and for the collector, alternating; ~8 minutes
 #   tests/bench/overhead-calls  CPU ns per socket call of the same three
 #                               kinds, on a loopback ping-pong; ~1 minute
-# Both need root.  Options pass through, e.g.
+#   tests/bench/live-memory     VmRSS of every process of the service's
+#                               pipeline over a live run with 1,000 client
+#                               keys at 1 s, at its start and end; 30 minutes
+#                               (make bench-live LIVE_MEMORY_ARGS='-d 180')
+# All need root.  Options pass through, e.g.
 #   make bench-overhead OVERHEAD_ARGS='-n 7 -t 15' OVERHEAD_CALLS_ARGS='-n 9'
 
 OVERHEAD_ARGS ?=
 OVERHEAD_CALLS_ARGS ?=
 
-.PHONY: bench-overhead
+LIVE_MEMORY_ARGS ?=
+
+.PHONY: bench-overhead bench-live
 
 $(BUILD)/overhead-pingpong: tests/bench/overhead-pingpong.c | $(BUILD)
 	$(call msg,CC,$@)
@@ -21,3 +27,6 @@ $(BUILD)/overhead-pingpong: tests/bench/overhead-pingpong.c | $(BUILD)
 bench-overhead: all $(BUILD)/overhead-pingpong
 	$(Q)tests/bench/overhead $(OVERHEAD_ARGS)
 	$(Q)tests/bench/overhead-calls $(OVERHEAD_CALLS_ARGS)
+
+bench-live: all
+	$(Q)tests/bench/live-memory $(LIVE_MEMORY_ARGS)

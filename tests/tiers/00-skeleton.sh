@@ -36,10 +36,11 @@ fi
 out=$("$DBNETIO_ROOT/scripts/install-deps" bogus 2>&1)
 check "install-deps rejects an unknown tier" "1:install-deps: unknown tier 'bogus' (expected build, demo or check)" "$?:$out"
 
-# make install honours PREFIX and DESTDIR, and uninstall removes what it put.
+# make install honours PREFIX and DESTDIR, and uninstall removes what it put;
+# the one file outside PREFIX is the service's /etc/default/dbnetio (SYSCONFDIR).
 if make -s -C "$DBNETIO_ROOT" install DESTDIR="$tmp/dest" PREFIX=/opt/dbnetio >"$tmp/install.log" 2>&1; then
 	n=$(find "$tmp/dest" -type f 2>/dev/null | wc -l)
-	outside=$(find "$tmp/dest" -type f ! -path "$tmp/dest/opt/dbnetio/*" | wc -l)
+	outside=$(find "$tmp/dest" -type f ! -path "$tmp/dest/opt/dbnetio/*" ! -path "$tmp/dest/etc/default/dbnetio" | wc -l)
 	if [ "$n" -gt 0 ] && [ "$outside" -eq 0 ]; then
 		pass "make install puts $n files under DESTDIR/PREFIX"
 	else

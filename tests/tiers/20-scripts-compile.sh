@@ -432,10 +432,10 @@ rejects "--sessions without --db" 2 "--sessions and --session-poll need --db" --
 rejects "--session-poll out of range" 2 "--session-poll must be milliseconds from 1 to 10000, not '0'" --db postgres -o "$tmp/c" --session-poll 0
 rejects "--sessions in a missing directory" 2 "--sessions: directory '/nonexistent' does not exist" --db mariadb --sessions /nonexistent/s
 # the dry run shows the poller's command: the sessions beside -o, key connection
-out=$(BPFTRACE=$tmp/fakebt "$launcher" -n -c bash -P tracepoint --db mariadb -o "$tmp/c" 2>&1)
+out=$(BPFTRACE=$tmp/fakebt "$launcher" -E bpftrace -n -c bash -P tracepoint --db mariadb -o "$tmp/c" 2>&1)
 check "launcher --db --dry-run: key=connection and the poller's command" "1 1" \
 	"$(grep -c '^# dbnetio-capture 2 .*key=connection' <<<"$out") $(grep -c "dbnetio-sessions --db mariadb -o $tmp/c.sessions --poll-ms 5" <<<"$out")"
-check "launcher --version names the capture format" "dbnetio 0.2.0 (capture format 2, bpftrace programs)" "$("$launcher" --version)"
+check "launcher --version names the capture format" "dbnetio 0.2.0 (capture format 2, bpftrace programs and dbnetio-collect)" "$("$launcher" --version)"
 
 # Nothing from the command line becomes program text: a process whose name is
 # a bpftrace injection attempt is matched by that name, passed as $4 only.
