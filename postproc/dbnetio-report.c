@@ -80,6 +80,8 @@ THRESHOLD_GRAMMAR
 "  scripts/dbnetio -c mariadbd | dbnetio-report --live -t 'recv>1MiB/s'\n"
 "  dbnetio-report db1.txt db2.txt --top 10 --sort peak\n"
 "  dbnetio-report --by process cap.txt       per process, not per client\n"
+"  dbnetio-report --by user,client -f json cap.txt\n"
+"                                            per database user (cap.txt.sessions)\n"
 "  dbnetio-report --plot charts/ --report report.html cap.txt\n"
 "                                            PNG charts, an HTML report\n"
 "  scripts/dbnetio -c mariadbd | dbnetio-report --live -f prom -o d.prom\n"
@@ -106,6 +108,7 @@ enum {
 	OPT_LOCAL_TIME,
 	OPT_REPORT,
 	OPT_BY,
+	OPT_SESSIONS,
 	OPT_PROM_RULES,
 	OPT_PROM_WINDOW,
 	OPT_CAPTURE_DIR,
@@ -135,8 +138,12 @@ static const struct argp_option options[] = {
 	  "(a different --interval is ignored, with a warning)", 0 },
 	{ "max-warnings", OPT_MAX_WARNINGS, "N", 0, "bad-line warnings printed under --lenient (default 10)", 0 },
 	{ "by", OPT_BY, "KEY", 0,
-	  "group the series by process, client or connection (default: the capture's own key; "
-	  "a client or connection capture's process totals are its @psend/@precv)", 0 },
+	  "group the series by process, client, connection, user, database or application, or a "
+	  "comma list (user,client) (default: the capture's own key; a client or connection "
+	  "capture's process totals are its @psend/@precv; user, database and application join "
+	  "the sessions dbnetio --db recorded)", 0 },
+	{ "sessions", OPT_SESSIONS, "FILE", 0,
+	  "the sessions of a capture that has no CAPTURE.sessions beside it (stdin, a renamed file)", 0 },
 	{ "plot", OPT_PLOT, "DIR", 0,
 	  "write gnuplot charts (time series, stacked by process, rate CDF) and their .dat/.gp into DIR", 0 },
 	{ "plot-format", OPT_PLOT_FORMAT, "FMT", 0, "png (default) or svg, with --plot", 0 },
@@ -262,6 +269,9 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 			argp_error(state, "%s", e);
 		break;
 	}
+	case OPT_SESSIONS:
+		o->eng.sessions = arg;
+		break;
 	case OPT_PROM_RULES:
 		o->prom_rules = true;
 		break;
@@ -291,6 +301,8 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 		o->rotate_given = true;
 		break;
 	case ARGP_KEY_END:
+		if (o->eng.sessions && !group_by_has_session(&o->eng.group.by))
+			argp_error(state, "--sessions needs --by user, database or application");
 		if (o->prom_window_given && !o->prom_rules)
 			argp_error(state, "--prom-window needs --prom-rules");
 		if (o->prom_rules && o->nthresholds == 0)
@@ -495,6 +507,7 @@ int main(int argc, char **argv)
 	wc.multi_source = o.ninputs > 1;
 	wc.local_time = o.local_time;
 	wc.top = o.eng.top > 0;
+	wc.sessions = group_by_has_session(&o.eng.group.by);
 	wc.live = o.eng.live;
 	if (open_writers(&e, &o, &wc, err, sizeof(err)) < 0)
 		goto cleanup;

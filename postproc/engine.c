@@ -10,9 +10,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "fastpath.h"
 #include "input.h"
+#include "sessions.h"
 
 /* ===== utility ===== */
 
@@ -32,6 +34,9 @@ static void meta_free(struct capture_meta *m)
 	free(m->probe);
 	free(m->filter);
 	free(m->variant);
+	if (m->sessions)
+		session_log_free(m->sessions);
+	free(m->sessions);
 	free(m);
 }
 
@@ -284,15 +289,60 @@ static int bad_line(struct engine *e, struct capture_meta *m, uint64_t lineno, c
 	return 0;
 }
 
+/* When the report groups by session: the sessions of capture m, from
+ * PATH.sessions beside it, else --sessions FILE.  A capture without any is
+ * left without (group_check() says so once its key is known); a file that
+ * is there but bad is an error.  0, or -1 with err. */
+static int sessions_load(struct engine *e, struct capture_meta *m, const char *path, char *err,
+			 size_t errlen)
+{
+	char *side = NULL;
+	const char *file = e->opts.sessions;
+	int ret = -1;
+
+	if (!group_by_has_session(&e->opts.group.by))
+		return 0;
+	if (strcmp(path, "-") != 0) {
+		size_t l = strlen(path) + sizeof(".sessions");
+		if (!(side = malloc(l))) {
+			snprintf(err, errlen, "out of memory");
+			return -1;
+		}
+		snprintf(side, l, "%s.sessions", path);
+		if (!e->opts.sessions || access(side, F_OK) == 0)
+			file = side;
+	}
+	if (!file || (file == side && access(side, F_OK) != 0)) {
+		ret = 0;
+		goto out;
+	}
+	if (!(m->sessions = calloc(1, sizeof(*m->sessions)))) {
+		snprintf(err, errlen, "out of memory");
+		goto out;
+	}
+	if (session_log_load(file, m->sessions, err, errlen) < 0) {
+		free(m->sessions);
+		m->sessions = NULL;
+		goto out;
+	}
+	ret = 0;
+out:
+	free(side);
+	return ret;
+}
+
 /* Start a source of path: its metadata and a fresh dump state, with
- * --counters applied.  0, or -1 (out of memory). */
+ * --counters applied, and its sessions when grouped by them.  0, or -1
+ * with err. */
 static int source_start(struct engine *e, struct series_source *src, const char *path,
-			unsigned part)
+			unsigned part, char *err, size_t errlen)
 {
 	struct capture_meta *m = meta_new(e, path);
 
-	if (!m)
+	if (!m) {
+		snprintf(err, errlen, "out of memory");
 		return -1;
+	}
 	m->part = part;
 	series_source_init(src, m);
 	if (e->opts.counters >= 0) {
@@ -300,7 +350,7 @@ static int source_start(struct engine *e, struct series_source *src, const char 
 		src->interval_counters = e->opts.counters == 1;
 		m->interval_counters = src->interval_counters;
 	}
-	return 0;
+	return sessions_load(e, m, path, err, errlen);
 }
 
 /* A source is complete (its end of input, or the next capture's header):
@@ -377,10 +427,8 @@ static int run_header(struct run *r, const char *text, size_t len)
 		if (source_end(e, &r->src, r->err, r->errlen) < 0)
 			return -1;
 		series_source_free(&r->src);
-		if (source_start(e, &r->src, r->path, part) < 0) {
-			snprintf(r->err, r->errlen, "out of memory");
+		if (source_start(e, &r->src, r->path, part, r->err, r->errlen) < 0)
 			return -1;
-		}
 		m = r->src.meta;
 		m->counts.lines++;
 	}
@@ -541,10 +589,8 @@ int engine_run(struct engine *e, const char *path, char *err, size_t errlen)
 	bool in_open = false;
 	int ret = -1;
 
-	if (source_start(e, &r.src, path, 1) < 0) {
-		snprintf(err, errlen, "out of memory");
+	if (source_start(e, &r.src, path, 1, err, errlen) < 0)
 		return -1;
-	}
 	fastpath_init(&r.fast, &e->table, &r.src);
 	/* samples need the engine only for thresholds and streaming writers */
 	e->table.on_sample = e->nth || e->sample_writers ? on_sample : NULL;

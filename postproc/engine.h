@@ -33,6 +33,7 @@ struct engine_opts {
 	size_t top;               /* 0 = all */
 	int max_warnings;         /* bad-line warnings printed under --lenient */
 	struct group_opts group;  /* --by (and what the output format allows) */
+	const char *sessions;     /* --sessions FILE: for inputs without FILE.sessions */
 	volatile sig_atomic_t *interrupted; /* set by SIGINT */
 	bool general_path_only;   /* no fast path: every line through parse_line()
 				   * (the tests' reference for the fast path) */

@@ -29,11 +29,13 @@
  */
 #include "group.h"
 
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "parse.h"
+#include "sessions.h"
 
 /* ===== attributes ===== */
 
@@ -41,6 +43,10 @@
 enum {
 	GF_CLIENT = 1,           /* the peer's address */
 	GF_PORTS = 2,            /* the peer's port and the local port */
+	GF_USER = 4,             /* the session's user, database, application */
+	GF_DB = 8,
+	GF_APP = 16,
+	GF_SESSION = GF_USER | GF_DB | GF_APP,
 };
 
 /* One --by attribute: its name, the fields it groups by, the capture key
@@ -52,6 +58,10 @@ static const struct group_attr_def {
 } attr_defs[GROUP_NATTRS] = {
 	[GROUP_BY_CLIENT] = { "client", GF_CLIENT, CAPTURE_KEY_CLIENT },
 	[GROUP_BY_CONNECTION] = { "connection", GF_CLIENT | GF_PORTS, CAPTURE_KEY_CONNECTION },
+	/* a session is joined by its client address and port (or backend pid) */
+	[GROUP_BY_USER] = { "user", GF_USER, CAPTURE_KEY_CONNECTION },
+	[GROUP_BY_DATABASE] = { "database", GF_DB, CAPTURE_KEY_CONNECTION },
+	[GROUP_BY_APPLICATION] = { "application", GF_APP, CAPTURE_KEY_CONNECTION },
 };
 
 /* The key fields capture m is grouped by. */
@@ -67,6 +77,8 @@ static unsigned fields_for(const struct group_table *g, const struct capture_met
 	for (size_t i = 0; i < GROUP_NATTRS; i++)
 		if (attr_defs[i].needs <= m->key && attr_defs[i].needs > CAPTURE_KEY_PROCESS)
 			f |= attr_defs[i].fields;
+	/* sessions only when asked: they need the database's session list */
+	f &= ~(unsigned)GF_SESSION;
 	return g->o.no_ports ? f & ~(unsigned)GF_PORTS : f;
 }
 
@@ -95,8 +107,9 @@ int group_by_parse(const char *spec, struct group_by *by, char *err, size_t errl
 				by->attr[by->n++] = (enum group_attr)a;
 		}
 		if (!known) {
-			snprintf(err, errlen, "--by '%s': expected process, client or connection "
-				 "(or a comma list of them), got '%.*s'", spec, (int)n, s);
+			snprintf(err, errlen, "--by '%s': expected process, client, connection, user, "
+				 "database or application (or a comma list of them), got '%.*s'", spec,
+				 (int)n, s);
 			return -1;
 		}
 		if (!e)
@@ -113,6 +126,14 @@ bool group_by_has_ports(const struct group_by *by)
 	return false;
 }
 
+bool group_by_has_session(const struct group_by *by)
+{
+	for (size_t i = 0; by->given && i < by->n; i++)
+		if (attr_defs[by->attr[i]].fields & GF_SESSION)
+			return true;
+	return false;
+}
+
 int group_check(const struct group_table *g, const struct capture_meta *m, char *err,
 		size_t errlen)
 {
@@ -124,6 +145,13 @@ int group_check(const struct group_table *g, const struct capture_meta *m, char 
 			 "be grouped by %s (use %s)", d->name, m->file, parse_key_name(m->key),
 			 parse_key_name(m->key), d->name,
 			 m->key == CAPTURE_KEY_CLIENT ? "--by client or --by process" : "--by process");
+		return -1;
+	}
+	if (group_by_has_session(&g->o.by) && !m->sessions) {
+		snprintf(err, errlen, "--by: %s has no sessions to join: expected %s%s (written by "
+			 "dbnetio --db mariadb|postgres -o CAPTURE), or give --sessions FILE",
+			 m->file, strcmp(m->file, "-") ? m->file : "CAPTURE",
+			 ".sessions");
 		return -1;
 	}
 	return 0;
@@ -161,6 +189,8 @@ struct group_node {
 struct group_member {
 	struct group_node *proc;
 	struct group_node *group;     /* NULL for a total, or no client in the grouping */
+	const struct session *sess;   /* the session group is for (by session) */
+	bool joined;                  /* group is the join's answer for sess */
 	uint64_t resets;              /* of the member's counter resets, those passed on */
 };
 
@@ -237,22 +267,46 @@ static void touch(struct group_table *g, struct group_node *n)
 }
 
 /* The key tuple of a group: "PID, COMM", then the fields of the grouping it
- * has (an address, then two ports), as a capture keyed so would print it.
- * Returns a malloc'd string, NULL when out of memory. */
+ * has (an address, then two ports), as a capture keyed so would print it,
+ * then its session attributes ("user=...", escaped so that no two read
+ * alike) or "(unknown session)".  Returns a malloc'd string, NULL when out
+ * of memory. */
 static char *key_text(long long pid, const char *comm, unsigned fields, const char *client,
-		      int client_port, int local_port)
+		      int client_port, int local_port, const struct session *sess)
 {
-	size_t len = strlen(comm) + strlen(client) + 64;
-	char *k = malloc(len);
+	static const struct { unsigned f; const char *name; size_t off; } attrs[] = {
+		{ GF_USER, "user", offsetof(struct session, user) },
+		{ GF_DB, "database", offsetof(struct session, database) },
+		{ GF_APP, "application", offsetof(struct session, application) },
+	};
+	char *shown[3] = { NULL, NULL, NULL };
+	size_t len = strlen(comm) + strlen(client) + 96;
+	char *k = NULL;
 	int o;
 
-	if (!k)
-		return NULL;
+	for (size_t i = 0; sess && i < 3; i++)
+		if (fields & attrs[i].f) {
+			shown[i] = session_display(*(char *const *)((const char *)sess + attrs[i].off),
+						   ",=]");
+			if (!shown[i])
+				goto out;
+			len += strlen(shown[i]) + 16;
+		}
+	if (!(k = malloc(len)))
+		goto out;
 	o = snprintf(k, len, "%lld, %s", pid, comm);
 	if (fields & GF_CLIENT)
 		o += snprintf(k + o, len - (size_t)o, ", %s", client);
 	if ((fields & GF_PORTS) && client_port >= 0)
-		snprintf(k + o, len - (size_t)o, ", %d, %d", client_port, local_port);
+		o += snprintf(k + o, len - (size_t)o, ", %d, %d", client_port, local_port);
+	if ((fields & GF_SESSION) && !sess)
+		snprintf(k + o, len - (size_t)o, ", (unknown session)");
+	for (size_t i = 0; sess && i < 3; i++)
+		if (shown[i])
+			o += snprintf(k + o, len - (size_t)o, ", %s=%s", attrs[i].name, shown[i]);
+out:
+	for (size_t i = 0; i < 3; i++)
+		free(shown[i]);
 	return k;
 }
 
@@ -272,9 +326,9 @@ static char *raw_text(const char *direction, const char *key)
  * client fields, made on first use.  NULL when out of memory. */
 static struct group_node *group_get(struct group_table *g, const struct group_node *p,
 				    unsigned fields, const char *client, int client_port,
-				    int local_port)
+				    int local_port, const struct session *sess)
 {
-	char *key = key_text(p->pid, p->comm, fields, client, client_port, local_port);
+	char *key = key_text(p->pid, p->comm, fields, client, client_port, local_port, sess);
 	char *raw = key ? raw_text(p->direction, key) : NULL;
 	struct group_node *n = NULL;
 	struct series *s = NULL;
@@ -303,6 +357,20 @@ static struct group_node *group_get(struct group_table *g, const struct group_no
 	s->client = strdup(fields & GF_CLIENT ? client : "");
 	s->client_port = fields & GF_PORTS ? client_port : -1;
 	s->local_port = fields & GF_PORTS ? local_port : -1;
+	if (fields & GF_SESSION) {
+		/* an attribute the grouping has: its value, or NULL with
+		 * session_unknown; one it has not: NULL */
+		s->session_unknown = !sess;
+		if (sess && (fields & GF_USER) && !(s->db_user = strdup(sess->user)))
+			goto fail;
+		if (sess && (fields & GF_DB) && !(s->database = strdup(sess->database)))
+			goto fail;
+		if (sess && (fields & GF_APP) && !(s->application = strdup(sess->application)))
+			goto fail;
+		s->session_fields = (fields & GF_USER ? SERIES_SESSION_USER : 0) |
+				    (fields & GF_DB ? SERIES_SESSION_DATABASE : 0) |
+				    (fields & GF_APP ? SERIES_SESSION_APPLICATION : 0);
+	}
 	stats_init(&s->stats);
 	if (!s->map || !s->comm || !s->client || series_set_label(s) < 0)
 		goto fail;
@@ -327,7 +395,7 @@ fail:
 static struct group_node *proc_get(struct group_table *g, const struct capture_meta *m,
 				   const struct series *s)
 {
-	char *key = key_text(s->pid, s->comm, 0, "", -1, -1);
+	char *key = key_text(s->pid, s->comm, 0, "", -1, -1, NULL);
 	char *raw = key ? raw_text(s->direction, key) : NULL;
 	struct group_node *n = NULL;
 
@@ -403,10 +471,31 @@ int group_member_sample(struct group_table *g, const struct capture_meta *m,
 	if (!mb->proc) {
 		if (!(mb->proc = proc_get(g, m, s)))
 			goto nomem;
-		if (!s->total && (mb->proc->fields & GF_CLIENT) &&
+		if (!s->total && (mb->proc->fields & GF_CLIENT) && !(mb->proc->fields & GF_SESSION) &&
 		    !(mb->group = group_get(g, mb->proc, mb->proc->fields, s->client,
-					    s->client_port, s->local_port)))
+					    s->client_port, s->local_port, NULL)))
 			goto nomem;
+	}
+	if (!s->total && (mb->proc->fields & GF_SESSION)) {
+		/* the join, per sample: a client port may be another session's
+		 * later; bytes whose session is not known stay per client */
+		const struct session *sess =
+			smp->timed && m->sessions
+				? session_find(m->sessions, s->client, s->client_port, s->pid,
+					       (double)smp->ts, (double)smp->end)
+				: NULL;
+		/* no session and no bytes (a closed connection's entry stays in
+		 * the map): nothing to attribute, no empty unknown group */
+		if ((sess || smp->bytes) && (!mb->joined || sess != mb->sess)) {
+			unsigned f = mb->proc->fields;
+			if (!sess)
+				f |= GF_CLIENT;
+			if (!(mb->group = group_get(g, mb->proc, f, s->client, s->client_port,
+						    s->local_port, sess)))
+				goto nomem;
+			mb->sess = sess;
+			mb->joined = true;
+		}
 	}
 	if (!g->in_dump) {
 		g->dump = *smp;
@@ -445,16 +534,16 @@ static int proc_close(struct group_table *g, struct group_node *p)
 		uint64_t o = p->total_sum > p->leaf_sum ? p->total_sum - p->leaf_sum : 0;
 		uint64_t grew = o > p->overflow_sum ? o - p->overflow_sum : 0;
 		p->overflow_sum += grew;
-		if ((p->fields & GF_CLIENT) && (p->overflow || grew)) {
+		if ((p->fields & (GF_CLIENT | GF_SESSION)) && (p->overflow || grew)) {
 			if (!p->overflow &&
-			    !(p->overflow = group_get(g, p, GF_CLIENT, "overflow", -1, -1)))
+			    !(p->overflow = group_get(g, p, GF_CLIENT, "overflow", -1, -1, NULL)))
 				return -1;
 			p->overflow->dump_bytes = add_sat(p->overflow->dump_bytes, grew);
 			touch(g, p->overflow);
 		}
 	}
-	if (!(p->fields & GF_CLIENT)) {
-		if (!p->whole && !(p->whole = group_get(g, p, 0, "", -1, -1)))
+	if (!(p->fields & (GF_CLIENT | GF_SESSION))) {
+		if (!p->whole && !(p->whole = group_get(g, p, 0, "", -1, -1, NULL)))
 			return -1;
 		p->whole->dump_bytes = add_sat(p->whole->dump_bytes,
 					       p->has_total ? p->dump_total : p->dump_leaf);

@@ -37,6 +37,9 @@
 enum group_attr {
 	GROUP_BY_CLIENT,         /* the peer's address */
 	GROUP_BY_CONNECTION,     /* the peer's address and port, the local port */
+	GROUP_BY_USER,           /* the session's database user (sessions.h) */
+	GROUP_BY_DATABASE,       /* the session's database (schema) */
+	GROUP_BY_APPLICATION,    /* the session's application_name */
 	GROUP_NATTRS
 };
 
@@ -86,6 +89,9 @@ struct group_table {
 int group_by_parse(const char *spec, struct group_by *by, char *err, size_t errlen);
 /* Prometheus: does the grouping keep ports (only an explicit --by can)? */
 bool group_by_has_ports(const struct group_by *by);
+/* Does it group by a session attribute (user, database, application), so
+ * that each capture needs its sessions (capture_meta.sessions)? */
+bool group_by_has_session(const struct group_by *by);
 
 /* next_index: the counter the series stage numbers its series with. */
 int group_table_init(struct group_table *g, const struct group_opts *o,

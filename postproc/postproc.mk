@@ -12,7 +12,7 @@ FONTCONFIG_CFLAGS := $(shell $(PKG_CONFIG) --cflags fontconfig 2>/dev/null)
 FONTCONFIG_LIBS   := $(shell $(PKG_CONFIG) --libs fontconfig 2>/dev/null || echo -lfontconfig)
 
 POSTPROC_LIB_SRCS := postproc/input.c postproc/parse.c postproc/series.c postproc/fastpath.c \
-	postproc/group.c postproc/stats.c postproc/threshold.c postproc/units.c postproc/engine.c \
+	postproc/group.c postproc/sessions.c postproc/stats.c postproc/threshold.c postproc/units.c postproc/engine.c \
 	postproc/write_util.c postproc/write_table.c postproc/write_csv.c \
 	postproc/write_json.c postproc/write_prom.c postproc/write_live.c \
 	postproc/prom_rules.c postproc/rotate.c

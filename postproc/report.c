@@ -11,6 +11,7 @@
  * reader can mail it, open it offline, and the browser fetches nothing.
  */
 #include "report.h"
+#include "sessions.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -886,6 +887,75 @@ static int section_who(struct emit *e, const struct report *r, const struct capt
 	return 0;
 }
 
+/* Who, in database terms: the source's series grouped by session (--by
+ * user, database, application), send and recv of each merged, most bytes
+ * first; the database's strings are escaped by the emitter like any
+ * capture text.  0, or -1 on ENOMEM. */
+static int section_who_sessions(struct emit *e, const struct report *r, const struct capture_meta *m)
+{
+	struct who_row *w = calloc(r->nseries ? r->nseries : 1, sizeof *w);
+	size_t k = 0;
+	char a[64], b[64], c[64], key[64];
+
+	if (!w)
+		return -1;
+	for (size_t i = 0; i < r->nseries; i++) {
+		const struct series *s = r->series[i];
+		if (!s || !s->direction || s->source != m->index || !s->session_fields)
+			continue;
+		bool send = strcmp(s->direction, "send") == 0;
+		size_t j;
+		for (j = 0; j < k; j++) {
+			const struct series *t = w[j].s;
+			if (t->pid == s->pid && !strcmp(t->comm, s->comm) &&
+			    t->session_unknown == s->session_unknown && !strcmp(t->client, s->client) &&
+			    !strcmp(t->db_user ? t->db_user : "", s->db_user ? s->db_user : "") &&
+			    !strcmp(t->database ? t->database : "", s->database ? s->database : "") &&
+			    !strcmp(t->application ? t->application : "",
+				    s->application ? s->application : ""))
+				break;
+		}
+		if (j == k)
+			w[k++] = (struct who_row){ .s = s };
+		(send ? &w[j].sent : &w[j].recv)[0] += s->total_bytes;
+	}
+	qsort(w, k, sizeof *w, who_cmp_bytes);
+	e_para_begin(e, "note");
+	e_textf(e, "Bytes per database user, database and application (the sessions %s recorded; "
+		"unknown session: bytes of a connection whose session was not seen, kept per "
+		"client).", m->sessions && m->sessions->db == SESSION_DB_POSTGRES ? "PostgreSQL" : "MariaDB");
+	if (m->sessions && m->sessions->ngaps)
+		e_textf(e, " The session list could not be read %zu time%s: sessions are missing then "
+			"(first: %s).", m->sessions->ngaps, m->sessions->ngaps == 1 ? "" : "s",
+			m->sessions->gaps[0].reason);
+	e_para_end(e);
+	e_table(e, "who", ">#", "User", "Database", "Application", "Process", ">Sent", ">Received",
+		">Total", NULL);
+	for (size_t i = 0; i < k && i < WHO_TOP; i++) {
+		const struct series *s = w[i].s;
+		char proc[300], unk[200];
+		snprintf(proc, sizeof proc, "%s [%lld]", s->comm, s->pid);
+		snprintf(unk, sizeof unk, "unknown session (%s)", s->client);
+		snprintf(key, sizeof key, "source%u|session|%zu", m->index, i);
+		e_row(e);
+		snprintf(a, sizeof a, "%zu", i + 1);
+		e_cell(e, a, NULL, NULL, true);
+		e_cell(e, s->session_unknown ? unk : s->db_user ? s->db_user : "–", NULL, NULL, false);
+		e_cell(e, s->session_unknown ? "" : s->database ? s->database : "–", NULL, NULL, false);
+		e_cell(e, s->session_unknown ? "" : s->application ? s->application : "–", NULL, NULL,
+		       false);
+		e_cell(e, proc, NULL, NULL, false);
+		e_num(e, key, "sent", (double)w[i].sent, fmt_bytes((double)w[i].sent, a, sizeof a));
+		e_num(e, key, "recv", (double)w[i].recv, fmt_bytes((double)w[i].recv, b, sizeof b));
+		e_num(e, key, "total", (double)(w[i].sent + w[i].recv),
+		      fmt_bytes((double)(w[i].sent + w[i].recv), c, sizeof c));
+		e_row_end(e);
+	}
+	e_table_end(e);
+	free(w);
+	return 0;
+}
+
 /* The statistics of every series in report order. */
 static void section_series(struct emit *e, const struct summary *sum)
 {
@@ -1286,7 +1356,10 @@ static int write_document(struct report *r, FILE *f, const struct summary *sum, 
 	bool clients = false;
 	for (size_t i = 0; i < r->nseries; i++)
 		clients |= r->series[i] && r->series[i]->direction && *r->series[i]->client;
-	if (clients) {
+	bool sessions = false;
+	for (size_t i = 0; i < r->nseries; i++)
+		sessions |= r->series[i] && r->series[i]->session_fields;
+	if (clients || sessions) {
 		e_heading(&e, 2, "who", "Who");
 		for (size_t i = 0; i < sum->nsources; i++) {
 			if (sum->nsources > 1) {
@@ -1295,7 +1368,11 @@ static int write_document(struct report *r, FILE *f, const struct summary *sum, 
 				snprintf(id, sizeof id, "who%zu", i + 1);
 				e_heading(&e, 3, id, h);
 			}
-			if (section_who(&e, r, sum->sources[i]) < 0) {
+			if (sessions && section_who_sessions(&e, r, sum->sources[i]) < 0) {
+				snprintf(err, errlen, "out of memory");
+				return -1;
+			}
+			if (clients && section_who(&e, r, sum->sources[i]) < 0) {
 				snprintf(err, errlen, "out of memory");
 				return -1;
 			}

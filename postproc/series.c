@@ -32,8 +32,10 @@
  * hashed.  In the steady state that is one compare per line.
  */
 #include "series.h"
+#include "sessions.h"
 
 #include <stdio.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -172,6 +174,9 @@ void series_free(struct series *s, size_t nth)
 	free(s->key);
 	free(s->comm);
 	free(s->client);
+	free(s->db_user);
+	free(s->database);
+	free(s->application);
 	free(s->label);
 	free(s);
 }
@@ -216,21 +221,64 @@ const char *series_client_text(const struct series *s, char *buf, size_t len)
 
 int series_set_label(struct series *s)
 {
-	size_t ll = strlen(s->raw) + strlen(s->comm) + SERIES_CLIENT_TEXT_MAX + 32;
 	char client[SERIES_CLIENT_TEXT_MAX];
+	char *sess = series_session_text(s);
+	size_t ll = strlen(s->raw) + strlen(s->comm) + SERIES_CLIENT_TEXT_MAX + 32 +
+		    (sess ? strlen(sess) : 0);
 
 	free(s->label);
-	s->label = malloc(ll);
-	if (!s->label)
+	s->label = (s->session_fields && !sess) ? NULL : malloc(ll);
+	if (!s->label) {
+		free(sess);
 		return -1;
+	}
 	if (!s->direction) {
 		snprintf(s->label, ll, "%s", s->raw);
+		free(sess);
 		return 0;
 	}
 	series_client_text(s, client, sizeof(client));
-	snprintf(s->label, ll, "%lld%s%s%s%s %s", s->pid, s->comm[0] ? " " : "", s->comm,
-		 client[0] ? " " : "", client, s->direction);
+	snprintf(s->label, ll, "%lld%s%s%s%s%s%s %s", s->pid, s->comm[0] ? " " : "", s->comm,
+		 client[0] ? " " : "", client, sess && *sess ? " " : "", sess ? sess : "",
+		 s->direction);
+	free(sess);
 	return 0;
+}
+
+char *series_session_text(const struct series *s)
+{
+	static const struct { unsigned f; const char *name; size_t off; } attrs[] = {
+		{ SERIES_SESSION_USER, "user", offsetof(struct series, db_user) },
+		{ SERIES_SESSION_DATABASE, "db", offsetof(struct series, database) },
+		{ SERIES_SESSION_APPLICATION, "app", offsetof(struct series, application) },
+	};
+	size_t len = 32, o = 0;
+	char *shown[3] = { NULL, NULL, NULL }, *t = NULL;
+
+	if (!s->session_fields)
+		return NULL;
+	if (s->session_unknown)
+		return strdup("(unknown session)");
+	for (size_t i = 0; i < 3; i++) {
+		const char *v = *(char *const *)((const char *)s + attrs[i].off);
+		if (!(s->session_fields & attrs[i].f) || !v)
+			continue;
+		/* quoted when it could read as something else (empty, spaces) */
+		if (!(shown[i] = session_display(v, " =\"")))
+			goto out;
+		len += strlen(shown[i]) + 16;
+	}
+	if (!(t = malloc(len)))
+		goto out;
+	t[0] = '\0';
+	for (size_t i = 0; i < 3; i++)
+		if (shown[i])
+			o += (size_t)snprintf(t + o, len - o, "%s%s=%s", o ? " " : "", attrs[i].name,
+					      shown[i][0] ? shown[i] : "\"\"");
+out:
+	for (size_t i = 0; i < 3; i++)
+		free(shown[i]);
+	return t;
 }
 
 static int series_new(struct series_table *t, struct capture_meta *meta, const char *key,

@@ -67,6 +67,10 @@ struct sample {
 	bool timed;        /* the dump had a time line (ts is its time) */
 };
 
+#define SERIES_SESSION_USER 1
+#define SERIES_SESSION_DATABASE 2
+#define SERIES_SESSION_APPLICATION 4
+
 struct series {
 	/* private to the series stage (series.c and its hot loop, fastpath.c),
 	 * first: what every map entry touches, laid out
@@ -100,6 +104,13 @@ struct series {
 	char *label;             /* human label: "4321 mariadbd send",
 				  * "4321 mariadbd 127.0.0.2:53124>3306 send" */
 	uint64_t resets;         /* times its counter went down */
+	/* grouped by session attributes (group.h, sessions.h): which ones
+	 * (SERIES_SESSION_*), and each one's value, NULL when the grouping has
+	 * not got it or the bytes' session is not known (session_unknown:
+	 * their client is kept instead) */
+	unsigned session_fields;
+	bool session_unknown;
+	char *db_user, *database, *application;
 	struct threshold_state *th; /* one per threshold, NULL if none apply */
 	bool grouped;            /* a member: its samples go to the group stage,
 				  * it keeps no statistics and no writer sees it */
@@ -222,6 +233,10 @@ const char *series_client_text(const struct series *s, char *buf, size_t len);
 /* Make s->label from its pid, comm, client, ports and direction (or its raw
  * key for maps that are not dbnetio's).  0, or -1 when out of memory. */
 int series_set_label(struct series *s);
+/* Its session attributes as people read them, escaped for a terminal:
+ * "user=app1 db=shop", "(unknown session)"; NULL when it is not grouped by
+ * session (or out of memory).  malloc'd. */
+char *series_session_text(const struct series *s);
 /* Free s and everything it owns (NULL is fine); nth: how many thresholds
  * its state was made for. */
 void series_free(struct series *s, size_t nth);

@@ -82,6 +82,9 @@ struct capture_meta {
 				  * every dump has these SECS): what a mean over
 				  * the whole capture divides by */
 	struct capture_counts counts;
+	/* the database's sessions recorded with it (sessions.h), loaded when
+	 * the report groups by user, database or application; NULL otherwise */
+	struct session_log *sessions;
 };
 
 /* The end-of-run summary handed to writer finish() hooks. */

@@ -23,8 +23,9 @@
 #include "write_util.h"
 #include "writer.h"
 
-#define CSV_HEADER "epoch,source,map,pid,comm,direction,key,bytes,seconds,partial," \
-		   "client,client_port,local_port\n"
+#define CSV_HEADER_NO_NL "epoch,source,map,pid,comm,direction,key,bytes,seconds,partial," \
+			 "client,client_port,local_port"
+#define CSV_HEADER CSV_HEADER_NO_NL "\n"
 
 struct csv_ctx {
 	FILE *out;
@@ -33,7 +34,15 @@ struct csv_ctx {
 	char **labels;
 	size_t nlabels;
 	bool header_done;
+	bool sessions;           /* the session columns, at the end */
 };
+
+/* The header; grouped by session, its columns come after the old ones. */
+static void csv_header(struct csv_ctx *c)
+{
+	fputs(c->sessions ? CSV_HEADER_NO_NL ",user,database,application,session\n" : CSV_HEADER,
+	      c->out);
+}
 
 static int csv_begin(void *ctx, const struct capture_meta *m, char *err, size_t errlen)
 {
@@ -52,7 +61,7 @@ static int csv_begin(void *ctx, const struct capture_meta *m, char *err, size_t 
 	free(c->labels[m->index]);
 	c->labels[m->index] = strdup(m->label);
 	if (!c->header_done) {
-		fputs(CSV_HEADER, c->out);
+		csv_header(c);
 		c->header_done = true;
 	}
 	return 0;
@@ -127,9 +136,21 @@ static int csv_sample(void *ctx, const struct series *s, const struct sample *sm
 	fprintf(o, ",%d,", smp->partial ? 1 : 0);
 	wu_csv_field(o, s->client);
 	if (s->client_port >= 0)
-		fprintf(o, ",%d,%d\n", s->client_port, s->local_port);
+		fprintf(o, ",%d,%d", s->client_port, s->local_port);
 	else
-		fputs(",,\n", o);
+		fputs(",,", o);
+	if (c->sessions) {
+		/* user,database,application (empty when not grouped by it),
+		 * session: "unknown" when the bytes' session is not known */
+		putc(',', o);
+		wu_csv_field(o, s->db_user ? s->db_user : "");
+		putc(',', o);
+		wu_csv_field(o, s->database ? s->database : "");
+		putc(',', o);
+		wu_csv_field(o, s->application ? s->application : "");
+		fputs(s->session_unknown ? ",unknown" : s->session_fields ? ",known" : ",", o);
+	}
+	putc('\n', o);
 	if (c->rows)
 		putc('\0', o);   /* a row may hold a quoted newline, never a NUL */
 	if (ferror(o)) {
@@ -143,7 +164,7 @@ static int csv_finish(void *ctx, const struct summary *sum, char *err, size_t er
 {
 	struct csv_ctx *c = ctx;
 	if (!c->header_done)
-		fputs(CSV_HEADER, c->out);
+		csv_header(c);
 	if (c->rows && csv_copy_kept(c, sum, err, errlen) < 0)
 		return -1;
 	if (fflush(c->out) != 0) {
@@ -180,6 +201,7 @@ int writer_csv_new(struct writer *w, const struct writer_common *cm, char *err, 
 		return -1;
 	}
 	c->out = c->dst = cm->out;
+	c->sessions = cm->sessions;
 	if (cm->top) {
 		c->rows = c->dst = tmpfile();
 		if (!c->rows) {

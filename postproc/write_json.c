@@ -16,10 +16,16 @@
  * "client_port"/"local_port" when it has ports (by connection, not the
  * overflow); otherwise they are left out, as is a source's "key" for a
  * process capture, so a process capture's JSON is what it always was.
+ * Grouped by session (--by user, database, application), a series has
+ * those of "user", "database", "application" its grouping has, and
+ * "session": "known", or "unknown" (the attributes null, "client" kept);
+ * its source has "sessions": {"file", "db", "count", "first_poll",
+ * "gaps": [{"from", "to", "reason"}]}, the spans the list was not read.
  */
 #include <stdlib.h>
 
 #include "parse.h"
+#include "sessions.h"
 #include "write_util.h"
 #include "writer.h"
 
@@ -67,6 +73,58 @@ static void put_alert(FILE *f, const struct alert *a)
 	fprintf(f, ", \"open\": %s}", a->open ? "true" : "false");
 }
 
+/* A series grouped by session: "user", "database", "application" (those
+ * of the grouping), null with "session": "unknown" when the bytes' session
+ * is not known. */
+static void put_session_attrs(FILE *f, const struct series *s)
+{
+	static const struct { unsigned bit; const char *name; } a[] = {
+		{ SERIES_SESSION_USER, "user" },
+		{ SERIES_SESSION_DATABASE, "database" },
+		{ SERIES_SESSION_APPLICATION, "application" },
+	};
+	const char *v[] = { s->db_user, s->database, s->application };
+
+	for (size_t i = 0; i < 3; i++) {
+		if (!(s->session_fields & a[i].bit))
+			continue;
+		fprintf(f, ", \"%s\": ", a[i].name);
+		if (v[i])
+			wu_json_string(f, v[i]);
+		else
+			fputs("null", f);
+	}
+	if (s->session_fields)
+		fprintf(f, ", \"session\": \"%s\"", s->session_unknown ? "unknown" : "known");
+}
+
+/* A source's "sessions": the file, the database, how many sessions it
+ * recorded and the spans ("gaps") when the list could not be read, with
+ * the poller's reason: the sessions of those spans are missing. */
+static void put_sessions(FILE *f, const struct session_log *l)
+{
+	fputs(", \"sessions\": {\"file\": ", f);
+	wu_json_string(f, l->path);
+	fprintf(f, ", \"db\": \"%s\", \"count\": %zu, \"first_poll\": ",
+		l->db == SESSION_DB_POSTGRES ? "postgres" : "mariadb", l->n);
+	if (l->first_ok < 1e299)
+		wu_json_number(f, l->first_ok);
+	else
+		fputs("null", f);
+	fputs(", \"gaps\": [", f);
+	for (size_t i = 0; i < l->ngaps; i++) {
+		const struct session_gap *g = &l->gaps[i];
+		fputs(i ? ", {\"from\": " : "{\"from\": ", f);
+		wu_json_number(f, g->from);
+		fputs(", \"to\": ", f);
+		wu_json_number(f, g->to < 1e299 ? g->to : l->end);
+		fputs(", \"reason\": ", f);
+		wu_json_string(f, g->reason);
+		putc('}', f);
+	}
+	fputs("]}", f);
+}
+
 static int json_finish(void *ctx, const struct summary *sum, char *err, size_t errlen)
 {
 	struct json_ctx *c = ctx;
@@ -97,6 +155,8 @@ static int json_finish(void *ctx, const struct summary *sum, char *err, size_t e
 		wu_json_number(f, m->seconds);
 		fputs(", \"counts\": ", f);
 		put_counts(f, &m->counts);
+		if (m->sessions)
+			put_sessions(f, m->sessions);
 		fputs("}", f);
 	}
 	fputs("], \"thresholds\": [", f);
@@ -135,6 +195,7 @@ static int json_finish(void *ctx, const struct summary *sum, char *err, size_t e
 		if (s->client_port >= 0)
 			fprintf(f, ", \"client_port\": %d, \"local_port\": %d", s->client_port,
 				s->local_port);
+		put_session_attrs(f, s);
 		fprintf(f, ", \"total_bytes\": %llu, \"seconds\": ", (unsigned long long)s->total_bytes);
 		wu_json_number(f, st->seconds);
 		fprintf(f, ", \"samples\": %llu, \"resets\": %llu, \"rate\": {",

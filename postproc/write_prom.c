@@ -60,6 +60,22 @@ static void labels(FILE *f, const struct capture_meta *m, const struct series *s
 			fputs("\",client=\"", f);
 			wu_prom_label(f, s->client);
 		}
+		/* grouped by session: its user and database ("db_user": "user"
+		 * is a label many exporters set themselves) */
+		if (s->session_unknown)
+			fputs("\",session=\"unknown", f);
+		if (s->db_user) {
+			fputs("\",db_user=\"", f);
+			wu_prom_label(f, s->db_user);
+		}
+		if (s->database) {
+			fputs("\",database=\"", f);
+			wu_prom_label(f, s->database);
+		}
+		if (s->application) {
+			fputs("\",application=\"", f);
+			wu_prom_label(f, s->application);
+		}
 	} else {
 		fputs("\",map=\"", f);
 		wu_prom_label(f, s->map);

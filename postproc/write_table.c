@@ -7,6 +7,7 @@
 
 #include "parse.h"
 #include "units.h"
+#include "sessions.h"
 #include "write_util.h"
 #include "writer.h"
 
@@ -132,6 +133,29 @@ static void put_notes(FILE *f, const struct capture_meta *m)
 			pl(c->untimed, "entry", "entries"));
 }
 
+/* A capture's sessions: how many, and each span the list could not be
+ * read (its sessions are missing: their bytes are "unknown session"). */
+static void put_sessions(FILE *f, const struct capture_meta *m, bool local)
+{
+	const struct session_log *l = m->sessions;
+	char a[64], b[64];
+
+	fprintf(f, "  sessions: %zu recorded (%s)", l->n,
+		l->db == SESSION_DB_POSTGRES ? "postgres" : "mariadb");
+	if (l->first_ok > 1e299)
+		fputs(", the session list was never read", f);
+	fputs("\n", f);
+	for (size_t i = 0; i < l->ngaps; i++) {
+		const struct session_gap *g = &l->gaps[i];
+		char *why = session_display(g->reason, "");
+		double to = g->to < 1e299 ? g->to : l->end;
+		fprintf(f, "  sessions missing from %s to %s: %s\n",
+			wu_time(m, (int64_t)g->from, local, a, sizeof(a)),
+			wu_time(m, (int64_t)to, local, b, sizeof(b)), why ? why : "");
+		free(why);
+	}
+}
+
 static int table_finish(void *ctx, const struct summary *sum, char *err, size_t errlen)
 {
 	struct table_ctx *t = ctx;
@@ -168,6 +192,8 @@ static int table_finish(void *ctx, const struct summary *sum, char *err, size_t 
 		if (m->kernel[0])
 			fprintf(f, ", kernel %s", m->kernel);
 		fputs("\n", f);
+		if (m->sessions)
+			put_sessions(f, m, t->local);
 	}
 	if (sum->interrupted)
 		fputs("(interrupted: summary so far)\n", f);

@@ -60,6 +60,8 @@ struct writer_common {
 	bool local_time;         /* --local-time: dates and clocks in local time */
 	bool top;                /* --top given: streaming writers wait for the
 				  * ranking (summary.h) before writing rows */
+	bool sessions;           /* grouped by user, database or application:
+				  * series carry session attributes */
 	bool live;               /* --live: a writer with -o may rewrite it as
 				  * dumps close (prom) */
 };

@@ -60,12 +60,14 @@ install-scripts: $(BUILD)/dbnetio-kfacts $(PROGRAMS)
 	$(Q)sed 's|^libexecdir=.*|libexecdir=$${DBNETIO_LIBEXECDIR:-$(LIBEXECDIR)}|' scripts/dbnetio > $(DESTDIR)$(BINDIR)/dbnetio
 	$(Q)chmod 755 $(DESTDIR)$(BINDIR)/dbnetio
 	$(Q)$(INSTALL) -m 755 $(BUILD)/dbnetio-kfacts $(DESTDIR)$(LIBEXECDIR)/dbnetio-kfacts
+	$(Q)$(INSTALL) -m 755 scripts/dbnetio-sessions $(DESTDIR)$(LIBEXECDIR)/dbnetio-sessions
 	$(Q)$(INSTALL) -d $(DESTDIR)$(LIBEXECDIR)/programs
 	$(Q)$(INSTALL) -m 644 $(PROGRAMS) $(DESTDIR)$(LIBEXECDIR)/programs/
 	$(Q)$(INSTALL) -m 644 man/dbnetio.8 $(DESTDIR)$(MANDIR)/man8/dbnetio.8
 
 uninstall-scripts:
 	$(Q)rm -f $(DESTDIR)$(BINDIR)/dbnetio $(DESTDIR)$(LIBEXECDIR)/dbnetio-kfacts \
+		$(DESTDIR)$(LIBEXECDIR)/dbnetio-sessions \
 		$(addprefix $(DESTDIR)$(LIBEXECDIR)/programs/,$(notdir $(PROGRAMS))) \
 		$(DESTDIR)$(MANDIR)/man8/dbnetio.8
 	$(Q)-rmdir $(DESTDIR)$(LIBEXECDIR)/programs $(DESTDIR)$(LIBEXECDIR) 2>/dev/null || true

@@ -23,6 +23,8 @@ db_tier_check() {
 	# A private TMPDIR shows whether the check removed everything it
 	# created; a PostgreSQL server runs as the postgres user, which must be
 	# able to enter it.
+	# a tier may check several DBs: the last one's dir is left for it
+	[ -n "${tmpdir:-}" ] && rm -rf "$tmpdir" "$tmpdir.out"
 	tmpdir=$(mktemp -d)
 	chmod 755 "$tmpdir"
 	trap 'rm -rf "$tmpdir" "$tmpdir.out"' EXIT

@@ -519,8 +519,8 @@ check "--by connection of a client capture: exit 1, the message names its key" "
 	"$rc $(grep -c 'client-text.txt has key=client' "$tmp/err")"
 "$R" --by client $FX/edge-oddities.txt > /dev/null 2> "$tmp/err"; rc=$?
 check "--by client of a format-1 capture: exit 1, says key=process" "1 1" "$rc $(grep -c 'has key=process' "$tmp/err")"
-"$R" --by user $KX/client-text.txt > /dev/null 2> "$tmp/err"; rc=$?
-check "--by user: exit 1, says what --by takes" "1 1" "$rc $(grep -c 'expected process, client or connection' "$tmp/err")"
+"$R" --by schema $KX/client-text.txt > /dev/null 2> "$tmp/err"; rc=$?
+check "--by schema: exit 1, says what --by takes" "1 1" "$rc $(grep -c 'expected process, client, connection, user, database or application' "$tmp/err")"
 "$R" -f prom --by connection $KX/connection-text.txt > /dev/null 2> "$tmp/err"; rc=$?
 check "-f prom --by connection: refused (no port labels)" "1 1" "$rc $(grep -c 'carry no ports' "$tmp/err")"
 printf '# dbnetio-capture 2 key=client interval=1\n1700000000\n@send[1, db, 10.0.0.1]: 5\n@send[1, db]: 7\n' > "$tmp/badkey.txt"
@@ -1043,3 +1043,61 @@ check "plurals: edge-oddities' notes in the singular where the count is 1" "1 1 
 	"$(for p in '17 events lost (1 notice)' '1 gap, 2 seconds without a dump: rates averaged over the gap' '1 dump repeated' '1 dump went back' '1 counter reset ' '1 WARNING/ERROR line from' '2 histogram/stats lines'; do grep -c -F "$p" "$tmp/e.tab"; done | paste -sd' ')"
 check "plurals: no '1 <plural>' anywhere in the table notes" 0 \
 	"$(grep -cE '(^|[^0-9.])1 (dumps|notices|gaps|seconds|events|resets|lines|entries|alerts)' "$tmp/e.tab")"
+
+# ---- sessions: --by user|database|application --------------------------------
+# $KX/connection-text.txt.sessions (found beside the capture by itself):
+# 53124 is app1's throughout, 53125 a hostile user's (quotes, a newline,
+# HTML, an invalid byte, the key separators) until 22:10:02.3, 53126 app1's
+# again from 22:10:02.8; ::1 and the pg worker have no session; the list
+# could not be read from 22:10:03.5 to 22:10:04.5.
+SX=$KX/connection-text.txt
+"$R" --by user -f json $SX > "$tmp/su.json"; rc=$?
+check "sessions: --by user finds CAPTURE.sessions by itself" 0 "$rc"
+"$R" --by process -f json $SX > "$tmp/sp.json"
+# per process and direction: the groups' bytes against --by process's
+sums() { jpath "$1" '" ".join("%d:%s=%d" % (p, d, sum(s["total_bytes"] for s in j["series"] if (s["pid"], s["direction"]) == (p, d))) for p, d in sorted({(s["pid"], s["direction"]) for s in j["series"]}))'; }
+check "sessions: every byte once: the groups sum to each process's total" "$(sums "$tmp/sp.json")" "$(sums "$tmp/su.json")"
+check "sessions: JSON series of pid 4321 (client:user:session)" \
+	"-:app1:known|-:x\"y<NL><b>&"$'\ufffd'", =]:known|10.0.0.9:None:unknown|127.0.0.2:None:unknown|::1:None:unknown|overflow:-:-" \
+	"$(jpath "$tmp/su.json" '"|".join(sorted({"%s:%s:%s" % (s.get("client", "-"), s.get("user", "-"), s.get("session", "-")) for s in j["series"] if s["pid"] == 4321})).replace("\n", "<NL>")')"
+check "sessions: the gap and its reason in JSON" "1795558203.5-1795558204.5 Access denied" \
+	"$(jpath "$tmp/su.json" '" ".join("%.1f-%.1f %s" % (g["from"], g["to"], g["reason"]) for g in j["sources"][0]["sessions"]["gaps"])')"
+"$R" --by user $SX > "$tmp/su.tab"
+check "sessions: the table escapes the hostile user" 2 "$(grep -cF 'user=x\x22y\x0a<b>&\xff,\x20\x3d] ' "$tmp/su.tab")"
+check "sessions: the table says when sessions are missing" 1 "$(grep -c '^  sessions missing from .*: Access denied$' "$tmp/su.tab")"
+"$R" --by user,database -f csv $SX > "$tmp/su.csv"
+check "sessions: CSV header has the session columns last" "client,client_port,local_port,user,database,application,session" \
+	"$(head -n 1 "$tmp/su.csv" | cut -d, -f11-)"
+check "sessions: CSV: the hostile user is one quoted field" "x\"y|<b>&"$'\ufffd'", =]|shop|known" \
+	"$(python3 -c 'import csv, sys
+rows = list(csv.DictReader(open(sys.argv[1], newline="", encoding="utf-8", errors="replace")))
+print(sorted({"%s|%s|%s" % (r["user"].replace("\n", "|"), r["database"], r["session"]) for r in rows if r["user"].startswith("x")})[0])' "$tmp/su.csv")"
+"$R" --by user,database -f prom $SX > "$tmp/su.prom"
+check "sessions: Prometheus db_user and database labels, escaped" 1 \
+	"$(grep -cF 'comm="mariadbd",db_user="x\"y\n<b>&'$'\xef\xbf\xbd'', =]",database="shop"' "$tmp/su.prom" | sed 's/[1-9][0-9]*/1/')"
+check "sessions: Prometheus unknown sessions carry session=\"unknown\" and their client" 1 \
+	"$(grep -c 'client="::1",session="unknown"' "$tmp/su.prom" | sed 's/[1-9][0-9]*/1/')"
+"$R" --by user --report "$tmp/su.html" $SX > /dev/null
+check "sessions: HTML Who shows users, escaped" "1 0 1" \
+	"$(grep -c '<td>app1</td>' "$tmp/su.html" | sed 's/[1-9][0-9]*/1/') $(grep -c '<b>&' "$tmp/su.html") $(grep -c '&lt;b&gt;&amp;' "$tmp/su.html" | sed 's/[1-9][0-9]*/1/')"
+"$R" --by user -t 'send>30KiB/s' $SX > "$tmp/st.tab"; rc=$?
+check "sessions: thresholds per user: exit 2" 2 "$rc"
+check "sessions: the hostile user crossed, app1 (20 KiB/s at most) did not" "1 0" \
+	"$(grep -c '^  ALERT 4321 mariadbd user=x' "$tmp/st.tab") $(grep -c 'ALERT.*user=app1' "$tmp/st.tab")"
+"$R" --by application -f json $SX > "$tmp/sa.json"
+check "sessions: --by application (MariaDB has none: empty)" '' \
+	"$(jpath "$tmp/sa.json" '"".join(sorted({s["application"] for s in j["series"] if s.get("session") == "known"}))')"
+cat $SX | "$R" --by user -f json --sessions $SX.sessions > "$tmp/ss.json"
+same "sessions: --sessions FILE for stdin gives the same series" \
+	"$(jpath "$tmp/su.json" 'sorted((s["key"], s["total_bytes"]) for s in j["series"])')" \
+	"$(jpath "$tmp/ss.json" 'sorted((s["key"], s["total_bytes"]) for s in j["series"])')"
+cat $SX | "$R" --by user - > /dev/null 2> "$tmp/err"; rc=$?
+check "sessions: bad: stdin without --sessions: exit 1, says what to give" "1 1" \
+	"$rc $(grep -c 'no sessions to join.*--sessions FILE' "$tmp/err")"
+"$R" --sessions $SX.sessions $SX > /dev/null 2> "$tmp/err"; rc=$?
+check "sessions: bad: --sessions without --by user" "1 1" "$rc $(grep -c 'needs --by user' "$tmp/err")"
+printf '# dbnetio-sessions 1 db=mariadb\nok 1\n+ -1 1 7 1.2.3.4 5 0 zz - -\n' > "$tmp/bad.sessions"
+"$R" --by user --sessions "$tmp/bad.sessions" - < $SX > /dev/null 2> "$tmp/err"; rc=$?
+check "sessions: bad: a bad sessions file names file:line" "1 1" "$rc $(grep -c 'bad.sessions:3: expected hex' "$tmp/err")"
+"$R" --by user $KX/client-text.txt > /dev/null 2> "$tmp/err"; rc=$?
+check "sessions: bad: --by user on a client capture" "1 1" "$rc $(grep -c 'key=client' "$tmp/err")"

@@ -425,6 +425,16 @@ fi
 rejects "an unknown key" 2 "-k must be process, client or connection, not 'port'" -k port
 rejects "two -c names" 2 "-c given twice" -c bash -c sh
 rejects "a second pid without its -p" 2 "give each process its own -p (-p $$ -p 2)" -p $$ 2
+rejects "--db with an unknown database" 2 "--db must be mariadb or postgres, not 'oracle'" --db oracle -o "$tmp/c"
+rejects "--db with a coarser key" 2 "--db needs -k connection" --db mariadb -k client -o "$tmp/c"
+rejects "--db without -o or --sessions" 2 "--db needs -o FILE (the sessions go to FILE.sessions) or --sessions FILE" --db mariadb
+rejects "--sessions without --db" 2 "--sessions and --session-poll need --db" --sessions "$tmp/s"
+rejects "--session-poll out of range" 2 "--session-poll must be milliseconds from 1 to 10000, not '0'" --db postgres -o "$tmp/c" --session-poll 0
+rejects "--sessions in a missing directory" 2 "--sessions: directory '/nonexistent' does not exist" --db mariadb --sessions /nonexistent/s
+# the dry run shows the poller's command: the sessions beside -o, key connection
+out=$(BPFTRACE=$tmp/fakebt "$launcher" -E bpftrace -n -c bash -P tracepoint --db mariadb -o "$tmp/c" 2>&1)
+check "launcher --db --dry-run: key=connection and the poller's command" "1 1" \
+	"$(grep -c '^# dbnetio-capture 2 .*key=connection' <<<"$out") $(grep -c "dbnetio-sessions --db mariadb -o $tmp/c.sessions --poll-ms 5" <<<"$out")"
 check "launcher --version names the capture format" "dbnetio 0.2.0 (capture format 2, bpftrace programs and dbnetio-collect)" "$("$launcher" --version)"
 
 # Nothing from the command line becomes program text: a process whose name is
@@ -454,7 +464,7 @@ fi
 out=$("$launcher" --help 2>&1)
 rc=$?
 missing=
-for o in -p -c -g -k -P -i -d -f -o -n --dry-run --version BPFTRACE; do
+for o in -p -c -g -k -P -i -d -f -o --db --sessions --session-poll -n --dry-run --version BPFTRACE; do
 	grep -q -- " $o" <<<"$out" || missing+="$o "
 done
 check "launcher --help exits 0 and documents every option" "0 " "$rc $missing"

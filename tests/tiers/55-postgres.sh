@@ -17,3 +17,6 @@ if [ -x "$BUILD/dbnetio-collect" ]; then
 else
 	skip "postgres with the collector" "$BUILD/dbnetio-collect is not built (make)"
 fi
+# Sessions (dbnetio --db postgres): bytes per application_name and user,
+# exact against two relays; interrupted too.
+db_tier_check postgres-sessions -P tracepoint

@@ -8,6 +8,7 @@
 #include "../../postproc/group.h"
 #include "../../postproc/parse.h"
 #include "../../postproc/series.h"
+#include "../../postproc/sessions.h"
 #include "../../postproc/summary.h"
 #include "unit.h"
 
@@ -392,8 +393,14 @@ static void by_option(void)
 	UNIT_TRUE("--by list: each attribute once, in order", rc == 0 && by.n == 2 &&
 		  by.attr[0] == GROUP_BY_CLIENT && by.attr[1] == GROUP_BY_CONNECTION);
 	UNIT_TRUE("--by connection has ports", group_by_has_ports(&by));
-	rc = group_by_parse("user", &by, err, sizeof(err));
-	UNIT_ERR_HAS("bad: --by user (not yet)", rc, err, "expected process, client or connection");
+	rc = group_by_parse("schema", &by, err, sizeof(err));
+	UNIT_ERR_HAS("bad: --by schema", rc, err,
+		     "expected process, client, connection, user, database or application");
+	rc = group_by_parse("user,client", &by, err, sizeof(err));
+	UNIT_TRUE("--by user,client parses, in order", rc == 0 && by.n == 2 &&
+		  by.attr[0] == GROUP_BY_USER && by.attr[1] == GROUP_BY_CLIENT);
+	UNIT_TRUE("--by user,client groups by session", group_by_has_session(&by));
+	UNIT_TRUE("--by user,client has no ports", !group_by_has_ports(&by));
 	rc = group_by_parse("client,", &by, err, sizeof(err));
 	UNIT_ERR_HAS("bad: --by with an empty item", rc, err, "got ''");
 
@@ -413,6 +420,70 @@ static void by_option(void)
 	group_table_free(&g);
 }
 
+/* --by user: each sample of a connection goes to the session its time
+ * overlaps.  Port 53125 is bob's until 100.5, then carol's from 101.6
+ * (a reused client port); ::1 has no session: its bytes stay per client
+ * as the unknown session. */
+static void session_join(void)
+{
+	struct session ss[] = {
+		{ .id = "7", .addr = "127.0.0.2", .port = 53124, .user = "alice", .database = "shop",
+		  .application = "", .born = -1e300, .gone = 1e300 },
+		{ .id = "8", .addr = "127.0.0.2", .port = 53125, .user = "bob", .database = "shop",
+		  .application = "", .born = -1e300, .gone = 100.5 },
+		{ .id = "9", .addr = "127.0.0.2", .port = 53125, .user = "carol", .database = "shop",
+		  .application = "", .born = 101.6, .gone = 1e300 },
+	};
+	struct session_log log = { .db = SESSION_DB_MARIADB, .s = ss, .n = 3, .first_ok = 0 };
+	struct gx x;
+
+	gx_init(&x, CAPTURE_KEY_CONNECTION, "user");
+	x.m.sessions = &log;
+	UNIT_EQ_U64("by user: a connection capture with sessions can be grouped", 0,
+		    group_check(&x.g, &x.m, err, sizeof(err)) < 0);
+	T(&x, 100);
+	V(&x, "@send[4321, mariadbd, 127.0.0.2, 53124, 3306]", 1000);
+	V(&x, "@send[4321, mariadbd, 127.0.0.2, 53125, 3306]", 100);
+	V(&x, "@psend[4321, mariadbd]", 1100);
+	T(&x, 101);
+	V(&x, "@send[4321, mariadbd, 127.0.0.2, 53124, 3306]", 1000);
+	V(&x, "@send[4321, mariadbd, 127.0.0.2, 53125, 3306]", 300);
+	V(&x, "@send[4321, mariadbd, ::1, 40000, 3306]", 50);
+	V(&x, "@psend[4321, mariadbd]", 1350);
+	T(&x, 102);
+	V(&x, "@send[4321, mariadbd, 127.0.0.2, 53124, 3306]", 1000);
+	V(&x, "@send[4321, mariadbd, 127.0.0.2, 53125, 3306]", 700);
+	V(&x, "@send[4321, mariadbd, ::1, 40000, 3306]", 50);
+	V(&x, "@psend[4321, mariadbd]", 1750);
+	gx_end(&x);
+	UNIT_EQ_U64("by user: alice's bytes", 1000, total(&x, "4321 mariadbd user=alice send"));
+	UNIT_EQ_U64("by user: bob's, before the port was reused", 300,
+		    total(&x, "4321 mariadbd user=bob send"));
+	UNIT_EQ_U64("by user: carol's, on bob's old port", 400,
+		    total(&x, "4321 mariadbd user=carol send"));
+	UNIT_EQ_U64("by user: no session: per client, unknown", 50,
+		    total(&x, "4321 mariadbd ::1 (unknown session) send"));
+	UNIT_EQ_U64("by user: four groups, no overflow, no empty unknown", 4, x.g.n);
+	struct series *a = G(&x, "4321 mariadbd user=alice send");
+	UNIT_EQ_STR("by user: the group carries its user", "alice", a ? a->db_user : NULL);
+	UNIT_TRUE("by user: not the attributes it is not grouped by", a && !a->database);
+	struct series *u = G(&x, "4321 mariadbd ::1 (unknown session) send");
+	UNIT_TRUE("by user: the unknown group says so and keeps its client",
+		  u && u->session_unknown && !u->db_user && !strcmp(u->client, "::1"));
+	gx_free(&x);
+
+	gx_init(&x, CAPTURE_KEY_CONNECTION, "user");
+	int rc = group_check(&x.g, &x.m, err, sizeof(err));
+	UNIT_ERR_HAS("bad: --by user without sessions names the file to look for", rc, err,
+		     "test.txt.sessions");
+	gx_free(&x);
+	gx_init(&x, CAPTURE_KEY_CLIENT, "user");
+	x.m.sessions = &log;
+	rc = group_check(&x.g, &x.m, err, sizeof(err));
+	UNIT_ERR_HAS("bad: --by user on a client capture", rc, err, "key=client");
+	gx_free(&x);
+}
+
 int main(void)
 {
 	client_capture();
@@ -421,5 +492,6 @@ int main(void)
 	overflow_edges();
 	keys_in_the_series_stage();
 	by_option();
+	session_join();
 	UNIT_DONE();
 }
