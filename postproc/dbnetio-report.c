@@ -17,9 +17,9 @@
 
 #include "engine.h"
 #include "group.h"
-#include "plot.h"
+#include "write_plot.h"
 #include "prom_rules.h"
-#include "report.h"
+#include "write_report.h"
 #include "rotate.h"
 #include "threshold.h"
 #include "units.h"

@@ -1,5 +1,5 @@
 # plot_templates.awk: compile the gnuplot templates of plots/ into a C array
-# (struct plot_template plot_templates[], see plot.c), so that dbnetio-report
+# (struct plot_template plot_templates[], see write_plot.c), so that dbnetio-report
 # writes self-contained scripts wherever it is installed.
 #
 # USAGE: awk -f plot_templates.awk plots/*.gp > plot_templates.c

@@ -52,12 +52,12 @@ install-postproc: $(BUILD)/dbnetio-report
 uninstall-postproc:
 	$(Q)rm -f $(DESTDIR)$(BINDIR)/dbnetio-report $(DESTDIR)$(MANDIR)/man1/dbnetio-report.1
 
-# ---- charts and report (plot.c, report.c) --------------------------------
+# ---- charts and report (write_plot.c, write_report.c) --------------------
 # The gnuplot templates of plots/ are compiled into the binary (see
 # plot_templates.awk), so written .gp files need nothing installed; they are
 # also installed to $(DATADIR)/plots for people who want to run them by hand.
 PLOT_TEMPLATES := $(sort $(wildcard plots/*.gp))
-PLOT_OBJS := $(BUILD)/postproc/plot.o $(BUILD)/postproc/plot_text.o $(BUILD)/postproc/report.o \
+PLOT_OBJS := $(BUILD)/postproc/write_plot.o $(BUILD)/postproc/plot_text.o $(BUILD)/postproc/write_report.o \
 	$(BUILD)/postproc/plot_templates.o
 
 $(POSTPROC_LIB): $(PLOT_OBJS)

@@ -1,5 +1,5 @@
 /* test_plot_tics.c: the time tics the charts choose (plot_time_tics). */
-#include "../../postproc/plot.h"
+#include "../../postproc/write_plot.h"
 #include "unit.h"
 
 /* Every label of tics[0..n) as one string, "|" between them. */

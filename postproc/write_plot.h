@@ -1,4 +1,4 @@
-/* plot.h: gnuplot charts of a capture (`--plot DIR`), and the chart engine
+/* write_plot.h: gnuplot charts of a capture (`--plot DIR`), and the chart engine
  * the report writer reuses.
  *
  * Per source it writes into a directory:

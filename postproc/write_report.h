@@ -1,10 +1,10 @@
-/* report.h: the shareable traffic report (`--report FILE.html|FILE.md`).
+/* write_report.h: the shareable traffic report (`--report FILE.html|FILE.md`).
  *
  * One document that answers at a glance what was traced, how much went each
  * way, the peaks, and which thresholds were crossed and when: capture
  * metadata, headline totals, top talkers, who (the top clients by bytes and
  * by peak, when the series have clients), a summary table per series,
- * alerts with their times, and the charts of plot.h.
+ * alerts with their times, and the charts of write_plot.h.
  *
  *   FILE.html  one self-contained file: CSS inline, charts inlined as SVG, no
  *              script and no reference to anything outside the file.  Every

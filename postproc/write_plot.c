@@ -1,4 +1,4 @@
-/* plot.c: gnuplot charts of a capture, written as data + script, rendered by
+/* write_plot.c: gnuplot charts of a capture, written as data + script, rendered by
  * running gnuplot as a child process.
  *
  * The charts are produced in two halves.  While the capture streams in, every
@@ -12,7 +12,7 @@
  * strings (quotes doubled, control bytes and broken UTF-8 replaced) and
  * numbers, and gnuplot is exec'd directly: no shell is involved.
  */
-#include "plot.h"
+#include "write_plot.h"
 
 #include <errno.h>
 #include <fcntl.h>

@@ -1,16 +1,16 @@
-/* report.c: the shareable traffic report, as one HTML file or as Markdown.
+/* write_report.c: the shareable traffic report, as one HTML file or as Markdown.
  *
  * Both formats are written by the same section functions through a tiny
  * emitter (heading, paragraph, table, cell, chart) whose two implementations
  * differ only in syntax and escaping.  The charts come from the plot engine
- * (plot.c) fed by the same writer hooks: for HTML they are rendered as SVG
+ * (write_plot.c) fed by the same writer hooks: for HTML they are rendered as SVG
  * into a private temporary directory, copied inline and deleted; for
  * Markdown they are PNG files in FILE-charts/ next to FILE.md.
  *
  * The HTML page carries no script and no reference to any other resource: a
  * reader can mail it, open it offline, and the browser fetches nothing.
  */
-#include "report.h"
+#include "write_report.h"
 #include "sessions.h"
 
 #include <dirent.h>
@@ -26,7 +26,7 @@
 #include <unistd.h>
 
 #include "parse.h"
-#include "plot.h"
+#include "write_plot.h"
 #include "stats.h"
 #include "threshold.h"
 #include "units.h"
