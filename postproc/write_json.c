@@ -125,6 +125,107 @@ static void put_sessions(FILE *f, const struct session_log *l)
 	fputs("]}", f);
 }
 
+/* A source's object, without its braces. */
+static void put_source(FILE *f, const struct capture_meta *m)
+{
+	fputs("\"file\": ", f); wu_json_string(f, m->file);
+	fputs(", \"label\": ", f); wu_json_string(f, m->label ? m->label : "");
+	fputs(", \"host\": ", f); wu_json_string(f, m->host);
+	fputs(", \"kernel\": ", f); wu_json_string(f, m->kernel);
+	fputs(", \"probe\": ", f); wu_json_string(f, m->probe);
+	fputs(", \"filter\": ", f); wu_json_string(f, m->filter);
+	fprintf(f, ", \"format_version\": %d, \"interval\": %u, \"counters\": \"%s\", \"input\": \"%s\"",
+		m->format_version, m->interval, m->interval_counters ? "interval" : "cumulative",
+		input_kind(m));
+	fprintf(f, ", \"clock\": \"%s\"", m->clock_of_day ? "time-of-day" : "epoch");
+	if (m->key != CAPTURE_KEY_PROCESS)
+		fprintf(f, ", \"key\": \"%s\"", parse_key_name(m->key));
+	if (m->have_time)
+		fprintf(f, ", \"start\": %lld, \"end\": %lld, \"duration\": %lld",
+			(long long)m->start, (long long)m->end, (long long)(m->end - m->start));
+	else
+		fputs(", \"start\": null, \"end\": null, \"duration\": 0", f);
+	fputs(", \"seconds\": ", f);
+	wu_json_number(f, m->seconds);
+	fputs(", \"counts\": ", f);
+	put_counts(f, &m->counts);
+	if (m->sessions)
+		put_sessions(f, m->sessions);
+}
+
+/* "samples", "resets", "rate" {...}, "peak_ts" and "quantiles". */
+static void put_rates(FILE *f, const struct series *s)
+{
+	const struct stats *st = &s->stats;
+
+	fprintf(f, ", \"samples\": %llu, \"resets\": %llu, \"rate\": {",
+		(unsigned long long)st->n, (unsigned long long)s->resets);
+	fputs("\"min\": ", f); wu_json_number(f, stats_min(st));
+	fputs(", \"mean\": ", f); wu_json_number(f, stats_mean(st));
+	fputs(", \"max\": ", f); wu_json_number(f, st->n ? st->max : 0);
+	fputs(", \"stddev\": ", f); wu_json_number(f, stats_stddev(st));
+	fputs(", \"p50\": ", f); wu_json_number(f, stats_quantile(st, 0.50));
+	fputs(", \"p90\": ", f); wu_json_number(f, stats_quantile(st, 0.90));
+	fputs(", \"p95\": ", f); wu_json_number(f, stats_quantile(st, 0.95));
+	fputs(", \"p99\": ", f); wu_json_number(f, stats_quantile(st, 0.99));
+	fprintf(f, "}, \"peak_ts\": %lld, \"quantiles\": \"%s\"",
+		(long long)(st->n ? st->max_ts : 0), stats_is_exact(st) ? "exact" : "histogram");
+}
+
+/* "above" (seconds over each threshold) and "alerts". */
+static void put_thresholds(FILE *f, const struct series *s)
+{
+	fputs(", \"above\": [", f);
+	bool first = true;
+	for (uint32_t mk = s->th_mask; mk; mk &= mk - 1) {
+		unsigned ti = (unsigned)__builtin_ctz(mk);
+		fprintf(f, "%s{\"threshold\": %u, \"seconds\": ", first ? "" : ", ", ti);
+		wu_json_number(f, s->th[ti].seconds_above);
+		fprintf(f, ", \"alerts_total\": %llu}", (unsigned long long)s->th[ti].alerts_total);
+		first = false;
+	}
+	fputs("], \"alerts\": [", f);
+	first = true;
+	for (uint32_t mk = s->th_mask; mk; mk &= mk - 1) {
+		unsigned ti = (unsigned)__builtin_ctz(mk);
+		for (size_t k = 0; k < s->th[ti].nalerts; k++) {
+			if (!first)
+				fputs(", ", f);
+			put_alert(f, &s->th[ti].alerts[k]);
+			first = false;
+		}
+	}
+	fputs("]", f);
+}
+
+/* A series' object, without its braces: its key, totals, rates and alerts. */
+static void put_series(FILE *f, const struct summary *sum, const struct series *s)
+{
+	const struct stats *st = &s->stats;
+
+	fputs("\"source\": ", f);
+	wu_json_string(f, sum->sources[s->source]->label ? sum->sources[s->source]->label : "");
+	fputs(", \"map\": ", f); wu_json_string(f, s->map);
+	fputs(", \"key\": ", f); wu_json_string(f, s->key);
+	if (s->direction) {
+		fprintf(f, ", \"pid\": %lld, \"comm\": ", s->pid);
+		wu_json_string(f, s->comm);
+		fprintf(f, ", \"direction\": \"%s\"", s->direction);
+	}
+	if (s->client[0]) {
+		fputs(", \"client\": ", f);
+		wu_json_string(f, s->client);
+	}
+	if (s->client_port >= 0)
+		fprintf(f, ", \"client_port\": %d, \"local_port\": %d", s->client_port,
+			s->local_port);
+	put_session_attrs(f, s);
+	fprintf(f, ", \"total_bytes\": %llu, \"seconds\": ", (unsigned long long)s->total_bytes);
+	wu_json_number(f, st->seconds);
+	put_rates(f, s);
+	put_thresholds(f, s);
+}
+
 static int json_finish(void *ctx, const struct summary *sum, char *err, size_t errlen)
 {
 	struct json_ctx *c = ctx;
@@ -132,31 +233,8 @@ static int json_finish(void *ctx, const struct summary *sum, char *err, size_t e
 
 	fputs("{\"sources\": [", f);
 	for (size_t i = 0; i < sum->nsources; i++) {
-		const struct capture_meta *m = sum->sources[i];
 		fputs(i ? ", {" : "{", f);
-		fputs("\"file\": ", f); wu_json_string(f, m->file);
-		fputs(", \"label\": ", f); wu_json_string(f, m->label ? m->label : "");
-		fputs(", \"host\": ", f); wu_json_string(f, m->host);
-		fputs(", \"kernel\": ", f); wu_json_string(f, m->kernel);
-		fputs(", \"probe\": ", f); wu_json_string(f, m->probe);
-		fputs(", \"filter\": ", f); wu_json_string(f, m->filter);
-		fprintf(f, ", \"format_version\": %d, \"interval\": %u, \"counters\": \"%s\", \"input\": \"%s\"",
-			m->format_version, m->interval, m->interval_counters ? "interval" : "cumulative",
-			input_kind(m));
-		fprintf(f, ", \"clock\": \"%s\"", m->clock_of_day ? "time-of-day" : "epoch");
-		if (m->key != CAPTURE_KEY_PROCESS)
-			fprintf(f, ", \"key\": \"%s\"", parse_key_name(m->key));
-		if (m->have_time)
-			fprintf(f, ", \"start\": %lld, \"end\": %lld, \"duration\": %lld",
-				(long long)m->start, (long long)m->end, (long long)(m->end - m->start));
-		else
-			fputs(", \"start\": null, \"end\": null, \"duration\": 0", f);
-		fputs(", \"seconds\": ", f);
-		wu_json_number(f, m->seconds);
-		fputs(", \"counts\": ", f);
-		put_counts(f, &m->counts);
-		if (m->sessions)
-			put_sessions(f, m->sessions);
+		put_source(f, sum->sources[i]);
 		fputs("}", f);
 	}
 	fputs("], \"thresholds\": [", f);
@@ -176,60 +254,9 @@ static int json_finish(void *ctx, const struct summary *sum, char *err, size_t e
 			sum->nranked, sum->nranked_all);
 	fputs(", \"series\": [", f);
 	for (size_t i = 0; i < sum->nseries; i++) {
-		const struct series *s = sum->series[i];
-		const struct stats *st = &s->stats;
 		fputs(i ? ",\n  {" : "\n  {", f);
-		fputs("\"source\": ", f);
-		wu_json_string(f, sum->sources[s->source]->label ? sum->sources[s->source]->label : "");
-		fputs(", \"map\": ", f); wu_json_string(f, s->map);
-		fputs(", \"key\": ", f); wu_json_string(f, s->key);
-		if (s->direction) {
-			fprintf(f, ", \"pid\": %lld, \"comm\": ", s->pid);
-			wu_json_string(f, s->comm);
-			fprintf(f, ", \"direction\": \"%s\"", s->direction);
-		}
-		if (s->client[0]) {
-			fputs(", \"client\": ", f);
-			wu_json_string(f, s->client);
-		}
-		if (s->client_port >= 0)
-			fprintf(f, ", \"client_port\": %d, \"local_port\": %d", s->client_port,
-				s->local_port);
-		put_session_attrs(f, s);
-		fprintf(f, ", \"total_bytes\": %llu, \"seconds\": ", (unsigned long long)s->total_bytes);
-		wu_json_number(f, st->seconds);
-		fprintf(f, ", \"samples\": %llu, \"resets\": %llu, \"rate\": {",
-			(unsigned long long)st->n, (unsigned long long)s->resets);
-		fputs("\"min\": ", f); wu_json_number(f, stats_min(st));
-		fputs(", \"mean\": ", f); wu_json_number(f, stats_mean(st));
-		fputs(", \"max\": ", f); wu_json_number(f, st->n ? st->max : 0);
-		fputs(", \"stddev\": ", f); wu_json_number(f, stats_stddev(st));
-		fputs(", \"p50\": ", f); wu_json_number(f, stats_quantile(st, 0.50));
-		fputs(", \"p90\": ", f); wu_json_number(f, stats_quantile(st, 0.90));
-		fputs(", \"p95\": ", f); wu_json_number(f, stats_quantile(st, 0.95));
-		fputs(", \"p99\": ", f); wu_json_number(f, stats_quantile(st, 0.99));
-		fprintf(f, "}, \"peak_ts\": %lld, \"quantiles\": \"%s\", \"above\": [",
-			(long long)(st->n ? st->max_ts : 0), stats_is_exact(st) ? "exact" : "histogram");
-		bool first = true;
-		for (uint32_t mk = s->th_mask; mk; mk &= mk - 1) {
-			unsigned ti = (unsigned)__builtin_ctz(mk);
-			fprintf(f, "%s{\"threshold\": %u, \"seconds\": ", first ? "" : ", ", ti);
-			wu_json_number(f, s->th[ti].seconds_above);
-			fprintf(f, ", \"alerts_total\": %llu}", (unsigned long long)s->th[ti].alerts_total);
-			first = false;
-		}
-		fputs("], \"alerts\": [", f);
-		first = true;
-		for (uint32_t mk = s->th_mask; mk; mk &= mk - 1) {
-			unsigned ti = (unsigned)__builtin_ctz(mk);
-			for (size_t k = 0; k < s->th[ti].nalerts; k++) {
-				if (!first)
-					fputs(", ", f);
-				put_alert(f, &s->th[ti].alerts[k]);
-				first = false;
-			}
-		}
-		fputs("]}", f);
+		put_series(f, sum, sum->series[i]);
+		fputs("}", f);
 	}
 	fputs("\n]}\n", f);
 	if (fflush(f) != 0 || ferror(f)) {

@@ -226,17 +226,13 @@ static int prom_dump(void *ctx, const struct capture_meta *m, int64_t ts, char *
 	return wu_atomic_commit(&a, err, errlen);
 }
 
-static int prom_finish(void *ctx, const struct summary *sum, char *err, size_t errlen)
+/* dbnetio_rate_bytes_per_second: max, mean and quantiles of each series. */
+static void rate_stats(FILE *f, const struct summary *sum)
 {
-	struct prom_ctx *c = ctx;
-	FILE *f = c->out;
 	static const struct {
 		const char *name;
 		double q;
 	} qs[] = { { "p50", 0.5 }, { "p95", 0.95 }, { "p99", 0.99 } };
-
-	counters(f, (const struct capture_meta *const *)sum->sources,
-		 (const struct series *const *)sum->series, sum->nseries);
 
 	fputs("# HELP dbnetio_rate_bytes_per_second Per-second rate statistics over the capture.\n"
 	      "# TYPE dbnetio_rate_bytes_per_second gauge\n", f);
@@ -259,33 +255,35 @@ static int prom_finish(void *ctx, const struct summary *sum, char *err, size_t e
 			fputs("\n", f);
 		}
 	}
-	if (sum->nthresholds) {
-		fputs("# HELP dbnetio_threshold_seconds_above Seconds the rate was above a threshold.\n"
-		      "# TYPE dbnetio_threshold_seconds_above gauge\n", f);
-		for (size_t i = 0; i < sum->nseries; i++) {
-			const struct series *s = sum->series[i];
-			for (uint32_t mk = s->th_mask; mk; mk &= mk - 1) {
-				unsigned ti = (unsigned)__builtin_ctz(mk);
-				threshold_sample(f, "dbnetio_threshold_seconds_above", sum, s, ti);
+}
+
+/* One metric per series and threshold it is watched by: seconds above
+ * (a gauge) or alerts (a counter). */
+static void threshold_metric(FILE *f, const struct summary *sum, bool alerts)
+{
+	const char *name = alerts ? "dbnetio_alerts_total" : "dbnetio_threshold_seconds_above";
+
+	fprintf(f, "# HELP %s %s\n# TYPE %s %s\n", name,
+		alerts ? "Alerts (sustained crossings) per threshold." :
+			 "Seconds the rate was above a threshold.",
+		name, alerts ? "counter" : "gauge");
+	for (size_t i = 0; i < sum->nseries; i++) {
+		const struct series *s = sum->series[i];
+		for (uint32_t mk = s->th_mask; mk; mk &= mk - 1) {
+			unsigned ti = (unsigned)__builtin_ctz(mk);
+			threshold_sample(f, name, sum, s, ti);
+			if (alerts)
+				fprintf(f, "%llu", (unsigned long long)s->th[ti].alerts_total);
+			else
 				wu_json_number(f, s->th[ti].seconds_above);
-				fputs("\n", f);
-			}
-		}
-		fputs("# HELP dbnetio_alerts_total Alerts (sustained crossings) per threshold.\n"
-		      "# TYPE dbnetio_alerts_total counter\n", f);
-		for (size_t i = 0; i < sum->nseries; i++) {
-			const struct series *s = sum->series[i];
-			for (uint32_t mk = s->th_mask; mk; mk &= mk - 1) {
-				unsigned ti = (unsigned)__builtin_ctz(mk);
-				threshold_sample(f, "dbnetio_alerts_total", sum, s, ti);
-				fprintf(f, "%llu\n", (unsigned long long)s->th[ti].alerts_total);
-			}
+			fputs("\n", f);
 		}
 	}
-	fprintf(f, "# HELP dbnetio_threshold_crossed 1 when some threshold was crossed.\n"
-		"# TYPE dbnetio_threshold_crossed gauge\ndbnetio_threshold_crossed %d\n",
-		sum->crossed ? 1 : 0);
-	lost_events(f, (const struct capture_meta *const *)sum->sources, sum->nsources);
+}
+
+/* dbnetio_capture_end_timestamp_seconds per source with wall-clock time. */
+static void end_timestamps(FILE *f, const struct summary *sum)
+{
 	fputs("# HELP dbnetio_capture_end_timestamp_seconds End of the last full interval.\n"
 	      "# TYPE dbnetio_capture_end_timestamp_seconds gauge\n", f);
 	for (size_t i = 0; i < sum->nsources; i++) {
@@ -296,6 +294,25 @@ static int prom_finish(void *ctx, const struct summary *sum, char *err, size_t e
 		wu_prom_label(f, m->label ? m->label : m->file);
 		fprintf(f, "\"} %lld\n", (long long)m->end);
 	}
+}
+
+static int prom_finish(void *ctx, const struct summary *sum, char *err, size_t errlen)
+{
+	struct prom_ctx *c = ctx;
+	FILE *f = c->out;
+
+	counters(f, (const struct capture_meta *const *)sum->sources,
+		 (const struct series *const *)sum->series, sum->nseries);
+	rate_stats(f, sum);
+	if (sum->nthresholds) {
+		threshold_metric(f, sum, false);
+		threshold_metric(f, sum, true);
+	}
+	fprintf(f, "# HELP dbnetio_threshold_crossed 1 when some threshold was crossed.\n"
+		"# TYPE dbnetio_threshold_crossed gauge\ndbnetio_threshold_crossed %d\n",
+		sum->crossed ? 1 : 0);
+	lost_events(f, (const struct capture_meta *const *)sum->sources, sum->nsources);
+	end_timestamps(f, sum);
 	if (c->live_path)
 		last_dumps(f, c);
 	if (fflush(f) != 0 || ferror(f)) {

@@ -1022,19 +1022,12 @@ static void section_series(struct emit *e, const struct summary *sum)
 	e_table_end(e);
 }
 
-/* Thresholds and every alert with its times, numbered as the charts mark
- * them (plot_alerts: by start).  0, or -1 on ENOMEM. */
-static int section_alerts(struct emit *e, const struct report *r, const struct summary *sum)
+/* The thresholds' table: limit, sustain, merge, and per threshold the
+ * series above it, their seconds above and their alerts. */
+static void threshold_table(struct emit *e, const struct report *r, const struct summary *sum)
 {
-	char a[64], b[64], c[64], t1[40], t2[40], w[300];
+	char a[64], b[64], c[64];
 
-	if (sum->nthresholds == 0) {
-		e_para_begin(e, "none");
-		e_text(e, "No threshold was given; run with --threshold 'send>50MiB/s for 5s' "
-		       "to mark and alert on sustained rates.");
-		e_para_end(e);
-		return 0;
-	}
 	e_table(e, "thresholds", "Threshold", ">Limit", ">Sustain", ">Merge", ">Series above",
 		">Seconds above", ">Alerts", NULL);
 	for (size_t k = 0; k < sum->nthresholds; k++) {
@@ -1074,17 +1067,15 @@ static int section_alerts(struct emit *e, const struct report *r, const struct s
 	       "its duration runs from its first second over to the end of its last.");
 	e_para_end(e);
 
-	struct plot_alert *list;
-	size_t n;
-	uint64_t total;
-	if (plot_alerts(sum, &list, &n, &total) < 0)
-		return -1;
-	if (total == 0) {
-		e_para_begin(e, "ok");
-		e_text(e, "No threshold was crossed long enough to alert.");
-		e_para_end(e);
-		return 0;
-	}
+}
+
+/* The alerts' table, numbered as the charts mark them: the first n of
+ * total (list from plot_alerts()). */
+static void alert_table(struct emit *e, const struct summary *sum, const struct plot_alert *list,
+			size_t n, uint64_t total)
+{
+	char a[64], b[64], c[64], t1[40], t2[40], w[300];
+
 	char start[32], end[32], peak_at[32];
 	snprintf(start, sizeof start, "Start (%s)", zone(e));
 	snprintf(end, sizeof end, "End (%s)", zone(e));
@@ -1126,6 +1117,33 @@ static int section_alerts(struct emit *e, const struct report *r, const struct s
 	else
 		e_text(e, "Alerts by start, numbered as the time-series chart marks them.");
 	e_para_end(e);
+}
+
+/* Thresholds and every alert with its times, numbered as the charts mark
+ * them (plot_alerts: by start).  0, or -1 on ENOMEM. */
+static int section_alerts(struct emit *e, const struct report *r, const struct summary *sum)
+{
+	struct plot_alert *list;
+	size_t n;
+	uint64_t total;
+
+	if (sum->nthresholds == 0) {
+		e_para_begin(e, "none");
+		e_text(e, "No threshold was given; run with --threshold 'send>50MiB/s for 5s' "
+		       "to mark and alert on sustained rates.");
+		e_para_end(e);
+		return 0;
+	}
+	threshold_table(e, r, sum);
+	if (plot_alerts(sum, &list, &n, &total) < 0)
+		return -1;
+	if (total == 0) {
+		e_para_begin(e, "ok");
+		e_text(e, "No threshold was crossed long enough to alert.");
+		e_para_end(e);
+	} else {
+		alert_table(e, sum, list, n, total);
+	}
 	free(list);
 	return 0;
 }
@@ -1282,33 +1300,30 @@ static const char CSS[] =
 	"footer{margin-top:30px;font-size:12px;color:#777}";
 
 /* The whole document.  0 or -1 with err. */
-static int write_document(struct report *r, FILE *f, const struct summary *sum, bool rendered,
-			  char *err, size_t errlen)
+/* "Capture 2: db2" above a capture's part of a section, when the report
+ * has several; id is prefix and the capture's number. */
+static void capture_heading(struct emit *e, int level, const char *prefix,
+			    const struct summary *sum, size_t i)
 {
-	struct emit e = { .f = f, .html = r->html, .local = r->o.local_time,
-			  .chart_dir = r->chart_rel };
-	char title[512], now[40];
-	int64_t t = (int64_t)time(NULL);
+	char h[300], id[32];
 
-	char zone_note[96];
-	if (r->o.local_time) {
-		/* the footer says which zone the page's times are in */
-		wu_strftime(t, true, "%Y-%m-%d %H:%M:%S %Z", now, sizeof now);
-		wu_strftime(t, true, "local time (%Z, UTC%z)", zone_note, sizeof zone_note);
-	} else {
-		wu_strftime(t, false, "%Y-%m-%d %H:%M:%S UTC", now, sizeof now);
-		snprintf(zone_note, sizeof zone_note, "UTC");
-	}
-	for (size_t i = 0; i < sum->nsources; i++)
-		e.clock |= sum->sources[i]->clock_of_day;
-	if (e.clock)
-		snprintf(zone_note, sizeof zone_note, "the capture's times of day (no zone)");
+	if (sum->nsources < 2)
+		return;
+	snprintf(h, sizeof h, "Capture %zu: %s", i + 1, sum->sources[i]->label);
+	snprintf(id, sizeof id, "%s%zu", prefix, i + 1);
+	e_heading(e, level, id, h);
+}
+
+/* The page's head and title. */
+static void doc_head(struct emit *e, const struct summary *sum)
+{
+	char title[512];
+
 	if (sum->nsources == 1 && *sum->sources[0]->label)
 		snprintf(title, sizeof title, "dbnetio traffic report: %s", sum->sources[0]->label);
 	else
 		snprintf(title, sizeof title, "dbnetio traffic report");
-
-	if (e.html) {
+	if (e->html) {
 		/* The page needs nothing but itself: the policy makes a browser
 		 * refuse anything else, should a name from the traced machine
 		 * ever get past the escaping (defence in depth). */
@@ -1316,91 +1331,102 @@ static int write_document(struct report *r, FILE *f, const struct summary *sum, 
 		      "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; "
 		      "style-src 'unsafe-inline'; img-src data:\">\n"
 		      "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
-		      "<meta name=\"generator\" content=\"dbnetio-report\">\n<title>", f);
-		e_text(&e, title);
-		fprintf(f, "</title>\n<style>%s</style>\n</head><body><main>\n<h1>", CSS);
-		e_text(&e, title);
-		fputs("</h1>\n", f);
+		      "<meta name=\"generator\" content=\"dbnetio-report\">\n<title>", e->f);
+		e_text(e, title);
+		fprintf(e->f, "</title>\n<style>%s</style>\n</head><body><main>\n<h1>", CSS);
+		e_text(e, title);
+		fputs("</h1>\n", e->f);
 	} else {
-		fputs("# ", f);
-		e_text(&e, title);
-		fputs("\n", f);
+		fputs("# ", e->f);
+		e_text(e, title);
+		fputs("\n", e->f);
 	}
+}
 
+/* The footer: when it was written, and which zone the page's times are in. */
+static void doc_foot(struct emit *e, const struct report *r, const struct summary *sum)
+{
+	char now[40], zone_note[96];
+	int64_t t = (int64_t)time(NULL);
+
+	if (r->o.local_time) {
+		wu_strftime(t, true, "%Y-%m-%d %H:%M:%S %Z", now, sizeof now);
+		wu_strftime(t, true, "local time (%Z, UTC%z)", zone_note, sizeof zone_note);
+	} else {
+		wu_strftime(t, false, "%Y-%m-%d %H:%M:%S UTC", now, sizeof now);
+		snprintf(zone_note, sizeof zone_note, "UTC");
+	}
+	if (e->clock)
+		snprintf(zone_note, sizeof zone_note, "the capture's times of day (no zone)");
+	fprintf(e->f, e->html ? "<footer>Written by dbnetio-report on %s%s. Times are %s. Rates are "
+		"bytes per second of TCP payload per process; percentiles are nearest-rank over "
+		"per-interval rates; KiB = 1024 bytes.</footer>\n</main></body></html>\n" :
+		"\n---\nWritten by dbnetio-report on %s%s. Times are %s. Rates are bytes per second of "
+		"TCP payload per process; percentiles are nearest-rank over per-interval "
+		"rates; KiB = 1024 bytes.\n",
+		now, sum->interrupted ? " (interrupted: summary so far)" : "", zone_note);
+}
+
+/* Who: per capture, the sessions' users and applications, then the
+ * clients, when the series have them.  0, or -1 on ENOMEM. */
+static int section_who_all(struct emit *e, const struct report *r, const struct summary *sum)
+{
+	bool clients = false, sessions = false;
+
+	for (size_t i = 0; i < r->nseries; i++) {
+		clients |= r->series[i] && r->series[i]->direction && *r->series[i]->client;
+		sessions |= r->series[i] && r->series[i]->session_fields;
+	}
+	if (!clients && !sessions)
+		return 0;
+	e_heading(e, 2, "who", "Who");
 	for (size_t i = 0; i < sum->nsources; i++) {
-		const struct capture_meta *m = sum->sources[i];
-		if (sum->nsources > 1) {
-			char h[300], id[32];
-			snprintf(h, sizeof h, "Capture %zu: %s", i + 1, m->label);
-			snprintf(id, sizeof id, "capture%zu", i + 1);
-			e_heading(&e, 2, id, h);
-		}
-		section_glance(&e, r, sum, m);
+		capture_heading(e, 3, "who", sum, i);
+		if (sessions && section_who_sessions(e, r, sum->sources[i]) < 0)
+			return -1;
+		if (clients && section_who(e, r, sum->sources[i]) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+static int write_document(struct report *r, FILE *f, const struct summary *sum, bool rendered,
+			  char *err, size_t errlen)
+{
+	struct emit e = { .f = f, .html = r->html, .local = r->o.local_time,
+			  .chart_dir = r->chart_rel };
+
+	for (size_t i = 0; i < sum->nsources; i++)
+		e.clock |= sum->sources[i]->clock_of_day;
+	doc_head(&e, sum);
+	for (size_t i = 0; i < sum->nsources; i++) {
+		capture_heading(&e, 2, "capture", sum, i);
+		section_glance(&e, r, sum, sum->sources[i]);
 	}
 	e_heading(&e, 2, "charts", "Charts");
 	if (section_charts(&e, r, rendered, err, errlen) < 0)
 		return -1;
 	e_heading(&e, 2, "talkers", "Top talkers");
 	for (size_t i = 0; i < sum->nsources; i++) {
-		if (sum->nsources > 1) {
-			char h[300], id[32];
-			snprintf(h, sizeof h, "Capture %zu: %s", i + 1, sum->sources[i]->label);
-			snprintf(id, sizeof id, "talkers%zu", i + 1);
-			e_heading(&e, 3, id, h);
-		}
-		if (section_talkers(&e, r, sum->sources[i]) < 0) {
-			snprintf(err, errlen, "out of memory");
-			return -1;
-		}
+		capture_heading(&e, 3, "talkers", sum, i);
+		if (section_talkers(&e, r, sum->sources[i]) < 0)
+			goto nomem;
 	}
-	bool clients = false;
-	for (size_t i = 0; i < r->nseries; i++)
-		clients |= r->series[i] && r->series[i]->direction && *r->series[i]->client;
-	bool sessions = false;
-	for (size_t i = 0; i < r->nseries; i++)
-		sessions |= r->series[i] && r->series[i]->session_fields;
-	if (clients || sessions) {
-		e_heading(&e, 2, "who", "Who");
-		for (size_t i = 0; i < sum->nsources; i++) {
-			if (sum->nsources > 1) {
-				char h[300], id[32];
-				snprintf(h, sizeof h, "Capture %zu: %s", i + 1, sum->sources[i]->label);
-				snprintf(id, sizeof id, "who%zu", i + 1);
-				e_heading(&e, 3, id, h);
-			}
-			if (sessions && section_who_sessions(&e, r, sum->sources[i]) < 0) {
-				snprintf(err, errlen, "out of memory");
-				return -1;
-			}
-			if (clients && section_who(&e, r, sum->sources[i]) < 0) {
-				snprintf(err, errlen, "out of memory");
-				return -1;
-			}
-		}
-	}
+	if (section_who_all(&e, r, sum) < 0)
+		goto nomem;
 	e_heading(&e, 2, "alerts", "Thresholds and alerts");
-	if (section_alerts(&e, r, sum) < 0) {
-		snprintf(err, errlen, "out of memory");
-		return -1;
-	}
+	if (section_alerts(&e, r, sum) < 0)
+		goto nomem;
 	e_heading(&e, 2, "series", "Summary per series");
 	section_series(&e, sum);
 	e_heading(&e, 2, "capture", "Capture");
 	for (size_t i = 0; i < sum->nsources; i++)
 		section_capture(&e, sum->sources[i]);
-
-	if (e.html) {
-		fprintf(f, "<footer>Written by dbnetio-report on %s%s. Times are %s. Rates are bytes per "
-			"second of TCP payload per process; percentiles are nearest-rank over "
-			"per-interval rates; KiB = 1024 bytes.</footer>\n</main></body></html>\n",
-			now, sum->interrupted ? " (interrupted: summary so far)" : "", zone_note);
-	} else {
-		fprintf(f, "\n---\nWritten by dbnetio-report on %s%s. Times are %s. Rates are bytes per second of "
-			"TCP payload per process; percentiles are nearest-rank over per-interval "
-			"rates; KiB = 1024 bytes.\n", now,
-			sum->interrupted ? " (interrupted: summary so far)" : "", zone_note);
-	}
+	doc_foot(&e, r, sum);
 	return 0;
+nomem:
+	snprintf(err, errlen, "out of memory");
+	return -1;
 }
 
 /* ---------------------------------------------------------------- writer */

@@ -156,16 +156,10 @@ static void put_sessions(FILE *f, const struct capture_meta *m, bool local)
 	}
 }
 
-static int table_finish(void *ctx, const struct summary *sum, char *err, size_t errlen)
+/* One line per source: its span, dumps, interval, counters and header. */
+static void put_sources(FILE *f, const struct table_ctx *t, const struct summary *sum)
 {
-	struct table_ctx *t = ctx;
-	FILE *f = t->out;
-	struct grid g = { 0 };
 	char a[64], b[64];
-	int ret = -1;
-
-	/* several files, or several captures in one stream */
-	t->multi = t->multi || sum->nsources > 1;
 
 	for (size_t i = 0; i < sum->nsources; i++) {
 		const struct capture_meta *m = sum->sources[i];
@@ -197,80 +191,88 @@ static int table_finish(void *ctx, const struct summary *sum, char *err, size_t 
 	}
 	if (sum->interrupted)
 		fputs("(interrupted: summary so far)\n", f);
+}
 
-	g.ncols = 0;
+/* The columns shown for at most this many thresholds. */
+#define TAB_THRESHOLDS 8
+
+/* The header row: SOURCE (several sources), the statistics, ABOVE#k per
+ * threshold.  0, or -1 out of memory. */
+static int grid_header(struct grid *g, const struct table_ctx *t, size_t nth)
+{
+	static const char *const stat_cols[] = {
+		"SERIES", "TOTAL", "SECS", "MIN", "MEAN", "MAX", "STDDEV",
+		"P50", "P90", "P95", "P99", "PEAK AT",
+	};
 	const char *hdr[TAB_COLS];
+	char thname[TAB_THRESHOLDS][16];
 	size_t nh = 0;
+
 	if (t->multi)
 		hdr[nh++] = "SOURCE";
-	hdr[nh++] = "SERIES";
-	hdr[nh++] = "TOTAL";
-	hdr[nh++] = "SECS";
-	hdr[nh++] = "MIN";
-	hdr[nh++] = "MEAN";
-	hdr[nh++] = "MAX";
-	hdr[nh++] = "STDDEV";
-	hdr[nh++] = "P50";
-	hdr[nh++] = "P90";
-	hdr[nh++] = "P95";
-	hdr[nh++] = "P99";
-	hdr[nh++] = "PEAK AT";
-	size_t nth = sum->nthresholds < 8 ? sum->nthresholds : 8;
-	char thname[8][16];
+	for (size_t i = 0; i < sizeof stat_cols / sizeof stat_cols[0]; i++)
+		hdr[nh++] = stat_cols[i];
 	for (size_t i = 0; i < nth; i++) {
 		snprintf(thname[i], sizeof(thname[i]), "ABOVE#%zu", i + 1);
 		hdr[nh++] = thname[i];
 	}
-	g.ncols = nh;
+	g->ncols = nh;
 	for (size_t i = 0; i < nh; i++) {
-		g.left[i] = i <= (t->multi ? 1u : 0u) || strcmp(hdr[i], "PEAK AT") == 0;
-		if (grid_put(&g, hdr[i]) < 0)
-			goto nomem;
+		g->left[i] = i <= (t->multi ? 1u : 0u) || strcmp(hdr[i], "PEAK AT") == 0;
+		if (grid_put(g, hdr[i]) < 0)
+			return -1;
 	}
-	for (size_t i = 0; i < sum->nseries; i++) {
-		const struct series *s = sum->series[i];
-		const struct stats *st = &s->stats;
-		const struct capture_meta *m = sum->sources[s->source];
-		char c[64];
-		if (t->multi && grid_put(&g, m->label ? m->label : m->file) < 0)
-			goto nomem;
-		if (grid_put(&g, s->label) < 0 ||
-		    grid_put(&g, units_format_bytes((double)s->total_bytes, c, sizeof(c))) < 0)
-			goto nomem;
-		snprintf(c, sizeof(c), "%.0f", st->seconds);
-		if (grid_put(&g, c) < 0)
-			goto nomem;
-		if (st->n == 0) {
-			for (int k = 0; k < 9; k++)
-				if (grid_put(&g, "-") < 0)
-					goto nomem;
-		} else {
-			if (grid_put(&g, rate(stats_min(st), c, sizeof(c))) < 0 ||
-			    grid_put(&g, rate(stats_mean(st), c, sizeof(c))) < 0 ||
-			    grid_put(&g, rate(st->max, c, sizeof(c))) < 0 ||
-			    grid_put(&g, rate(stats_stddev(st), c, sizeof(c))) < 0 ||
-			    grid_put(&g, rate(stats_quantile(st, 0.50), c, sizeof(c))) < 0 ||
-			    grid_put(&g, rate(stats_quantile(st, 0.90), c, sizeof(c))) < 0 ||
-			    grid_put(&g, rate(stats_quantile(st, 0.95), c, sizeof(c))) < 0 ||
-			    grid_put(&g, rate(stats_quantile(st, 0.99), c, sizeof(c))) < 0 ||
-			    grid_put(&g, wu_time(m, st->max_ts, t->local, c, sizeof(c))) < 0)
-				goto nomem;
-		}
-		for (size_t k = 0; k < nth; k++) {
-			if (s->th_mask & (1u << k))
-				snprintf(c, sizeof(c), "%.0f s", s->th[k].seconds_above);
-			else
-				snprintf(c, sizeof(c), "-");
-			if (grid_put(&g, c) < 0)
-				goto nomem;
-		}
+	return 0;
+}
+
+/* A series' row.  0, or -1 out of memory. */
+static int grid_row(struct grid *g, const struct table_ctx *t, const struct summary *sum,
+		    const struct series *s, size_t nth)
+{
+	const struct stats *st = &s->stats;
+	const struct capture_meta *m = sum->sources[s->source];
+	char c[64];
+
+	if (t->multi && grid_put(g, m->label ? m->label : m->file) < 0)
+		return -1;
+	if (grid_put(g, s->label) < 0 ||
+	    grid_put(g, units_format_bytes((double)s->total_bytes, c, sizeof(c))) < 0)
+		return -1;
+	snprintf(c, sizeof(c), "%.0f", st->seconds);
+	if (grid_put(g, c) < 0)
+		return -1;
+	if (st->n == 0) {
+		for (int k = 0; k < 9; k++)
+			if (grid_put(g, "-") < 0)
+				return -1;
+	} else {
+		if (grid_put(g, rate(stats_min(st), c, sizeof(c))) < 0 ||
+		    grid_put(g, rate(stats_mean(st), c, sizeof(c))) < 0 ||
+		    grid_put(g, rate(st->max, c, sizeof(c))) < 0 ||
+		    grid_put(g, rate(stats_stddev(st), c, sizeof(c))) < 0 ||
+		    grid_put(g, rate(stats_quantile(st, 0.50), c, sizeof(c))) < 0 ||
+		    grid_put(g, rate(stats_quantile(st, 0.90), c, sizeof(c))) < 0 ||
+		    grid_put(g, rate(stats_quantile(st, 0.95), c, sizeof(c))) < 0 ||
+		    grid_put(g, rate(stats_quantile(st, 0.99), c, sizeof(c))) < 0 ||
+		    grid_put(g, wu_time(m, st->max_ts, t->local, c, sizeof(c))) < 0)
+			return -1;
 	}
-	grid_print(&g, f);
-	if (sum->nranked < sum->nranked_all)
-		fprintf(f, "(top %zu of %zu %s: %zu of %zu series)\n", sum->nranked, sum->nranked_all,
-			sum->ranked, sum->nseries, sum->nseries_all);
-	for (size_t i = 0; i < sum->nsources; i++)
-		put_notes(f, sum->sources[i]);
+	for (size_t k = 0; k < nth; k++) {
+		if (s->th_mask & (1u << k))
+			snprintf(c, sizeof(c), "%.0f s", s->th[k].seconds_above);
+		else
+			snprintf(c, sizeof(c), "-");
+		if (grid_put(g, c) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+/* Per threshold its alert count, then each alert of each series. */
+static void put_alerts(FILE *f, const struct table_ctx *t, const struct summary *sum)
+{
+	char a[64], b[64];
+
 	for (size_t k = 0; k < sum->nthresholds; k++) {
 		const struct threshold *th = &sum->thresholds[k];
 		uint64_t total = sum->alerts_total[k];
@@ -299,6 +301,31 @@ static int table_finish(void *ctx, const struct summary *sum, char *err, size_t 
 					pl(s->th[k].alerts_total - s->th[k].nalerts, "alert", "alerts"), s->label);
 		}
 	}
+}
+
+static int table_finish(void *ctx, const struct summary *sum, char *err, size_t errlen)
+{
+	struct table_ctx *t = ctx;
+	FILE *f = t->out;
+	struct grid g = { 0 };
+	size_t nth = sum->nthresholds < TAB_THRESHOLDS ? sum->nthresholds : TAB_THRESHOLDS;
+	int ret = -1;
+
+	/* several files, or several captures in one stream */
+	t->multi = t->multi || sum->nsources > 1;
+	put_sources(f, t, sum);
+	if (grid_header(&g, t, nth) < 0)
+		goto nomem;
+	for (size_t i = 0; i < sum->nseries; i++)
+		if (grid_row(&g, t, sum, sum->series[i], nth) < 0)
+			goto nomem;
+	grid_print(&g, f);
+	if (sum->nranked < sum->nranked_all)
+		fprintf(f, "(top %zu of %zu %s: %zu of %zu series)\n", sum->nranked, sum->nranked_all,
+			sum->ranked, sum->nseries, sum->nseries_all);
+	for (size_t i = 0; i < sum->nsources; i++)
+		put_notes(f, sum->sources[i]);
+	put_alerts(f, t, sum);
 	if (fflush(f) != 0 || ferror(f)) {
 		snprintf(err, errlen, "write error on output");
 		goto cleanup;
