@@ -383,17 +383,153 @@ static int open_writers(struct engine *e, const struct report_opts *o,
 
 /* ===== main ===== */
 
+/* Options that only clash once all are known.  0, or -1 with err. */
+static int check_combinations(struct report_opts *o, char *err, size_t errlen)
+{
+	if (o->eng.live && o->eng.top && !strcmp(o->format, "prom") && o->output) {
+		/* the summary's file would drop series the live files had */
+		snprintf(err, errlen, "--live -f prom -o: --top cannot be applied while "
+			 "the textfile is rewritten every dump; leave it out");
+		return -1;
+	}
+	if (!strcmp(o->format, "prom")) {
+		/* a port label would make a Prometheus series per connection */
+		if (group_by_has_ports(&o->eng.group.by)) {
+			snprintf(err, errlen, "-f prom: Prometheus series carry no ports; "
+				 "use --by client or --by process");
+			return -1;
+		}
+		o->eng.group.no_ports = true;
+	}
+	return 0;
+}
+
+/* Parse every --threshold into *out (an array of o->nthresholds); the same
+ * threshold twice would be two identical series of alerts (and duplicate
+ * Prometheus samples), so it is an error.  0, or -1 with err. */
+static int parse_thresholds(const struct report_opts *o, struct threshold **out, char *err,
+			    size_t errlen)
+{
+	struct threshold *th = calloc(o->nthresholds ? o->nthresholds : 1, sizeof(*th));
+
+	if (!th) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	for (size_t i = 0; i < o->nthresholds; i++) {
+		int bad = threshold_parse(o->thresholds[i], &th[i], err, errlen);
+		for (size_t j = 0; bad == 0 && j < i; j++)
+			if (threshold_same(&th[i], &th[j])) {
+				snprintf(err, errlen, "threshold '%s' is the same as '%s'",
+					 o->thresholds[i], o->thresholds[j]);
+				threshold_free(&th[i]);
+				bad = -1;
+			}
+		if (bad < 0) {
+			for (size_t j = 0; j < i; j++)
+				threshold_free(&th[j]);
+			free(th);
+			return -1;
+		}
+	}
+	*out = th;
+	return 0;
+}
+
+/* --prom-rules: the rules are all the output, to stdout or -o FILE
+ * (replaced atomically).  0, or -1 with err. */
+static int write_rules(const struct report_opts *o, const struct threshold *th, char *err,
+		       size_t errlen)
+{
+	struct wu_atomic file = { 0 };
+	FILE *out = stdout;
+
+	if (o->output && strcmp(o->output, "-") != 0) {
+		if (wu_check_output_file("-o", o->output, err, errlen) < 0 ||
+		    wu_atomic_open(&file, o->output, err, errlen) < 0)
+			return -1;
+		out = file.f;
+	}
+	if (prom_rules_write(out, th, o->nthresholds, o->prom_window, err, errlen) < 0) {
+		wu_atomic_abort(&file);
+		return -1;
+	}
+	return file.f ? wu_atomic_commit(&file, err, errlen) : 0;
+}
+
+/* Every output path is checked before any input is read: a run must not
+ * fail after a whole capture, or at Ctrl-C under --live.  0, or -1 with
+ * err. */
+static int check_outputs(const struct report_opts *o, char *err, size_t errlen)
+{
+	if (o->output && strcmp(o->output, "-") != 0 &&
+	    wu_check_output_file("-o", o->output, err, errlen) < 0)
+		return -1;
+	if (o->report && wu_check_output_file("--report", o->report, err, errlen) < 0)
+		return -1;
+	if (o->plot_dir && wu_check_output_dir("--plot", o->plot_dir, err, errlen) < 0)
+		return -1;
+	if (o->rotate.dir && wu_check_output_dir("--capture-dir", o->rotate.dir, err, errlen) < 0)
+		return -1;
+	return 0;
+}
+
+/* Open the writers, read every input, finish the capture files and the
+ * summary, and replace -o FILE.  0, or -1 with err. */
+static int run(struct engine *e, const struct report_opts *o, struct rotator *rot, char *err,
+	       size_t errlen)
+{
+	struct writer_common wc = { 0 };
+	struct wu_atomic outfile = { 0 };
+	FILE *out = stdout;
+
+	if (o->output && strcmp(o->output, "-") != 0) {
+		/* write next to the target, rename over it at the end */
+		if (wu_atomic_open(&outfile, o->output, err, errlen) < 0)
+			goto fail;
+		out = outfile.f;
+	}
+	wc.out = out;
+	wc.out_path = o->output;
+	wc.multi_source = o->ninputs > 1;
+	wc.local_time = o->local_time;
+	wc.top = o->eng.top > 0;
+	wc.sessions = group_by_has_session(&o->eng.group.by);
+	wc.live = o->eng.live;
+	if (open_writers(e, o, &wc, err, errlen) < 0)
+		goto fail;
+
+	for (size_t i = 0; i < o->ninputs; i++) {
+		if (engine_run(e, o->inputs[i], err, errlen) < 0)
+			goto fail;
+		if (e->interrupted)
+			break;
+	}
+	/* the capture files are complete before the summary is written */
+	if (rot && rotator_finish(rot, err, errlen) < 0)
+		goto fail;
+	if (engine_finish(e, err, errlen) < 0)
+		goto fail;
+	if (fflush(out) != 0 || ferror(out)) {
+		snprintf(err, errlen, "write error on output: %s", strerror(errno));
+		goto fail;
+	}
+	if (outfile.f && wu_atomic_commit(&outfile, err, errlen) < 0)
+		goto fail;
+	return 0;
+fail:
+	wu_atomic_abort(&outfile);
+	return -1;
+}
+
 int main(int argc, char **argv)
 {
 	struct report_opts o = { .format = "table" };
 	struct engine e;
 	bool engine_ok = false;
 	struct threshold *th = NULL;
-	struct writer_common wc = { 0 };
 	char err[1024] = "";
-	struct wu_atomic outfile = { 0 };
 	struct rotator *rot = NULL;
-	FILE *out = stdout;
 	int ret = 1;
 	struct sigaction sa;
 
@@ -407,21 +543,8 @@ int main(int argc, char **argv)
 		return 1;
 	if (o.ninputs == 0 && !o.prom_rules)
 		o.inputs[o.ninputs++] = "-";
-	if (o.eng.live && o.eng.top && !strcmp(o.format, "prom") && o.output) {
-		/* the summary's file would drop series the live files had */
-		fprintf(stderr, "dbnetio-report: --live -f prom -o: --top cannot be applied while "
-			"the textfile is rewritten every dump; leave it out\n");
-		return 1;
-	}
-	if (!strcmp(o.format, "prom")) {
-		/* a port label would make a Prometheus series per connection */
-		if (group_by_has_ports(&o.eng.group.by)) {
-			fprintf(stderr, "dbnetio-report: -f prom: Prometheus series carry no ports; "
-				"use --by client or --by process\n");
-			return 1;
-		}
-		o.eng.group.no_ports = true;
-	}
+	if (check_combinations(&o, err, sizeof(err)) < 0)
+		goto cleanup;
 
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = on_sigint;     /* no SA_RESTART: reads return EINTR */
@@ -429,30 +552,8 @@ int main(int argc, char **argv)
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
 
-	th = calloc(o.nthresholds ? o.nthresholds : 1, sizeof(*th));
-	if (!th) {
-		snprintf(err, sizeof(err), "out of memory");
+	if (parse_thresholds(&o, &th, err, sizeof(err)) < 0)
 		goto cleanup;
-	}
-	for (size_t i = 0; i < o.nthresholds; i++) {
-		int bad = threshold_parse(o.thresholds[i], &th[i], err, sizeof(err));
-		/* the same threshold twice would be two identical series of alerts
-		 * (and duplicate Prometheus samples) */
-		for (size_t j = 0; bad == 0 && j < i; j++)
-			if (threshold_same(&th[i], &th[j])) {
-				snprintf(err, sizeof(err), "threshold '%s' is the same as '%s'",
-					 o.thresholds[i], o.thresholds[j]);
-				threshold_free(&th[i]);
-				bad = -1;
-			}
-		if (bad < 0) {
-			for (size_t j = 0; j < i; j++)
-				threshold_free(&th[j]);
-			free(th);
-			th = NULL;
-			goto cleanup;
-		}
-	}
 	if (engine_init(&e, &o.eng, th, o.nthresholds, err, sizeof(err)) < 0) {
 		engine_free(&e);
 		goto cleanup;
@@ -461,82 +562,26 @@ int main(int argc, char **argv)
 
 	if (o.prom_rules) {
 		/* the threshold specs are checked; the rules are all the output */
-		if (o.output && strcmp(o.output, "-") != 0) {
-			if (wu_check_output_file("-o", o.output, err, sizeof(err)) < 0 ||
-			    wu_atomic_open(&outfile, o.output, err, sizeof(err)) < 0)
-				goto cleanup;
-			out = outfile.f;
-		}
-		if (prom_rules_write(out, th, o.nthresholds, o.prom_window, err, sizeof(err)) < 0)
+		if (write_rules(&o, th, err, sizeof(err)) < 0)
 			goto cleanup;
-		if (outfile.f) {
-			out = stdout;
-			if (wu_atomic_commit(&outfile, err, sizeof(err)) < 0)
-				goto cleanup;
-		}
 		ret = 0;
 		goto cleanup;
 	}
-
-	/* every output path is checked before any input is read: a run must
-	 * not fail after a whole capture, or at Ctrl-C under --live */
-	if (o.output && strcmp(o.output, "-") != 0 &&
-	    wu_check_output_file("-o", o.output, err, sizeof(err)) < 0)
+	if (check_outputs(&o, err, sizeof(err)) < 0)
 		goto cleanup;
-	if (o.report && wu_check_output_file("--report", o.report, err, sizeof(err)) < 0)
-		goto cleanup;
-	if (o.plot_dir && wu_check_output_dir("--plot", o.plot_dir, err, sizeof(err)) < 0)
-		goto cleanup;
-
 	if (o.rotate.dir) {
-		if (wu_check_output_dir("--capture-dir", o.rotate.dir, err, sizeof(err)) < 0 ||
-		    rotator_new(&rot, &o.rotate, err, sizeof(err)) < 0)
+		if (rotator_new(&rot, &o.rotate, err, sizeof(err)) < 0)
 			goto cleanup;
 		e.opts.tee = rotator_tee;
 		e.opts.tee_arg = rot;
 	}
 
-	if (o.output && strcmp(o.output, "-") != 0) {
-		/* write next to the target, rename over it at the end */
-		if (wu_atomic_open(&outfile, o.output, err, sizeof(err)) < 0)
-			goto cleanup;
-		out = outfile.f;
-	}
-	wc.out = out;
-	wc.out_path = o.output;
-	wc.multi_source = o.ninputs > 1;
-	wc.local_time = o.local_time;
-	wc.top = o.eng.top > 0;
-	wc.sessions = group_by_has_session(&o.eng.group.by);
-	wc.live = o.eng.live;
-	if (open_writers(&e, &o, &wc, err, sizeof(err)) < 0)
+	if (run(&e, &o, rot, err, sizeof(err)) < 0)
 		goto cleanup;
-
-	for (size_t i = 0; i < o.ninputs; i++) {
-		if (engine_run(&e, o.inputs[i], err, sizeof(err)) < 0)
-			goto cleanup;
-		if (e.interrupted)
-			break;
-	}
-	/* the capture files are complete before the summary is written */
-	if (rot && rotator_finish(rot, err, sizeof(err)) < 0)
-		goto cleanup;
-	if (engine_finish(&e, err, sizeof(err)) < 0)
-		goto cleanup;
-	if (fflush(out) != 0 || ferror(out)) {
-		snprintf(err, sizeof(err), "write error on output: %s", strerror(errno));
-		goto cleanup;
-	}
-	if (outfile.f) {
-		out = stdout;
-		if (wu_atomic_commit(&outfile, err, sizeof(err)) < 0)
-			goto cleanup;
-	}
 	ret = e.crossed ? 2 : 0;
 cleanup:
 	if (ret == 1)
 		fprintf(stderr, "dbnetio-report: %s\n", err);
-	wu_atomic_abort(&outfile);
 	rotator_free(rot);
 	if (engine_ok)
 		engine_free(&e);
