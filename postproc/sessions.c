@@ -14,6 +14,7 @@
 #include "sessions.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -157,13 +158,139 @@ static int cmp_session(const void *a, const void *b)
 	return (x->born > y->born) - (x->born < y->born);
 }
 
+/* What one line of the file did: taken, out of memory, or not a line of
+ * the grammar (then *what says what was expected). */
+enum { LINE_OK = 0, LINE_NOMEM = -1, LINE_BAD = -2 };
+
+/* The header line: "# dbnetio-sessions 1 db=mariadb|postgres ...".  0, or
+ * -1 with err. */
+static int load_header(const char *line, struct session_log *log, const char *where, char *err,
+		       size_t errlen)
+{
+	if (strncmp(line, "# dbnetio-sessions 1 ", 21) != 0) {
+		snprintf(err, errlen, "%s: expected the header '# dbnetio-sessions 1 "
+			 "db=mariadb|postgres ...' (is this a sessions file?)", where);
+		return -1;
+	}
+	if (strstr(line, " db=postgres"))
+		log->db = SESSION_DB_POSTGRES;
+	else if (!strstr(line, " db=mariadb")) {
+		snprintf(err, errlen, "%s: the header names no db=mariadb or db=postgres", where);
+		return -1;
+	}
+	return 0;
+}
+
+/* "fail TIME [HEXREASON]": the session list could not be read from TIME
+ * until the next "ok"; a gap opens unless one is open. */
+static int load_fail(struct session_log *log, char **fl, size_t n, double t, bool *gap_open,
+		     const char **what, bool *bad)
+{
+	if (*gap_open)
+		return LINE_OK;
+	if (log->ngaps == log->gcap) {
+		size_t c = log->gcap ? log->gcap * 2 : 8;
+		struct session_gap *g = realloc(log->gaps, c * sizeof(*g));
+		if (!g)
+			return LINE_NOMEM;
+		log->gaps = g;
+		log->gcap = c;
+	}
+	char *why = unhex(n == 3 ? fl[2] : "-", bad);
+	if (!why) {
+		*what = "a hex reason";
+		return *bad ? LINE_BAD : LINE_NOMEM;
+	}
+	log->gaps[log->ngaps++] = (struct session_gap){ t, NO_TIME, why };
+	*gap_open = true;
+	return LINE_OK;
+}
+
+/* "+ BORN SEEN ID ADDR PORT PID HEXUSER HEXDB HEXAPP": a new session. */
+static int load_born(struct session_log *log, char **fl, double born, long long port,
+		     long long pid, const char **what, bool *bad)
+{
+	if (log->n == log->cap) {
+		size_t c = log->cap ? log->cap * 2 : 64;
+		struct session *s = realloc(log->s, c * sizeof(*s));
+		if (!s)
+			return LINE_NOMEM;
+		log->s = s;
+		log->cap = c;
+	}
+	struct session *s = &log->s[log->n];
+	memset(s, 0, sizeof(*s));
+	s->born = born < 0 ? -NO_TIME : born;
+	s->gone = NO_TIME;
+	s->port = (int)port;
+	s->pid = pid;
+	s->id = strdup(fl[3]);
+	s->addr = strdup(fl[4]);
+	if (!s->id || !s->addr) {
+		session_clear(s);
+		return LINE_NOMEM;
+	}
+	if (set_attrs(s, fl + 7, bad) < 0) {
+		session_clear(s);
+		*what = "hex user, database and application";
+		return *bad ? LINE_BAD : LINE_NOMEM;
+	}
+	log->n++;
+	return LINE_OK;
+}
+
+/* One event line, split into fl[0..n); its time (the latest it names) in
+ * *t. */
+static int load_event(struct session_log *log, char **fl, size_t n, double *t, bool *gap_open,
+		      const char **what, bool *bad)
+{
+	double t2 = 0;
+	long long port, pid;
+
+	*what = "ok, fail, +, =, - or end with their fields";
+	if (!strcmp(fl[0], "ok") && n == 2 && parse_time(fl[1], t)) {
+		if (log->first_ok == NO_TIME)
+			log->first_ok = *t;
+		if (*gap_open) {
+			log->gaps[log->ngaps - 1].to = *t;
+			*gap_open = false;
+		}
+		return LINE_OK;
+	}
+	if (!strcmp(fl[0], "fail") && n >= 2 && n <= 3 && parse_time(fl[1], t))
+		return load_fail(log, fl, n, *t, gap_open, what, bad);
+	if (!strcmp(fl[0], "+") && n == 10 && parse_time(fl[1], t) && parse_time(fl[2], &t2) &&
+	    parse_int(fl[5], 0, 65535, &port) && parse_int(fl[6], 0, INT32_MAX, &pid)) {
+		int rc = load_born(log, fl, *t, port, pid, what, bad);
+		*t = t2;
+		return rc;
+	}
+	if (!strcmp(fl[0], "=") && n == 9 && parse_time(fl[1], t)) {
+		struct session *s = find_open(log, fl + 2);
+		if (s && set_attrs(s, fl + 6, bad) < 0) {
+			*what = "hex user, database and application";
+			return *bad ? LINE_BAD : LINE_NOMEM;
+		}
+		return LINE_OK;
+	}
+	if (!strcmp(fl[0], "-") && n == 6 && parse_time(fl[1], t)) {
+		struct session *s = find_open(log, fl + 2);
+		if (s)
+			s->gone = *t;
+		return LINE_OK;
+	}
+	if (!strcmp(fl[0], "end") && n == 2 && parse_time(fl[1], t))
+		return LINE_OK;
+	return LINE_BAD;
+}
+
 int session_log_load(const char *path, struct session_log *log, char *err, size_t errlen)
 {
 	FILE *f = fopen(path, "r");
-	char line[4096], *fl[16];
+	char line[4096], *fl[16], where[PATH_MAX + 32];
 	unsigned long lineno = 0;
-	double open_gap = -1, last_t = 0;
-	bool bad = false, header = false, ended = false;
+	double last_t = 0;
+	bool bad = false, header = false, gap_open = false;
 
 	memset(log, 0, sizeof(*log));
 	log->first_ok = NO_TIME;
@@ -174,118 +301,34 @@ int session_log_load(const char *path, struct session_log *log, char *err, size_
 	if (!(log->path = strdup(path)))
 		goto nomem;
 	while (fgets(line, sizeof(line), f)) {
-		lineno++;
 		size_t len = strlen(line);
+		snprintf(where, sizeof where, "%s:%lu", path, ++lineno);
 		if (len && line[len - 1] != '\n' && !feof(f)) {
-			snprintf(err, errlen, "%s:%lu: line longer than %zu bytes", path, lineno,
-				 sizeof(line) - 2);
+			snprintf(err, errlen, "%s: line longer than %zu bytes", where, sizeof(line) - 2);
 			goto fail;
 		}
 		if (!header) {
-			if (strncmp(line, "# dbnetio-sessions 1 ", 21) != 0) {
-				snprintf(err, errlen, "%s:%lu: expected the header '# dbnetio-sessions 1 "
-					 "db=mariadb|postgres ...' (is this a sessions file?)", path, lineno);
+			if (load_header(line, log, where, err, errlen) < 0)
 				goto fail;
-			}
-			if (strstr(line, " db=postgres"))
-				log->db = SESSION_DB_POSTGRES;
-			else if (!strstr(line, " db=mariadb")) {
-				snprintf(err, errlen, "%s:%lu: the header names no db=mariadb or db=postgres",
-					 path, lineno);
-				goto fail;
-			}
 			header = true;
 			continue;
 		}
 		if (line[0] == '#' || line[0] == '\n')
 			continue;
 		size_t n = split(line, fl, 16);
-		double t = 0, t2 = 0;
-		long long port, pid;
+		double t = 0;
 		const char *what = NULL;
 		if (n == 0)
 			continue;
-		if (!strcmp(fl[0], "ok") && n == 2 && parse_time(fl[1], &t)) {
-			if (log->first_ok == NO_TIME)
-				log->first_ok = t;
-			if (open_gap >= 0) {
-				log->gaps[log->ngaps - 1].to = t;
-				open_gap = -1;
-			}
-		} else if (!strcmp(fl[0], "fail") && n >= 2 && n <= 3 && parse_time(fl[1], &t)) {
-			if (open_gap < 0) {
-				if (log->ngaps == log->gcap) {
-					size_t c = log->gcap ? log->gcap * 2 : 8;
-					struct session_gap *g = realloc(log->gaps, c * sizeof(*g));
-					if (!g)
-						goto nomem;
-					log->gaps = g;
-					log->gcap = c;
-				}
-				char *why = unhex(n == 3 ? fl[2] : "-", &bad);
-				if (!why) {
-					what = "a hex reason";
-					goto bad_line;
-				}
-				log->gaps[log->ngaps++] = (struct session_gap){ t, NO_TIME, why };
-				open_gap = t;
-			}
-		} else if (!strcmp(fl[0], "+") && n == 10 && parse_time(fl[1], &t) &&
-			   parse_time(fl[2], &t2) && parse_int(fl[5], 0, 65535, &port) &&
-			   parse_int(fl[6], 0, INT32_MAX, &pid)) {
-			if (log->n == log->cap) {
-				size_t c = log->cap ? log->cap * 2 : 64;
-				struct session *s = realloc(log->s, c * sizeof(*s));
-				if (!s)
-					goto nomem;
-				log->s = s;
-				log->cap = c;
-			}
-			struct session *s = &log->s[log->n];
-			memset(s, 0, sizeof(*s));
-			s->born = t < 0 ? -NO_TIME : t;
-			s->gone = NO_TIME;
-			s->port = (int)port;
-			s->pid = pid;
-			s->id = strdup(fl[3]);
-			s->addr = strdup(fl[4]);
-			if (!s->id || !s->addr) {
-				session_clear(s);
-				goto nomem;
-			}
-			if (set_attrs(s, fl + 7, &bad) < 0) {
-				session_clear(s);
-				if (!bad)
-					goto nomem;
-				what = "hex user, database and application";
-				goto bad_line;
-			}
-			log->n++;
-			t = t2;
-		} else if (!strcmp(fl[0], "=") && n == 9 && parse_time(fl[1], &t)) {
-			struct session *s = find_open(log, fl + 2);
-			if (s && set_attrs(s, fl + 6, &bad) < 0) {
-				if (!bad)
-					goto nomem;
-				what = "hex user, database and application";
-				goto bad_line;
-			}
-		} else if (!strcmp(fl[0], "-") && n == 6 && parse_time(fl[1], &t)) {
-			struct session *s = find_open(log, fl + 2);
-			if (s)
-				s->gone = t;
-		} else if (!strcmp(fl[0], "end") && n == 2 && parse_time(fl[1], &t)) {
-			ended = true;
-		} else {
-			what = "ok, fail, +, =, - or end with their fields";
-			goto bad_line;
+		int rc = load_event(log, fl, n, &t, &gap_open, &what, &bad);
+		if (rc == LINE_NOMEM)
+			goto nomem;
+		if (rc == LINE_BAD) {
+			snprintf(err, errlen, "%s: expected %s", where, what);
+			goto fail;
 		}
 		if (t > last_t)
 			last_t = t;
-		continue;
-bad_line:
-		snprintf(err, errlen, "%s:%lu: expected %s", path, lineno, what);
-		goto fail;
 	}
 	if (ferror(f)) {
 		snprintf(err, errlen, "%s: read error", path);
@@ -298,7 +341,6 @@ bad_line:
 	fclose(f);
 	/* a poller that was killed wrote no "end": its last word is the end */
 	log->end = last_t;
-	(void)ended;
 	if (log->n)
 		qsort(log->s, log->n, sizeof(*log->s), cmp_session);
 	return 0;
