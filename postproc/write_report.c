@@ -463,10 +463,10 @@ static const char *traced_what(const char *filter, char *buf, size_t len)
 }
 
 /* Headline cards / bullet list: what was traced, how much each way, peaks. */
-static void section_glance(struct emit *e, const struct report *r, const struct summary *sum,
-			   const struct capture_meta *m)
+/* "Traced all on db1 (kernel 6.1), 2026-11-24 22:08:16 to 22:13:16 UTC (5 min)." */
+static void glance_traced(struct emit *e, const struct capture_meta *m)
 {
-	char a[64], b[64], c[64], w[300], t1[40], t2[40];
+	char c[64], t1[40], t2[40];
 	double secs = capture_seconds(m);
 
 	char what[512];
@@ -483,50 +483,58 @@ static void section_glance(struct emit *e, const struct report *r, const struct 
 		e_text(e, m->counts.dumps ? ", no full interval." : ", no timestamped dump.");
 	e_para_end(e);
 
-	if (e->html)
-		fputs("<div class=\"cards\">\n", e->f);
-	for (int d = 0; d < 2; d++) {
-		struct dir_total t = dir_total(r, m->index, d);
-		const char *name = d ? "Received" : "Sent";
-		if (e->html) {
-			fprintf(e->f, "<div class=\"card %s\"><div class=\"k\">%s by the server</div>"
-				"<div class=\"v\" data-stat=\"source%u|%s_bytes\" data-value=\"%llu\">",
-				d ? "recv" : "send", name, m->index, d ? "recv" : "send",
-				(unsigned long long)t.bytes);
-			e_text(e, fmt_bytes((double)t.bytes, a, sizeof a));
-			fputs("</div><div class=\"s\">", e->f);
-		} else {
-			fprintf(e->f, "%s- **%s** by the server: ", d == 0 ? "\n" : "", name);
-			e_text(e, fmt_bytes((double)t.bytes, a, sizeof a));
-			fputs(" — ", e->f);
-		}
-		/* MEAN as everywhere (stats.h): the full intervals' bytes over
-		 * their real seconds, here the capture's */
-		if (m->seconds > 0) {
-			double mean = t.rate_bytes / m->seconds;
-			char x[64];
-			if (e->html)
-				fprintf(e->f, "mean <span data-stat=\"source%u|%s_mean\" data-value=\"%s\">",
-					m->index, d ? "recv" : "send", fmt_exact(mean, x, sizeof x));
-			else
-				e_text(e, "mean ");
-			e_text(e, fmt_rate(mean, b, sizeof b));
-			if (e->html)
-				fputs("</span>", e->f);
-		}
-		/* an idle direction has no peak, and no time for one */
-		if (t.peak_series && t.peak > 0)
-			e_textf(e, "; peak %s by %s at %s", fmt_rate(t.peak, c, sizeof c),
-				who(t.peak_series, w, sizeof w),
-				wu_time(m, t.peak_ts, e->local, t1, sizeof t1) + (m->clock_of_day ? 0 : 11));
-		else if (t.peak_series)
-			e_text(e, "; idle");
-		fputs(e->html ? "</div></div>\n" : "\n", e->f);
-	}
+}
 
-	/* thresholds: how many alerts, how long they lasted (start to end,
-	 * dips inside the merge window included), and how long series were
-	 * above a limit at all (brief crossings included, summed over series) */
+/* The card of one direction (d: 0 send, 1 recv): total, mean and peak. */
+static void glance_card(struct emit *e, const struct report *r, const struct capture_meta *m, int d)
+{
+	char a[64], b[64], c[64], w[300], t1[40];
+
+	struct dir_total t = dir_total(r, m->index, d);
+	const char *name = d ? "Received" : "Sent";
+	if (e->html) {
+		fprintf(e->f, "<div class=\"card %s\"><div class=\"k\">%s by the server</div>"
+			"<div class=\"v\" data-stat=\"source%u|%s_bytes\" data-value=\"%llu\">",
+			d ? "recv" : "send", name, m->index, d ? "recv" : "send",
+			(unsigned long long)t.bytes);
+		e_text(e, fmt_bytes((double)t.bytes, a, sizeof a));
+		fputs("</div><div class=\"s\">", e->f);
+	} else {
+		fprintf(e->f, "%s- **%s** by the server: ", d == 0 ? "\n" : "", name);
+		e_text(e, fmt_bytes((double)t.bytes, a, sizeof a));
+		fputs(" — ", e->f);
+	}
+	/* MEAN as everywhere (stats.h): the full intervals' bytes over
+	 * their real seconds, here the capture's */
+	if (m->seconds > 0) {
+		double mean = t.rate_bytes / m->seconds;
+		char x[64];
+		if (e->html)
+			fprintf(e->f, "mean <span data-stat=\"source%u|%s_mean\" data-value=\"%s\">",
+				m->index, d ? "recv" : "send", fmt_exact(mean, x, sizeof x));
+		else
+			e_text(e, "mean ");
+		e_text(e, fmt_rate(mean, b, sizeof b));
+		if (e->html)
+			fputs("</span>", e->f);
+	}
+	/* an idle direction has no peak, and no time for one */
+	if (t.peak_series && t.peak > 0)
+		e_textf(e, "; peak %s by %s at %s", fmt_rate(t.peak, c, sizeof c),
+			who(t.peak_series, w, sizeof w),
+			wu_time(m, t.peak_ts, e->local, t1, sizeof t1) + (m->clock_of_day ? 0 : 11));
+	else if (t.peak_series)
+		e_text(e, "; idle");
+	fputs(e->html ? "</div></div>\n" : "\n", e->f);
+}
+
+/* The thresholds' card: how many alerts, how long they lasted (start to
+ * end, dips inside the merge window included), and how long series were
+ * above a limit at all (brief crossings included, summed over series). */
+static void glance_thresholds(struct emit *e, const struct report *r, const struct summary *sum,
+			      const struct capture_meta *m)
+{
+	char c[64];
 	uint64_t alerts = 0;
 	double above = 0, in_alerts = 0;
 	for (size_t i = 0; i < r->nseries; i++) {
@@ -567,18 +575,38 @@ static void section_glance(struct emit *e, const struct report *r, const struct 
 	}
 	fputs(e->html ? "</div></div>\n</div>\n" : "\n", e->f);
 
+}
+
+/* A line on what the capture lacked, when it lacked anything. */
+static void glance_quality(struct emit *e, const struct capture_meta *m)
+{
 	const struct capture_counts *n = &m->counts;
 	if (n->gaps || n->lost_events || n->resets || n->warnings || n->bad_lines ||
 	    n->truncated || n->duplicates || n->backwards) {
 		e_para_begin(e, "quality");
-		e_textf(e, "Data quality: %llu gap%s (%llu missing seconds), %llu lost events, "
-			"%llu counter resets, %llu bpftrace warnings, %llu bad lines skipped.",
+		e_textf(e, "Data quality: %llu gap%s (%llu missing second%s), %llu lost event%s, "
+			"%llu counter reset%s, %llu bpftrace warning%s, %llu bad line%s skipped.",
 			(unsigned long long)n->gaps, n->gaps == 1 ? "" : "s",
-			(unsigned long long)n->missing_seconds,
-			(unsigned long long)n->lost_events, (unsigned long long)n->resets,
-			(unsigned long long)n->warnings, (unsigned long long)n->bad_lines);
+			(unsigned long long)n->missing_seconds, n->missing_seconds == 1 ? "" : "s",
+			(unsigned long long)n->lost_events, n->lost_events == 1 ? "" : "s",
+			(unsigned long long)n->resets, n->resets == 1 ? "" : "s",
+			(unsigned long long)n->warnings, n->warnings == 1 ? "" : "s",
+			(unsigned long long)n->bad_lines, n->bad_lines == 1 ? "" : "s");
 		e_para_end(e);
 	}
+}
+
+/* The capture at a glance: what was traced, the cards, data quality. */
+static void section_glance(struct emit *e, const struct report *r, const struct summary *sum,
+			   const struct capture_meta *m)
+{
+	glance_traced(e, m);
+	if (e->html)
+		fputs("<div class=\"cards\">\n", e->f);
+	for (int d = 0; d < 2; d++)
+		glance_card(e, r, m, d);
+	glance_thresholds(e, r, sum, m);
+	glance_quality(e, m);
 }
 
 /* Key/value table of the capture's metadata. */

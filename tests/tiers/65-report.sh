@@ -287,6 +287,11 @@ printf '# dbnetio-capture 1 probe=tracepoint filter=all interval=1 counters=cumu
 "$report" --report "$tmp/idle.md" -t 'send>1.4KiB/s' "$tmp/idle.txt" >/dev/null 2>&1
 check "an idle process's rows have no peak time" 2 "$(grep -c -E '^\| 2 idle (send|recv) \|.*\| – \| 3 \|$' "$tmp/idle.md")"
 check "'Traced every process on db1', not 'Traced all'" 1 "$(grep -c '^Traced every process on db1' "$tmp/idle.md")"
+# edge-oddities has one gap, one reset and one warning, and 17 lost events
+"$report" --report "$tmp/odd.md" "$DBNETIO_ROOT/tests/fixtures/edge-oddities.txt" >/dev/null 2>&1
+check "data quality in the singular where a count is 1, the plural elsewhere" \
+	"Data quality: 1 gap (2 missing seconds), 17 lost events, 1 counter reset, 1 bpftrace warning, 0 bad lines skipped." \
+	"$(grep '^Data quality' "$tmp/odd.md")"
 check "distribution of two processes: 'both traced processes summed'" 1 \
 	"$(grep -c "subject = 'both traced processes summed" "$tmp/idle-charts/distribution.gp")"
 check "charts print rates as the tables: threshold 1.40 KiB/s, percentiles with three digits" \
