@@ -309,20 +309,8 @@ int plot_sample(struct plot *p, const struct series *s, const struct sample *smp
 	}
 	if (source_open(ps, err, errlen) < 0)
 		return -1;
-	if (s->index >= p->nseries) {
-		size_t n = p->nseries ? p->nseries : 64;
-		while (n <= s->index)
-			n *= 2;
-		const struct series **ns = realloc(p->series, n * sizeof *ns);
-		if (!ns) {
-			snprintf(err, errlen, "out of memory");
-			return -1;
-		}
-		memset(ns + p->nseries, 0, (n - p->nseries) * sizeof *ns);
-		p->series = ns;
-		p->nseries = n;
-	}
-	p->series[s->index] = s;
+	if (wu_seen(&p->series, &p->nseries, s, err, errlen) < 0)
+		return -1;
 	if (!ps->any) {
 		ps->any = true;
 		ps->sum[0] = ps->sum[1] = 0;

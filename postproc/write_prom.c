@@ -177,19 +177,7 @@ static int prom_sample(void *ctx, const struct series *s, const struct sample *s
 {
 	struct prom_ctx *c = ctx;
 	(void)smp;
-	if (s->index >= c->nseen) {
-		size_t n = (s->index + 1) * 2;
-		const struct series **ns = realloc(c->seen, n * sizeof(*ns));
-		if (!ns) {
-			snprintf(err, errlen, "out of memory");
-			return -1;
-		}
-		memset(ns + c->nseen, 0, (n - c->nseen) * sizeof(*ns));
-		c->seen = ns;
-		c->nseen = n;
-	}
-	c->seen[s->index] = s;
-	return 0;
+	return wu_seen(&c->seen, &c->nseen, s, err, errlen);
 }
 
 /* dbnetio_last_dump_timestamp_seconds: in the live files and the final one,

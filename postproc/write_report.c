@@ -1490,20 +1490,8 @@ static int w_sample(void *ctx, const struct series *s, const struct sample *smp,
 {
 	struct report *r = ctx;
 
-	if (s->index >= r->nseries) {
-		size_t n = r->nseries ? r->nseries : 64;
-		while (n <= s->index)
-			n *= 2;
-		const struct series **ns = realloc(r->series, n * sizeof *ns);
-		if (!ns) {
-			snprintf(err, errlen, "out of memory");
-			return -1;
-		}
-		memset(ns + r->nseries, 0, (n - r->nseries) * sizeof *ns);
-		r->series = ns;
-		r->nseries = n;
-	}
-	r->series[s->index] = s;
+	if (wu_seen(&r->series, &r->nseries, s, err, errlen) < 0)
+		return -1;
 	return plot_sample(r->plot, s, smp, err, errlen);
 }
 

@@ -10,6 +10,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "series.h"
+
 /* Process names and map keys come from the traced machine and may hold any
  * bytes; JSON, Prometheus and CSV readers expect UTF-8, so every writer
  * passes text through here and broken sequences become U+FFFD. */
@@ -371,6 +373,28 @@ int wu_check_output_dir(const char *opt, const char *dir, char *err, size_t errl
 			snprintf(err, errlen, "%s %s: cannot make it in %s: %s", opt, dir, up, strerror(e));
 		return -1;
 	}
+	return 0;
+}
+
+/* ===== the series a writer has seen ===== */
+
+int wu_seen(const struct series ***arr, size_t *n, const struct series *s, char *err,
+	    size_t errlen)
+{
+	if (s->index >= *n) {
+		size_t c = *n ? *n : 64;
+		while (c <= s->index)
+			c *= 2;
+		const struct series **a = realloc(*arr, c * sizeof(*a));
+		if (!a) {
+			snprintf(err, errlen, "out of memory");
+			return -1;
+		}
+		memset(a + *n, 0, (c - *n) * sizeof(*a));
+		*arr = a;
+		*n = c;
+	}
+	(*arr)[s->index] = s;
 	return 0;
 }
 

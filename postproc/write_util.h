@@ -70,6 +70,12 @@ int wu_check_output_dir(const char *opt, const char *dir, char *err, size_t errl
  * directory": "plot directory 'x': not a directory"). */
 int wu_mkdir_p(const char *what, const char *dir, char *err, size_t errlen);
 
+/* ===== the series a writer has seen =====
+ * Put s at s->index in *arr, a writer's array of the series it has seen
+ * (*n slots, grown by doubling, new slots NULL).  0, or -1 with err. */
+int wu_seen(const struct series ***arr, size_t *n, const struct series *s, char *err,
+	    size_t errlen);
+
 /* ===== files replaced atomically =====
  * The one way an output file is written: into a temporary file beside it
  * (same directory, so same filesystem), then fsync and rename over it, so a
