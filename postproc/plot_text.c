@@ -65,23 +65,11 @@ bool plot_text_drawable(uint32_t cp)
 
 /* ---------------------------------------------------------- characters */
 
-struct range {
-	uint32_t lo, hi;
-};
-
-static bool in_ranges(uint32_t cp, const struct range *r, size_t n)
-{
-	for (size_t i = 0; i < n; i++)
-		if (cp >= r[i].lo && cp <= r[i].hi)
-			return true;
-	return false;
-}
-
 #define N(a) (sizeof(a) / sizeof((a)[0]))
 
 /* Control characters, and the formatting characters that reorder or break
  * a line: shown as U+FFFD so that "[PID]" stays where it is. */
-static const struct range control[] = {
+static const struct wu_range control[] = {
 	{ 0x00, 0x1f }, { 0x7f, 0x9f }, { 0x061c, 0x061c }, { 0x200e, 0x200f },
 	{ 0x2028, 0x202e }, { 0x2066, 0x2069 },
 };
@@ -89,7 +77,7 @@ static const struct range control[] = {
 /* Invisible characters that join or vary the one before (ZWJ in emoji
  * sequences, variation selectors, tags): kept after a character that was
  * kept, dropped otherwise; they take no column. */
-static const struct range joiner[] = {
+static const struct wu_range joiner[] = {
 	{ 0x034f, 0x034f }, { 0x180b, 0x180f }, { 0x200b, 0x200d }, { 0x2060, 0x2064 },
 	{ 0xfe00, 0xfe0f }, { 0xfeff, 0xfeff }, { 0xe0000, 0xe007f }, { 0xe0100, 0xe01ef },
 };
@@ -145,10 +133,10 @@ unsigned plot_text_clean(const char *s, size_t max_cols, bool (*drawable)(uint32
 			cp = FFFD();
 			len = 1;
 			what |= PLOT_TEXT_NOT_UTF8;
-		} else if (in_ranges(cp, control, N(control))) {
+		} else if (wu_in_ranges(cp, control, N(control))) {
 			cp = FFFD();
 			what |= PLOT_TEXT_CONTROL;
-		} else if (in_ranges(cp, joiner, N(joiner))) {
+		} else if (wu_in_ranges(cp, joiner, N(joiner))) {
 			if (!prev_kept || !drawable(cp)) {
 				i += len;        /* an invisible char joining nothing */
 				continue;

@@ -51,11 +51,7 @@ size_t wu_utf8_len(const unsigned char *s, size_t n)
 	return wu_utf8_decode(s, n, NULL);
 }
 
-struct range {
-	uint32_t lo, hi;
-};
-
-static bool in_ranges(uint32_t cp, const struct range *r, size_t n)
+bool wu_in_ranges(uint32_t cp, const struct wu_range *r, size_t n)
 {
 	for (size_t i = 0; i < n; i++)
 		if (cp >= r[i].lo && cp <= r[i].hi)
@@ -66,7 +62,7 @@ static bool in_ranges(uint32_t cp, const struct range *r, size_t n)
 /* No column of their own: combining marks, and the invisible characters
  * that join or vary the one before (ZWJ in emoji sequences, variation
  * selectors, tags) or mark direction. */
-static const struct range zero_width[] = {
+static const struct wu_range zero_width[] = {
 	{ 0x0300, 0x036f }, { 0x034f, 0x034f }, { 0x0483, 0x0489 }, { 0x0591, 0x05bd },
 	{ 0x0610, 0x061a }, { 0x064b, 0x065f }, { 0x0e31, 0x0e31 }, { 0x0e34, 0x0e3a },
 	{ 0x180b, 0x180f }, { 0x1ab0, 0x1aff }, { 0x1dc0, 0x1dff }, { 0x200b, 0x200f },
@@ -75,7 +71,7 @@ static const struct range zero_width[] = {
 };
 
 /* East Asian wide and fullwidth characters and emoji: two columns. */
-static const struct range wide[] = {
+static const struct wu_range wide[] = {
 	{ 0x1100, 0x115f }, { 0x231a, 0x231b }, { 0x2329, 0x232a }, { 0x23e9, 0x23ec },
 	{ 0x23f0, 0x23f3 }, { 0x25fd, 0x25fe }, { 0x2614, 0x2615 }, { 0x2648, 0x2653 },
 	{ 0x267f, 0x267f }, { 0x2693, 0x2693 }, { 0x26a1, 0x26a1 }, { 0x26aa, 0x26ab },
@@ -91,9 +87,9 @@ static const struct range wide[] = {
 
 unsigned wu_cp_width(uint32_t cp)
 {
-	if (in_ranges(cp, zero_width, sizeof zero_width / sizeof zero_width[0]))
+	if (wu_in_ranges(cp, zero_width, sizeof zero_width / sizeof zero_width[0]))
 		return 0;
-	return in_ranges(cp, wide, sizeof wide / sizeof wide[0]) ? 2 : 1;
+	return wu_in_ranges(cp, wide, sizeof wide / sizeof wide[0]) ? 2 : 1;
 }
 
 size_t wu_display_width(const char *s)

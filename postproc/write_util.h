@@ -24,6 +24,11 @@ size_t wu_display_width(const char *s);
 /* The columns of one code point, by which the tables pad and the charts
  * cut names: 0, 1 or 2. */
 unsigned wu_cp_width(uint32_t cp);
+/* Is cp in one of the n ranges at r (inclusive bounds)? */
+struct wu_range {
+	uint32_t lo, hi;
+};
+bool wu_in_ranges(uint32_t cp, const struct wu_range *r, size_t n);
 /* The string writers below emit valid UTF-8 whatever the input: a byte that
  * starts no valid sequence becomes U+FFFD. */
 /* A JSON string literal, quotes included. */
