@@ -41,31 +41,24 @@ tw=tw35-$$
 cp "$tcpwork" "$tmp/$tw" || { fail "collector" "cannot copy $tcpwork"; exit 1; }
 tcpwork=$tmp/$tw
 
-# wait_header FILE PID: wait (at most 30 s) until FILE has a header line,
-# printed once the probes are live; false when capture PID died first.
-wait_header() {
+# wait_line FILE PID REGEX SECONDS: wait (at most SECONDS) until FILE has a
+# line matching REGEX; false when capture PID died first.
+wait_line() {
 	local i
-	for ((i = 0; i < 300; i++)); do
-		grep -q 'dbnetio-capture' "$1" 2>/dev/null && return 0
+	for ((i = 0; i < $4 * 10; i++)); do
+		grep -q "$3" "$1" 2>/dev/null && return 0
 		kill -0 "$2" 2>/dev/null || return 1
 		sleep 0.1
 	done
 	return 1
 }
-
-# wait_dump FILE PID: wait (at most 120 s) for the capture's first
-# "# dbnetio-dump-end".  The launcher prints its header before bpftrace has
-# attached, so for scripts/dbnetio only the first dump says the probes are
-# live (the collector prints its header after attaching).
-wait_dump() {
-	local i
-	for ((i = 0; i < 1200; i++)); do
-		grep -q '^# dbnetio-dump-end' "$1" 2>/dev/null && return 0
-		kill -0 "$2" 2>/dev/null || return 1
-		sleep 0.1
-	done
-	return 1
-}
+# wait_header FILE PID: the header line, printed once the probes are live.
+wait_header() { wait_line "$1" "$2" 'dbnetio-capture' 30; }
+# wait_dump FILE PID: the capture's first "# dbnetio-dump-end".  The
+# launcher prints its header before bpftrace has attached, so for
+# scripts/dbnetio only the first dump says the probes are live (the
+# collector prints its header after attaching).
+wait_dump() { wait_line "$1" "$2" '^# dbnetio-dump-end' 120; }
 
 # stop_capture PID SIGNAL: signal the capture and wait (at most 60 s) for
 # it to end; its exit status is left in $stopped (not printed: a $(...)
