@@ -2,10 +2,16 @@
 # Appends its binary to BINS; every output goes under $(BUILD)/collect/
 # except the binary itself, $(BUILD)/dbnetio-collect.
 #
-#   $(BUILD)/collect/vmlinux.h            the running kernel's types, from its BTF
-#   $(BUILD)/collect/dbnetio-collect.bpf.o  the kernel side (clang -target bpf, CO-RE)
-#   $(BUILD)/collect/dbnetio-collect.skel.h the BPF skeleton (bpftool gen skeleton)
-#   $(BUILD)/dbnetio-collect              the user side, with the object embedded
+#   $(BUILD)/collect/vmlinux.h              the running kernel's types, from its BTF
+#   $(BUILD)/collect/SET.bpf.o               the kernel side, one object per probe
+#                                            set (clang -target bpf, CO-RE)
+#   $(BUILD)/collect/SET.lskel.h             its light skeleton (bpftool gen
+#                                            skeleton -L): the object and a loader
+#                                            program that loads it in the kernel
+#   $(BUILD)/dbnetio-collect                 the user side, every set embedded
+# SET is fexit, fexit-sendpage (tcp_sendpage too, for kernels before 6.5),
+# tracepoint or kprobe: one source, scripts/dbnetio-collect.bpf.c, and a
+# -D per set, because every program of a light skeleton must load.
 #
 # CO-RE: the object is relocated against the BTF of the kernel it runs on,
 # so one build runs on 6.1, 6.12 and 6.18; vmlinux.h only has to come from a
@@ -40,21 +46,32 @@ $(COLLECT_DIR)/vmlinux.h: | $(COLLECT_DIR)
 	$(call msg,BTF,$@)
 	$(Q)$(BPFTOOL) btf dump file $(VMLINUX_BTF) format c > $@
 
-$(COLLECT_DIR)/dbnetio-collect.bpf.o: scripts/dbnetio-collect.bpf.c scripts/dbnetio-collect.h \
+COLLECT_SETS := fexit fexit-sendpage tracepoint kprobe
+COLLECT_SET_DEFS_fexit := -DCOLLECT_SET_FEXIT
+COLLECT_SET_DEFS_fexit-sendpage := -DCOLLECT_SET_FEXIT -DCOLLECT_SENDPAGE
+COLLECT_SET_DEFS_tracepoint := -DCOLLECT_SET_TRACEPOINT
+COLLECT_SET_DEFS_kprobe := -DCOLLECT_SET_KPROBE
+COLLECT_LSKELS := $(COLLECT_SETS:%=$(COLLECT_DIR)/%.lskel.h)
+
+$(COLLECT_DIR)/%.bpf.o: scripts/dbnetio-collect.bpf.c scripts/dbnetio-collect.h \
 		$(COLLECT_DIR)/vmlinux.h
 	$(call msg,BPF,$@)
-	$(Q)$(CLANG) $(COLLECT_BPF_CFLAGS) -c $< -o $@
+	$(Q)$(CLANG) $(COLLECT_BPF_CFLAGS) $(COLLECT_SET_DEFS_$*) -c $< -o $@
 	$(Q)$(LLVM_STRIP) -g $@
 
-$(COLLECT_DIR)/dbnetio-collect.skel.h: $(COLLECT_DIR)/dbnetio-collect.bpf.o
+# The skeleton's name is the set's with '-' as '_': collect_fexit_sendpage.
+$(COLLECT_DIR)/%.lskel.h: $(COLLECT_DIR)/%.bpf.o
 	$(call msg,GEN-SKEL,$@)
-	$(Q)$(BPFTOOL) gen skeleton $< name dbnetio_collect_bpf > $@
+	$(Q)$(BPFTOOL) gen skeleton -L $< name collect_$(subst -,_,$*) > $@.tmp
+	$(Q)mv $@.tmp $@
 
 $(BUILD)/dbnetio-collect: scripts/dbnetio-collect.c scripts/dbnetio-collect.h \
-		$(COLLECT_DIR)/dbnetio-collect.skel.h | $(BUILD)
+		$(COLLECT_LSKELS) | $(BUILD)
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(ALL_CFLAGS) -MF $(COLLECT_DIR)/dbnetio-collect.d $(COLLECT_LIBBPF_CFLAGS) \
 		-I$(COLLECT_DIR) -Iscripts -o $@ $< $(ALL_LDFLAGS) $(COLLECT_LIBBPF_LIBS)
+
+.SECONDARY: $(COLLECT_SETS:%=$(COLLECT_DIR)/%.bpf.o)
 
 INSTALL_TARGETS += install-collect
 UNINSTALL_TARGETS += uninstall-collect

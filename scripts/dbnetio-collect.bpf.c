@@ -5,15 +5,22 @@
  * client / -k connection) per peer, into per-CPU maps that user space sums
  * at every interval boundary.
  *
- * Three sets of programs count the same bytes; user space loads exactly one
- * (bpf_program__set_autoload), chosen from BTF and by trying:
- *   fexit       BPF trampolines on tcp_sendmsg, tcp_sendpage (before 6.5),
+ * Three sets of programs count the same bytes.  This one source is built
+ * into one object per set (scripts/collect.mk), each wrapped in a light
+ * skeleton, and user space loads exactly one, chosen from BTF and by trying:
+ *   fexit       COLLECT_SET_FEXIT: BPF trampolines on tcp_sendmsg,
+ *               tcp_sendpage (COLLECT_SENDPAGE, kernels before 6.5),
  *               tcp_recvmsg and tcp_splice_read: the return values, no limit
  *               on concurrent calls, nothing on unrelated syscalls.
- *   tracepoint  sock:sock_send_length / sock:sock_recv_length (6.3+), as
- *               BTF tracepoints, plus splice() receive; for kernels that
- *               refuse trampolines.
- *   kprobe      the last resort, the design of scripts/dbnetio.bt in C.
+ *   tracepoint  COLLECT_SET_TRACEPOINT: sock:sock_send_length /
+ *               sock:sock_recv_length (6.3+), as BTF tracepoints, plus
+ *               splice() receive; for kernels that refuse trampolines.
+ *   kprobe      COLLECT_SET_KPROBE: the last resort, the design of
+ *               scripts/dbnetio.bt in C.
+ * A light skeleton is loaded by a loader program that runs in the kernel,
+ * which also finds the attach targets and applies the CO-RE relocations
+ * there: user space never reads the kernel's 5 MB BTF.  Every program of an
+ * object must load, hence one object per set (and per tcp_sendpage).
  * The why of each probe is in the comment above it.
  *
  * Counting: one lookup in a per-CPU hash map and an atomic add to this CPU's
@@ -41,17 +48,8 @@ char LICENSE[] SEC("license") = "GPL";
 #define MSG_ERRQUEUE	0x2000
 
 /* Set by user space before load (read-only afterwards, so the verifier
- * prunes the branches a capture does not use). */
-const volatile __u8 filter_mode = COLLECT_FILTER_ALL;
-/* The -c name as two words, and masks keeping its bytes and the NUL after
- * it: comm matches when both masked words are equal, whatever follows the
- * NUL (a comm that once held a longer name need not be zero-padded). */
-const volatile __u64 filter_comm[2] = {};
-const volatile __u64 filter_mask[2] = {};
-const volatile __u8 key_mode = COLLECT_KEY_PROCESS;
-/* tcp_recvmsg's flags argument: index 3 since 5.19 (nonblock was dropped),
- * 4 before; read from BTF by user space. */
-const volatile __u32 recv_flags_arg = 3;
+ * prunes the branches a capture does not use); see dbnetio-collect.h. */
+const volatile struct collect_config cfg = {};
 
 /* ------------------------------- maps ------------------------------------ */
 
@@ -121,22 +119,29 @@ static __always_inline bool comm_is_filter(const char *comm)
 {
 	const __u64 *w = (const __u64 *)comm;
 
-	return (w[0] & filter_mask[0]) == filter_comm[0] && (w[1] & filter_mask[1]) == filter_comm[1];
+	return (w[0] & cfg.filter_mask[0]) == cfg.filter_comm[0] &&
+	       (w[1] & cfg.filter_mask[1]) == cfg.filter_comm[1];
 }
 
 /* traced: whether the current process (TGID) is one the capture follows.
  * The name is the thread-group leader's, so threads that rename themselves
- * neither escape the filter nor split a process.  Cost: nothing (-p absent,
- * -c absent), one hash lookup (-p), two loads and a 16-byte compare (-c). */
+ * neither escape the filter nor split a process.  The cgroup is the
+ * thread's, as bpftrace's `cgroup` is: a thread moved out of the cgroup
+ * leaves the capture.  Cost: nothing (no filter), one hash lookup (-p),
+ * two loads and a 16-byte compare (-c), one helper call (-g: the id of the
+ * thread's cgroup's ancestor at the -g cgroup's depth, so any cgroup below
+ * it matches, however deep). */
 static __always_inline bool traced(__u32 tgid)
 {
-	if (filter_mode == COLLECT_FILTER_PID)
+	if (cfg.filter_mode == COLLECT_FILTER_PID)
 		return bpf_map_lookup_elem(&traced_pids, &tgid) != NULL;
-	if (filter_mode == COLLECT_FILTER_COMM) {
+	if (cfg.filter_mode == COLLECT_FILTER_COMM) {
 		struct task_struct *task = bpf_get_current_task_btf();
 
 		return comm_is_filter(task->group_leader->comm);
 	}
+	if (cfg.filter_mode == COLLECT_FILTER_CGROUP)
+		return bpf_get_current_ancestor_cgroup_id(cfg.cgroup_level) == cfg.cgroup_id;
 	return true;
 }
 
@@ -223,7 +228,7 @@ static __always_inline bool flow_key_fill(struct flow_key *k, struct sock *sk, b
 	} else {
 		return false;
 	}
-	if (key_mode == COLLECT_KEY_CONNECTION) {
+	if (cfg.key_mode == COLLECT_KEY_CONNECTION) {
 		k->rport = SK_READ(direct, sk, __sk_common.skc_dport);
 		k->lport = SK_READ(direct, sk, __sk_common.skc_num);
 	}
@@ -265,11 +270,12 @@ static __always_inline void count_bytes(__u32 tgid, struct sock *sk, __u64 bytes
 					bool direct)
 {
 	count_proc(tgid, bytes, send);
-	if (key_mode != COLLECT_KEY_PROCESS)
+	if (cfg.key_mode != COLLECT_KEY_PROCESS)
 		count_flow(tgid, sk, bytes, send, direct);
 }
 
 /* ------------------------------ fexit set -------------------------------- */
+#if defined(COLLECT_SET_FEXIT)
 
 /*
  * fexit/tcp_sendmsg: every send, sendto, sendmsg, sendmmsg message, write
@@ -290,10 +296,11 @@ int BPF_PROG(fexit_tcp_sendmsg, struct sock *sk, struct msghdr *msg, size_t size
 	return 0;
 }
 
+#ifdef COLLECT_SENDPAGE
 /*
  * fexit/tcp_sendpage: before 6.5, sendfile and splice into a TCP socket went
- * through ->sendpage and never reached tcp_sendmsg.  Loaded only when BTF has
- * the function.
+ * through ->sendpage and never reached tcp_sendmsg.  In the object built for
+ * kernels whose BTF has the function.
  */
 SEC("fexit/tcp_sendpage")
 int BPF_PROG(fexit_tcp_sendpage, struct sock *sk, struct page *page, int offset, size_t size,
@@ -305,14 +312,17 @@ int BPF_PROG(fexit_tcp_sendpage, struct sock *sk, struct page *page, int offset,
 		count_bytes(tgid, sk, ret, true, true);
 	return 0;
 }
+#endif /* COLLECT_SENDPAGE */
 
 /*
  * fexit/tcp_recvmsg: recv, recvfrom, recvmsg, recvmmsg messages, read and
  * readv on a TCP socket; the return value is the bytes consumed (MSG_WAITALL
  * returns one total).  MSG_PEEK consumes nothing and MSG_ERRQUEUE returns
  * queued error/timestamp data, not bytes from the peer: neither counts.  The
- * flags argument moved in 5.19, so it and the return value are read with
- * bpf_get_func_arg/bpf_get_func_ret rather than a fixed argument list.
+ * flags argument moved in 5.19, when nonblock before it was dropped: it is
+ * the last but one of 6 arguments before and of 5 since, so it and the
+ * return value are read with bpf_get_func_arg_cnt/bpf_get_func_arg/
+ * bpf_get_func_ret rather than a fixed argument list.
  */
 SEC("fexit/tcp_recvmsg")
 int fexit_tcp_recvmsg(__u64 *ctx)
@@ -323,7 +333,8 @@ int fexit_tcp_recvmsg(__u64 *ctx)
 
 	if (bpf_get_func_ret(ctx, &ret) || (int)ret <= 0)
 		return 0;
-	if (bpf_get_func_arg(ctx, recv_flags_arg, &flags) || (flags & (MSG_PEEK | MSG_ERRQUEUE)))
+	if (bpf_get_func_arg(ctx, bpf_get_func_arg_cnt(ctx) - 2, &flags) ||
+	    (flags & (MSG_PEEK | MSG_ERRQUEUE)))
 		return 0;
 	tgid = bpf_get_current_pid_tgid() >> 32;
 	if (traced(tgid))
@@ -354,7 +365,10 @@ int BPF_PROG(fexit_tcp_splice_read, struct socket *sock, loff_t *ppos,
 	return 0;
 }
 
+#endif /* COLLECT_SET_FEXIT */
+
 /* ---------------------------- tracepoint set ----------------------------- */
+#if defined(COLLECT_SET_TRACEPOINT)
 
 /* is_inet_tcp: SK is a TCP socket over IPv4 or IPv6 (UNIX, UDP, SCTP and
  * MPTCP sockets fire the same tracepoints). */
@@ -452,7 +466,10 @@ int tp_sys_exit_splice(struct trace_event_raw_sys_exit *ctx)
 	return 0;
 }
 
+#endif /* COLLECT_SET_TRACEPOINT */
+
 /* ------------------------------ kprobe set ------------------------------- */
+#if defined(COLLECT_SET_KPROBE)
 
 /*
  * The last resort, for kernels that refuse trampolines and lack the sock_*
@@ -520,7 +537,8 @@ int BPF_KPROBE(kp_tcp_sendmsg, struct sock *sk)
 	return kp_send_entry(sk);
 }
 
-/* kprobe/tcp_sendpage: sendfile/splice into a socket before 6.5. */
+/* kprobe/tcp_sendpage: sendfile/splice into a socket before 6.5; attached
+ * only where the kernel has the function. */
 SEC("kprobe/tcp_sendpage")
 int BPF_KPROBE(kp_tcp_sendpage, struct sock *sk)
 {
@@ -545,7 +563,7 @@ int BPF_KPROBE(kp_tcp_recvmsg, struct sock *sk)
 	arg4 = PT_REGS_PARM5(ctx);
 	barrier_var(arg3);
 	barrier_var(arg4);
-	flags = recv_flags_arg == 4 ? arg4 : arg3;
+	flags = cfg.recv_flags_arg == 4 ? arg4 : arg3;
 	st = thread_state_get((__u32)id);
 	if (!st)
 		return 0;
@@ -607,3 +625,4 @@ int BPF_PROG(kp_sched_process_exit)
 	settle_thread();
 	return 0;
 }
+#endif /* COLLECT_SET_KPROBE */

@@ -24,6 +24,7 @@
 #include <argp.h>
 #include <arpa/inet.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <malloc.h>
 #include <signal.h>
@@ -32,16 +33,26 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/statfs.h>
+#include <sys/syscall.h>
 #include <sys/utsname.h>
 #include <time.h>
 #include <unistd.h>
+#include <linux/btf.h>
+#include <linux/magic.h>
+#include <linux/perf_event.h>
 #include <linux/types.h>
 #include <bpf/bpf.h>
 #include <bpf/btf.h>
 #include <bpf/libbpf.h>
 #include "dbnetio-collect.h"
-#include "dbnetio-collect.skel.h"
+#include "fexit.lskel.h"
+#include "fexit-sendpage.lskel.h"
+#include "tracepoint.lskel.h"
+#include "kprobe.lskel.h"
 
 #define PROG "dbnetio-collect"
 #define MAX_INTERVAL 3600		/* the launcher's bounds, kept identical */
@@ -68,6 +79,9 @@ static struct env {
 	__u32 *pids;
 	size_t npids;
 	char comm[COLLECT_COMM_LEN];
+	char *cgroup;		/* -g: its real path, id and depth */
+	__u64 cgroup_id;
+	__u32 cgroup_level;
 	enum collect_key_mode key;
 	enum probe_set probe;
 	long interval;
@@ -90,7 +104,8 @@ static const char argp_program_doc[] =
 	"and per client, and print the cumulative totals at every interval\n"
 	"boundary in the dbnetio capture format, ready for dbnetio-report.\n"
 	"\n"
-	"USAGE: dbnetio-collect [-p PID]... [-c COMM] [-k process|client|connection]\n"
+	"USAGE: dbnetio-collect [-p PID]... [-c COMM] [-g CGROUP]\n"
+	"                       [-k process|client|connection]\n"
 	"                       [-P auto|fexit|tracepoint|kprobe] [-i SECONDS]\n"
 	"                       [-d SECONDS] [-f text|json] [-o FILE] [-v] [--check]\n"
 	"\n"
@@ -99,14 +114,18 @@ static const char argp_program_doc[] =
 	"    dbnetio-collect -c postgres | dbnetio-report --live\n"
 	"    dbnetio-collect -p 4321 -p 4322 -k process -i 5\n"
 	"    dbnetio-collect -k connection -f json         # all, per connection\n"
+	"    dbnetio-collect -g /sys/fs/cgroup/system.slice/mariadb.service\n"
 	"\n"
-	"Without -p or -c every process is traced.  Needs root.";
+	"Without -p, -c or -g every process is traced.  Needs root.";
 
 static const struct argp_option opts[] = {
 	{ "pid", 'p', "PID", 0, "Trace this process (repeatable, any number); must be running", 0 },
 	{ "comm", 'c', "COMM", 0,
 	  "Trace processes named COMM (the thread-group leader's /proc/PID/comm), "
 	  "including ones started later", 0 },
+	{ "cgroup", 'g', "CGROUP", 0,
+	  "Trace the threads in this cgroup v2 directory or any cgroup below it "
+	  "(a service, a container), including ones that enter it later", 0 },
 	{ "key", 'k', "KEY", 0, "process, client (default: per peer address) or connection "
 	  "(per peer address and ports)", 0 },
 	{ "probe", 'P', "PROBE", 0, "auto (default: fexit, else tracepoint, else kprobe), "
@@ -171,6 +190,76 @@ static long proc_tgid(long pid)
 	return tgid;
 }
 
+/* The inode number of the initial cgroup namespace (PROC_CGROUP_INIT_INO). */
+#define CGROUP_NS_INIT_INO 0xEFFFFFFBu
+
+/* cgroup_resolve: -g's directory ARG as the kernel knows it, into env: its
+ * real path, its id (the directory's inode number is the cgroup's kernfs
+ * id, bpf_get_current_cgroup_id's number) and its depth below the root of
+ * the cgroup v2 tree (the mount's root: in the initial cgroup namespace
+ * that is the kernel's root cgroup, level 0).  Returns NULL, or what is
+ * wrong with ARG. */
+static const char *cgroup_resolve(const char *arg)
+{
+	static char why[PATH_MAX + 160];
+	struct stat st, up, ns;
+	struct statfs sfs;
+	char *path = realpath(arg, NULL), *p;
+	__u32 level = 0;
+
+	if (!path || stat(path, &st) || !S_ISDIR(st.st_mode)) {
+		snprintf(why, sizeof(why), "'%s' is not a directory (give a cgroup v2 directory "
+			 "such as /sys/fs/cgroup/system.slice/mariadb.service)", arg);
+		goto fail;
+	}
+	if (statfs(path, &sfs) || sfs.f_type != CGROUP2_SUPER_MAGIC) {
+		snprintf(why, sizeof(why), "'%s' is not on a cgroup v2 file system (on a hybrid "
+			 "system the v2 tree is /sys/fs/cgroup/unified)", arg);
+		goto fail;
+	}
+	if (strchr(path, '\n')) {
+		snprintf(why, sizeof(why), "a cgroup path cannot contain a newline");
+		goto fail;
+	}
+	p = malloc(strlen(path) + sizeof("/cgroup.procs"));
+	if (p) {
+		sprintf(p, "%s/cgroup.procs", path);
+		if (access(p, F_OK)) {
+			free(p);
+			snprintf(why, sizeof(why), "'%s' is not a cgroup (no cgroup.procs in it)", arg);
+			goto fail;
+		}
+		free(p);
+	}
+	if (stat("/proc/self/ns/cgroup", &ns) == 0 && ns.st_ino != CGROUP_NS_INIT_INO) {
+		snprintf(why, sizeof(why), "this process is in a cgroup namespace, whose cgroup tree "
+			 "does not start at the kernel's root: the depth of '%s' is unknown "
+			 "(run on the host, or use bpftrace: scripts/dbnetio -E bpftrace -g)", arg);
+		goto fail;
+	}
+	/* The depth: parents on the same file system, up to its root. */
+	p = strdup(path);
+	while (p && strcmp(p, "/")) {
+		char *slash = strrchr(p, '/');
+
+		if (slash == p)
+			slash[1] = '\0';
+		else
+			*slash = '\0';
+		if (stat(p, &up) || up.st_dev != st.st_dev)
+			break;
+		level++;
+	}
+	free(p);
+	env.cgroup = path;
+	env.cgroup_id = (__u64)st.st_ino;
+	env.cgroup_level = level;
+	return NULL;
+fail:
+	free(path);
+	return why;
+}
+
 static error_t parse_arg(int key, char *arg, struct argp_state *state)
 {
 	long v;
@@ -209,6 +298,15 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
 		memset(env.comm, 0, sizeof(env.comm));
 		memcpy(env.comm, arg, strlen(arg));
 		break;
+	case 'g': {
+		const char *why;
+
+		if (env.cgroup)
+			argp_error(state, "-g given twice: one cgroup per capture");
+		if ((why = cgroup_resolve(arg)))
+			argp_error(state, "-g: %s", why);
+		break;
+	}
 	case 'k':
 		if ((i = pick(arg, key_names, 3)) < 0)
 			argp_error(state, "-k must be process, client or connection, not '%s'", arg);
@@ -255,8 +353,8 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
 		argp_error(state, "unexpected argument '%s'", arg);
 		break;
 	case ARGP_KEY_END:
-		if (env.npids && env.comm[0])
-			argp_error(state, "use either -p or -c, not both");
+		if ((env.npids > 0) + (env.comm[0] != '\0') + (env.cgroup != NULL) > 1)
+			argp_error(state, "use one of -p, -c and -g, not several");
 		break;
 	default:
 		return ARGP_ERR_UNKNOWN;
@@ -268,12 +366,122 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
 
 struct kfacts {
 	bool sendpage;		/* tcp_sendpage exists (before 6.5) */
-	int recv_flags;		/* index of tcp_recvmsg's flags argument */
-	int cleanup_copied;	/* index of tcp_cleanup_rbuf's copied argument */
 	bool sock_length_tp;	/* sock:sock_send_length/recv_length (6.3+) */
 	bool rcv_space_tp;	/* tcp:tcp_rcv_space_adjust */
 	bool splice_tp;		/* syscalls:sys_enter_splice/sys_exit_splice in tracefs */
+	/* The kprobe set's argument positions, read only when it is tried: */
+	int recv_flags;		/* tcp_recvmsg's flags */
+	int cleanup_copied;	/* tcp_cleanup_rbuf's copied */
 };
+
+/* The names kfacts_read looks for, in struct kfacts's order of bools. */
+static const char *const kfact_names[] = {
+	"tcp_sendpage", "btf_trace_sock_send_length", "btf_trace_sock_recv_length",
+	"btf_trace_tcp_rcv_space_adjust",
+};
+#define KFACT_NAMES (sizeof(kfact_names) / sizeof(kfact_names[0]))
+#define KFACT_NAME_MAX 64
+
+/*
+ * btf_has_names: which of kfact_names the kernel's BTF has in its string
+ * section, into HAVE.  A function or type named X puts X there (a BTF
+ * tracepoint is its typedef btf_trace_X), so this says what the kernel has
+ * without parsing BTF: it looks for "\0X\0", in 64 KB pieces.  Reading the
+ * 5 MB BTF whole, as libbpf 1.1 does with two copies, would triple the
+ * collector's peak memory.  Returns 0 or a negative errno.
+ */
+static int btf_has_names(bool *have)
+{
+	static char buf[65536 + KFACT_NAME_MAX + 2];
+	char pat[KFACT_NAMES][KFACT_NAME_MAX + 2];
+	size_t plen[KFACT_NAMES], keep = 0;
+	struct btf_header h;
+	__u64 off, end;
+	int fd, e = 0;
+
+	for (size_t i = 0; i < KFACT_NAMES; i++) {
+		plen[i] = strlen(kfact_names[i]) + 2;
+		pat[i][0] = '\0';
+		memcpy(pat[i] + 1, kfact_names[i], plen[i] - 1);	/* and its NUL */
+		have[i] = false;
+	}
+	fd = open("/sys/kernel/btf/vmlinux", O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	if (pread(fd, &h, sizeof(h), 0) != (ssize_t)sizeof(h) || h.magic != BTF_MAGIC ||
+	    h.hdr_len < sizeof(h)) {
+		e = -EINVAL;
+		goto out;
+	}
+	off = (__u64)h.hdr_len + h.str_off;
+	end = off + h.str_len;
+	while (off < end) {
+		size_t want = end - off < 65536 ? (size_t)(end - off) : 65536;
+		ssize_t r = pread(fd, buf + keep, want, (off_t)off);
+
+		if (r <= 0) {
+			e = r < 0 ? -errno : -EINVAL;
+			goto out;
+		}
+		off += (__u64)r;
+		keep += (size_t)r;
+		for (size_t i = 0; i < KFACT_NAMES; i++)
+			have[i] = have[i] || memmem(buf, keep, pat[i], plen[i]);
+		/* A name cut at the piece's end is found with the next piece. */
+		if (keep > KFACT_NAME_MAX + 1) {
+			memmove(buf, buf + keep - (KFACT_NAME_MAX + 1), KFACT_NAME_MAX + 1);
+			keep = KFACT_NAME_MAX + 1;
+		}
+	}
+out:
+	close(fd);
+	return e;
+}
+
+/* tracefs_events: the events directory of tracefs, mounting tracefs at
+ * /sys/kernel/tracing when nothing is there (the splice syscall
+ * tracepoints are attached through it). */
+static const char *tracefs_events(void)
+{
+	static const char *const dirs[] = { "/sys/kernel/tracing/events",
+					    "/sys/kernel/debug/tracing/events" };
+
+	if (access(dirs[0], F_OK) != 0)
+		mount("nodev", "/sys/kernel/tracing", "tracefs", 0, NULL);
+	for (size_t i = 0; i < sizeof(dirs) / sizeof(dirs[0]); i++)
+		if (access(dirs[i], F_OK) == 0)
+			return dirs[i];
+	return NULL;
+}
+
+/* kfacts_read: what the running kernel offers, from its BTF (distributions
+ * backport, so never from the version number) and tracefs.  Returns 0, or
+ * -1 with a message in ERR when BTF cannot be read. */
+static int kfacts_read(struct kfacts *kf, char *err, size_t errlen)
+{
+	bool have[KFACT_NAMES];
+	const char *events = tracefs_events();
+	char path[256];
+	int e = btf_has_names(have);
+
+	if (e) {
+		snprintf(err, errlen, "cannot read the kernel's BTF (/sys/kernel/btf/vmlinux): %s",
+			 strerror(-e));
+		return -1;
+	}
+	kf->sendpage = have[0];
+	kf->sock_length_tp = have[1] && have[2];
+	kf->rcv_space_tp = have[3];
+	kf->recv_flags = kf->cleanup_copied = -1;
+	kf->splice_tp = false;
+	if (events) {
+		snprintf(path, sizeof(path), "%s/syscalls/sys_enter_splice/id", events);
+		kf->splice_tp = access(path, R_OK) == 0;
+		snprintf(path, sizeof(path), "%s/syscalls/sys_exit_splice/id", events);
+		kf->splice_tp = kf->splice_tp && access(path, R_OK) == 0;
+	}
+	return 0;
+}
 
 /* btf_param_index: the 0-based position of parameter PARAM of function FUNC
  * in BTF, or -1 when either is missing. */
@@ -295,70 +503,37 @@ static int btf_param_index(const struct btf *btf, const char *func, const char *
 	return -1;
 }
 
-/* tracefs_events: the events directory of tracefs, mounting tracefs at
- * /sys/kernel/tracing when nothing is there (libbpf attaches the syscall
- * tracepoints through it). */
-static const char *tracefs_events(void)
+/* kprobe_facts_read: the kprobe set's argument positions, from BTF parsed
+ * by libbpf.  Only this last-resort set needs them (the fexit set asks the
+ * trampoline for its argument count), and only it pays libbpf's ~11 MB for
+ * a moment. */
+static void kprobe_facts_read(struct kfacts *kf)
 {
-	static const char *const dirs[] = { "/sys/kernel/tracing/events",
-					    "/sys/kernel/debug/tracing/events" };
+	struct btf *btf;
 
-	if (access(dirs[0], F_OK) != 0)
-		mount("nodev", "/sys/kernel/tracing", "tracefs", 0, NULL);
-	for (size_t i = 0; i < sizeof(dirs) / sizeof(dirs[0]); i++)
-		if (access(dirs[i], F_OK) == 0)
-			return dirs[i];
-	return NULL;
-}
-
-/* kfacts_read: what the running kernel offers, from its BTF (distributions
- * backport, so never from the version number) and tracefs.  Returns 0, or
- * -1 with a message in ERR when BTF cannot be read. */
-static int kfacts_read(struct kfacts *kf, char *err, size_t errlen)
-{
-	struct btf *btf = btf__load_vmlinux_btf();
-	const char *events = tracefs_events();
-	char path[256];
-
-	if (!btf) {
-		snprintf(err, errlen, "cannot read the kernel's BTF (/sys/kernel/btf/vmlinux): %s",
-			 strerror(errno));
-		return -1;
-	}
-	kf->sendpage = btf__find_by_name_kind(btf, "tcp_sendpage", BTF_KIND_FUNC) >= 0;
+	if (kf->recv_flags != -1 || !(btf = btf__load_vmlinux_btf()))
+		return;
 	kf->recv_flags = btf_param_index(btf, "tcp_recvmsg", "flags");
 	kf->cleanup_copied = btf_param_index(btf, "tcp_cleanup_rbuf", "copied");
-	kf->sock_length_tp =
-		btf__find_by_name_kind(btf, "btf_trace_sock_send_length", BTF_KIND_TYPEDEF) >= 0 &&
-		btf__find_by_name_kind(btf, "btf_trace_sock_recv_length", BTF_KIND_TYPEDEF) >= 0;
-	kf->rcv_space_tp =
-		btf__find_by_name_kind(btf, "btf_trace_tcp_rcv_space_adjust", BTF_KIND_TYPEDEF) >= 0;
 	btf__free(btf);
-	kf->splice_tp = false;
-	if (events) {
-		snprintf(path, sizeof(path), "%s/syscalls/sys_enter_splice", events);
-		kf->splice_tp = access(path, F_OK) == 0;
-		snprintf(path, sizeof(path), "%s/syscalls/sys_exit_splice", events);
-		kf->splice_tp = kf->splice_tp && access(path, F_OK) == 0;
-	}
-	return 0;
 }
 
 /* set_unavailable: why probe SET cannot work on this kernel, from its
  * facts alone, or NULL when it is worth trying to load. */
-static const char *set_unavailable(enum probe_set set, const struct kfacts *kf)
+static const char *set_unavailable(enum probe_set set, struct kfacts *kf)
 {
-	bool flags_ok = kf->recv_flags == 3 || kf->recv_flags == 4;
-
 	switch (set) {
 	case PROBE_FEXIT:
-		return flags_ok ? NULL : "BTF puts tcp_recvmsg's flags at neither argument 3 "
-					 "(5.19+) nor 4";
+		return NULL;
 	case PROBE_TRACEPOINT:
-		return kf->sock_length_tp ? NULL : "this kernel has no sock:sock_send_length/"
-						   "sock_recv_length tracepoints (Linux 6.3+)";
+		if (!kf->sock_length_tp)
+			return "this kernel has no sock:sock_send_length/sock_recv_length "
+			       "tracepoints (Linux 6.3+)";
+		return kf->rcv_space_tp ? NULL : "this kernel has no tcp:tcp_rcv_space_adjust "
+						 "tracepoint";
 	case PROBE_KPROBE:
-		if (!flags_ok)
+		kprobe_facts_read(kf);
+		if (kf->recv_flags != 3 && kf->recv_flags != 4)
 			return "BTF puts tcp_recvmsg's flags at neither argument 3 (5.19+) nor 4";
 		return kf->cleanup_copied == 1 ? NULL : "BTF does not put tcp_cleanup_rbuf's "
 							"copied at argument 1";
@@ -370,82 +545,39 @@ static const char *set_unavailable(enum probe_set set, const struct kfacts *kf)
 
 /* =========================== loading probes ============================= */
 
-/* libbpf's first warning of a load attempt (it names the program and the
- * kernel's answer; the later ones only repeat that the load failed). */
-static char libbpf_first[512];
-
+/* libbpf prints only for the kprobe set's BTF read; -v shows it. */
 static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list args)
 {
-	va_list copy;
-
-	if (level == LIBBPF_WARN && !libbpf_first[0]) {
-		const char *p = libbpf_first;
-
-		va_copy(copy, args);
-		vsnprintf(libbpf_first, sizeof(libbpf_first), fmt, copy);
-		va_end(copy);
-		libbpf_first[strcspn(libbpf_first, "\n")] = '\0';
-		if (!strncmp(p, "libbpf: ", 8))
-			memmove(libbpf_first, p + 8, strlen(p + 8) + 1);
-	}
 	if (!env.verbose || level == LIBBPF_DEBUG)
 		return 0;
 	return vfprintf(stderr, fmt, args);
 }
 
-/* set_autoload: load exactly the programs of SET (plus optional ones the
- * kernel has). */
-static void set_autoload(struct dbnetio_collect_bpf *obj, enum probe_set set,
-			 const struct kfacts *kf)
-{
-	struct bpf_program *prog;
-	bool splice = kf->rcv_space_tp && kf->splice_tp;
+/* One loaded probe set: its light skeleton (any of the four), the fds of
+ * the maps user space reads, and what the header's variant= says. */
+struct probes {
+	void *skel;
+	void (*destroy)(void *skel);
+	int procs, flows, pids, dropped;	/* map fds */
+	bool sendpage, splice;			/* attached */
+	char stage[64];				/* what failed, for the message */
+};
 
-	bpf_object__for_each_program(prog, obj->obj)
-		bpf_program__set_autoload(prog, false);
-	switch (set) {
-	case PROBE_FEXIT:
-		bpf_program__set_autoload(obj->progs.fexit_tcp_sendmsg, true);
-		bpf_program__set_autoload(obj->progs.fexit_tcp_sendpage, kf->sendpage);
-		bpf_program__set_autoload(obj->progs.fexit_tcp_recvmsg, true);
-		bpf_program__set_autoload(obj->progs.fexit_tcp_splice_read, true);
-		break;
-	case PROBE_TRACEPOINT:
-		bpf_program__set_autoload(obj->progs.tp_sock_send_length, true);
-		bpf_program__set_autoload(obj->progs.tp_sock_recv_length, true);
-		bpf_program__set_autoload(obj->progs.tp_sys_enter_splice, splice);
-		bpf_program__set_autoload(obj->progs.tp_tcp_rcv_space_adjust, splice);
-		bpf_program__set_autoload(obj->progs.tp_sys_exit_splice, splice);
-		break;
-	case PROBE_KPROBE:
-		bpf_program__set_autoload(obj->progs.kp_tcp_sendmsg, true);
-		bpf_program__set_autoload(obj->progs.kp_tcp_sendpage, kf->sendpage);
-		bpf_program__set_autoload(obj->progs.kp_tcp_recvmsg, true);
-		bpf_program__set_autoload(obj->progs.kp_tcp_cleanup_rbuf, true);
-		bpf_program__set_autoload(obj->progs.kp_sys_exit, true);
-		bpf_program__set_autoload(obj->progs.kp_sched_process_exit, true);
-		break;
-	case PROBE_AUTO:
-		break;
-	}
-}
+#define STAGE(p, ...) snprintf((p)->stage, sizeof((p)->stage), __VA_ARGS__)
 
-/* variant_text: the header's variant= for SET on this kernel. */
-static void variant_text(enum probe_set set, const struct kfacts *kf, char *buf, size_t len)
+/* The verifier's log of a failed load, with -v (the loader program hands
+ * the buffer to every program it loads). */
+static char *verifier_log;
+#define VERIFIER_LOG_SIZE (1u << 20)
+
+static void verifier_log_set(struct bpf_loader_ctx *ctx)
 {
-	switch (set) {
-	case PROBE_FEXIT:
-		snprintf(buf, len, "sendmsg,%srecvmsg,splice_read,flags=arg%d",
-			 kf->sendpage ? "sendpage," : "", kf->recv_flags);
-		break;
-	case PROBE_TRACEPOINT:
-		snprintf(buf, len, "sock_length%s", kf->rcv_space_tp && kf->splice_tp ? ",splice" : "");
-		break;
-	default:
-		snprintf(buf, len, "sendmsg,%scleanup_rbuf,flags=arg%d",
-			 kf->sendpage ? "sendpage," : "", kf->recv_flags);
-		break;
-	}
+	if (!env.verbose || (!verifier_log && !(verifier_log = calloc(1, VERIFIER_LOG_SIZE))))
+		return;
+	verifier_log[0] = '\0';
+	ctx->log_level = 1;
+	ctx->log_size = VERIFIER_LOG_SIZE;
+	ctx->log_buf = (__u64)(unsigned long)verifier_log;
 }
 
 /* comm_words: NAME (NUL-padded to COLLECT_COMM_LEN) as the kernel side's
@@ -473,59 +605,275 @@ static __u32 flows_max(void)
 	return FLOWS_MAX;
 }
 
-/* probes_start: open, configure, load and attach the programs of SET, and
- * fill the pid filter.  Returns 0 with *OUT set, or a negative errno with a
- * message in ERR (and nothing left loaded). */
-static int probes_start(enum probe_set set, const struct kfacts *kf,
-			struct dbnetio_collect_bpf **out, char *err, size_t errlen)
+/* configure: the capture's settings into CFG and the map sizes, before
+ * load.  Unused maps shrink to one entry; see dbnetio-collect.h for the
+ * sizes. */
+static void configure(struct collect_config *cfg, enum probe_set set, const struct kfacts *kf,
+		      struct bpf_map_desc *pids, struct bpf_map_desc *procs,
+		      struct bpf_map_desc *flows, struct bpf_map_desc *threads)
 {
-	struct dbnetio_collect_bpf *obj;
-	const char *stage = "open";
-	int e;
+	cfg->filter_mode = env.npids ? COLLECT_FILTER_PID
+			 : env.comm[0] ? COLLECT_FILTER_COMM
+			 : env.cgroup ? COLLECT_FILTER_CGROUP : COLLECT_FILTER_ALL;
+	cfg->cgroup_id = env.cgroup_id;
+	cfg->cgroup_level = env.cgroup_level;
+	comm_words(env.comm, cfg->filter_comm, cfg->filter_mask);
+	cfg->key_mode = (__u8)env.key;
+	cfg->recv_flags_arg = set == PROBE_KPROBE ? (__u32)kf->recv_flags : 0;
+	pids->max_entries = env.npids ? (__u32)env.npids : 1;
+	procs->max_entries = env.npids ? (__u32)env.npids : PROCS_MAX;
+	flows->max_entries = env.key == COLLECT_KEY_PROCESS ? 1 : flows_max();
+	threads->max_entries = set == PROBE_FEXIT ? 1 : THREADS_MAX;
+}
 
-	libbpf_first[0] = '\0';
-	obj = dbnetio_collect_bpf__open();
-	if (!obj) {
-		e = -errno;
-		goto fail;
-	}
-	obj->rodata->filter_mode = env.npids ? COLLECT_FILTER_PID
-				 : env.comm[0] ? COLLECT_FILTER_COMM : COLLECT_FILTER_ALL;
-	comm_words(env.comm, (__u64 *)obj->rodata->filter_comm, (__u64 *)obj->rodata->filter_mask);
-	obj->rodata->key_mode = (__u8)env.key;
-	obj->rodata->recv_flags_arg = (__u32)kf->recv_flags;
-	/* Unused maps shrink to one entry; see dbnetio-collect.h for the sizes. */
-	bpf_map__set_max_entries(obj->maps.traced_pids, env.npids ? (__u32)env.npids : 1);
-	bpf_map__set_max_entries(obj->maps.procs, env.npids ? (__u32)env.npids : PROCS_MAX);
-	bpf_map__set_max_entries(obj->maps.flows, env.key == COLLECT_KEY_PROCESS ? 1 : flows_max());
-	bpf_map__set_max_entries(obj->maps.threads, set == PROBE_FEXIT ? 1 : THREADS_MAX);
-	set_autoload(obj, set, kf);
-
-	stage = "load";
-	e = dbnetio_collect_bpf__load(obj);
-	if (e)
-		goto fail;
+/* pids_fill: the -p pids into the traced_pids map FD. */
+static int pids_fill(int fd)
+{
 	for (size_t i = 0; i < env.npids; i++) {
 		__u8 one = 1;
-		if (bpf_map_update_elem(bpf_map__fd(obj->maps.traced_pids), &env.pids[i], &one, BPF_ANY)) {
-			e = -errno;
-			stage = "fill the pid filter";
-			goto fail;
-		}
+		if (bpf_map_update_elem(fd, &env.pids[i], &one, BPF_ANY))
+			return -errno;
 	}
-	stage = "attach";
-	e = dbnetio_collect_bpf__attach(obj);
-	if (e)
-		goto fail;
-	*out = obj;
 	return 0;
-fail:
-	snprintf(err, errlen, "%s: cannot %s the programs: %s%s%s", probe_names[set], stage,
-		 strerror(-e), libbpf_first[0] ? " (libbpf: " : "", libbpf_first[0] ? libbpf_first : "");
-	if (libbpf_first[0])
-		strncat(err, ")", errlen - strlen(err) - 1);
-	dbnetio_collect_bpf__destroy(obj);
+}
+
+/* read_number: the first line of file PATH as a number in [0, INT_MAX], or
+ * a negative errno. */
+static int read_number(const char *path)
+{
+	char line[32];
+	FILE *f = fopen(path, "re");
+	long v;
+	int e = -EINVAL;
+
+	if (!f)
+		return -errno;
+	if (fgets(line, sizeof(line), f)) {
+		line[strcspn(line, "\n")] = '\0';
+		if (parse_long(line, 0, INT_MAX, &v) == 0)
+			e = (int)v;
+	}
+	fclose(f);
 	return e;
+}
+
+/* perf_attach: program PROG_FD on the perf event ATTR, for every process
+ * and every CPU (a BPF program on a tracepoint or kprobe runs wherever it
+ * fires, whatever CPU its event was opened on).  Returns the event's fd,
+ * which holds the attachment, or a negative errno. */
+static int perf_attach(struct perf_event_attr *attr, int prog_fd)
+{
+	int fd, e;
+
+	attr->size = sizeof(*attr);
+	fd = (int)syscall(SYS_perf_event_open, attr, -1, 0, -1, PERF_FLAG_FD_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	if (ioctl(fd, PERF_EVENT_IOC_SET_BPF, prog_fd) < 0 ||
+	    ioctl(fd, PERF_EVENT_IOC_ENABLE, 0) < 0) {
+		e = -errno;
+		close(fd);
+		return e;
+	}
+	return fd;
+}
+
+/* attach_tracepoint: PROG_FD on tracepoint CATEGORY/NAME of tracefs. */
+static int attach_tracepoint(int prog_fd, const char *category, const char *name)
+{
+	struct perf_event_attr attr = { .type = PERF_TYPE_TRACEPOINT };
+	const char *events = tracefs_events();
+	char path[256];
+	int id;
+
+	if (!events)
+		return -ENOENT;
+	snprintf(path, sizeof(path), "%s/%s/%s/id", events, category, name);
+	if ((id = read_number(path)) < 0)
+		return id;
+	attr.config = (__u64)id;
+	return perf_attach(&attr, prog_fd);
+}
+
+/* attach_kprobe: PROG_FD on the entry of kernel function FUNC, through the
+ * kprobe PMU (4.17+). */
+static int attach_kprobe(int prog_fd, const char *func)
+{
+	struct perf_event_attr attr = { 0 };
+	int type = read_number("/sys/bus/event_source/devices/kprobe/type");
+
+	if (type < 0)
+		return type;
+	attr.type = (__u32)type;
+	attr.config1 = (__u64)(unsigned long)func;	/* kprobe_func */
+	return perf_attach(&attr, prog_fd);
+}
+
+/* What each set attaches beside what its light skeleton attaches itself
+ * (BTF tracepoints and trampolines): the perf-event programs. */
+static int fexit_more(void *skel, struct probes *p, const struct kfacts *kf)
+{
+	(void)skel;
+	p->sendpage = kf->sendpage;
+	return 0;
+}
+
+/* The splice syscall tracepoints: both or neither (a kernel without them
+ * loses splice() receive, and says so). */
+static int tracepoint_more(struct collect_tracepoint *s, struct probes *p,
+			   const struct kfacts *kf)
+{
+	int fd;
+
+	if (!kf->splice_tp)
+		return 0;
+	STAGE(p, "attach the programs to syscalls:sys_enter_splice");
+	if ((fd = attach_tracepoint(s->progs.tp_sys_enter_splice.prog_fd, "syscalls",
+				    "sys_enter_splice")) < 0)
+		return fd;
+	s->links.tp_sys_enter_splice_fd = fd;
+	STAGE(p, "attach the programs to syscalls:sys_exit_splice");
+	if ((fd = attach_tracepoint(s->progs.tp_sys_exit_splice.prog_fd, "syscalls",
+				    "sys_exit_splice")) < 0)
+		return fd;
+	s->links.tp_sys_exit_splice_fd = fd;
+	p->splice = true;
+	return 0;
+}
+
+static int kprobe_more(struct collect_kprobe *s, struct probes *p, const struct kfacts *kf)
+{
+	struct { int prog, *link; const char *func; bool want; } k[] = {
+		{ s->progs.kp_tcp_sendmsg.prog_fd, &s->links.kp_tcp_sendmsg_fd, "tcp_sendmsg", true },
+		{ s->progs.kp_tcp_sendpage.prog_fd, &s->links.kp_tcp_sendpage_fd, "tcp_sendpage",
+		  kf->sendpage },
+		{ s->progs.kp_tcp_recvmsg.prog_fd, &s->links.kp_tcp_recvmsg_fd, "tcp_recvmsg", true },
+		{ s->progs.kp_tcp_cleanup_rbuf.prog_fd, &s->links.kp_tcp_cleanup_rbuf_fd,
+		  "tcp_cleanup_rbuf", true },
+	};
+
+	for (size_t i = 0; i < sizeof(k) / sizeof(k[0]); i++) {
+		int fd;
+
+		if (!k[i].want)
+			continue;
+		STAGE(p, "attach a kprobe to %s", k[i].func);
+		if ((fd = attach_kprobe(k[i].prog, k[i].func)) < 0)
+			return fd;
+		*k[i].link = fd;
+	}
+	p->sendpage = kf->sendpage;
+	return 0;
+}
+
+/*
+ * DEFINE_START(NAME, MORE): NAME_start(), which opens light skeleton NAME,
+ * configures, loads and attaches it into P; MORE attaches what the
+ * skeleton does not.  The four skeletons differ in their programs only:
+ * their .rodata (cfg) and maps are the same, so one body serves them all.
+ * On failure P->stage says which step failed and P holds what to free.
+ */
+#define DEFINE_START(NAME, MORE)						\
+static void NAME##_free(void *skel)						\
+{										\
+	NAME##__destroy(skel);							\
+}										\
+										\
+static int NAME##_start(struct probes *p, enum probe_set set, const struct kfacts *kf) \
+{										\
+	struct NAME *s = NAME##__open();					\
+	int e;									\
+										\
+	if (!s)									\
+		return -ENOMEM;		/* open only allocates */		\
+	p->skel = s;								\
+	p->destroy = NAME##_free;						\
+	configure(&s->rodata->cfg, set, kf, &s->maps.traced_pids, &s->maps.procs, \
+		  &s->maps.flows, &s->maps.threads);				\
+	verifier_log_set(&s->ctx);						\
+	STAGE(p, "load the programs");					\
+	if ((e = NAME##__load(s)))						\
+		return e;							\
+	p->procs = s->maps.procs.map_fd;					\
+	p->flows = s->maps.flows.map_fd;					\
+	p->pids = s->maps.traced_pids.map_fd;					\
+	p->dropped = s->maps.dropped.map_fd;					\
+	STAGE(p, "fill the pid filter");					\
+	if ((e = pids_fill(p->pids)))						\
+		return e;							\
+	STAGE(p, "attach the programs");					\
+	if ((e = NAME##__attach(s)))						\
+		return e;							\
+	return MORE(s, p, kf);							\
+}
+
+DEFINE_START(collect_fexit, fexit_more)
+DEFINE_START(collect_fexit_sendpage, fexit_more)
+DEFINE_START(collect_tracepoint, tracepoint_more)
+DEFINE_START(collect_kprobe, kprobe_more)
+
+static void probes_stop(struct probes *p)
+{
+	if (p->skel)
+		p->destroy(p->skel);
+	p->skel = NULL;
+}
+
+/* probes_start: load and attach the programs of SET and fill the pid
+ * filter.  Returns 0 with P set, or a negative errno with a message in ERR
+ * (and nothing left loaded). */
+static int probes_start(enum probe_set set, const struct kfacts *kf, struct probes *p,
+			char *err, size_t errlen)
+{
+	int e = -EINVAL;
+
+	memset(p, 0, sizeof(*p));
+	STAGE(p, "open the programs");
+	switch (set) {
+	case PROBE_FEXIT:
+		e = kf->sendpage ? collect_fexit_sendpage_start(p, set, kf)
+				 : collect_fexit_start(p, set, kf);
+		break;
+	case PROBE_TRACEPOINT:
+		e = collect_tracepoint_start(p, set, kf);
+		break;
+	case PROBE_KPROBE:
+		e = collect_kprobe_start(p, set, kf);
+		break;
+	case PROBE_AUTO:
+		break;
+	}
+	if (!e)
+		return 0;
+	snprintf(err, errlen, "%s: cannot %s: %s", probe_names[set], p->stage,
+		 strerror(-e));
+	if (verifier_log && verifier_log[0]) {	/* its end: the failed program's */
+		const char *tail = verifier_log + strlen(verifier_log);
+		for (int lines = 0; tail > verifier_log && lines <= 40; tail--)
+			lines += tail[-1] == '\n';
+		fprintf(stderr, "%s: the end of the kernel's log of the %s set:\n%s\n", PROG,
+			probe_names[set], tail);
+	}
+	probes_stop(p);
+	return e;
+}
+
+/* variant_text: the header's variant= for SET as attached. */
+static void variant_text(enum probe_set set, const struct probes *p, const struct kfacts *kf,
+			 char *buf, size_t len)
+{
+	switch (set) {
+	case PROBE_FEXIT:
+		snprintf(buf, len, "sendmsg,%srecvmsg,splice_read", p->sendpage ? "sendpage," : "");
+		break;
+	case PROBE_TRACEPOINT:
+		snprintf(buf, len, "sock_length%s", p->splice ? ",splice" : "");
+		break;
+	default:
+		snprintf(buf, len, "sendmsg,%scleanup_rbuf,flags=arg%d",
+			 p->sendpage ? "sendpage," : "", kf->recv_flags);
+		break;
+	}
 }
 
 /* ============================== reading ================================= */
@@ -734,10 +1082,9 @@ static bool proc_gone(__u32 tgid)
 	return kill((pid_t)tgid, 0) < 0 && errno == ESRCH;
 }
 
-static void retire(struct dbnetio_collect_bpf *obj, struct rows *procs, struct rows *flows,
-		   int ncpu)
+static void retire(const struct probes *p, struct rows *procs, struct rows *flows, int ncpu)
 {
-	int pfd = bpf_map__fd(obj->maps.procs), ffd = bpf_map__fd(obj->maps.flows);
+	int pfd = p->procs, ffd = p->flows;
 	size_t pstride = (sizeof(struct proc_count) + 7) & ~(size_t)7;
 	size_t fstride = (sizeof(struct flow_count) + 7) & ~(size_t)7;
 	void *vals = malloc(pstride * (size_t)ncpu);
@@ -779,21 +1126,18 @@ static void retire(struct dbnetio_collect_bpf *obj, struct rows *procs, struct r
 
 /* ============================== writing ================================= */
 
-/* pct_encode: S percent-encoded outside [A-Za-z0-9._:,+-], as the capture
- * header's values require, into BUF. */
-static void pct_encode(const char *s, char *buf, size_t len)
+/* put_pct: S percent-encoded outside [A-Za-z0-9._:,+-], as the capture
+ * header's values require. */
+static void put_pct(FILE *f, const char *s)
 {
-	size_t w = 0;
-
-	for (; *s && w + 4 < len; s++) {
+	for (; *s; s++) {
 		unsigned char c = (unsigned char)*s;
 		if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
 		    strchr("._:,+-", c))
-			buf[w++] = (char)c;
+			fputc(c, f);
 		else
-			w += (size_t)snprintf(buf + w, len - w, "%%%02X", c);
+			fprintf(f, "%%%02X", c);
 	}
-	buf[w] = '\0';
 }
 
 /* put_comm: a process name as the text stream shows it; a control
@@ -931,7 +1275,7 @@ static void name_of(const struct rows *procs, __u32 tgid, char *comm)
 /* dump: one snapshot: the time it was taken, every map, the end marker.
  * FINAL adds the "# dbnetio-final" marker first.  Returns 0, or a negative
  * errno when the maps cannot be read or the output cannot be written. */
-static int dump(FILE *f, struct dbnetio_collect_bpf *obj, int ncpu, bool final)
+static int dump(FILE *f, const struct probes *p, int ncpu, bool final)
 {
 	struct rows procs = {}, flows = {};
 	struct timespec now;
@@ -941,17 +1285,17 @@ static int dump(FILE *f, struct dbnetio_collect_bpf *obj, int ncpu, bool final)
 	if (final)
 		put_line(f, "# dbnetio-final");
 	clock_gettime(CLOCK_REALTIME, &now);
-	e = map_read(bpf_map__fd(obj->maps.procs), sizeof(__u32), sizeof(struct proc_count), ncpu,
+	e = map_read(p->procs, sizeof(__u32), sizeof(struct proc_count), ncpu,
 		     proc_row_add, &procs);
 	if (!e && env.key != COLLECT_KEY_PROCESS)
-		e = map_read(bpf_map__fd(obj->maps.flows), sizeof(struct flow_key),
+		e = map_read(p->flows, sizeof(struct flow_key),
 			     sizeof(struct flow_count), ncpu, flow_row_add, &flows);
 	if (e) {
 		fprintf(stderr, "%s: cannot read the counters: %s\n", PROG, strerror(-e));
 		goto cleanup;
 	}
 	if (!final)
-		retire(obj, &procs, &flows, ncpu);
+		retire(p, &procs, &flows, ncpu);
 	for (size_t i = 0; i < retired_procs.n && !e; i++)
 		e = rows_push(&procs, &retired_procs.v[i]);
 	rows_merge(&procs);
@@ -987,13 +1331,13 @@ cleanup:
 }
 
 /* dropped_warn: say on stderr when bytes found no room in the procs map. */
-static void dropped_warn(struct dbnetio_collect_bpf *obj, int ncpu)
+static void dropped_warn(const struct probes *p, int ncpu)
 {
 	struct drop_count *v = calloc((size_t)ncpu, sizeof(*v));
 	__u32 zero = 0;
 	__u64 s = 0, r = 0;
 
-	if (v && bpf_map_lookup_elem(bpf_map__fd(obj->maps.dropped), &zero, v) == 0)
+	if (v && bpf_map_lookup_elem(p->dropped, &zero, v) == 0)
 		for (int c = 0; c < ncpu; c++)
 			s += v[c].send, r += v[c].recv;
 	if (s || r)
@@ -1046,10 +1390,10 @@ int main(int argc, char **argv)
 		.doc = argp_program_doc,
 	};
 	static const enum probe_set order[] = { PROBE_FEXIT, PROBE_TRACEPOINT, PROBE_KPROBE };
-	struct dbnetio_collect_bpf *obj = NULL;
+	struct probes probes = { 0 };
 	struct sigaction sa = { .sa_handler = sig_handler };
 	struct timespec now, mono, next, deadline = { 0, 0 };
-	char err[1024], comm_enc[64], host[256], kernel[256], variant[128];
+	char err[1024], variant[128];
 	char *header = NULL;
 	size_t header_len = 0;
 	FILE *hf;
@@ -1092,14 +1436,14 @@ int main(int argc, char **argv)
 	 * kprobe that this kernel loads and attaches. */
 	for (size_t i = 0; i < sizeof(order) / sizeof(order[0]); i++) {
 		enum probe_set set = order[i];
-
-		const char *why = set_unavailable(set, &kf);
+		const char *why;
 
 		if (env.probe != PROBE_AUTO && env.probe != set)
 			continue;
+		why = set_unavailable(set, &kf);
 		if (why) {
 			snprintf(err, sizeof(err), "%s: %s", probe_names[set], why);
-		} else if (probes_start(set, &kf, &obj, err, sizeof(err)) == 0) {
+		} else if (probes_start(set, &kf, &probes, err, sizeof(err)) == 0) {
 			used = set;
 			break;
 		}
@@ -1107,14 +1451,14 @@ int main(int argc, char **argv)
 			fprintf(stderr, "%s: %s%s\n", PROG, err,
 				i + 1 < sizeof(order) / sizeof(order[0]) ? "; trying the next probe set" : "");
 	}
-	if (!obj) {
+	if (!probes.skel) {
 		fprintf(stderr, "%s: %s\n", PROG, env.probe == PROBE_AUTO ?
 			"no probe set could be attached on this kernel" : err);
 		goto cleanup;
 	}
-	if (used == PROBE_TRACEPOINT && !(kf.rcv_space_tp && kf.splice_tp))
-		fprintf(stderr, "%s: this kernel lacks tcp:tcp_rcv_space_adjust or the splice "
-			"syscall tracepoints: splice() receive is not counted\n", PROG);
+	if (used == PROBE_TRACEPOINT && !probes.splice)
+		fprintf(stderr, "%s: this kernel lacks the splice syscall tracepoints: splice() "
+			"receive is not counted\n", PROG);
 	fprintf(stderr, "%s: probe=%s\n", PROG, probe_names[used]);
 	if (env.check) {	/* scripts/dbnetio asks before it picks this collector */
 		e = 0;
@@ -1123,10 +1467,7 @@ int main(int argc, char **argv)
 
 	/* The header, once the probes are live; as long as the pid list. */
 	uname(&u);
-	pct_encode(u.nodename, host, sizeof(host));
-	pct_encode(u.release, kernel, sizeof(kernel));
-	pct_encode(env.comm, comm_enc, sizeof(comm_enc));
-	variant_text(used, &kf, variant, sizeof(variant));
+	variant_text(used, &probes, &kf, variant, sizeof(variant));
 	hf = open_memstream(&header, &header_len);
 	if (!hf) {
 		fprintf(stderr, "%s: %s\n", PROG, strerror(errno));
@@ -1138,11 +1479,16 @@ int main(int argc, char **argv)
 		for (size_t i = 0; i < env.npids; i++)
 			fprintf(hf, "%s%u", i ? "," : "pid:", env.pids[i]);
 	else if (env.comm[0])
-		fprintf(hf, "comm:%s", comm_enc);
+		fputs("comm:", hf), put_pct(hf, env.comm);
+	else if (env.cgroup)
+		fputs("cgroup:", hf), put_pct(hf, env.cgroup);
 	else
 		fputs("all", hf);
-	fprintf(hf, " interval=%ld counters=cumulative host=%s kernel=%s variant=%s "
-		"collector=dbnetio-collect", env.interval, host, kernel, variant);
+	fprintf(hf, " interval=%ld counters=cumulative host=", env.interval);
+	put_pct(hf, u.nodename);
+	fputs(" kernel=", hf);
+	put_pct(hf, u.release);
+	fprintf(hf, " variant=%s collector=dbnetio-collect", variant);
 	if (fclose(hf) == EOF) {
 		fprintf(stderr, "%s: %s\n", PROG, strerror(errno));
 		goto cleanup;
@@ -1175,7 +1521,7 @@ int main(int argc, char **argv)
 		}
 		if (sleep_until(CLOCK_REALTIME, &next))
 			break;
-		if (dump(out, obj, ncpu, false) < 0)
+		if (dump(out, &probes, ncpu, false) < 0)
 			goto cleanup;
 		clock_gettime(CLOCK_REALTIME, &now);
 		next.tv_sec += env.interval;
@@ -1184,18 +1530,20 @@ int main(int argc, char **argv)
 		if (next.tv_sec <= now.tv_sec || next.tv_sec - now.tv_sec > env.interval)
 			next = next_boundary(&now);
 	}
-	if (dump(out, obj, ncpu, true) < 0)
+	if (dump(out, &probes, ncpu, true) < 0)
 		goto cleanup;
-	dropped_warn(obj, ncpu);
+	dropped_warn(&probes, ncpu);
 	e = 0;
 cleanup:
-	dbnetio_collect_bpf__destroy(obj);
+	probes_stop(&probes);
+	free(verifier_log);
 	if (out != stdout && fclose(out) == EOF && !e) {
 		fprintf(stderr, "%s: cannot write the capture: %s\n", PROG, strerror(errno));
 		e = 1;
 	}
 	free(header);
 	free(env.pids);
+	free(env.cgroup);
 	free(retired_procs.v);
 	free(retired_flows.v);
 	return e;

@@ -44,6 +44,30 @@ enum collect_filter_mode {
 	COLLECT_FILTER_ALL = 0,
 	COLLECT_FILTER_PID = 1,		/* tgid in the traced_pids map */
 	COLLECT_FILTER_COMM = 2,	/* thread-group leader's comm == filter_comm */
+	COLLECT_FILTER_CGROUP = 3,	/* the thread's cgroup v2 is cgroup_id or below it */
+};
+
+/*
+ * The capture's settings, the kernel side's one read-only global (.rodata,
+ * filled by user space before load and frozen, so the verifier treats every
+ * field as a constant and drops the branches a capture does not use).
+ * filter_comm is the -c name as two words, and filter_mask keeps its bytes
+ * and the NUL after it: comm matches when both masked words are equal,
+ * whatever follows the NUL (a comm that once held a longer name need not be
+ * zero-padded).  cgroup_id is the -g cgroup's id (its directory's inode
+ * number) and cgroup_level its depth below the root of the cgroup v2 tree.
+ * recv_flags_arg is the kprobe set's index of tcp_recvmsg's flags argument:
+ * 3 since 5.19 (nonblock was dropped), 4 before.
+ */
+struct collect_config {
+	__u64 filter_comm[2];
+	__u64 filter_mask[2];
+	__u64 cgroup_id;
+	__u32 cgroup_level;
+	__u32 recv_flags_arg;
+	__u8 filter_mode;	/* enum collect_filter_mode */
+	__u8 key_mode;		/* enum collect_key_mode */
+	__u8 pad[2];
 };
 
 /*

@@ -398,10 +398,10 @@ check "more than 8 pids without a working collector: refused, with both reasons"
 cg2=$(awk '$3 == "cgroup2" { print $2; exit }' /proc/mounts)
 if [ -n "$cg2" ]; then
 	engine_run -g "$cg2" -P tracepoint
-	check "-g (no cgroup filter in the collector): auto uses bpftrace and says why" \
-		"bpftrace 0 dbnetio: engine=bpftrace (dbnetio-collect has no cgroup filter (-g))" "$ran $erc $eerr"
+	check "-g goes to the collector, with the cgroup's real path" \
+		"collect 0 -g $(cd "$cg2" && pwd -P)" "$ran $erc $(grep -o -- '-g [^ ]*' <<<"$cargv")"
 else
-	skip "-g: auto uses bpftrace" "no cgroup v2 file system mounted"
+	skip "-g goes to the collector" "no cgroup v2 file system mounted"
 fi
 rm -f "$tmp/cargv"
 out=$(BPFTRACE=$tmp/fakebt DBNETIO_COLLECT=$tmp/fakecollect "$launcher" -n -k process -p $$ -o "$tmp/ecap" 2>/dev/null)

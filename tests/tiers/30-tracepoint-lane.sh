@@ -153,44 +153,5 @@ else
 	skip "map full: the report's overflow series" "$report is not built (run make)"
 fi
 
-# -g CGROUP: every process in a cgroup v2 directory or below it, including
-# one that starts there after the capture, and nothing from outside it.
-cg_root=/sys/fs/cgroup
-[ "$(stat -f -c %T $cg_root 2>/dev/null)" = cgroup2fs ] || cg_root=/sys/fs/cgroup/unified
-if [ "$(stat -f -c %T $cg_root 2>/dev/null)" != cgroup2fs ] || ! mkdir "$cg_root/dbnetio-t30.$$" 2>/dev/null; then
-	skip "cgroup filter" "no writable cgroup v2 tree at /sys/fs/cgroup or /sys/fs/cgroup/unified"
-else
-	cg=$cg_root/dbnetio-t30.$$
-	mkdir "$cg/app"
-	mkfifo "$tmp/goI" "$tmp/goO" "$tmp/goL"
-	# inside (in a child cgroup), and outside; both named tcpwork
-	bash -c 'echo $$ > "$1/cgroup.procs" && exec "$2" -g "$3" -a 127.0.0.41 send-recv' _ "$cg/app" "$tcpwork" "$tmp/goI" > "$tmp/I.out" &
-	i=$!
-	"$tcpwork" -g "$tmp/goO" -a 127.0.0.42 send-recv > "$tmp/O.out" &
-	o=$!
-	sleep 0.3
-	"$DBNETIO_ROOT/scripts/dbnetio" -E bpftrace -P tracepoint -g "$cg" -o "$tmp/cg.txt" 2>"$tmp/cg.err" &
-	cap=$!
-	for _ in $(seq 300); do grep -q 'dbnetio-dump-end' "$tmp/cg.txt" 2>/dev/null && break; sleep 0.1; done
-	# and one that starts in the cgroup after the capture began
-	bash -c 'echo $$ > "$1/cgroup.procs" && exec "$2" -g "$3" -a 127.0.0.43 writev-readv' _ "$cg/app" "$tcpwork" "$tmp/goL" > "$tmp/L.out" &
-	l=$!
-	sleep 0.3
-	echo go > "$tmp/goI"; echo go > "$tmp/goO"; echo go > "$tmp/goL"
-	wait $i $o $l
-	sleep 1.2
-	kill -INT $cap
-	wait $cap
-	check "cgroup filter: header" "filter=cgroup:$(sed 's|/|%2F|g' <<<"$cg")" "$(grep -o 'filter=[^ ]*' "$tmp/cg.txt")"
-	for w in I L; do
-		read -r pat wpid wsent wrecv _ < "$tmp/$w.out"
-		[ $w = L ] && pat+=", started later"
-		check "cgroup filter: a process in the cgroup's child ($pat), send" "$wsent" \
-			"$(awk -v k="@psend[$wpid," 'index($0, k) == 1 { v = $NF } END { print v + 0 }' "$tmp/cg.txt")"
-		check "cgroup filter: a process in the cgroup's child ($pat), recv" "$wrecv" \
-			"$(awk -v k="@precv[$wpid," 'index($0, k) == 1 { v = $NF } END { print v + 0 }' "$tmp/cg.txt")"
-	done
-	read -r _ opid _ < "$tmp/O.out"
-	check "cgroup filter: nothing from a process outside it" 0 "$(grep -c "^@[a-z]*\[$opid, " "$tmp/cg.txt")"
-	rmdir "$cg/app" "$cg" 2>/dev/null
-fi
+# -g CGROUP: every process in a cgroup v2 directory or below it.
+"$DBNETIO_ROOT/tests/lanes/cgroup-filter" -E bpftrace

@@ -11,6 +11,7 @@
 #   - the stream: header fields, time lines aligned on the interval,
 #     # dbnetio-dump-end after every dump, the final dump on SIGINT/SIGTERM
 #     and at -d, JSON events;
+#   - -g: the cgroup filter through the launcher (tests/lanes/cgroup-filter);
 #   - bad options: exit status 2 and a message, nothing on stdout;
 #   - the same workload captured at the same time by scripts/dbnetio
 #     (bpftrace) and the collector gives the same totals.
@@ -30,6 +31,8 @@ done
 # The same patterns through the launcher, which must pick the collector both
 # when asked (-E collect) and by itself (auto) on this kernel.
 "$DBNETIO_ROOT/tests/lanes/run-patterns" -E launcher-collect -K connection
+# -g: the cgroup filter, through the launcher
+"$DBNETIO_ROOT/tests/lanes/cgroup-filter" -E collect
 "$DBNETIO_ROOT/tests/lanes/run-patterns" -E launcher-auto -K process
 
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/tier35.XXXXXX")
