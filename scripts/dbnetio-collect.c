@@ -202,6 +202,7 @@ static long proc_tgid(long pid)
 static const char *cgroup_resolve(const char *arg)
 {
 	static char why[PATH_MAX + 160];
+	char procs[PATH_MAX + sizeof("/cgroup.procs")];
 	struct stat st, up, ns;
 	struct statfs sfs;
 	char *path = realpath(arg, NULL), *p;
@@ -221,15 +222,10 @@ static const char *cgroup_resolve(const char *arg)
 		snprintf(why, sizeof(why), "a cgroup path cannot contain a newline");
 		goto fail;
 	}
-	p = malloc(strlen(path) + sizeof("/cgroup.procs"));
-	if (p) {
-		sprintf(p, "%s/cgroup.procs", path);
-		if (access(p, F_OK)) {
-			free(p);
-			snprintf(why, sizeof(why), "'%s' is not a cgroup (no cgroup.procs in it)", arg);
-			goto fail;
-		}
-		free(p);
+	snprintf(procs, sizeof(procs), "%s/cgroup.procs", path);
+	if (access(procs, F_OK)) {
+		snprintf(why, sizeof(why), "'%s' is not a cgroup (no cgroup.procs in it)", arg);
+		goto fail;
 	}
 	if (stat("/proc/self/ns/cgroup", &ns) == 0 && ns.st_ino != CGROUP_NS_INIT_INO) {
 		snprintf(why, sizeof(why), "this process is in a cgroup namespace, whose cgroup tree "
