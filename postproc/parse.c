@@ -7,6 +7,7 @@
  * structurally.  JSON goes through json-c: it is not in the hot path, and a
  * well-kept parser beats a hand-written one for robustness.
  */
+#include "grow.h"
 #include "parse.h"
 
 #include <arpa/inet.h>
@@ -64,14 +65,11 @@ int parse_u64(const char *s, size_t len, uint64_t *out, char *err, size_t errlen
 /* A new record of `kind`, zeroed but for that; NULL when out of memory. */
 static struct record *rec_push(struct parser *p, enum record_kind kind)
 {
-	if (p->n == p->cap) {
-		size_t cap = p->cap ? p->cap * 2 : 16;
-		struct record *r = realloc(p->rec, cap * sizeof(*r));
-		if (!r)
-			return NULL;
-		p->rec = r;
-		p->cap = cap;
-	}
+	struct record *r = grow(p->rec, &p->cap, p->n, sizeof(*r), 16);
+
+	if (!r)
+		return NULL;
+	p->rec = r;
 	memset(&p->rec[p->n], 0, sizeof(p->rec[0]));
 	p->rec[p->n].kind = kind;
 	return &p->rec[p->n++];

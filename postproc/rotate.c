@@ -24,6 +24,7 @@
  * objects): a JSON stream is refused.  A stream whose counters are
  * per interval (counters=interval) is copied unchanged.
  */
+#include "grow.h"
 #include "rotate.h"
 
 #include <dirent.h>
@@ -144,12 +145,10 @@ static void prune(struct rotator *r)
 		size_t l = strlen(de->d_name);
 		if (strncmp(de->d_name, "capture-", 8) != 0 || l < 12 || strcmp(de->d_name + l - 4, ".txt"))
 			continue;
-		if (n == cap) {
-			char **nn = realloc(names, (cap = cap ? cap * 2 : 64) * sizeof(*nn));
-			if (!nn)
-				break;
-			names = nn;
-		}
+		char **nn = grow(names, &cap, n, sizeof(*nn), 64);
+		if (!nn)
+			break;
+		names = nn;
 		if (!(names[n] = strdup(de->d_name)))
 			break;
 		n++;

@@ -31,6 +31,7 @@
  * first compared (one memcmp) with that prediction, and only on a miss
  * hashed.  In the steady state that is one compare per line.
  */
+#include "grow.h"
 #include "series.h"
 #include "sessions.h"
 
@@ -195,15 +196,12 @@ int series_watch(struct series *s, const struct threshold *th, size_t nth)
 
 int series_array_push(struct series ***all, size_t *n, size_t *cap, struct series *s)
 {
-	if (*n == *cap) {
-		size_t c = *cap ? *cap * 2 : 64;
-		struct series **a = realloc(*all, c * sizeof(*a));
-		if (!a)
-			return -1;
-		*all = a;
-		*cap = c;
-	}
-	(*all)[(*n)++] = s;
+	struct series **a = grow(*all, cap, *n, sizeof(*a), 64);
+
+	if (!a)
+		return -1;
+	*all = a;
+	a[(*n)++] = s;
 	return 0;
 }
 

@@ -11,6 +11,7 @@
  *
  * Cost: one pass over the file, a sort; a lookup is a binary search.
  */
+#include "grow.h"
 #include "sessions.h"
 
 #include <errno.h>
@@ -188,14 +189,10 @@ static int load_fail(struct session_log *log, char **fl, size_t n, double t, boo
 {
 	if (*gap_open)
 		return LINE_OK;
-	if (log->ngaps == log->gcap) {
-		size_t c = log->gcap ? log->gcap * 2 : 8;
-		struct session_gap *g = realloc(log->gaps, c * sizeof(*g));
-		if (!g)
-			return LINE_NOMEM;
-		log->gaps = g;
-		log->gcap = c;
-	}
+	struct session_gap *g = grow(log->gaps, &log->gcap, log->ngaps, sizeof(*g), 8);
+	if (!g)
+		return LINE_NOMEM;
+	log->gaps = g;
 	char *why = unhex(n == 3 ? fl[2] : "-", bad);
 	if (!why) {
 		*what = "a hex reason";
@@ -210,14 +207,10 @@ static int load_fail(struct session_log *log, char **fl, size_t n, double t, boo
 static int load_born(struct session_log *log, char **fl, double born, long long port,
 		     long long pid, const char **what, bool *bad)
 {
-	if (log->n == log->cap) {
-		size_t c = log->cap ? log->cap * 2 : 64;
-		struct session *s = realloc(log->s, c * sizeof(*s));
-		if (!s)
-			return LINE_NOMEM;
-		log->s = s;
-		log->cap = c;
-	}
+	struct session *all = grow(log->s, &log->cap, log->n, sizeof(*all), 64);
+	if (!all)
+		return LINE_NOMEM;
+	log->s = all;
 	struct session *s = &log->s[log->n];
 	memset(s, 0, sizeof(*s));
 	s->born = born < 0 ? -NO_TIME : born;

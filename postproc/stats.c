@@ -8,6 +8,7 @@
  * histogram (HDR-style: the double's exponent picks the row, its top mantissa
  * bits the bucket) whose rows are allocated only for the magnitudes seen.
  */
+#include "grow.h"
 #include "stats.h"
 
 #include <math.h>
@@ -199,14 +200,11 @@ int stats_add_slow(struct stats *st, double rate, double seconds, int64_t ts)
 	st->bytes += rate * seconds;
 
 	if (st->n < STATS_EXACT_MAX) {
-		if (st->n == st->exact_cap) {
-			size_t cap = st->exact_cap ? st->exact_cap * 2 : 16;
-			double *e = realloc(st->exact, cap * sizeof(*e));
-			if (!e)
-				return -1;
-			st->exact = e;
-			st->exact_cap = cap;
-		}
+		double *e = grow(st->exact, &st->exact_cap, st->n, sizeof(*e), 16);
+
+		if (!e)
+			return -1;
+		st->exact = e;
 		st->exact[st->n] = rate;
 		st->exact_sorted = false;
 	} else {

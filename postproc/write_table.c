@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "grow.h"
 #include "parse.h"
 #include "units.h"
 #include "sessions.h"
@@ -30,14 +31,11 @@ struct grid {
 
 static int grid_put(struct grid *g, const char *s)
 {
-	if (g->n == g->cap) {
-		size_t cap = g->cap ? g->cap * 2 : 64;
-		char **c = realloc(g->cells, cap * sizeof(*c));
-		if (!c)
-			return -1;
-		g->cells = c;
-		g->cap = cap;
-	}
+	char **c = grow(g->cells, &g->cap, g->n, sizeof(*c), 64);
+
+	if (!c)
+		return -1;
+	g->cells = c;
 	g->cells[g->n] = strdup(s);
 	if (!g->cells[g->n])
 		return -1;
