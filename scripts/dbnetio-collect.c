@@ -502,16 +502,17 @@ static int btf_param_index(const struct btf *btf, const char *func, const char *
 /* kprobe_facts_read: the kprobe set's argument positions, from BTF parsed
  * by libbpf.  Only this last-resort set needs them (the fexit set asks the
  * trampoline for its argument count), and only it pays libbpf's ~11 MB for
- * a moment. */
-static void kprobe_facts_read(struct kfacts *kf)
+ * a moment.  Returns false when libbpf cannot parse BTF. */
+static bool kprobe_facts_read(struct kfacts *kf)
 {
-	struct btf *btf;
+	struct btf *btf = btf__load_vmlinux_btf();
 
-	if (kf->recv_flags != -1 || !(btf = btf__load_vmlinux_btf()))
-		return;
+	if (!btf)
+		return false;
 	kf->recv_flags = btf_param_index(btf, "tcp_recvmsg", "flags");
 	kf->cleanup_copied = btf_param_index(btf, "tcp_cleanup_rbuf", "copied");
 	btf__free(btf);
+	return true;
 }
 
 /* set_unavailable: why probe SET cannot work on this kernel, from its
@@ -528,7 +529,8 @@ static const char *set_unavailable(enum probe_set set, struct kfacts *kf)
 		return kf->rcv_space_tp ? NULL : "this kernel has no tcp:tcp_rcv_space_adjust "
 						 "tracepoint";
 	case PROBE_KPROBE:
-		kprobe_facts_read(kf);
+		if (!kprobe_facts_read(kf))
+			return "cannot parse the kernel's BTF for tcp_recvmsg's arguments";
 		if (kf->recv_flags != 3 && kf->recv_flags != 4)
 			return "BTF puts tcp_recvmsg's flags at neither argument 3 (5.19+) nor 4";
 		return kf->cleanup_copied == 1 ? NULL : "BTF does not put tcp_cleanup_rbuf's "
