@@ -90,16 +90,11 @@ static int rec_only(struct parser *p, enum record_kind kind, char *err, size_t e
 static size_t scratch_put(struct parser *p, const char *s, size_t len)
 {
 	size_t off = p->slen;
-	if (p->slen + len + 1 > p->scap) {
-		size_t cap = p->scap ? p->scap : 256;
-		while (p->slen + len + 1 > cap)
-			cap *= 2;
-		char *n = realloc(p->scratch, cap);
-		if (!n)
-			return (size_t)-1;
-		p->scratch = n;
-		p->scap = cap;
-	}
+	char *n = grow_to(p->scratch, &p->scap, p->slen + len + 1, 1, 256);
+
+	if (!n)
+		return (size_t)-1;
+	p->scratch = n;
 	memcpy(p->scratch + p->slen, s, len);
 	p->slen += len;
 	p->scratch[p->slen] = '\0';

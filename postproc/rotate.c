@@ -292,16 +292,13 @@ static bool map_line(const char *s, size_t n, size_t *keylen, uint64_t *v)
 
 static int pending_add(struct rotator *r, const char *s, size_t n, char *err, size_t errlen)
 {
-	if (r->npending + n + 1 > r->cappending) {
-		size_t cap = (r->npending + n + 1) * 2;
-		char *p = realloc(r->pending, cap);
-		if (!p) {
-			snprintf(err, errlen, "--capture-dir: out of memory");
-			return -1;
-		}
-		r->pending = p;
-		r->cappending = cap;
+	char *p = grow_to(r->pending, &r->cappending, r->npending + n + 1, 1, 64);
+
+	if (!p) {
+		snprintf(err, errlen, "--capture-dir: out of memory");
+		return -1;
 	}
+	r->pending = p;
 	memcpy(r->pending + r->npending, s, n);
 	r->npending += n;
 	r->pending[r->npending++] = '\n';
@@ -432,16 +429,12 @@ int rotator_tee(void *arg, const char *bytes, size_t n, char *err, size_t errlen
 			r->long_line = true;
 			continue;
 		} else {
-			if (r->nline + take > r->capline) {
-				size_t cap = (r->nline + take) * 2 + 64;
-				char *p = realloc(r->line, cap);
-				if (!p) {
-					snprintf(err, errlen, "--capture-dir: out of memory");
-					return -1;
-				}
-				r->line = p;
-				r->capline = cap;
+			char *p = grow_to(r->line, &r->capline, r->nline + take, 1, 64);
+			if (!p) {
+				snprintf(err, errlen, "--capture-dir: out of memory");
+				return -1;
 			}
+			r->line = p;
 			memcpy(r->line + r->nline, bytes, take);
 			r->nline += take;
 			if (nl) {

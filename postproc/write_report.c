@@ -10,6 +10,7 @@
  * The HTML page carries no script and no reference to any other resource: a
  * reader can mail it, open it offline, and the browser fetches nothing.
  */
+#include "grow.h"
 #include "write_report.h"
 #include "sessions.h"
 
@@ -1214,16 +1215,12 @@ static int inline_svg(FILE *out, const char *path, unsigned n, char *err, size_t
 		return -1;
 	}
 	for (;;) {
-		if (len + 65536 + 1 > cap) {
-			size_t ncap = cap ? cap * 2 : 1 << 17;
-			char *n = realloc(buf, ncap);
-			if (!n) {
-				snprintf(err, errlen, "out of memory");
-				goto cleanup;
-			}
-			buf = n;
-			cap = ncap;
+		char *n = grow_to(buf, &cap, len + 65536 + 1, 1, 1 << 17);
+		if (!n) {
+			snprintf(err, errlen, "out of memory");
+			goto cleanup;
 		}
+		buf = n;
 		size_t got = fread(buf + len, 1, 65536, f);
 		len += got;
 		if (got == 0)
