@@ -23,8 +23,9 @@
  * object must load, hence one object per set (and per tcp_sendpage).
  * The why of each probe is in the comment above it.
  *
- * Counting: one lookup in a per-CPU hash map and an atomic add to this CPU's
- * copy.  Per-CPU, because no two CPUs then write one cache line; atomic,
+ * Counting: one lookup in a per-CPU hash map (procs for -k process, flows
+ * for the other keys, whose per-process totals user space sums from the
+ * flows) and an atomic add to this CPU's copy.  Per-CPU, because no two CPUs then write one cache line; atomic,
  * because fexit programs run with migration (not preemption) disabled, so
  * two tasks on one CPU can interleave on the same copy.  A missing key is
  * created with BPF_NOEXIST already holding the bytes; if another CPU created
@@ -158,6 +159,14 @@ static __always_inline void count_dropped(__u64 bytes, bool send)
 		__sync_fetch_and_add(&d->recv, bytes);
 }
 
+/* leader_comm: the current thread-group leader's name, into COMM. */
+static __always_inline void leader_comm(char *comm)
+{
+	struct task_struct *task = bpf_get_current_task_btf();
+
+	bpf_probe_read_kernel_str(comm, COLLECT_COMM_LEN, task->group_leader->comm);
+}
+
 /* count_proc: add BYTES to process TGID's total.  The first byte of a
  * process creates its key holding those bytes and the leader's name. */
 static __always_inline void count_proc(__u32 tgid, __u64 bytes, bool send)
@@ -165,10 +174,9 @@ static __always_inline void count_proc(__u32 tgid, __u64 bytes, bool send)
 	struct proc_count *c = bpf_map_lookup_elem(&procs, &tgid);
 
 	if (!c) {
-		struct task_struct *task = bpf_get_current_task_btf();
 		struct proc_count init = {};
 
-		bpf_probe_read_kernel_str(init.comm, sizeof(init.comm), task->group_leader->comm);
+		leader_comm(init.comm);
 		if (send)
 			init.send = bytes;
 		else
@@ -235,43 +243,48 @@ static __always_inline bool flow_key_fill(struct flow_key *k, struct sock *sk, b
 	return true;
 }
 
-/* count_flow: add BYTES to the (process, peer[, ports]) key.  A full map
- * loses them here only: count_proc has already counted them. */
-static __always_inline void count_flow(__u32 tgid, struct sock *sk, __u64 bytes, bool send,
+/* count_flow: add BYTES to the (process, peer[, ports]) key.  Returns false
+ * when no key took them (a full map, a socket of another family), so that
+ * the caller counts them to the process alone. */
+static __always_inline bool count_flow(__u32 tgid, struct sock *sk, __u64 bytes, bool send,
 				       bool direct)
 {
 	struct flow_key k = { .tgid = tgid };
 	struct flow_count *c;
 
 	if (!flow_key_fill(&k, sk, direct))
-		return;
+		return false;
 	c = bpf_map_lookup_elem(&flows, &k);
 	if (!c) {
 		struct flow_count init = {};
 
+		leader_comm(init.comm);
 		if (send)
 			init.send = bytes;
 		else
 			init.recv = bytes;
 		if (bpf_map_update_elem(&flows, &k, &init, BPF_NOEXIST) == 0)
-			return;
+			return true;
 		c = bpf_map_lookup_elem(&flows, &k);
 		if (!c)
-			return;
+			return false;
 	}
 	if (send)
 		__sync_fetch_and_add(&c->send, bytes);
 	else
 		__sync_fetch_and_add(&c->recv, bytes);
+	return true;
 }
 
-/* count_bytes: BYTES moved on SK by the current process, TGID (traced). */
+/* count_bytes: BYTES moved on SK by the current process, TGID (traced):
+ * counted once, to its flow, or to the process when no flow key takes them
+ * (or the key is the process). */
 static __always_inline void count_bytes(__u32 tgid, struct sock *sk, __u64 bytes, bool send,
 					bool direct)
 {
+	if (cfg.key_mode != COLLECT_KEY_PROCESS && count_flow(tgid, sk, bytes, send, direct))
+		return;
 	count_proc(tgid, bytes, send);
-	if (cfg.key_mode != COLLECT_KEY_PROCESS)
-		count_flow(tgid, sk, bytes, send, direct);
 }
 
 /* ------------------------------ fexit set -------------------------------- */

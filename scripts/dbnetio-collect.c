@@ -1019,7 +1019,10 @@ static int flow_row_add(struct rows *out, const void *key, const void *values, i
 		const struct flow_count *v = (const void *)((const char *)values + (size_t)c * vstride);
 		r.send += v->send;
 		r.recv += v->recv;
+		if (!r.comm[0] && v->comm[0])
+			memcpy(r.comm, v->comm, sizeof(r.comm));
 	}
+	r.comm[COLLECT_COMM_LEN - 1] = '\0';
 	return rows_push(out, &r);
 }
 
@@ -1065,11 +1068,11 @@ static void rows_merge(struct rows *r)
 /* ============================= retiring ================================= */
 
 /*
- * The procs map is keyed by tgid, so it fills with processes that have
- * exited.  At every dump the keys of processes that no longer exist move to
- * user space (atomically: lookup-and-delete, so a byte counted after the
- * read starts a new key and is never lost), with their flows; the rows here
- * are added to every later dump.  Cost: one kill(0) per process per dump.
+ * The maps are keyed by tgid, so they fill with processes that have exited.
+ * At every dump the keys of processes that no longer exist move to user
+ * space (atomically: lookup-and-delete, so a byte counted after the read
+ * starts a new key and is never lost); the rows here are added to every
+ * later dump.  Cost: one kill(0) per process per dump.
  */
 static struct rows retired_procs, retired_flows;
 
@@ -1080,45 +1083,51 @@ static bool proc_gone(__u32 tgid)
 	return kill((pid_t)tgid, 0) < 0 && errno == ESRCH;
 }
 
+/* retire_rows: move the keys of ROWS (read from map FD, of KSZ-byte keys)
+ * whose process is gone into RETIRED.  The moved row is zeroed in ROWS: this
+ * dump takes its bytes from the retired copy (read at deletion, so never
+ * less), and the live read must not add them again.  VALS holds one value
+ * per CPU of VSTRIDE bytes. */
+static void retire_rows(int fd, struct rows *rows, struct rows *retired, void *vals, int ncpu,
+			size_t vstride, bool flow)
+{
+	__u32 gone = 0, alive = 0;	/* the last tgid checked, either way */
+
+	for (size_t i = 0; i < rows->n; i++) {
+		struct row *r = &rows->v[i];
+		struct flow_key k = { .tgid = r->tgid, .family = r->family,
+				      .rport = r->rport, .lport = r->lport };
+		int e;
+
+		if (r->tgid == alive)
+			continue;
+		if (r->tgid != gone) {
+			if (!proc_gone(r->tgid)) {
+				alive = r->tgid;
+				continue;
+			}
+			gone = r->tgid;
+		}
+		memcpy(k.addr, r->addr, sizeof(k.addr));
+		if (bpf_map_lookup_and_delete_elem(fd, flow ? (void *)&k : (void *)&r->tgid, vals))
+			continue;	/* kernel without it (< 5.14): keep the key */
+		e = flow ? flow_row_add(retired, &k, vals, ncpu, vstride)
+			 : proc_row_add(retired, &r->tgid, vals, ncpu, vstride);
+		if (e == 0)
+			r->send = r->recv = 0;
+	}
+}
+
 static void retire(const struct probes *p, struct rows *procs, struct rows *flows, int ncpu)
 {
-	int pfd = p->procs, ffd = p->flows;
 	size_t pstride = (sizeof(struct proc_count) + 7) & ~(size_t)7;
 	size_t fstride = (sizeof(struct flow_count) + 7) & ~(size_t)7;
-	void *vals = malloc(pstride * (size_t)ncpu);
+	void *vals = malloc((pstride > fstride ? pstride : fstride) * (size_t)ncpu);
 
 	if (!vals)
 		return;
-	for (size_t i = 0; i < procs->n; i++) {
-		struct row *p = &procs->v[i];
-
-		if (!proc_gone(p->tgid))
-			continue;
-		if (bpf_map_lookup_and_delete_elem(pfd, &p->tgid, vals))
-			continue;	/* kernel without it (< 5.14): keep the key */
-		proc_row_add(&retired_procs, &p->tgid, vals, ncpu, pstride);
-		/* the name of its flows, which are read without one */
-		memcpy(retired_procs.v[retired_procs.n - 1].comm, p->comm, COLLECT_COMM_LEN);
-		/* This dump takes the key's bytes from the retired copy (read at
-		 * deletion, so never less): the live read must not add them again. */
-		p->send = p->recv = 0;
-		for (size_t j = 0; j < flows->n; j++) {
-			struct row *f = &flows->v[j];
-			struct flow_key k = { .tgid = f->tgid, .family = f->family,
-					      .rport = f->rport, .lport = f->lport };
-
-			if (f->tgid != p->tgid)
-				continue;
-			memcpy(k.addr, f->addr, sizeof(k.addr));
-			if (fstride > pstride || bpf_map_lookup_and_delete_elem(ffd, &k, vals))
-				continue;
-			if (flow_row_add(&retired_flows, &k, vals, ncpu, fstride) == 0) {
-				memcpy(retired_flows.v[retired_flows.n - 1].comm, p->comm,
-				       COLLECT_COMM_LEN);
-				f->send = f->recv = 0;
-			}
-		}
-	}
+	retire_rows(p->procs, procs, &retired_procs, vals, ncpu, pstride, false);
+	retire_rows(p->flows, flows, &retired_flows, vals, ncpu, fstride, true);
 	free(vals);
 }
 
@@ -1241,33 +1250,54 @@ static void put_map(FILE *f, const char *name, struct rows *rows, bool send, boo
 		fputc('\n', f);
 }
 
-/* name_of: the process name of TGID from PROCS (sorted by identity), for a
- * flow row; /proc when the process has no procs key (a full map). */
-static void name_of(const struct rows *procs, __u32 tgid, char *comm)
+/* one_name: give every row of one process (ROWS sorted by identity) the
+ * name of its first row, so that a leader renamed between two of its keys'
+ * first bytes stays one process; then fold the rows that became equal. */
+static void one_name(struct rows *rows)
 {
-	char path[64];
-	FILE *f;
+	for (size_t i = 1; i < rows->n; i++)
+		if (rows->v[i].tgid == rows->v[i - 1].tgid)
+			memcpy(rows->v[i].comm, rows->v[i - 1].comm, COLLECT_COMM_LEN);
+	rows_merge(rows);
+}
 
-	for (size_t lo = 0, hi = procs->n; lo < hi;) {
-		size_t mid = lo + (hi - lo) / 2;
-		if (procs->v[mid].tgid == tgid) {
-			memcpy(comm, procs->v[mid].comm, COLLECT_COMM_LEN);
-			return;
+/* names_from: each row of FLOWS named as its process in PROCS (one row per
+ * process, sorted), then FLOWS folded. */
+static void names_from(const struct rows *procs, struct rows *flows)
+{
+	for (size_t i = 0; i < flows->n; i++) {
+		__u32 tgid = flows->v[i].tgid;
+
+		for (size_t lo = 0, hi = procs->n; lo < hi;) {
+			size_t mid = lo + (hi - lo) / 2;
+
+			if (procs->v[mid].tgid == tgid) {
+				memcpy(flows->v[i].comm, procs->v[mid].comm, COLLECT_COMM_LEN);
+				break;
+			}
+			if (procs->v[mid].tgid < tgid)
+				lo = mid + 1;
+			else
+				hi = mid;
 		}
-		if (procs->v[mid].tgid < tgid)
-			lo = mid + 1;
-		else
-			hi = mid;
 	}
-	memset(comm, 0, COLLECT_COMM_LEN);
-	snprintf(path, sizeof(path), "/proc/%u/comm", tgid);
-	if ((f = fopen(path, "r"))) {
-		if (fgets(comm, COLLECT_COMM_LEN, f))
-			comm[strcspn(comm, "\n")] = '\0';
-		fclose(f);
+	rows_merge(flows);
+}
+
+/* procs_add_flows: the per-process totals of -k client / -k connection:
+ * every flow, with its peer left out, added to the bytes no flow key took. */
+static int procs_add_flows(struct rows *procs, const struct rows *flows)
+{
+	int e = 0;
+
+	for (size_t i = 0; i < flows->n && !e; i++) {
+		struct row r = { .tgid = flows->v[i].tgid,
+				 .send = flows->v[i].send, .recv = flows->v[i].recv };
+
+		memcpy(r.comm, flows->v[i].comm, COLLECT_COMM_LEN);
+		e = rows_push(procs, &r);
 	}
-	if (!comm[0])
-		strcpy(comm, "?");
+	return e;
 }
 
 /* dump: one snapshot: the time it was taken, every map, the end marker.
@@ -1296,15 +1326,15 @@ static int dump(FILE *f, const struct probes *p, int ncpu, bool final)
 		retire(p, &procs, &flows, ncpu);
 	for (size_t i = 0; i < retired_procs.n && !e; i++)
 		e = rows_push(&procs, &retired_procs.v[i]);
-	rows_merge(&procs);
-	for (size_t i = 0; i < flows.n; i++)
-		if (!flows.v[i].comm[0])
-			name_of(&procs, flows.v[i].tgid, flows.v[i].comm);
 	for (size_t i = 0; i < retired_flows.n && !e; i++)
 		e = rows_push(&flows, &retired_flows.v[i]);
+	if (!e)
+		e = procs_add_flows(&procs, &flows);
 	if (e)
 		goto cleanup;
-	rows_merge(&flows);
+	rows_merge(&procs);
+	one_name(&procs);
+	names_from(&procs, &flows);
 
 	snprintf(line, sizeof(line), "%lld.%06ld", (long long)now.tv_sec, now.tv_nsec / 1000);
 	put_line(f, line);

@@ -71,11 +71,13 @@ struct collect_config {
 };
 
 /*
- * procs: per-process totals, the @send/@recv of -k process and the
- * @psend/@precv of the other keys.  Per-CPU: each CPU adds to its own copy;
- * user space sums them.  COMM is the thread-group leader's name when the
- * process's first byte was counted, written into that CPU's copy only (the
- * other copies stay zeroed), so the name costs nothing per call.
+ * procs: per-process totals, the @send/@recv of -k process.  With -k client
+ * and -k connection each call is counted once, in flows, and procs holds only
+ * the bytes no flow key took (a full flows map); user space adds the flows
+ * of each process to them for @psend/@precv.  Per-CPU: each CPU adds to its
+ * own copy; user space sums them.  COMM is the thread-group leader's name
+ * when the key's first byte was counted, written into that CPU's copy only
+ * (the other copies stay zeroed), so the name costs nothing per call.
  */
 struct proc_count {
 	__u64 send;
@@ -99,9 +101,12 @@ struct flow_key {
 	__u8 addr[16];
 };
 
+/* flow_count: as proc_count, COMM included, so that a flow needs no procs
+ * key to be named. */
 struct flow_count {
 	__u64 send;
 	__u64 recv;
+	char comm[COLLECT_COMM_LEN];
 };
 
 /* dropped: bytes that found no room in the procs map (a full map), per
