@@ -25,8 +25,8 @@
  *
  * Counting: one lookup in a per-CPU hash map (procs for -k process, flows
  * for the other keys, whose per-process totals user space sums from the
- * flows) and an atomic add to this CPU's copy.  Per-CPU, because no two CPUs then write one cache line; atomic,
- * because fexit programs run with migration (not preemption) disabled, so
+ * flows) and an atomic add to this CPU's copy.  Per-CPU, because no two
+ * CPUs then write one cache line; atomic, because fexit programs run with migration (not preemption) disabled, so
  * two tasks on one CPU can interleave on the same copy.  A missing key is
  * created with BPF_NOEXIST already holding the bytes; if another CPU created
  * it first, the add goes to the key that CPU made.  No priming, no lost
@@ -59,7 +59,7 @@ struct {
 	__uint(max_entries, PROCS_MAX);
 	__uint(map_flags, BPF_F_NO_PREALLOC);
 	__type(key, __u32);
-	__type(value, struct proc_count);
+	__type(value, struct key_count);
 } procs SEC(".maps");
 
 struct {
@@ -67,7 +67,7 @@ struct {
 	__uint(max_entries, FLOWS_MAX);
 	__uint(map_flags, BPF_F_NO_PREALLOC);
 	__type(key, struct flow_key);
-	__type(value, struct flow_count);
+	__type(value, struct key_count);
 } flows SEC(".maps");
 
 /* -p: the traced tgids (user space sizes it to the number of pids). */
@@ -171,10 +171,10 @@ static __always_inline void leader_comm(char *comm)
  * process creates its key holding those bytes and the leader's name. */
 static __always_inline void count_proc(__u32 tgid, __u64 bytes, bool send)
 {
-	struct proc_count *c = bpf_map_lookup_elem(&procs, &tgid);
+	struct key_count *c = bpf_map_lookup_elem(&procs, &tgid);
 
 	if (!c) {
-		struct proc_count init = {};
+		struct key_count init = {};
 
 		leader_comm(init.comm);
 		if (send)
@@ -250,13 +250,13 @@ static __always_inline bool count_flow(__u32 tgid, struct sock *sk, __u64 bytes,
 				       bool direct)
 {
 	struct flow_key k = { .tgid = tgid };
-	struct flow_count *c;
+	struct key_count *c;
 
 	if (!flow_key_fill(&k, sk, direct))
 		return false;
 	c = bpf_map_lookup_elem(&flows, &k);
 	if (!c) {
-		struct flow_count init = {};
+		struct key_count init = {};
 
 		leader_comm(init.comm);
 		if (send)

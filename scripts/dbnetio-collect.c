@@ -990,21 +990,26 @@ cleanup:
 	return e;
 }
 
-/* proc_row_add: one procs entry; the name is in the copy of the CPU that
- * created the key. */
+/* row_sum: add up the per-CPU copies in VALUES into R; the name is in the
+ * copy of the CPU that created the key. */
+static void row_sum(struct row *r, const void *values, int ncpu, size_t vstride)
+{
+	for (int c = 0; c < ncpu; c++) {
+		const struct key_count *v = (const void *)((const char *)values + (size_t)c * vstride);
+		r->send += v->send;
+		r->recv += v->recv;
+		if (!r->comm[0] && v->comm[0])
+			memcpy(r->comm, v->comm, sizeof(r->comm));
+	}
+	r->comm[COLLECT_COMM_LEN - 1] = '\0';
+}
+
 static int proc_row_add(struct rows *out, const void *key, const void *values, int ncpu,
 			size_t vstride)
 {
 	struct row r = { .tgid = *(const __u32 *)key };
 
-	for (int c = 0; c < ncpu; c++) {
-		const struct proc_count *v = (const void *)((const char *)values + (size_t)c * vstride);
-		r.send += v->send;
-		r.recv += v->recv;
-		if (!r.comm[0] && v->comm[0])
-			memcpy(r.comm, v->comm, sizeof(r.comm));
-	}
-	r.comm[COLLECT_COMM_LEN - 1] = '\0';
+	row_sum(&r, values, ncpu, vstride);
 	return rows_push(out, &r);
 }
 
@@ -1015,14 +1020,7 @@ static int flow_row_add(struct rows *out, const void *key, const void *values, i
 	struct row r = { .tgid = k->tgid, .family = k->family, .rport = k->rport, .lport = k->lport };
 
 	memcpy(r.addr, k->addr, sizeof(r.addr));
-	for (int c = 0; c < ncpu; c++) {
-		const struct flow_count *v = (const void *)((const char *)values + (size_t)c * vstride);
-		r.send += v->send;
-		r.recv += v->recv;
-		if (!r.comm[0] && v->comm[0])
-			memcpy(r.comm, v->comm, sizeof(r.comm));
-	}
-	r.comm[COLLECT_COMM_LEN - 1] = '\0';
+	row_sum(&r, values, ncpu, vstride);
 	return rows_push(out, &r);
 }
 
@@ -1083,8 +1081,8 @@ static bool proc_gone(__u32 tgid)
 	return kill((pid_t)tgid, 0) < 0 && errno == ESRCH;
 }
 
-/* retire_rows: move the keys of ROWS (read from map FD, of KSZ-byte keys)
- * whose process is gone into RETIRED.  The moved row is zeroed in ROWS: this
+/* retire_rows: move the keys of ROWS (read from map FD: the procs map, or
+ * the flows map when FLOW) whose process is gone into RETIRED.  The moved row is zeroed in ROWS: this
  * dump takes its bytes from the retired copy (read at deletion, so never
  * less), and the live read must not add them again.  VALS holds one value
  * per CPU of VSTRIDE bytes. */
@@ -1120,14 +1118,13 @@ static void retire_rows(int fd, struct rows *rows, struct rows *retired, void *v
 
 static void retire(const struct probes *p, struct rows *procs, struct rows *flows, int ncpu)
 {
-	size_t pstride = (sizeof(struct proc_count) + 7) & ~(size_t)7;
-	size_t fstride = (sizeof(struct flow_count) + 7) & ~(size_t)7;
-	void *vals = malloc((pstride > fstride ? pstride : fstride) * (size_t)ncpu);
+	size_t stride = (sizeof(struct key_count) + 7) & ~(size_t)7;
+	void *vals = malloc(stride * (size_t)ncpu);
 
 	if (!vals)
 		return;
-	retire_rows(p->procs, procs, &retired_procs, vals, ncpu, pstride, false);
-	retire_rows(p->flows, flows, &retired_flows, vals, ncpu, fstride, true);
+	retire_rows(p->procs, procs, &retired_procs, vals, ncpu, stride, false);
+	retire_rows(p->flows, flows, &retired_flows, vals, ncpu, stride, true);
 	free(vals);
 }
 
@@ -1250,36 +1247,34 @@ static void put_map(FILE *f, const char *name, struct rows *rows, bool send, boo
 		fputc('\n', f);
 }
 
-/* one_name: give every row of one process (ROWS sorted by identity) the
- * name of its first row, so that a leader renamed between two of its keys'
- * first bytes stays one process; then fold the rows that became equal. */
-static void one_name(struct rows *rows)
+/* one_name: PROCS sorted and folded by identity, every row of one process
+ * under the name of its first row (a leader renamed between two of its keys'
+ * first bytes stays one process), folded again. */
+static void one_name(struct rows *procs)
 {
-	for (size_t i = 1; i < rows->n; i++)
-		if (rows->v[i].tgid == rows->v[i - 1].tgid)
-			memcpy(rows->v[i].comm, rows->v[i - 1].comm, COLLECT_COMM_LEN);
-	rows_merge(rows);
+	rows_merge(procs);
+	for (size_t i = 1; i < procs->n; i++)
+		if (procs->v[i].tgid == procs->v[i - 1].tgid)
+			memcpy(procs->v[i].comm, procs->v[i - 1].comm, COLLECT_COMM_LEN);
+	rows_merge(procs);
+}
+
+static int row_cmp_tgid(const void *a, const void *b)
+{
+	__u32 x = ((const struct row *)a)->tgid, y = ((const struct row *)b)->tgid;
+
+	return x < y ? -1 : x > y;
 }
 
 /* names_from: each row of FLOWS named as its process in PROCS (one row per
- * process, sorted), then FLOWS folded. */
+ * process, sorted: one_name), then FLOWS sorted and folded. */
 static void names_from(const struct rows *procs, struct rows *flows)
 {
-	for (size_t i = 0; i < flows->n; i++) {
-		__u32 tgid = flows->v[i].tgid;
-
-		for (size_t lo = 0, hi = procs->n; lo < hi;) {
-			size_t mid = lo + (hi - lo) / 2;
-
-			if (procs->v[mid].tgid == tgid) {
-				memcpy(flows->v[i].comm, procs->v[mid].comm, COLLECT_COMM_LEN);
-				break;
-			}
-			if (procs->v[mid].tgid < tgid)
-				lo = mid + 1;
-			else
-				hi = mid;
-		}
+	for (size_t i = 0; i < flows->n && procs->n; i++) {
+		const struct row *p = bsearch(&flows->v[i], procs->v, procs->n, sizeof(*procs->v),
+					      row_cmp_tgid);
+		if (p)
+			memcpy(flows->v[i].comm, p->comm, COLLECT_COMM_LEN);
 	}
 	rows_merge(flows);
 }
@@ -1313,11 +1308,11 @@ static int dump(FILE *f, const struct probes *p, int ncpu, bool final)
 	if (final)
 		put_line(f, "# dbnetio-final");
 	clock_gettime(CLOCK_REALTIME, &now);
-	e = map_read(p->procs, sizeof(__u32), sizeof(struct proc_count), ncpu,
+	e = map_read(p->procs, sizeof(__u32), sizeof(struct key_count), ncpu,
 		     proc_row_add, &procs);
 	if (!e && env.key != COLLECT_KEY_PROCESS)
 		e = map_read(p->flows, sizeof(struct flow_key),
-			     sizeof(struct flow_count), ncpu, flow_row_add, &flows);
+			     sizeof(struct key_count), ncpu, flow_row_add, &flows);
 	if (e) {
 		fprintf(stderr, "%s: cannot read the counters: %s\n", PROG, strerror(-e));
 		goto cleanup;
@@ -1332,7 +1327,6 @@ static int dump(FILE *f, const struct probes *p, int ncpu, bool final)
 		e = procs_add_flows(&procs, &flows);
 	if (e)
 		goto cleanup;
-	rows_merge(&procs);
 	one_name(&procs);
 	names_from(&procs, &flows);
 

@@ -71,7 +71,8 @@ struct collect_config {
 };
 
 /*
- * procs: per-process totals, the @send/@recv of -k process.  With -k client
+ * key_count: the value of both maps.  procs: per-process totals, the
+ * @send/@recv of -k process.  With -k client
  * and -k connection each call is counted once, in flows, and procs holds only
  * the bytes no flow key took (a full flows map); user space adds the flows
  * of each process to them for @psend/@precv.  Per-CPU: each CPU adds to its
@@ -79,7 +80,7 @@ struct collect_config {
  * when the key's first byte was counted, written into that CPU's copy only
  * (the other copies stay zeroed), so the name costs nothing per call.
  */
-struct proc_count {
+struct key_count {
 	__u64 send;
 	__u64 recv;
 	char comm[COLLECT_COMM_LEN];
@@ -99,14 +100,6 @@ struct flow_key {
 	__u16 lport;
 	__u16 pad;
 	__u8 addr[16];
-};
-
-/* flow_count: as proc_count, COMM included, so that a flow needs no procs
- * key to be named. */
-struct flow_count {
-	__u64 send;
-	__u64 recv;
-	char comm[COLLECT_COMM_LEN];
 };
 
 /* dropped: bytes that found no room in the procs map (a full map), per
